@@ -1,0 +1,716 @@
+/*
+ * Station configuration loader.  libconfig parses the file; this module walks
+ * the tree, checks every key against what it knows, and collects every
+ * problem as "file:line: key: problem" so an integrator fixes them in one
+ * pass.  Keys are named by station id once the id is known
+ * ("xiaozhan.pumps[2].capacity_m3s"), else by position ("stations[4].id").
+ * Main thread, start-up only.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libconfig.h>
+
+#include "cfg.h"
+
+struct loader {
+	const char	*path;
+	struct cfg_diag	*diag;
+};
+
+static const char *top_keys[] = { "district", "stations", NULL };
+static const char *station_keys[] = { "id", "name", "kind", "plc", "well",
+    "pumps", "setpoints", "rain", "catchment", "outfall", "head_m", NULL };
+static const char *plc_keys[] = { "host", "port", "unit", NULL };
+static const char *well_keys[] = { "area_m2", "depth_m", "flood_m",
+    "lowlow_m", "highhigh_m", NULL };
+static const char *pump_keys[] = { "capacity_m3s", "vfd", NULL };
+static const char *sp_keys[] = { "stop_m", "duty_start_m", "assist_start_m",
+    "high_alarm_m", NULL };
+static const char *rain_keys[] = { "tip_mm", NULL };
+static const char *catch_keys[] = { "area_ha", "runoff", "tc_min", "dwf_m3s",
+    NULL };
+static const char *outfall_keys[] = { "base_m", "warn_m", NULL };
+
+/* Append one formatted message to the diagnostics. */
+static void
+diag_add(struct loader *l, int warn, int line, const char *key,
+    const char *fmt, ...)
+{
+	struct cfg_diag	*d = l->diag;
+	char		 text[512], *m, **v;
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	if (asprintf(&m, "%s:%d: %s: %s%s", l->path, line, key,
+	    warn ? "warning: " : "", text) == -1)
+		return;
+	v = realloc(d->msg, (size_t)(d->nmsg + 1) * sizeof *v);
+	if (v == NULL) {
+		free(m);
+		return;
+	}
+	d->msg = v;
+	d->msg[d->nmsg++] = m;
+	if (warn)
+		d->nwarnings++;
+	else
+		d->nerrors++;
+}
+
+/* Line of a setting, falling back to its nearest parent with one. */
+static int
+line_of(const config_setting_t *s)
+{
+	while (s != NULL) {
+		if (config_setting_source_line(s) > 0)
+			return config_setting_source_line(s);
+		s = config_setting_parent(s);
+	}
+	return 0;
+}
+
+/* Report every member of grp whose name is not in allowed. */
+static void
+check_keys(struct loader *l, const config_setting_t *grp,
+    const char **allowed, const char *prefix)
+{
+	config_setting_t	*m;
+	const char		*name;
+	char			 key[256];
+	int			 i, j, ok;
+
+	for (i = 0; (m = config_setting_get_elem(grp, (unsigned)i)) != NULL; i++) {
+		name = config_setting_name(m);
+		if (name == NULL)
+			continue;
+		for (ok = 0, j = 0; allowed[j] != NULL; j++)
+			ok |= strcmp(allowed[j], name) == 0;
+		if (ok)
+			continue;
+		snprintf(key, sizeof key, "%s%s%s", prefix, *prefix ? "." : "",
+		    name);
+		diag_add(l, 0, line_of(m), key, "unknown key");
+	}
+}
+
+/* The group member key of grp, required to be a group; NULL if absent. */
+static config_setting_t *
+get_group(struct loader *l, config_setting_t *grp, const char *key,
+    const char *prefix, int required)
+{
+	config_setting_t	*s = config_setting_get_member(grp, key);
+	char			 full[256];
+
+	snprintf(full, sizeof full, "%s.%s", prefix, key);
+	if (s == NULL) {
+		if (required)
+			diag_add(l, 0, line_of(grp), full, "missing");
+		return NULL;
+	}
+	if (!config_setting_is_group(s)) {
+		diag_add(l, 0, line_of(s), full, "expected a group { ... }");
+		return NULL;
+	}
+	return s;
+}
+
+/* Check a number against [lo, hi] and report it under key. */
+static int
+check_range(struct loader *l, const config_setting_t *s, const char *key,
+    double v, double lo, double hi)
+{
+	if (v < lo || v > hi) {
+		diag_add(l, 0, line_of(s), key, "%g is out of range (%g to %g)",
+		    v, lo, hi);
+		return -1;
+	}
+	return 0;
+}
+
+/* Read a number; a missing optional key leaves *out unchanged. */
+static int
+get_num(struct loader *l, config_setting_t *grp, const char *key,
+    const char *prefix, int required, double *out, double lo, double hi)
+{
+	config_setting_t	*s;
+	char			 full[256];
+	double			 v;
+
+	snprintf(full, sizeof full, "%s.%s", prefix, key);
+	if (grp == NULL)
+		return -1;
+	if ((s = config_setting_get_member(grp, key)) == NULL) {
+		if (required) {
+			diag_add(l, 0, line_of(grp), full, "missing");
+			return -1;
+		}
+		return 0;
+	}
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		v = (double)config_setting_get_int64(s);
+		break;
+	case CONFIG_TYPE_FLOAT:
+		v = config_setting_get_float(s);
+		break;
+	default:
+		diag_add(l, 0, line_of(s), full, "expected a number");
+		return -1;
+	}
+	if (check_range(l, s, full, v, lo, hi) == -1)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Read a whole number in [lo, hi]. */
+static int
+get_int(struct loader *l, config_setting_t *grp, const char *key,
+    const char *prefix, int required, int *out, int lo, int hi)
+{
+	config_setting_t	*s;
+	char			 full[256];
+
+	snprintf(full, sizeof full, "%s.%s", prefix, key);
+	if ((s = config_setting_get_member(grp, key)) == NULL) {
+		if (required)
+			diag_add(l, 0, line_of(grp), full, "missing");
+		return required ? -1 : 0;
+	}
+	if (config_setting_type(s) != CONFIG_TYPE_INT &&
+	    config_setting_type(s) != CONFIG_TYPE_INT64) {
+		diag_add(l, 0, line_of(s), full, "expected a whole number");
+		return -1;
+	}
+	if (check_range(l, s, full, (double)config_setting_get_int64(s),
+	    lo, hi) == -1)
+		return -1;
+	*out = (int)config_setting_get_int64(s);
+	return 0;
+}
+
+/* Read a boolean. */
+static int
+get_bool(struct loader *l, config_setting_t *grp, const char *key,
+    const char *prefix, int *out)
+{
+	config_setting_t	*s = config_setting_get_member(grp, key);
+	char			 full[256];
+
+	if (s == NULL)
+		return 0;
+	snprintf(full, sizeof full, "%s.%s", prefix, key);
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+		diag_add(l, 0, line_of(s), full, "expected true or false");
+		return -1;
+	}
+	*out = config_setting_get_bool(s);
+	return 0;
+}
+
+/* Read a string into buf of size len. */
+static int
+get_str(struct loader *l, config_setting_t *grp, const char *key,
+    const char *prefix, char *buf, size_t len)
+{
+	config_setting_t	*s = config_setting_get_member(grp, key);
+	char			 full[256];
+	const char		*v;
+
+	snprintf(full, sizeof full, "%s%s%s", prefix, *prefix ? "." : "", key);
+	if (s == NULL) {
+		diag_add(l, 0, line_of(grp), full, "missing");
+		return -1;
+	}
+	if ((v = config_setting_get_string(s)) == NULL) {
+		diag_add(l, 0, line_of(s), full, "expected a string");
+		return -1;
+	}
+	if (*v == '\0' || strlen(v) >= len) {
+		diag_add(l, 0, line_of(s), full, "must be 1 to %zu bytes long",
+		    len - 1);
+		return -1;
+	}
+	strcpy(buf, v);
+	return 0;
+}
+
+/* Whether s is well-formed UTF-8 without control characters. */
+static int
+valid_utf8(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	int			 n, i;
+
+	while (*p != '\0') {
+		if (*p < 0x20 || *p == 0x7f)
+			return 0;
+		if (*p < 0x80)
+			n = 0;
+		else if ((*p & 0xE0) == 0xC0 && *p >= 0xC2)
+			n = 1;
+		else if ((*p & 0xF0) == 0xE0)
+			n = 2;
+		else if ((*p & 0xF8) == 0xF0 && *p <= 0xF4)
+			n = 3;
+		else
+			return 0;
+		for (i = 1; i <= n; i++)
+			if ((p[i] & 0xC0) != 0x80)
+				return 0;
+		p += n + 1;
+	}
+	return 1;
+}
+
+/* Whether s is a valid station id: lowercase ASCII letters, digits, - and _. */
+static int
+valid_id(const char *s)
+{
+	if (*s < 'a' || *s > 'z')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		    *s == '-' || *s == '_'))
+			return 0;
+	return 1;
+}
+
+/* Load the plc { host, port, unit } group. */
+static void
+load_plc(struct loader *l, config_setting_t *s, struct cfg_station *st,
+    const char *pfx)
+{
+	config_setting_t	*g;
+	char			 p[128];
+
+	snprintf(p, sizeof p, "%s.plc", pfx);
+	if ((g = get_group(l, s, "plc", pfx, 1)) == NULL)
+		return;
+	check_keys(l, g, plc_keys, p);
+	get_str(l, g, "host", p, st->host, sizeof st->host);
+	st->port = 502;
+	st->unit = 1;
+	get_int(l, g, "port", p, 0, &st->port, 1, 65535);
+	get_int(l, g, "unit", p, 0, &st->unit, 0, 255);
+}
+
+/* Load the well { ... } group. */
+static void
+load_well(struct loader *l, config_setting_t *s, struct cfg_station *st,
+    const char *pfx)
+{
+	config_setting_t	*g;
+	char			 p[128];
+
+	snprintf(p, sizeof p, "%s.well", pfx);
+	if ((g = get_group(l, s, "well", pfx, 1)) == NULL)
+		return;
+	check_keys(l, g, well_keys, p);
+	get_num(l, g, "area_m2", p, 1, &st->area_m2, 1, 10000);
+	get_num(l, g, "depth_m", p, 1, &st->depth_m, 0.5, 20);
+	get_num(l, g, "flood_m", p, 1, &st->flood_m, 0.1, 20);
+	get_num(l, g, "lowlow_m", p, 1, &st->lowlow_m, 0, 20);
+	get_num(l, g, "highhigh_m", p, 1, &st->highhigh_m, 0.1, 20);
+}
+
+/* Load the pumps ( { capacity_m3s, vfd }, ... ) list. */
+static void
+load_pumps(struct loader *l, config_setting_t *s, struct cfg_station *st,
+    const char *pfx)
+{
+	config_setting_t	*list, *e;
+	char			 p[128];
+	int			 i, n;
+
+	snprintf(p, sizeof p, "%s.pumps", pfx);
+	if ((list = config_setting_get_member(s, "pumps")) == NULL) {
+		diag_add(l, 0, line_of(s), p, "missing");
+		return;
+	}
+	if (!config_setting_is_list(list)) {
+		diag_add(l, 0, line_of(list), p, "expected a list ( {...}, ... )");
+		return;
+	}
+	n = config_setting_length(list);
+	if (n < 1 || n > CFG_MAX_PUMPS) {
+		diag_add(l, 0, line_of(list), p,
+		    "%d pumps: a station has 1 to %d", n, CFG_MAX_PUMPS);
+		return;
+	}
+	st->npumps = n;
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(list, (unsigned)i);
+		snprintf(p, sizeof p, "%s.pumps[%d]", pfx, i + 1);
+		if (!config_setting_is_group(e)) {
+			diag_add(l, 0, line_of(e), p, "expected a group { ... }");
+			continue;
+		}
+		check_keys(l, e, pump_keys, p);
+		get_num(l, e, "capacity_m3s", p, 1, &st->pumps[i].capacity_m3s,
+		    0.001, 30);
+		get_bool(l, e, "vfd", p, &st->pumps[i].vfd);
+	}
+}
+
+/* Load the setpoints { ... } group. */
+static void
+load_setpoints(struct loader *l, config_setting_t *s, struct cfg_station *st,
+    const char *pfx)
+{
+	config_setting_t	*g, *a, *e;
+	char			 p[128], k[160];
+	int			 i, n;
+
+	snprintf(p, sizeof p, "%s.setpoints", pfx);
+	if ((g = get_group(l, s, "setpoints", pfx, 1)) == NULL)
+		return;
+	check_keys(l, g, sp_keys, p);
+	get_num(l, g, "stop_m", p, 1, &st->stop_m, 0, 20);
+	get_num(l, g, "duty_start_m", p, 1, &st->duty_start_m, 0, 20);
+	get_num(l, g, "high_alarm_m", p, 1, &st->high_alarm_m, 0, 20);
+	snprintf(k, sizeof k, "%s.assist_start_m", p);
+	if ((a = config_setting_get_member(g, "assist_start_m")) == NULL) {
+		if (st->npumps > 1)
+			diag_add(l, 0, line_of(g), k, "missing");
+		return;
+	}
+	if (!config_setting_is_array(a) && !config_setting_is_list(a)) {
+		diag_add(l, 0, line_of(a), k, "expected an array [ ... ]");
+		return;
+	}
+	n = config_setting_length(a);
+	if (st->npumps > 0 && n != st->npumps - 1) {
+		diag_add(l, 0, line_of(a), k,
+		    "%d levels for %d pumps: give one per assist pump (%d)",
+		    n, st->npumps, st->npumps - 1);
+		return;
+	}
+	for (i = 0; i < n && i < CFG_MAX_PUMPS - 1; i++) {
+		e = config_setting_get_elem(a, (unsigned)i);
+		snprintf(k, sizeof k, "%s.assist_start_m[%d]", p, i + 1);
+		if (config_setting_type(e) != CONFIG_TYPE_FLOAT &&
+		    config_setting_type(e) != CONFIG_TYPE_INT) {
+			diag_add(l, 0, line_of(e), k, "expected a number");
+			continue;
+		}
+		st->assist_start_m[i] = config_setting_type(e) ==
+		    CONFIG_TYPE_FLOAT ? config_setting_get_float(e) :
+		    config_setting_get_int(e);
+		check_range(l, e, k, st->assist_start_m[i], 0, 20);
+	}
+}
+
+/* Load the optional rain, catchment and outfall groups. */
+static void
+load_extras(struct loader *l, config_setting_t *s, struct cfg_station *st,
+    const char *pfx)
+{
+	config_setting_t	*g;
+	char			 p[128];
+
+	st->tip_mm = 0.1;
+	st->head_m = 6.0;
+	get_num(l, s, "head_m", pfx, 0, &st->head_m, 0.5, 100);
+	snprintf(p, sizeof p, "%s.rain", pfx);
+	if ((g = get_group(l, s, "rain", pfx, 0)) != NULL) {
+		check_keys(l, g, rain_keys, p);
+		get_num(l, g, "tip_mm", p, 0, &st->tip_mm, 0.01, 10);
+	}
+	snprintf(p, sizeof p, "%s.catchment", pfx);
+	if ((g = get_group(l, s, "catchment", pfx, 1)) != NULL) {
+		check_keys(l, g, catch_keys, p);
+		get_num(l, g, "area_ha", p, 1, &st->catch_ha, 0, 100000);
+		get_num(l, g, "runoff", p, 1, &st->runoff, 0, 1);
+		get_num(l, g, "tc_min", p, 1, &st->tc_min, 1, 240);
+		get_num(l, g, "dwf_m3s", p, st->kind == CFG_SEWAGE,
+		    &st->dwf_m3s, 0, 100);
+	}
+	snprintf(p, sizeof p, "%s.outfall", pfx);
+	if ((g = get_group(l, s, "outfall", pfx, 0)) != NULL) {
+		check_keys(l, g, outfall_keys, p);
+		st->has_outfall = 1;
+		get_num(l, g, "base_m", p, 1, &st->outfall_base_m, 0, 20);
+		get_num(l, g, "warn_m", p, 1, &st->outfall_warn_m, 0, 20);
+	}
+}
+
+/* Check that a < b, reporting under key at line. */
+static void
+check_order(struct loader *l, int line, const char *pfx, const char *ka,
+    double a, const char *kb, double b)
+{
+	char	key[160];
+
+	if (a < b)
+		return;
+	snprintf(key, sizeof key, "%s.%s", pfx, ka);
+	diag_add(l, 0, line, key, "%g m must be below %s (%g m)", a, kb, b);
+}
+
+/* Cross-checks between the levels of one station. */
+static void
+check_levels(struct loader *l, config_setting_t *s,
+    const struct cfg_station *st, const char *pfx)
+{
+	config_setting_t	*g = config_setting_get_member(s, "setpoints");
+	config_setting_t	*w = config_setting_get_member(s, "well");
+	int			 sl = g ? line_of(g) : line_of(s);
+	int			 wl = w ? line_of(w) : line_of(s);
+	double			 last;
+	char			 k[128], kb[64];
+	int			 i;
+
+	check_order(l, wl, pfx, "well.lowlow_m", st->lowlow_m,
+	    "setpoints.stop_m", st->stop_m);
+	check_order(l, sl, pfx, "setpoints.stop_m", st->stop_m,
+	    "setpoints.duty_start_m", st->duty_start_m);
+	last = st->duty_start_m;
+	snprintf(kb, sizeof kb, "setpoints.duty_start_m");
+	for (i = 0; i < st->npumps - 1; i++) {
+		snprintf(k, sizeof k, "setpoints.assist_start_m[%d]", i + 1);
+		check_order(l, sl, pfx, kb, last, k, st->assist_start_m[i]);
+		last = st->assist_start_m[i];
+		strcpy(kb, k);
+	}
+	check_order(l, sl, pfx, kb, last, "setpoints.high_alarm_m",
+	    st->high_alarm_m);
+	check_order(l, sl, pfx, "setpoints.high_alarm_m", st->high_alarm_m,
+	    "well.flood_m", st->flood_m);
+	if (st->highhigh_m < st->high_alarm_m)
+		check_order(l, wl, pfx, "setpoints.high_alarm_m",
+		    st->high_alarm_m, "well.highhigh_m", st->highhigh_m);
+	check_order(l, wl, pfx, "well.highhigh_m", st->highhigh_m,
+	    "well.flood_m", st->flood_m);
+	if (st->flood_m > st->depth_m) {
+		snprintf(k, sizeof k, "%s.well.flood_m", pfx);
+		diag_add(l, 0, wl, k, "%g m is above the well's depth (%g m)",
+		    st->flood_m, st->depth_m);
+	}
+	if (st->has_outfall && st->outfall_warn_m <= st->outfall_base_m) {
+		snprintf(k, sizeof k, "%s.outfall.warn_m", pfx);
+		diag_add(l, 1, line_of(s), k, "at or below base_m: always alarmed");
+	}
+}
+
+/* GB 50014-2021 6.3.1: wet-well volume against the largest pump. */
+static void
+check_well_volume(struct loader *l, config_setting_t *s,
+    const struct cfg_station *st, const char *pfx)
+{
+	double	big = 0, need_s, need;
+	char	k[128];
+	int	i;
+
+	for (i = 0; i < st->npumps; i++)
+		if (st->pumps[i].capacity_m3s > big)
+			big = st->pumps[i].capacity_m3s;
+	need_s = st->kind == CFG_SEWAGE ? 300 : 30;
+	need = big * need_s;
+	if (big <= 0 || cfg_well_volume_m3(st) >= need)
+		return;
+	snprintf(k, sizeof k, "%s.well.area_m2", pfx);
+	diag_add(l, 1, line_of(s), k, "effective volume %.0f m3 (stop to high "
+	    "alarm) is below GB 50014's %.0f m3 (%.0f s of the largest pump)",
+	    cfg_well_volume_m3(st), need, need_s);
+}
+
+/* Load one station from its group s (index i) into st. */
+static void
+load_station(struct loader *l, config_setting_t *s, int i,
+    struct cfg_station *st)
+{
+	char		 pfx[80], key[96], kind[32];
+
+	st->line = line_of(s);
+	snprintf(pfx, sizeof pfx, "stations[%d]", i + 1);
+	if (!config_setting_is_group(s)) {
+		diag_add(l, 0, line_of(s), pfx, "expected a group { ... }");
+		return;
+	}
+	snprintf(key, sizeof key, "%s.id", pfx);
+	if (get_str(l, s, "id", pfx, st->id, sizeof st->id) == 0) {
+		if (!valid_id(st->id))
+			diag_add(l, 0, line_of(config_setting_get_member(s,
+			    "id")), key, "\"%s\": use lowercase "
+			    "letters, digits, - and _, starting with a letter",
+			    st->id);
+		else
+			snprintf(pfx, sizeof pfx, "%s", st->id);
+	}
+	check_keys(l, s, station_keys, pfx);
+	snprintf(key, sizeof key, "%s.name", pfx);
+	if (get_str(l, s, "name", pfx, st->name, sizeof st->name) == 0 &&
+	    !valid_utf8(st->name))
+		diag_add(l, 0, line_of(config_setting_get_member(s, "name")),
+		    key, "not valid UTF-8 text");
+	snprintf(key, sizeof key, "%s.kind", pfx);
+	if (get_str(l, s, "kind", pfx, kind, sizeof kind) == 0) {
+		if (strcmp(kind, "stormwater") == 0)
+			st->kind = CFG_STORMWATER;
+		else if (strcmp(kind, "sewage") == 0)
+			st->kind = CFG_SEWAGE;
+		else
+			diag_add(l, 0, line_of(config_setting_get_member(s,
+			    "kind")), key, "\"%s\": expected stormwater or "
+			    "sewage", kind);
+	}
+	load_plc(l, s, st, pfx);
+	load_well(l, s, st, pfx);
+	load_pumps(l, s, st, pfx);
+	load_setpoints(l, s, st, pfx);
+	load_extras(l, s, st, pfx);
+	check_levels(l, s, st, pfx);
+	check_well_volume(l, s, st, pfx);
+}
+
+/* Report duplicate ids and PLC addresses. */
+static void
+check_duplicates(struct loader *l, const struct cfg_district *d)
+{
+	const struct cfg_station	*a, *b;
+	char				 k[128];
+	int				 i, j;
+
+	for (i = 0; i < d->nstations; i++) {
+		a = &d->st[i];
+		for (j = 0; j < i; j++) {
+			b = &d->st[j];
+			if (a->id[0] != '\0' && strcmp(a->id, b->id) == 0) {
+				snprintf(k, sizeof k, "%s.id", a->id);
+				diag_add(l, 0, a->line, k, "duplicate id (first "
+				    "at line %d)", b->line);
+			}
+			if (a->host[0] != '\0' && strcmp(a->host, b->host) == 0
+			    && a->port == b->port) {
+				snprintf(k, sizeof k, "%s.plc", a->id[0] ?
+				    a->id : "station");
+				diag_add(l, 0, a->line, k, "address %s:%d is "
+				    "already station %s's (line %d)", a->host,
+				    a->port, b->id, b->line);
+			}
+		}
+	}
+}
+
+/* Walk the parsed tree. */
+static void
+load_tree(struct loader *l, config_t *cf, struct cfg_district *d)
+{
+	config_setting_t	*root = config_root_setting(cf), *list;
+	const char		*name;
+	int			 i, n;
+
+	check_keys(l, root, top_keys, "");
+	if (config_lookup_string(cf, "district", &name) == CONFIG_TRUE)
+		snprintf(d->name, sizeof d->name, "%s", name);
+	if ((list = config_setting_get_member(root, "stations")) == NULL) {
+		diag_add(l, 0, 1, "stations", "missing");
+		return;
+	}
+	if (!config_setting_is_list(list)) {
+		diag_add(l, 0, line_of(list), "stations",
+		    "expected a list ( {...}, ... )");
+		return;
+	}
+	if ((n = config_setting_length(list)) == 0) {
+		diag_add(l, 0, line_of(list), "stations", "no stations");
+		return;
+	}
+	if ((d->st = calloc((size_t)n, sizeof *d->st)) == NULL) {
+		diag_add(l, 0, line_of(list), "stations", "out of memory");
+		return;
+	}
+	d->nstations = n;
+	for (i = 0; i < n; i++)
+		load_station(l, config_setting_get_elem(list, (unsigned)i), i,
+		    &d->st[i]);
+	check_duplicates(l, d);
+}
+
+int
+cfg_load(const char *path, struct cfg_district *d, struct cfg_diag *diag)
+{
+	struct loader	 l = { path, diag };
+	config_t	 cf;
+	FILE		*f;
+
+	memset(d, 0, sizeof *d);
+	if ((f = fopen(path, "r")) == NULL) {
+		diag_add(&l, 0, 0, "file", "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	config_init(&cf);
+	config_set_auto_convert(&cf, 0);
+	if (config_read(&cf, f) != CONFIG_TRUE) {
+		diag_add(&l, 0, config_error_line(&cf), "syntax", "%s",
+		    config_error_text(&cf));
+		config_destroy(&cf);
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	load_tree(&l, &cf, d);
+	config_destroy(&cf);
+	return diag->nerrors > 0 ? -1 : 0;
+}
+
+void
+cfg_free(struct cfg_district *d)
+{
+	free(d->st);
+	d->st = NULL;
+	d->nstations = 0;
+}
+
+void
+cfg_diag_free(struct cfg_diag *diag)
+{
+	int	i;
+
+	for (i = 0; i < diag->nmsg; i++)
+		free(diag->msg[i]);
+	free(diag->msg);
+	memset(diag, 0, sizeof *diag);
+}
+
+const struct cfg_station *
+cfg_find(const struct cfg_district *d, const char *id)
+{
+	int	i;
+
+	for (i = 0; i < d->nstations; i++)
+		if (strcmp(d->st[i].id, id) == 0)
+			return &d->st[i];
+	return NULL;
+}
+
+double
+cfg_well_volume_m3(const struct cfg_station *s)
+{
+	return s->area_m2 * (s->high_alarm_m - s->stop_m);
+}
+
+double
+cfg_capacity_m3s(const struct cfg_station *s)
+{
+	double	sum = 0;
+	int	i;
+
+	for (i = 0; i < s->npumps; i++)
+		sum += s->pumps[i].capacity_m3s;
+	return sum;
+}
+
+const char *
+cfg_kind_name(enum cfg_kind k)
+{
+	return k == CFG_SEWAGE ? "sewage" : "stormwater";
+}

@@ -1,0 +1,104 @@
+/*
+ * Station configuration: the district's stations, loaded from a libconfig
+ * file and validated as a whole.  Every problem is collected as a message
+ * "file:line: key: problem" so that an integrator sees all of them at once.
+ * Used by pumpd and plcsim alike; runs on the main thread at start-up only.
+ */
+#ifndef CFG_H
+#define CFG_H
+
+#include <stddef.h>
+
+#define CFG_MAX_PUMPS	8
+#define CFG_ID_MAX	32
+#define CFG_NAME_MAX	64
+#define CFG_HOST_MAX	64
+
+enum cfg_kind {
+	CFG_STORMWATER,
+	CFG_SEWAGE,
+};
+
+struct cfg_pump {
+	double	capacity_m3s;	/* rated flow */
+	int	vfd;		/* has a variable-speed drive */
+};
+
+struct cfg_station {
+	char		id[CFG_ID_MAX];		/* ASCII [a-z0-9_-] */
+	char		name[CFG_NAME_MAX];	/* UTF-8 display name */
+	enum cfg_kind	kind;
+	int		line;			/* where it starts in the file */
+
+	char		host[CFG_HOST_MAX];	/* PLC address */
+	int		port;
+	int		unit;
+
+	/* Wet well, levels in metres above its floor. */
+	double		area_m2;
+	double		depth_m;
+	double		flood_m;	/* water leaves the system above this */
+	double		lowlow_m;	/* dry-run float switch */
+	double		highhigh_m;	/* high-high float switch */
+
+	int		npumps;
+	struct cfg_pump	pumps[CFG_MAX_PUMPS];
+
+	/* Level set-points, metres: stop < duty < assist[] < high alarm. */
+	double		stop_m;
+	double		duty_start_m;
+	double		assist_start_m[CFG_MAX_PUMPS - 1];	/* npumps - 1 */
+	double		high_alarm_m;
+
+	double		tip_mm;		/* rain-gauge depth per tip */
+	double		head_m;		/* static head, for energy */
+
+	int		has_outfall;
+	double		outfall_base_m;	/* simulator: dry-weather river level */
+	double		outfall_warn_m;	/* alarm above this */
+
+	/* For the simulator. */
+	double		catch_ha;	/* catchment area */
+	double		runoff;		/* runoff coefficient 0..1 */
+	double		tc_min;		/* time of concentration */
+	double		dwf_m3s;	/* sewage dry-weather flow (mean) */
+};
+
+struct cfg_district {
+	char			 name[CFG_NAME_MAX];
+	int			 nstations;
+	struct cfg_station	*st;
+};
+
+/* Messages gathered while loading: errors and warnings, in file order. */
+struct cfg_diag {
+	char	**msg;
+	int	  nmsg;
+	int	  nerrors;
+	int	  nwarnings;
+};
+
+/* Load and validate path into d; 0 when there is no error, else -1.  Every
+ * error and warning is appended to diag.  d must be freed with cfg_free
+ * either way. */
+int	cfg_load(const char *path, struct cfg_district *d, struct cfg_diag *diag);
+
+/* Free what cfg_load allocated in d. */
+void	cfg_free(struct cfg_district *d);
+
+/* Free the messages in diag. */
+void	cfg_diag_free(struct cfg_diag *diag);
+
+/* Find a station by id; NULL when there is none. */
+const struct cfg_station *cfg_find(const struct cfg_district *d, const char *id);
+
+/* Effective wet-well volume (m3) between stop level and high alarm. */
+double	cfg_well_volume_m3(const struct cfg_station *s);
+
+/* Installed pump capacity of a station, m3/s. */
+double	cfg_capacity_m3s(const struct cfg_station *s);
+
+/* "stormwater" or "sewage". */
+const char *cfg_kind_name(enum cfg_kind k);
+
+#endif

@@ -1,0 +1,128 @@
+/*
+ * One simulated pumping station: the wet well and its inflows (the physics)
+ * and the PLC that runs its pumps (interlocks, watchdog, fallback control,
+ * the 3 s start spacing), behind the register map of plcmap.h.  Pure: no
+ * I/O, no clock; plcsim calls mdl_step() with a fixed simulated step and
+ * serves the register images over Modbus TCP.  Every clock the PLC shows
+ * (uptime, run time, watchdog) runs in simulated seconds.
+ */
+#ifndef MODEL_H
+#define MODEL_H
+
+#include <stdint.h>
+
+#include "cfg.h"
+#include "plcmap.h"
+#include "rain.h"
+
+#define MDL_START_LOG	64	/* recent start times kept per pump */
+
+enum mdl_level_fault {
+	MDL_LVL_OK,
+	MDL_LVL_STUCK,		/* transducer frozen at its last value */
+	MDL_LVL_FAILED,		/* transducer reads 0xFFFF */
+};
+
+struct mdl_pump {
+	/* What the PLC commands and what the pump does. */
+	int	contactor;	/* closed: the pump runs */
+	int	fb_want;	/* fallback control wants it running */
+	/* Faults, set from plcsim. */
+	int	tripped;	/* FAULT: overload, over-temperature, seal */
+	int	unavailable;	/* panel out of AUTO or locked out */
+	double	deliver;	/* fraction of rated flow delivered, 1 healthy */
+	/* Counters and what the summary reports. */
+	double	run_s;
+	uint32_t starts;
+	double	energy_kwh;
+	double	flow_m3s;
+	double	start_t[MDL_START_LOG];	/* ring of recent start times */
+	int	max_per_hour;	/* most starts in any 3600 s window */
+	/* PLC counters (reset by a PLC restart). */
+	double	plc_run_s;
+	uint32_t plc_starts;
+};
+
+struct mdl_station {
+	const struct cfg_station *cfg;
+	const struct rain *rain;
+	double	t;		/* simulated seconds since the start */
+	double	tod0_s;		/* time of day at t = 0 */
+
+	/* Wet well and water balance, m3 and m. */
+	double	vol_m3;
+	double	vol0_m3;	/* at the start, for the balance */
+	double	level_m;
+	double	inflow_m3;
+	double	pumped_m3;
+	double	flood_m3;
+	double	max_level_m;
+	double	inflow_m3s;	/* at the last step */
+	double	rain_mm;	/* cumulative */
+	double	plc_rain0_mm;	/* rain_mm when the PLC last started */
+
+	/* Runoff: moving average of rain intensity over the catchment's
+	 * time of concentration (rational method). */
+	double	*ro_ring;	/* mm per step */
+	int	 ro_n, ro_i;
+	double	 ro_sum;
+	double	 ro_dt;		/* the step the ring was sized for */
+
+	/* PLC state. */
+	uint16_t hr[PLC_HR_COUNT];	/* holding registers (commands) */
+	uint16_t ir[PLC_IR_COUNT];	/* input registers (telemetry) */
+	uint16_t hb_last;
+	double	hb_t;		/* when the heartbeat last changed */
+	int	wd_expired;
+	int	local;		/* LOCAL_CONTROL at the last step */
+	double	plc_t0;		/* simulated time the PLC started */
+	double	last_start_t;
+	int	lead;		/* fallback lead pump */
+	double	local_s;	/* time under fallback control */
+
+	/* Station inputs and faults. */
+	int	remote;		/* selector switch in REMOTE */
+	int	estop;
+	int	mains_ok;
+	int	door_open;
+	enum mdl_level_fault lvl_fault[2];
+	uint16_t lvl_stuck_mm[2];
+
+	struct mdl_pump pump[CFG_MAX_PUMPS];
+};
+
+/* Set up station st for cfg under rain; the well starts at its stop level. */
+int	mdl_init(struct mdl_station *st, const struct cfg_station *cfg,
+	    const struct rain *rain, double tod0_s);
+
+/* Free what mdl_init allocated. */
+void	mdl_free(struct mdl_station *st);
+
+/* Advance by dt simulated seconds: PLC scan, then physics, then registers. */
+void	mdl_step(struct mdl_station *st, double dt);
+
+/*
+ * Check a write of n holding registers at addr against the map: 0 when it is
+ * acceptable, else the Modbus exception code (2 illegal address, 3 illegal
+ * value).  mdl_write() checks and, when acceptable, applies it.
+ */
+int	mdl_write_check(const struct mdl_station *st, int addr, int n,
+	    const uint16_t *v);
+int	mdl_write(struct mdl_station *st, int addr, int n, const uint16_t *v);
+
+/* 0 when a read of n registers at addr is inside the block, else 2. */
+int	mdl_read_check(int input, int addr, int n);
+
+/* Restart the PLC: uptime, counters and commands reset; pumps keep running. */
+void	mdl_restart(struct mdl_station *st);
+
+/* Water-balance residual: inflow - pumped - flood - change in storage. */
+double	mdl_balance_m3(const struct mdl_station *st);
+
+/* Refresh the input registers from the state (mdl_step does this too). */
+void	mdl_publish(struct mdl_station *st);
+
+/* Whether the PLC is running its own fallback control. */
+int	mdl_local(const struct mdl_station *st);
+
+#endif

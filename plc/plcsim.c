@@ -1,0 +1,892 @@
+/*
+ * plcsim: the district's station PLCs, simulated.  One process serves every
+ * station of a configuration file, each on its own Modbus TCP port on
+ * 127.0.0.1, speaking map version 1 exactly (plcmap.h), with the physical
+ * model of model.c behind the registers.
+ *
+ * Single-threaded: one poll() loop accepts connections, answers requests
+ * (libmodbus decodes and encodes the frames; the map's own address and value
+ * checks come first), advances every station in fixed simulated steps
+ * (simulated time = speed x real time), applies scheduled faults and serves
+ * a small text control port.  A "slow" PLC's answers wait in a queue, so a
+ * slow or silent station never delays another.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <modbus.h>
+
+#include "cfg.h"
+#include "model.h"
+#include "plcmap.h"
+#include "rain.h"
+
+#define MAX_CLIENTS	8	/* per station */
+#define MAX_CTL		4	/* control connections */
+#define MAX_FAULTS	64	/* scheduled on the command line */
+#define MAX_STEPS_PER_WAKE 4000	/* then serve the network again */
+
+struct pending {
+	struct pending	*next;
+	int		 fd;
+	double		 due;		/* real monotonic seconds */
+	int		 len;
+	uint8_t		 req[MODBUS_TCP_MAX_ADU_LENGTH];
+};
+
+struct sim_station {
+	struct mdl_station	 m;
+	modbus_t		*ctx;
+	modbus_mapping_t	*map;
+	int			 lfd;
+	int			 cfd[MAX_CLIENTS];
+	int			 silent;	/* accept, read, never answer */
+	int			 slow_ms;	/* answer after a delay */
+	unsigned long		 requests;
+	unsigned long		 exceptions;
+};
+
+struct sched {
+	double	at_s;
+	char	spec[128];
+	int	done;
+};
+
+struct ctl_client {
+	int	fd;
+	char	buf[512];
+	size_t	len;
+};
+
+struct plcsim {
+	struct cfg_district	 d;
+	struct rain		 rain;
+	struct sim_station	*st;
+	int			 n;
+	double			 speed;
+	double			 step_s;
+	double			 duration_s;	/* 0: until a signal */
+	double			 status_s;	/* 0: no status table */
+	double			 next_status;
+	double			 t;		/* simulated */
+	double			 real0;
+	const char		*summary_path;
+	struct sched		 faults[MAX_FAULTS];
+	int			 nfaults;
+	int			 ctl_lfd;
+	struct ctl_client	 ctl[MAX_CTL];
+	struct pending		*pending;
+};
+
+static volatile sig_atomic_t got_stop, got_usr1;
+
+/* Signal handler: note which signal came. */
+static void
+on_signal(int sig)
+{
+	if (sig == SIGUSR1)
+		got_usr1 = 1;
+	else
+		got_stop = 1;
+}
+
+/* Monotonic real time, seconds. */
+static double
+now_real(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Find a station by id; -1 when there is none. */
+static int
+find_station(struct plcsim *s, const char *id)
+{
+	int	i;
+
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->st[i].m.cfg->id, id) == 0)
+			return i;
+	return -1;
+}
+
+/* Parse a 1-based pump number for station st; -1 if invalid. */
+static int
+pump_arg(const struct sim_station *st, const char *a)
+{
+	char	*end;
+	long	 k = a ? strtol(a, &end, 10) : 0;
+
+	if (a == NULL || *end != '\0' || k < 1 || k > st->m.cfg->npumps)
+		return -1;
+	return (int)k - 1;
+}
+
+/*
+ * Apply a fault "STATION:NAME[:ARG[:ARG]]" now.  0 on success, else -1 with
+ * a reason in err.
+ */
+static int
+apply_fault(struct plcsim *s, const char *spec, char *err, size_t errlen)
+{
+	char			 buf[128], *f[4] = { 0 }, *save = NULL;
+	struct sim_station	*st;
+	struct mdl_station	*m;
+	int			 i, k, nf = 0;
+	double			 x;
+
+	snprintf(buf, sizeof buf, "%s", spec);
+	for (f[nf] = strtok_r(buf, ":", &save); f[nf] != NULL && nf < 3;)
+		f[++nf] = strtok_r(NULL, ":", &save);
+	if (nf < 2 || (i = find_station(s, f[0])) == -1) {
+		snprintf(err, errlen, "\"%s\": expected STATION:FAULT with a "
+		    "station of the configuration", spec);
+		return -1;
+	}
+	st = &s->st[i];
+	m = &st->m;
+	k = pump_arg(st, f[2]);
+	if (strcmp(f[1], "level-a-stuck") == 0 || strcmp(f[1], "level-b-stuck") == 0)
+		m->lvl_fault[f[1][6] - 'a'] = MDL_LVL_STUCK;
+	else if (strcmp(f[1], "level-a-fail") == 0 || strcmp(f[1], "level-b-fail") == 0)
+		m->lvl_fault[f[1][6] - 'a'] = MDL_LVL_FAILED;
+	else if (strcmp(f[1], "level-ok") == 0)
+		m->lvl_fault[0] = m->lvl_fault[1] = MDL_LVL_OK;
+	else if (strcmp(f[1], "trip") == 0 && k >= 0)
+		m->pump[k].tripped = 1;
+	else if (strcmp(f[1], "unavailable") == 0 && k >= 0)
+		m->pump[k].unavailable = 1;
+	else if (strcmp(f[1], "degrade") == 0 && k >= 0 && f[3] != NULL &&
+	    (x = strtod(f[3], NULL)) >= 0 && x <= 1)
+		m->pump[k].deliver = x;
+	else if (strcmp(f[1], "pump-ok") == 0 && k >= 0) {
+		m->pump[k].tripped = m->pump[k].unavailable = 0;
+		m->pump[k].deliver = 1;
+	} else if (strcmp(f[1], "estop") == 0)
+		m->estop = 1;
+	else if (strcmp(f[1], "estop-off") == 0)
+		m->estop = 0;
+	else if (strcmp(f[1], "remote-off") == 0)
+		m->remote = 0;
+	else if (strcmp(f[1], "remote-on") == 0)
+		m->remote = 1;
+	else if (strcmp(f[1], "mains-fail") == 0)
+		m->mains_ok = 0;
+	else if (strcmp(f[1], "mains-ok") == 0)
+		m->mains_ok = 1;
+	else if (strcmp(f[1], "silent") == 0)
+		st->silent = 1;
+	else if (strcmp(f[1], "slow") == 0 && f[2] != NULL &&
+	    (x = strtod(f[2], NULL)) > 0 && x <= 600000)
+		st->slow_ms = (int)x;
+	else if (strcmp(f[1], "answer") == 0)
+		st->silent = st->slow_ms = 0;
+	else if (strcmp(f[1], "restart") == 0)
+		mdl_restart(m);
+	else {
+		snprintf(err, errlen, "\"%s\": unknown fault or bad argument; "
+		    "faults: level-a-stuck level-b-stuck level-a-fail "
+		    "level-b-fail level-ok trip:K unavailable:K degrade:K:FRAC "
+		    "pump-ok:K estop estop-off remote-off remote-on mains-fail "
+		    "mains-ok silent slow:MS answer restart", spec);
+		return -1;
+	}
+	mdl_publish(m);
+	return 0;
+}
+
+/* Queue a fault "SPEC@MINUTE" from the command line. */
+static int
+schedule_fault(struct plcsim *s, const char *arg)
+{
+	struct sched	*f;
+	const char	*at = strrchr(arg, '@');
+
+	if (s->nfaults == MAX_FAULTS) {
+		fprintf(stderr, "plcsim: at most %d --fault options\n",
+		    MAX_FAULTS);
+		return -1;
+	}
+	f = &s->faults[s->nfaults++];
+	snprintf(f->spec, sizeof f->spec, "%.*s",
+	    at ? (int)(at - arg) : (int)strlen(arg), arg);
+	f->at_s = at ? strtod(at + 1, NULL) * 60 : 0;
+	return 0;
+}
+
+/* Close client connection j of station st. */
+static void
+drop_client(struct sim_station *st, int j)
+{
+	close(st->cfd[j]);
+	st->cfd[j] = -1;
+}
+
+/* Modbus function code, address and quantity of a request. */
+struct req_info {
+	int	unit, fc, addr, nb;
+};
+
+/* Decode the fields of a request of len bytes after the MBAP header. */
+static int
+decode(const uint8_t *req, int len, int hl, struct req_info *ri)
+{
+	if (len < hl + 1)
+		return -1;
+	ri->unit = req[hl - 1];
+	ri->fc = req[hl];
+	ri->addr = len >= hl + 3 ? (req[hl + 1] << 8) | req[hl + 2] : 0;
+	ri->nb = len >= hl + 5 ? (req[hl + 3] << 8) | req[hl + 4] : 0;
+	return 0;
+}
+
+/*
+ * Check a request against the map; 0 to answer it, else the exception code.
+ * For writes the values are copied to v (n of them at *waddr).
+ */
+static int
+check_request(struct sim_station *st, const uint8_t *req, int len, int hl,
+    const struct req_info *ri, uint16_t *v, int *n)
+{
+	int	i;
+
+	*n = 0;
+	if (ri->unit != st->m.cfg->unit && ri->unit != 0xFF)
+		return MODBUS_EXCEPTION_GATEWAY_TARGET;
+	switch (ri->fc) {
+	case MODBUS_FC_READ_HOLDING_REGISTERS:
+	case MODBUS_FC_READ_INPUT_REGISTERS:
+		if (ri->nb < 1 || ri->nb > MODBUS_MAX_READ_REGISTERS)
+			return MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE;
+		return mdl_read_check(ri->fc == MODBUS_FC_READ_INPUT_REGISTERS,
+		    ri->addr, ri->nb);
+	case MODBUS_FC_WRITE_SINGLE_REGISTER:
+		v[0] = (uint16_t)ri->nb;
+		*n = 1;
+		return mdl_write_check(&st->m, ri->addr, 1, v);
+	case MODBUS_FC_WRITE_MULTIPLE_REGISTERS:
+		if (ri->nb < 1 || ri->nb > MODBUS_MAX_WRITE_REGISTERS ||
+		    len < hl + 6 + 2 * ri->nb || req[hl + 5] != 2 * ri->nb)
+			return MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE;
+		if (mdl_read_check(0, ri->addr, ri->nb) != 0)
+			return MODBUS_EXCEPTION_ILLEGAL_DATA_ADDRESS;
+		for (i = 0; i < ri->nb; i++)
+			v[i] = (uint16_t)((req[hl + 6 + 2 * i] << 8) |
+			    req[hl + 7 + 2 * i]);
+		*n = ri->nb;
+		return mdl_write_check(&st->m, ri->addr, ri->nb, v);
+	default:
+		return MODBUS_EXCEPTION_ILLEGAL_FUNCTION;
+	}
+}
+
+/* Answer one request on fd now. */
+static void
+answer(struct sim_station *st, int fd, const uint8_t *req, int len)
+{
+	struct req_info	ri;
+	uint16_t	v[MODBUS_MAX_WRITE_REGISTERS];
+	int		hl = modbus_get_header_length(st->ctx), ex, n;
+
+	modbus_set_socket(st->ctx, fd);
+	if (decode(req, len, hl, &ri) == -1)
+		return;
+	st->requests++;
+	if ((ex = check_request(st, req, len, hl, &ri, v, &n)) != 0) {
+		st->exceptions++;
+		modbus_reply_exception(st->ctx, req, (unsigned)ex);
+		return;
+	}
+	memcpy(st->map->tab_input_registers, st->m.ir, sizeof st->m.ir);
+	memcpy(st->map->tab_registers, st->m.hr, sizeof st->m.hr);
+	if (n > 0)
+		mdl_write(&st->m, ri.addr, n, v);
+	modbus_reply(st->ctx, req, len, st->map);
+}
+
+/* A request arrived on client j of station st. */
+static void
+on_request(struct plcsim *s, struct sim_station *st, int j)
+{
+	uint8_t		 req[MODBUS_TCP_MAX_ADU_LENGTH];
+	struct pending	*p, **pp;
+	int		 len;
+
+	modbus_set_socket(st->ctx, st->cfd[j]);
+	if ((len = modbus_receive(st->ctx, req)) == -1) {
+		drop_client(st, j);
+		return;
+	}
+	if (len == 0 || st->silent)
+		return;
+	if (st->slow_ms == 0) {
+		answer(st, st->cfd[j], req, len);
+		return;
+	}
+	if ((p = calloc(1, sizeof *p)) == NULL)
+		return;
+	p->fd = st->cfd[j];
+	p->due = now_real() + st->slow_ms / 1000.0;
+	p->len = len;
+	memcpy(p->req, req, (size_t)len);
+	for (pp = &s->pending; *pp != NULL; pp = &(*pp)->next)
+		;
+	*pp = p;
+}
+
+/* Station of a client descriptor, for a delayed answer; NULL if closed. */
+static struct sim_station *
+owner_of(struct plcsim *s, int fd)
+{
+	int	i, j;
+
+	for (i = 0; i < s->n; i++)
+		for (j = 0; j < MAX_CLIENTS; j++)
+			if (s->st[i].cfd[j] == fd)
+				return &s->st[i];
+	return NULL;
+}
+
+/* Send the delayed answers that are due. */
+static void
+run_pending(struct plcsim *s)
+{
+	struct pending		*p;
+	struct sim_station	*st;
+	double			 now = now_real();
+
+	while ((p = s->pending) != NULL && p->due <= now) {
+		s->pending = p->next;
+		if ((st = owner_of(s, p->fd)) != NULL && !st->silent)
+			answer(st, p->fd, p->req, p->len);
+		free(p);
+	}
+}
+
+/* Accept a connection on station st's port. */
+static void
+on_accept(struct sim_station *st)
+{
+	int	fd, j;
+
+	if ((fd = accept4(st->lfd, NULL, NULL, SOCK_CLOEXEC)) == -1)
+		return;
+	for (j = 0; j < MAX_CLIENTS; j++)
+		if (st->cfd[j] == -1) {
+			st->cfd[j] = fd;
+			return;
+		}
+	close(fd);	/* too many clients: as a PLC would, refuse */
+}
+
+/* Open a listening TCP socket on 127.0.0.1:port; -1 on failure. */
+static int
+listen_on(int port)
+{
+	struct sockaddr_in	sin;
+	int			fd, one = 1;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof sin) == -1 ||
+	    listen(fd, 16) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Set up station i: model, libmodbus context and listening socket. */
+static int
+station_open(struct plcsim *s, int i, double tod0_s)
+{
+	struct sim_station		*st = &s->st[i];
+	const struct cfg_station	*c = &s->d.st[i];
+	int				 j;
+
+	mdl_init(&st->m, c, &s->rain, tod0_s);
+	for (j = 0; j < MAX_CLIENTS; j++)
+		st->cfd[j] = -1;
+	if ((st->ctx = modbus_new_tcp("127.0.0.1", c->port)) == NULL ||
+	    (st->map = modbus_mapping_new(0, 0, PLC_HR_COUNT,
+	    PLC_IR_COUNT)) == NULL) {
+		fprintf(stderr, "plcsim %s: libmodbus: %s\n", c->id,
+		    modbus_strerror(errno));
+		return -1;
+	}
+	modbus_set_slave(st->ctx, c->unit);
+	modbus_set_indication_timeout(st->ctx, 0, 500000);
+	if ((st->lfd = listen_on(c->port)) == -1) {
+		fprintf(stderr, "plcsim %s: cannot listen on 127.0.0.1:%d: "
+		    "%s\n", c->id, c->port, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Step every station once and apply the faults that are due. */
+static void
+step_all(struct plcsim *s)
+{
+	char	err[512];
+	int	i;
+
+	for (i = 0; i < s->nfaults; i++) {
+		if (s->faults[i].done || s->faults[i].at_s > s->t)
+			continue;
+		s->faults[i].done = 1;
+		if (apply_fault(s, s->faults[i].spec, err, sizeof err) == -1)
+			fprintf(stderr, "plcsim: fault %s\n", err);
+		else
+			printf("plcsim: t=%.0f s: fault %s\n", s->t,
+			    s->faults[i].spec);
+	}
+	for (i = 0; i < s->n; i++)
+		mdl_step(&s->st[i].m, s->step_s);
+	s->t += s->step_s;
+}
+
+/* Pumps of a station as a string of 1 (running) and 0 (stopped). */
+static void
+pump_string(const struct mdl_station *m, char *buf)
+{
+	int	k;
+
+	for (k = 0; k < m->cfg->npumps; k++)
+		buf[k] = m->pump[k].tripped ? 'F' :
+		    m->pump[k].contactor ? '1' : '0';
+	buf[k] = '\0';
+}
+
+/* Print the district at a glance. */
+static void
+print_status(struct plcsim *s)
+{
+	const struct mdl_station	*m;
+	char				 pumps[CFG_MAX_PUMPS + 1];
+	double				 r5;
+	int				 i;
+
+	r5 = (rain_depth_mm(&s->rain, s->t) -
+	    rain_depth_mm(&s->rain, s->t - 300)) * 12;
+	printf("plcsim t=%02d:%02d rain %.1f mm, %.1f mm/h (5 min)\n",
+	    (int)(s->t / 3600), (int)fmod(s->t / 60, 60),
+	    rain_depth_mm(&s->rain, s->t), r5);
+	for (i = 0; i < s->n; i++) {
+		m = &s->st[i].m;
+		pump_string(m, pumps);
+		printf("  %-20s level %5.2f m (alarm %.1f)  in %6.3f m3/s  "
+		    "pumps %-8s %s%s\n", m->cfg->id, m->level_m,
+		    m->cfg->high_alarm_m, m->inflow_m3s, pumps,
+		    mdl_local(m) ? "LOCAL" : "REMOTE",
+		    m->flood_m3 > 0 ? "  FLOODED" : "");
+	}
+	fflush(stdout);
+}
+
+/* Write the per-station summary: a table to out, key=value lines to path. */
+static void
+write_summary(struct plcsim *s, FILE *out, FILE *kv)
+{
+	const struct mdl_station	*m;
+	const struct mdl_pump		*p;
+	double				 kwh, run_h;
+	int				 i, k, starts, sph;
+
+	fprintf(out, "%-20s %7s %7s %9s %6s %7s %8s %8s\n", "station",
+	    "max m", "end m", "flood m3", "starts", "max/h", "run h", "kWh");
+	for (i = 0; i < s->n; i++) {
+		m = &s->st[i].m;
+		kwh = run_h = 0;
+		starts = sph = 0;
+		if (kv)
+			fprintf(kv, "station=%s kind=%s max_level_m=%.3f "
+			    "end_level_m=%.3f stop_m=%.3f flood_m3=%.3f "
+			    "inflow_m3=%.1f pumped_m3=%.1f balance_m3=%.6f "
+			    "local_s=%.0f", m->cfg->id,
+			    cfg_kind_name(m->cfg->kind), m->max_level_m,
+			    m->level_m, m->cfg->stop_m, m->flood_m3,
+			    m->inflow_m3, m->pumped_m3, mdl_balance_m3(m),
+			    m->local_s);
+		for (k = 0; k < m->cfg->npumps; k++) {
+			p = &m->pump[k];
+			kwh += p->energy_kwh;
+			run_h += p->run_s / 3600;
+			starts += (int)p->starts;
+			sph = p->max_per_hour > sph ? p->max_per_hour : sph;
+			if (kv)
+				fprintf(kv, " p%d_starts=%u p%d_max_per_hour=%d"
+				    " p%d_run_h=%.3f", k + 1, p->starts, k + 1,
+				    p->max_per_hour, k + 1, p->run_s / 3600);
+		}
+		if (kv)
+			fprintf(kv, " energy_kwh=%.1f\n", kwh);
+		fprintf(out, "%-20s %7.2f %7.2f %9.1f %6d %7d %8.2f %8.1f\n",
+		    m->cfg->id, m->max_level_m, m->level_m, m->flood_m3,
+		    starts, sph, run_h, kwh);
+	}
+}
+
+/* Print the summary, and write it to --summary atomically. */
+static void
+summary(struct plcsim *s)
+{
+	char	 tmp[4096];
+	FILE	*kv = NULL;
+
+	printf("plcsim summary after %.0f simulated minutes:\n", s->t / 60);
+	if (s->summary_path != NULL) {
+		snprintf(tmp, sizeof tmp, "%s.tmp", s->summary_path);
+		if ((kv = fopen(tmp, "w")) == NULL)
+			fprintf(stderr, "plcsim: %s: %s\n", tmp,
+			    strerror(errno));
+		else
+			fprintf(kv, "t_s=%.0f rain_mm=%.2f\n", s->t,
+			    rain_depth_mm(&s->rain, s->t));
+	}
+	write_summary(s, stdout, kv);
+	fflush(stdout);
+	if (kv != NULL && (fclose(kv) != 0 || rename(tmp,
+	    s->summary_path) == -1))
+		fprintf(stderr, "plcsim: %s: %s\n", s->summary_path,
+		    strerror(errno));
+}
+
+/* Handle one line from a control connection; the reply goes to fd. */
+static void
+ctl_line(struct plcsim *s, int fd, char *line)
+{
+	char	err[512], reply[600];
+
+	line[strcspn(line, "\r\n")] = '\0';
+	if (strncmp(line, "fault ", 6) == 0) {
+		if (apply_fault(s, line + 6, err, sizeof err) == 0)
+			snprintf(reply, sizeof reply, "ok\n");
+		else
+			snprintf(reply, sizeof reply, "error: %s\n", err);
+	} else if (strcmp(line, "summary") == 0) {
+		summary(s);
+		snprintf(reply, sizeof reply, "ok\n");
+	} else if (strcmp(line, "time") == 0)
+		snprintf(reply, sizeof reply, "ok %.1f\n", s->t);
+	else
+		snprintf(reply, sizeof reply, "error: \"%.100s\": commands are "
+		    "fault STATION:FAULT[:ARG], summary, time\n", line);
+	if (write(fd, reply, strlen(reply)) == -1)
+		return;
+}
+
+/* Read from control connection c and run every complete line. */
+static void
+ctl_read(struct plcsim *s, struct ctl_client *c)
+{
+	ssize_t	 r;
+	char	*nl;
+
+	r = read(c->fd, c->buf + c->len, sizeof c->buf - 1 - c->len);
+	if (r <= 0) {
+		close(c->fd);
+		c->fd = -1;
+		return;
+	}
+	c->len += (size_t)r;
+	c->buf[c->len] = '\0';
+	while ((nl = strchr(c->buf, '\n')) != NULL) {
+		*nl = '\0';
+		ctl_line(s, c->fd, c->buf);
+		c->len -= (size_t)(nl + 1 - c->buf);
+		memmove(c->buf, nl + 1, c->len + 1);
+	}
+	if (c->len == sizeof c->buf - 1) {	/* no newline in 511 bytes */
+		close(c->fd);
+		c->fd = -1;
+	}
+}
+
+/* Accept a control connection. */
+static void
+ctl_accept(struct plcsim *s)
+{
+	int	fd, j;
+
+	if ((fd = accept4(s->ctl_lfd, NULL, NULL, SOCK_CLOEXEC)) == -1)
+		return;
+	for (j = 0; j < MAX_CTL; j++)
+		if (s->ctl[j].fd == -1) {
+			s->ctl[j].fd = fd;
+			s->ctl[j].len = 0;
+			return;
+		}
+	close(fd);
+}
+
+/* Which object a poll entry stands for. */
+struct slot {
+	int	kind;		/* 0 listener, 1 client, 2 ctl listen, 3 ctl */
+	int	i, j;
+};
+
+/* Wait for the network until the next step or delayed answer is due. */
+static void
+serve(struct plcsim *s, double until_real)
+{
+	struct pollfd	pfd[1024];
+	struct slot	slot[1024];
+	double		wait = until_real - now_real();
+	int		n = 0, i, j, ms;
+
+	for (i = 0; i < s->n; i++) {
+		pfd[n] = (struct pollfd){ s->st[i].lfd, POLLIN, 0 };
+		slot[n++] = (struct slot){ 0, i, 0 };
+		for (j = 0; j < MAX_CLIENTS; j++)
+			if (s->st[i].cfd[j] != -1) {
+				pfd[n] = (struct pollfd){ s->st[i].cfd[j],
+				    POLLIN, 0 };
+				slot[n++] = (struct slot){ 1, i, j };
+			}
+	}
+	if (s->ctl_lfd != -1) {
+		pfd[n] = (struct pollfd){ s->ctl_lfd, POLLIN, 0 };
+		slot[n++] = (struct slot){ 2, 0, 0 };
+	}
+	for (j = 0; j < MAX_CTL; j++)
+		if (s->ctl[j].fd != -1) {
+			pfd[n] = (struct pollfd){ s->ctl[j].fd, POLLIN, 0 };
+			slot[n++] = (struct slot){ 3, 0, j };
+		}
+	if (s->pending != NULL && s->pending->due < until_real)
+		wait = s->pending->due - now_real();
+	ms = wait <= 0 ? 0 : (int)ceil(fmin(wait, 0.2) * 1000);
+	if (poll(pfd, (nfds_t)n, ms) <= 0)
+		return;
+	for (i = 0; i < n; i++) {
+		if (pfd[i].revents == 0)
+			continue;
+		switch (slot[i].kind) {
+		case 0:
+			on_accept(&s->st[slot[i].i]);
+			break;
+		case 1:
+			if (s->st[slot[i].i].cfd[slot[i].j] == pfd[i].fd)
+				on_request(s, &s->st[slot[i].i], slot[i].j);
+			break;
+		case 2:
+			ctl_accept(s);
+			break;
+		default:
+			ctl_read(s, &s->ctl[slot[i].j]);
+		}
+	}
+}
+
+/* The main loop: keep simulated time at speed x real time. */
+static void
+run(struct plcsim *s)
+{
+	double	target;
+	int	steps;
+
+	s->real0 = now_real();
+	s->next_status = 0;
+	while (!got_stop) {
+		target = (now_real() - s->real0) * s->speed;
+		for (steps = 0; s->t + s->step_s <= target &&
+		    steps < MAX_STEPS_PER_WAKE; steps++) {
+			if (s->duration_s > 0 && s->t >= s->duration_s)
+				return;
+			step_all(s);
+			if (s->status_s > 0 && s->t >= s->next_status) {
+				print_status(s);
+				s->next_status += s->status_s;
+			}
+		}
+		if (s->duration_s > 0 && s->t >= s->duration_s)
+			return;
+		if (got_usr1) {
+			got_usr1 = 0;
+			summary(s);
+		}
+		run_pending(s);
+		serve(s, s->real0 + (s->t + s->step_s) / s->speed);
+	}
+}
+
+/* Print usage and exit with status. */
+static void
+usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+"usage: plcsim [options]\n"
+"  -c, --config FILE      station configuration (config/jinnan.conf)\n"
+"  -s, --speed N          simulated seconds per real second (1)\n"
+"  -r, --rain SPEC        none | const:MM_H:MIN | storm:YEARS:MIN[:R] |\n"
+"                         csv:FILE, each with optional @START_MIN (none)\n"
+"  -d, --duration MIN     stop after MIN simulated minutes (run until a signal)\n"
+"  -f, --fault SPEC@MIN   STATION:FAULT[:ARG] at simulated minute MIN; repeat\n"
+"  -p, --control PORT     text control port on 127.0.0.1 (fault ..., summary)\n"
+"  -S, --summary FILE     write the summary as key=value lines at the end\n"
+"      --status MIN       print the district every MIN simulated minutes (0)\n"
+"      --step-ms MS       simulated step (500)\n"
+"      --start HH:MM      time of day at the start (08:00)\n"
+"      --only ID[,ID]     simulate only these stations\n"
+"SIGINT or SIGTERM stop with a summary; SIGUSR1 prints one and goes on.\n");
+	exit(status);
+}
+
+/* Keep only the stations named in list (comma-separated). */
+static int
+keep_only(struct cfg_district *d, const char *list)
+{
+	char	buf[4096], *id, *save = NULL;
+	int	i, n = 0;
+
+	for (i = 0; i < d->nstations; i++) {
+		snprintf(buf, sizeof buf, "%s", list);
+		for (id = strtok_r(buf, ",", &save); id != NULL;
+		    id = strtok_r(NULL, ",", &save))
+			if (strcmp(id, d->st[i].id) == 0)
+				d->st[n++] = d->st[i];
+	}
+	if (n == 0) {
+		fprintf(stderr, "plcsim: --only %s: no such station\n", list);
+		return -1;
+	}
+	d->nstations = n;
+	return 0;
+}
+
+/* Parse the command line into s. */
+static void
+parse_args(struct plcsim *s, int argc, char **argv, const char **cfgpath,
+    const char **rainspec, double *tod0, const char **only)
+{
+	static const struct option lo[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "speed", required_argument, NULL, 's' },
+		{ "rain", required_argument, NULL, 'r' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "fault", required_argument, NULL, 'f' },
+		{ "control", required_argument, NULL, 'p' },
+		{ "summary", required_argument, NULL, 'S' },
+		{ "status", required_argument, NULL, 1 },
+		{ "step-ms", required_argument, NULL, 2 },
+		{ "start", required_argument, NULL, 3 },
+		{ "only", required_argument, NULL, 4 },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int	ch, hh, mm;
+
+	while ((ch = getopt_long(argc, argv, "c:s:r:d:f:p:S:h", lo,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c': *cfgpath = optarg; break;
+		case 's': s->speed = strtod(optarg, NULL); break;
+		case 'r': *rainspec = optarg; break;
+		case 'd': s->duration_s = strtod(optarg, NULL) * 60; break;
+		case 'f': if (schedule_fault(s, optarg) == -1) exit(2); break;
+		case 'p': s->ctl_lfd = atoi(optarg); break;
+		case 'S': s->summary_path = optarg; break;
+		case 1: s->status_s = strtod(optarg, NULL) * 60; break;
+		case 2: s->step_s = strtod(optarg, NULL) / 1000; break;
+		case 3:
+			if (sscanf(optarg, "%d:%d", &hh, &mm) != 2 || hh < 0 ||
+			    hh > 23 || mm < 0 || mm > 59)
+				usage(2);
+			*tod0 = hh * 3600 + mm * 60;
+			break;
+		case 4: *only = optarg; break;
+		case 'h': usage(0); break;
+		default: usage(2);
+		}
+	}
+	if (optind != argc || !(s->speed > 0 && s->speed <= 10000) ||
+	    !(s->step_s >= 0.01 && s->step_s <= 10) || s->duration_s < 0) {
+		fprintf(stderr, "plcsim: bad arguments: speed 0-10000, "
+		    "step 10-10000 ms, duration >= 0\n");
+		usage(2);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct plcsim	 s;
+	struct cfg_diag	 diag = { 0 };
+	const char	*cfgpath = "config/jinnan.conf", *rainspec = "none";
+	const char	*only = NULL;
+	char		*cause = NULL, desc[256];
+	double		 tod0 = 8 * 3600;
+	int		 i, port;
+
+	memset(&s, 0, sizeof s);
+	s.speed = 1;
+	s.step_s = 0.5;
+	s.ctl_lfd = 0;
+	parse_args(&s, argc, argv, &cfgpath, &rainspec, &tod0, &only);
+	port = s.ctl_lfd;
+	s.ctl_lfd = -1;
+	for (i = 0; i < MAX_CTL; i++)
+		s.ctl[i].fd = -1;
+	if (cfg_load(cfgpath, &s.d, &diag) == -1) {
+		for (i = 0; i < diag.nmsg; i++)
+			fprintf(stderr, "%s\n", diag.msg[i]);
+		return 1;
+	}
+	cfg_diag_free(&diag);
+	if (only != NULL && keep_only(&s.d, only) == -1)
+		return 2;
+	if (rain_parse(rainspec, &s.rain, &cause) == -1) {
+		fprintf(stderr, "plcsim: %s\n", cause);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGUSR1, on_signal);
+	s.n = s.d.nstations;
+	if ((s.st = calloc((size_t)s.n, sizeof *s.st)) == NULL)
+		return 1;
+	for (i = 0; i < s.n; i++)
+		if (station_open(&s, i, tod0) == -1)
+			return 1;
+	if (port > 0 && (s.ctl_lfd = listen_on(port)) == -1) {
+		fprintf(stderr, "plcsim: control port %d: %s\n", port,
+		    strerror(errno));
+		return 1;
+	}
+	rain_describe(&s.rain, desc, sizeof desc);
+	printf("plcsim: %d stations on 127.0.0.1:%d..%d, speed x%g, %s\n",
+	    s.n, s.d.st[0].port, s.d.st[s.n - 1].port, s.speed, desc);
+	fflush(stdout);
+	run(&s);
+	summary(&s);
+	for (i = 0; i < s.n; i++) {
+		mdl_free(&s.st[i].m);
+		modbus_mapping_free(s.st[i].map);
+		modbus_free(s.st[i].ctx);
+	}
+	free(s.st);
+	rain_free(&s.rain);
+	cfg_free(&s.d);
+	return 0;
+}
