@@ -1,0 +1,373 @@
+/*
+ * Configuration loader: the shipped district file loads, and each kind of
+ * bad file is reported with its exact "file:line: key: problem" message.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cfg.h"
+
+#define SHIPPED "../../config/jinnan.conf"
+
+/* A valid one-station file; each test swaps one line.  Line numbers:
+ * 1 stations, 3 id, 4 name, 5 kind, 6 plc, 7 well, 8 pumps, 9 setpoints,
+ * 10 catchment. */
+static const char *base =
+"stations = (\n"
+"{\n"
+"  id = \"xz\";\n"
+"  name = \"小站\";\n"
+"  kind = \"stormwater\";\n"
+"  plc = { host = \"127.0.0.1\"; port = 15001; };\n"
+"  well = { area_m2 = 200.0; depth_m = 6.0; flood_m = 4.8; lowlow_m = 0.5; highhigh_m = 4.2; };\n"
+"  pumps = ( { capacity_m3s = 1.5; vfd = true; }, { capacity_m3s = 1.5; } );\n"
+"  setpoints = { stop_m = 1.0; duty_start_m = 1.6; assist_start_m = [ 2.4 ]; high_alarm_m = 3.8; };\n"
+"  catchment = { area_ha = 20.0; runoff = 0.6; tc_min = 15.0; };\n"
+"}\n"
+");\n";
+
+static char path[64];
+
+/* Write text to a fresh temporary file named in path. */
+static void
+write_file(const char *text)
+{
+	FILE	*f;
+	int	 fd;
+
+	strcpy(path, "/tmp/test_cfg.XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs(text, f);
+	fclose(f);
+}
+
+/* base with the first occurrence of from replaced by to. */
+static char *
+subst(const char *text, const char *from, const char *to)
+{
+	const char	*at = strstr(text, from);
+	char		*out;
+
+	assert_non_null(at);
+	out = malloc(strlen(text) + strlen(to) + 1);
+	sprintf(out, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
+	return out;
+}
+
+/* Load text; return the diagnostics and the result code in *rc. */
+static struct cfg_diag
+load_text(const char *text, int *rc)
+{
+	struct cfg_district	d;
+	struct cfg_diag		diag = { 0 };
+
+	write_file(text);
+	*rc = cfg_load(path, &d, &diag);
+	cfg_free(&d);
+	unlink(path);
+	return diag;
+}
+
+/* Assert that diag holds exactly the message "path:suffix". */
+static void
+expect_msg(const struct cfg_diag *diag, const char *suffix)
+{
+	char	want[512];
+	int	i;
+
+	snprintf(want, sizeof want, "%s:%s", path, suffix);
+	for (i = 0; i < diag->nmsg; i++)
+		if (strcmp(diag->msg[i], want) == 0)
+			return;
+	for (i = 0; i < diag->nmsg; i++)
+		fprintf(stderr, "got: %s\n", diag->msg[i]);
+	fail_msg("missing message: %s", want);
+}
+
+/* Replace from with to in base, load, expect one error message. */
+static void
+expect_error(const char *from, const char *to, const char *msg)
+{
+	struct cfg_diag	diag;
+	char		*text = subst(base, from, to);
+	int		 rc;
+
+	diag = load_text(text, &rc);
+	assert_int_equal(rc, -1);
+	expect_msg(&diag, msg);
+	cfg_diag_free(&diag);
+	free(text);
+}
+
+static void
+test_shipped(void **state)
+{
+	struct cfg_district		 d;
+	struct cfg_diag			 diag = { 0 };
+	const struct cfg_station	*s;
+	int				 i, nsew = 0;
+
+	(void)state;
+	assert_int_equal(cfg_load(SHIPPED, &d, &diag), 0);
+	assert_int_equal(diag.nerrors, 0);
+	assert_int_equal(diag.nwarnings, 0);
+	assert_int_equal(d.nstations, 30);
+	for (i = 0; i < d.nstations; i++) {
+		nsew += d.st[i].kind == CFG_SEWAGE;
+		assert_true(d.st[i].npumps >= 2 && d.st[i].npumps <= 6);
+		if (d.st[i].kind == CFG_STORMWATER) {
+			assert_true(d.st[i].npumps >= 3);
+			assert_true(cfg_capacity_m3s(&d.st[i]) >= 3);
+		} else
+			assert_true(cfg_capacity_m3s(&d.st[i]) < 1);
+	}
+	assert_int_equal(nsew, 8);
+	assert_non_null(s = cfg_find(&d, "shuangqiaohe"));
+	assert_string_equal(s->name, "双桥河雨水泵站");
+	assert_non_null(cfg_find(&d, "sandaogou"));
+	assert_non_null(cfg_find(&d, "beishilin"));
+	assert_null(cfg_find(&d, "nowhere"));
+	cfg_free(&d);
+	cfg_diag_free(&diag);
+}
+
+static void
+test_base_ok(void **state)
+{
+	struct cfg_diag	diag;
+	int		rc;
+
+	(void)state;
+	diag = load_text(base, &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(diag.nmsg, 0);
+	cfg_diag_free(&diag);
+}
+
+static void
+test_missing_file(void **state)
+{
+	struct cfg_district	d;
+	struct cfg_diag		diag = { 0 };
+
+	(void)state;
+	assert_int_equal(cfg_load("/nonexistent/pumpd.conf", &d, &diag), -1);
+	assert_int_equal(diag.nmsg, 1);
+	assert_string_equal(diag.msg[0], "/nonexistent/pumpd.conf:0: file: "
+	    "cannot open: No such file or directory");
+	cfg_free(&d);
+	cfg_diag_free(&diag);
+}
+
+static void
+test_syntax(void **state)
+{
+	(void)state;
+	expect_error("  kind = \"stormwater\";\n", "  kind = stormwater\n",
+	    "5: syntax: syntax error");
+}
+
+static void
+test_unknown_key(void **state)
+{
+	(void)state;
+	expect_error("  name = \"小站\";\n",
+	    "  name = \"小站\";\n  colour = \"red\";\n",
+	    "5: xz.colour: unknown key");
+	expect_error("lowlow_m = 0.5;", "lowlow_m = 0.5; deep_m = 9.0;",
+	    "7: xz.well.deep_m: unknown key");
+}
+
+static void
+test_wrong_type(void **state)
+{
+	(void)state;
+	expect_error("area_m2 = 200.0", "area_m2 = \"big\"",
+	    "7: xz.well.area_m2: expected a number");
+	expect_error("vfd = true", "vfd = 1", "8: xz.pumps[1].vfd: expected "
+	    "true or false");
+	expect_error("port = 15001", "port = 15001.5",
+	    "6: xz.plc.port: expected a whole number");
+	expect_error("plc = {", "plc = 3; x = {",
+	    "6: xz.plc: expected a group { ... }");
+}
+
+static void
+test_missing_key(void **state)
+{
+	(void)state;
+	expect_error("flood_m = 4.8; ", "", "7: xz.well.flood_m: missing");
+	expect_error("  kind = \"stormwater\";\n", "", "2: xz.kind: missing");
+}
+
+static void
+test_range(void **state)
+{
+	(void)state;
+	expect_error("port = 15001", "port = 70000",
+	    "6: xz.plc.port: 70000 is out of range (1 to 65535)");
+	expect_error("runoff = 0.6", "runoff = 1.6",
+	    "10: xz.catchment.runoff: 1.6 is out of range (0 to 1)");
+}
+
+static void
+test_pump_count(void **state)
+{
+	char	nine[1024] = "pumps = (";
+	int	i;
+
+	(void)state;
+	expect_error("pumps = ( { capacity_m3s = 1.5; vfd = true; }, "
+	    "{ capacity_m3s = 1.5; } )", "pumps = ( )",
+	    "8: xz.pumps: 0 pumps: a station has 1 to 8");
+	for (i = 0; i < 9; i++)
+		strcat(nine, i ? ", { capacity_m3s = 1.0; }" :
+		    " { capacity_m3s = 1.0; }");
+	strcat(nine, " )");
+	expect_error("pumps = ( { capacity_m3s = 1.5; vfd = true; }, "
+	    "{ capacity_m3s = 1.5; } )", nine,
+	    "8: xz.pumps: 9 pumps: a station has 1 to 8");
+}
+
+static void
+test_setpoint_order(void **state)
+{
+	(void)state;
+	expect_error("duty_start_m = 1.6", "duty_start_m = 0.9",
+	    "9: xz.setpoints.stop_m: 1 m must be below "
+	    "setpoints.duty_start_m (0.9 m)");
+	expect_error("[ 2.4 ]", "[ 4.0 ]",
+	    "9: xz.setpoints.assist_start_m[1]: 4 m must be below "
+	    "setpoints.high_alarm_m (3.8 m)");
+	expect_error("high_alarm_m = 3.8", "high_alarm_m = 4.9",
+	    "9: xz.setpoints.high_alarm_m: 4.9 m must be below "
+	    "well.flood_m (4.8 m)");
+	expect_error("depth_m = 6.0", "depth_m = 4.5",
+	    "7: xz.well.flood_m: 4.8 m is above the well's depth (4.5 m)");
+	expect_error("lowlow_m = 0.5", "lowlow_m = 1.2",
+	    "7: xz.well.lowlow_m: 1.2 m must be below setpoints.stop_m (1 m)");
+	expect_error("[ 2.4 ]", "[ 2.4, 3.0 ]",
+	    "9: xz.setpoints.assist_start_m: 2 levels for 2 pumps: give one "
+	    "per assist pump (1)");
+}
+
+static void
+test_duplicates(void **state)
+{
+	struct cfg_diag	 diag;
+	char		*two, *second, *tmp;
+	int		 rc;
+
+	(void)state;
+	/* the same station twice: lines 2-11 and 12-21 */
+	second = subst(base, "stations = (\n", "");
+	tmp = subst(second, "\n);\n", "\n");
+	two = malloc(strlen(base) + strlen(tmp) + 4);
+	sprintf(two, "%.*s,\n%s);\n", (int)(strrchr(base, '}') - base + 1),
+	    base, tmp);
+	diag = load_text(two, &rc);
+	assert_int_equal(rc, -1);
+	expect_msg(&diag, "12: xz.id: duplicate id (first at line 2)");
+	expect_msg(&diag, "12: xz.plc: address 127.0.0.1:15001 is already "
+	    "station xz's (line 2)");
+	assert_int_equal(diag.nerrors, 2);
+	cfg_diag_free(&diag);
+	free(two);
+	free(second);
+	free(tmp);
+}
+
+static void
+test_bad_id_and_name(void **state)
+{
+	(void)state;
+	expect_error("id = \"xz\"", "id = \"Xiao Zhan\"",
+	    "3: stations[1].id: \"Xiao Zhan\": use lowercase letters, digits, "
+	    "- and _, starting with a letter");
+	expect_error("name = \"小站\"", "name = \"\\xff\\xfe\"",
+	    "4: xz.name: not valid UTF-8 text");
+	expect_error("kind = \"stormwater\"", "kind = \"storm\"",
+	    "5: xz.kind: \"storm\": expected stormwater or sewage");
+}
+
+static void
+test_all_errors_at_once(void **state)
+{
+	struct cfg_diag	 diag;
+	char		*a, *b, *c;
+	int		 rc;
+
+	(void)state;
+	a = subst(base, "port = 15001", "port = 0");
+	b = subst(a, "area_m2 = 200.0", "area_m2 = \"x\"");
+	c = subst(b, "runoff = 0.6", "runoff = 7");
+	diag = load_text(c, &rc);
+	assert_int_equal(rc, -1);
+	assert_int_equal(diag.nerrors, 3);
+	expect_msg(&diag, "6: xz.plc.port: 0 is out of range (1 to 65535)");
+	expect_msg(&diag, "7: xz.well.area_m2: expected a number");
+	expect_msg(&diag, "10: xz.catchment.runoff: 7 is out of range (0 to 1)");
+	cfg_diag_free(&diag);
+	free(a);
+	free(b);
+	free(c);
+}
+
+static void
+test_small_well_warns(void **state)
+{
+	struct cfg_diag	 diag;
+	char		*text;
+	int		 rc;
+
+	(void)state;
+	/* 10 m2 x 2.8 m = 28 m3 < 30 s x 1.5 m3/s = 45 m3 */
+	text = subst(base, "area_m2 = 200.0", "area_m2 = 10.0");
+	diag = load_text(text, &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(diag.nwarnings, 1);
+	expect_msg(&diag, "2: xz.well.area_m2: warning: effective volume 28 m3 "
+	    "(stop to high alarm) is below GB 50014's 45 m3 (30 s of the "
+	    "largest pump)");
+	cfg_diag_free(&diag);
+	free(text);
+	/* a sewage station needs 5 minutes: 200 m2 x 2.8 m = 560 < 450? no */
+	text = subst(base, "kind = \"stormwater\";", "kind = \"sewage\";");
+	diag = load_text(text, &rc);
+	assert_int_equal(rc, -1);	/* sewage needs dwf_m3s */
+	expect_msg(&diag, "10: xz.catchment.dwf_m3s: missing");
+	cfg_diag_free(&diag);
+	free(text);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_shipped),
+		cmocka_unit_test(test_base_ok),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_syntax),
+		cmocka_unit_test(test_unknown_key),
+		cmocka_unit_test(test_wrong_type),
+		cmocka_unit_test(test_missing_key),
+		cmocka_unit_test(test_range),
+		cmocka_unit_test(test_pump_count),
+		cmocka_unit_test(test_setpoint_order),
+		cmocka_unit_test(test_duplicates),
+		cmocka_unit_test(test_bad_id_and_name),
+		cmocka_unit_test(test_all_errors_at_once),
+		cmocka_unit_test(test_small_well_warns),
+	};
+
+	return cmocka_run_group_tests_name("cfg", tests, NULL, NULL);
+}
