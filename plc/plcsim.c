@@ -83,6 +83,8 @@ struct plcsim {
 	double			 t;		/* simulated */
 	double			 real0;
 	const char		*summary_path;
+	int			 port_base;	/* 0: the configured ports */
+	int			 list;		/* --list */
 	struct sched		 faults[MAX_FAULTS];
 	int			 nfaults;
 	int			 ctl_lfd;
@@ -748,6 +750,8 @@ usage(int status)
 "      --step-ms MS       simulated step (500)\n"
 "      --start HH:MM      time of day at the start (08:00)\n"
 "      --only ID[,ID]     simulate only these stations\n"
+"      --port-base N      serve station i on port N+i instead of its own\n"
+"      --list             print \"id port pumps kind\" per station and exit\n"
 "SIGINT or SIGTERM stop with a summary; SIGUSR1 prints one and goes on.\n");
 	exit(status);
 }
@@ -791,6 +795,8 @@ parse_args(struct plcsim *s, int argc, char **argv, const char **cfgpath,
 		{ "step-ms", required_argument, NULL, 2 },
 		{ "start", required_argument, NULL, 3 },
 		{ "only", required_argument, NULL, 4 },
+		{ "port-base", required_argument, NULL, 5 },
+		{ "list", no_argument, NULL, 6 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -815,6 +821,8 @@ parse_args(struct plcsim *s, int argc, char **argv, const char **cfgpath,
 			*tod0 = hh * 3600 + mm * 60;
 			break;
 		case 4: *only = optarg; break;
+		case 5: s->port_base = atoi(optarg); break;
+		case 6: s->list = 1; break;
 		case 'h': usage(0); break;
 		default: usage(2);
 		}
@@ -858,6 +866,14 @@ main(int argc, char **argv)
 	if (rain_parse(rainspec, &s.rain, &cause) == -1) {
 		fprintf(stderr, "plcsim: %s\n", cause);
 		return 2;
+	}
+	for (i = 0; s.port_base > 0 && i < s.d.nstations; i++)
+		s.d.st[i].port = s.port_base + i;
+	if (s.list) {
+		for (i = 0; i < s.d.nstations; i++)
+			printf("%s %d %d %s\n", s.d.st[i].id, s.d.st[i].port,
+			    s.d.st[i].npumps, cfg_kind_name(s.d.st[i].kind));
+		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, on_signal);

@@ -1,0 +1,53 @@
+#!/bin/sh
+# The running demonstration (make run): the whole Jinnan district simulated
+# under a Tianjin 3-year, 2-hour design storm played 30 times faster than
+# real time, a local InfluxDB on 127.0.0.1:18086, and pumpd controlling the
+# stations once pumpd has its control loop.  Ctrl-C stops all of it.
+#   SPEED=60 RAIN=storm:10:120@10 scripts/run-demo.sh
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+B=${B:-build}
+conf=${CONF:-$top/config/jinnan.conf}
+speed=${SPEED:-30}
+rain=${RAIN:-storm:3:120@10}
+state=${STATE:-/tmp/pumpd-demo}
+influx_port=${INFLUX_PORT:-18086}
+pids=""
+
+stop() {
+	trap - INT TERM EXIT
+	for p in $pids; do kill -TERM "$p" 2>/dev/null; done
+	for p in $pids; do wait "$p" 2>/dev/null; done
+	echo "demo: stopped; InfluxDB data kept in $state/influxdb"
+	exit 0
+}
+trap stop INT TERM EXIT
+
+mkdir -p "$state"
+"$B/pumpd" --check-config "$conf" || exit 1
+echo "demo: InfluxDB on 127.0.0.1:$influx_port (data in $state/influxdb)"
+"$top/scripts/influxd-local.sh" "$state/influxdb" "$influx_port" \
+    >"$state/influxd.log" 2>&1 &
+pids="$pids $!"
+i=0
+until curl -sf "http://127.0.0.1:$influx_port/ping" >/dev/null; do
+	i=$((i + 1))
+	[ $i -gt 100 ] && { echo "demo: InfluxDB did not start, see $state/influxd.log"; break; }
+	sleep 0.1
+done
+curl -sf -XPOST "http://127.0.0.1:$influx_port/query" \
+    --data-urlencode "q=CREATE DATABASE pumpd" >/dev/null || true
+
+echo "demo: plcsim, $rain at speed x$speed (Ctrl-C to stop)"
+"$B/plcsim" -c "$conf" -s "$speed" -r "$rain" --status 5 \
+    -S "$state/summary.txt" &
+sim=$!
+pids="$sim $pids"
+if "$B/pumpd" --help 2>&1 | grep -q -- "--sim-speed"; then
+	sleep 1
+	"$B/pumpd" -c "$conf" --sim-speed "$speed" --state-dir "$state/pumpd" \
+	    --influx "http://127.0.0.1:$influx_port" &
+	pids="$! $pids"
+fi
+wait $sim
+stop
