@@ -25,7 +25,8 @@ PLCSIM_OBJS = $(B)/plc/plcsim.o $(B)/plc/model.o $(B)/plc/rain.o \
 	      $(B)/daemon/cfg.o
 BINS	= $(B)/pumpd $(B)/plcsim
 
-UNIT_TESTS = $(B)/tests/test_cfg $(B)/tests/test_rain $(B)/tests/test_model
+UNIT_TESTS = $(B)/tests/test_cfg $(B)/tests/test_rain $(B)/tests/test_model \
+	     $(B)/tests/test_core
 
 .PHONY: all deps test unit integration run asan clean check-config
 all: $(BINS)
@@ -40,6 +41,8 @@ $(B)/plcsim: $(PLCSIM_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/tests/test_cfg: $(B)/tests/unit/test_cfg.o $(B)/daemon/cfg.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+$(B)/tests/test_core: $(B)/tests/unit/test_core.o $(B)/daemon/core.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_rain: $(B)/tests/unit/test_rain.o $(B)/plc/rain.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)

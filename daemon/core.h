@@ -1,0 +1,158 @@
+/*
+ * The control core: pure decisions for one station.  It takes the station's
+ * configuration, the tuning parameters, the last snapshot of its PLC (or
+ * none when communications are lost), the operators' inputs and the time,
+ * and returns the command block to write and the events to report.  No I/O,
+ * no clock, no globals: the caller owns struct core_state and passes it back
+ * each cycle.  Runs on the event-loop thread only.
+ */
+#ifndef CORE_H
+#define CORE_H
+
+#include <stdint.h>
+
+#include "cfg.h"
+#include "plcmap.h"
+
+/* Tuning, the same for every station unless said otherwise. */
+struct core_params {
+	int	stagger_s;	/* between two starts at a station (10) */
+	int	min_run_s;	/* minimum run time (120) */
+	int	min_off_s;	/* minimum off time (60) */
+	int	starts_per_h_sewage;	/* GB 50014: 6 */
+	int	starts_per_h_storm;	/* 12 */
+	int	fts_s;		/* no RUNNING feedback after this: failed (15) */
+	int	frozen_s;	/* level unchanged this long while active (180) */
+	double	max_rate_mps;	/* implausible level change, m/s (0.05) */
+	double	disagree_m;	/* transducers disagree beyond (0.25) */
+	double	hyst_m;		/* an assist stops this far below its start */
+	double	storm_mmh;	/* storm mode above this 15-min intensity (5) */
+	int	storm_hold_s;	/* storm mode ends after this without rain */
+	double	drawdown_m;	/* storm mode: lower levels by this (0.3) */
+	int	watchdog_s;	/* written to the PLC (10) */
+};
+
+/* A decoded, already validated input block. */
+struct core_snap {
+	uint16_t status;
+	uint16_t level_mm[2];	/* A, B; PLC_NO_VALUE when invalid */
+	uint32_t rain_tips;
+	uint16_t outfall_mm;
+	uint16_t hb_echo;
+	uint32_t uptime_s;
+	int	 npumps;
+	struct {
+		uint16_t status;
+		uint16_t current;
+		uint16_t speed;
+		uint32_t run_s;
+		uint32_t starts;
+	} pump[PLC_MAX_PUMPS];
+	uint16_t mode_request;	/* holding register 1 as last read, -1 n/a */
+	uint16_t pump_cmd;	/* holding register 2 as last read */
+};
+
+enum core_comms { CORE_COMMS_OK, CORE_COMMS_STALE, CORE_COMMS_DOWN };
+
+/* Rainstorm warning signals of the China Meteorological Administration. */
+enum core_warning { WARN_NONE, WARN_BLUE, WARN_YELLOW, WARN_ORANGE, WARN_RED };
+
+struct core_input {
+	enum core_warning warning;
+	int	limit_pumps;	/* discharge limit: at most this many; -1 none */
+};
+
+/* Alarms: one bit each, raised and cleared with an event. */
+#define AL_COMMS		(1u << 0)	/* no fresh data */
+#define AL_LEVEL_A		(1u << 1)	/* transducer A rejected */
+#define AL_LEVEL_B		(1u << 2)	/* transducer B rejected */
+#define AL_LEVEL_DISAGREE	(1u << 3)
+#define AL_LEVEL_LOST		(1u << 4)	/* no good level: PLC fallback */
+#define AL_HIGH_LEVEL		(1u << 5)
+#define AL_HIGH_HIGH		(1u << 6)	/* float or level */
+#define AL_REMOTE_OFF		(1u << 7)
+#define AL_WATCHDOG		(1u << 8)	/* PLC reports it expired */
+#define AL_ESTOP		(1u << 9)
+#define AL_MAINS		(1u << 10)
+#define AL_OUTFALL		(1u << 11)
+#define AL_LIMIT_OVERRIDDEN	(1u << 12)	/* flood risk beat a limit */
+#define AL_PUMP_FAULT		(1u << 13)	/* any pump FAULT */
+#define AL_FAIL_TO_START	(1u << 14)	/* any pump failed to start */
+#define AL_PLC_RESTART		(1u << 15)	/* cleared after a cycle */
+#define AL_COUNT		16
+
+enum core_ev_kind { EV_ALARM_ON, EV_ALARM_OFF, EV_INFO };
+
+struct core_event {
+	enum core_ev_kind kind;
+	uint32_t	  alarm;	/* AL_* for alarms */
+	char		  text[112];
+};
+
+#define CORE_MAX_EVENTS	24
+#define CORE_RAIN_MIN	61	/* minute buckets kept */
+
+struct core_pump {
+	int	cmd;		/* we command it to run */
+	int64_t	cmd_ms;		/* when cmd last went to 1 */
+	int64_t	off_ms;		/* when it last stopped */
+	int	failed;		/* failed to start: skipped until it runs */
+	int	was_fault;
+	int64_t	start_ms[16];	/* our recent starts */
+	int	nstarts;
+};
+
+struct core_state {
+	int	 started;	/* first good snapshot seen (adopted) */
+	int64_t	 now_ms;
+	uint16_t hb;
+	uint32_t alarms;
+	double	 level_m;	/* chosen level; < 0 when none */
+	uint16_t last_mm[2];
+	int64_t	 changed_ms[2];	/* when each transducer last moved */
+	int64_t	 last_ms;	/* previous snapshot */
+	uint32_t last_tips;
+	uint32_t last_uptime;
+	double	 rain_mm;	/* cumulative since pumpd started */
+	double	 bucket_mm[CORE_RAIN_MIN];
+	int64_t	 bucket_min[CORE_RAIN_MIN];
+	int	 storm;
+	int64_t	 last_rain_ms;
+	int64_t	 last_start_ms;
+	int	 local;		/* we hand the station to its PLC */
+	struct core_pump pump[PLC_MAX_PUMPS];
+};
+
+struct core_out {
+	int		 write;		/* write hr to the PLC */
+	uint16_t	 hr[PLC_HR_COUNT];
+	int		 nevents;
+	struct core_event ev[CORE_MAX_EVENTS];
+	/* for display */
+	double		 level_m;
+	double		 rain_mmh5, rain_mmh15, rain_mmh60;
+	int		 running;
+};
+
+/* Defaults for the parameters. */
+void	core_params_default(struct core_params *p);
+
+/* A fresh state for a station. */
+void	core_init(struct core_state *s);
+
+/*
+ * One cycle at now_ms.  snap is NULL when there is no fresh data (comms says
+ * why).  Fills out; out->write says whether to write out->hr.
+ */
+void	core_step(struct core_state *s, const struct cfg_station *cfg,
+	    const struct core_params *p, const struct core_snap *snap,
+	    enum core_comms comms, const struct core_input *in, int64_t now_ms,
+	    struct core_out *out);
+
+/* Rain intensity (mm/h) over the last minutes (1..60) at now_ms. */
+double	core_rain_mmh(const struct core_state *s, int minutes, int64_t now_ms);
+
+/* Name of an alarm bit. */
+const char *core_alarm_name(uint32_t alarm);
+
+#endif

@@ -1,0 +1,457 @@
+/*
+ * The control core, rule by rule: adoption at start-up, level choice,
+ * sequencing with stagger and lead rotation, failed-to-start, interlocked
+ * pumps skipped, high level, rain and storm mode, discharge limits, REMOTE
+ * off, loss of communications.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core.h"
+
+static struct cfg_station cfg;
+static struct core_params par;
+static struct core_input in = { WARN_NONE, -1 };
+
+static int
+setup(void **state)
+{
+	int	k;
+
+	(void)state;
+	memset(&cfg, 0, sizeof cfg);
+	strcpy(cfg.id, "t");
+	cfg.kind = CFG_STORMWATER;
+	cfg.depth_m = 6;
+	cfg.flood_m = 4.8;
+	cfg.lowlow_m = 0.5;
+	cfg.highhigh_m = 4.2;
+	cfg.npumps = 3;
+	for (k = 0; k < 3; k++)
+		cfg.pumps[k].capacity_m3s = 1.5;
+	cfg.stop_m = 1.0;
+	cfg.duty_start_m = 1.6;
+	cfg.assist_start_m[0] = 2.4;
+	cfg.assist_start_m[1] = 3.2;
+	cfg.high_alarm_m = 3.8;
+	cfg.tip_mm = 0.1;
+	cfg.has_outfall = 1;
+	cfg.outfall_warn_m = 4.0;
+	core_params_default(&par);
+	return 0;
+}
+
+/* A healthy snapshot at level m with the given pumps running. */
+static struct core_snap
+snap_at(double m, unsigned running)
+{
+	struct core_snap	sn;
+	int			k;
+
+	memset(&sn, 0, sizeof sn);
+	sn.status = PLC_ST_REMOTE | PLC_ST_MAINS_OK;
+	sn.level_mm[0] = sn.level_mm[1] = (uint16_t)lround(m * 1000);
+	sn.outfall_mm = 2000;
+	sn.npumps = 3;
+	sn.uptime_s = 1000;
+	for (k = 0; k < 3; k++)
+		sn.pump[k].status = PLC_PU_AVAILABLE |
+		    ((running >> k) & 1 ? PLC_PU_RUNNING : 0);
+	return sn;
+}
+
+/* Whether out has an event whose text contains text. */
+static int
+has_event(const struct core_out *out, const char *text)
+{
+	int	i;
+
+	for (i = 0; i < out->nevents; i++)
+		if (strstr(out->ev[i].text, text) != NULL)
+			return 1;
+	return 0;
+}
+
+static void
+test_adopt_bumpless(void **state)
+{
+	struct core_state	s;
+	struct core_out		out;
+	struct core_snap	sn = snap_at(1.2, 0x2);
+
+	(void)state;
+	core_init(&s);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	assert_true(out.write);
+	assert_int_equal(out.hr[PLC_HR_MODE], PLC_MODE_REMOTE);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x2);	/* keeps pump 2 */
+	assert_true(has_event(&out, "adopted: 1 pump running"));
+	assert_int_equal(out.hr[PLC_HR_FB_START], 1600);
+	assert_int_equal(out.hr[PLC_HR_FB_STOP], 1000);
+	assert_int_equal(out.hr[PLC_HR_FB_ALL], 3800);
+	assert_int_equal(out.hr[PLC_HR_WATCHDOG], 10);
+}
+
+static void
+test_heartbeat_changes(void **state)
+{
+	struct core_state	s;
+	struct core_out		out;
+	struct core_snap	sn = snap_at(1.2, 0);
+	uint16_t		hb;
+
+	(void)state;
+	core_init(&s);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	hb = out.hr[PLC_HR_HEARTBEAT];
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 1000, &out);
+	assert_int_not_equal(out.hr[PLC_HR_HEARTBEAT], hb);
+}
+
+/* Duty then assists, one start per stagger, least run time first. */
+static void
+test_sequencing_stagger_lead(void **state)
+{
+	struct core_state	s;
+	struct core_out		out;
+	struct core_snap	sn = snap_at(3.5, 0);
+
+	(void)state;
+	core_init(&s);
+	sn.pump[0].run_s = 500;
+	sn.pump[1].run_s = 100;
+	sn.pump[2].run_s = 300;
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x2);	/* least run */
+	sn.pump[1].status |= PLC_PU_RUNNING;
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 5000, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x2);	/* stagger */
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 10000, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x6);	/* then pump 3 */
+	sn.pump[2].status |= PLC_PU_RUNNING;
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 20000, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x7);	/* 3.5 >= 3.2 */
+}
+
+/* Hysteresis, minimum run time, stop level. */
+static void
+test_stop_and_min_run(void **state)
+{
+	struct core_state	s;
+	struct core_out		out;
+	struct core_snap	sn = snap_at(1.7, 0);
+
+	(void)state;
+	core_init(&s);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	sn = snap_at(1.3, 0x1);	/* between stop and start: keeps running */
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 30000, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	sn = snap_at(0.99, 0x1);	/* at stop level: stops */
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 60000, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0);
+	/* minimum off time: not restarted 30 s later, other pump is */
+	sn = snap_at(1.7, 0);
+	sn.pump[0].run_s = 0;
+	sn.pump[1].run_s = 10;
+	sn.pump[2].run_s = 10;
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 90000, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD] & 0x1, 0);
+	assert_int_not_equal(out.hr[PLC_HR_PUMP_CMD], 0);
+}
+
+/* An assist keeps running above its start minus hysteresis, and stops
+ * below it only after its minimum run time. */
+static void
+test_assist_hysteresis(void **state)
+{
+	struct core_state	s;
+	struct core_out		out;
+	struct core_snap	sn = snap_at(2.5, 0x3);
+
+	(void)state;
+	core_init(&s);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x3);
+	sn = snap_at(2.1, 0x3);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 20000, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x3);
+	sn = snap_at(1.9, 0x3);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 40000, &out);
+	assert_int_equal(__builtin_popcount(out.hr[PLC_HR_PUMP_CMD]), 1);
+}
+
+/* A FAULT or not-available pump is skipped; the next one takes over. */
+static void
+test_fault_replaced(void **state)
+{
+	struct core_state	s;
+	struct core_out		out;
+	struct core_snap	sn = snap_at(1.8, 0x1);
+
+	(void)state;
+	core_init(&s);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	sn.pump[0].status = PLC_PU_FAULT;
+	sn.pump[1].status = 0;	/* not available */
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 20000, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x4);
+	assert_true(has_event(&out, "pump 1 FAULT"));
+	assert_true(s.alarms & AL_PUMP_FAULT);
+}
+
+/* No RUNNING feedback within fts_s: failed to start, the next pump starts
+ * within one cycle. */
+static void
+test_fail_to_start(void **state)
+{
+	struct core_state	s;
+	struct core_out		out;
+	struct core_snap	sn = snap_at(1.8, 0);
+
+	(void)state;
+	core_init(&s);
+	sn.pump[1].run_s = sn.pump[2].run_s = 100;
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 16000, &out);
+	assert_true(has_event(&out, "pump 1 failed to start"));
+	assert_true(s.alarms & AL_FAIL_TO_START);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD] & 0x1, 0);
+	assert_int_not_equal(out.hr[PLC_HR_PUMP_CMD], 0);
+}
+
+/* At or above the high-alarm level every available pump runs. */
+static void
+test_high_level_all(void **state)
+{
+	struct core_state	s;
+	struct core_out		out;
+	struct core_snap	sn = snap_at(3.9, 0x3);
+
+	(void)state;
+	core_init(&s);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x7);
+	assert_true(s.alarms & AL_HIGH_LEVEL);
+}
+
+/* Level choice: 0xFFFF rejected, disagreement takes the higher, neither
+ * good hands the station to its PLC (LOCAL), a frozen transducer is
+ * rejected while pumps run, an implausible jump is rejected. */
+static void
+test_level_choice(void **state)
+{
+	struct core_state	s;
+	struct core_out		out;
+	struct core_snap	sn = snap_at(2.0, 0);
+	int64_t			t;
+
+	(void)state;
+	core_init(&s);
+	sn.level_mm[0] = PLC_NO_VALUE;
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	assert_float_equal(out.level_m, 2.0, 1e-9);
+	assert_true(s.alarms & AL_LEVEL_A);
+	sn.level_mm[0] = 2500;
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 100000, &out);
+	assert_float_equal(out.level_m, 2.5, 1e-9);
+	assert_true(s.alarms & AL_LEVEL_DISAGREE);
+	sn.level_mm[0] = sn.level_mm[1] = PLC_NO_VALUE;
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 101000, &out);
+	assert_true(s.alarms & AL_LEVEL_LOST);
+	assert_int_equal(out.hr[PLC_HR_MODE], PLC_MODE_LOCAL);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0);
+	assert_true(out.write);
+	/* frozen A while pumps run and B moves */
+	core_init(&s);
+	for (t = 0; t <= 200; t++) {
+		sn = snap_at(2.0 - t * 0.001, 0x1);
+		sn.level_mm[0] = 2000;
+		core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, t * 1000,
+		    &out);
+	}
+	assert_true(s.alarms & AL_LEVEL_A);
+	assert_false(s.alarms & AL_LEVEL_B);
+	/* an implausible jump of B */
+	sn.level_mm[1] = 4500;
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 201000, &out);
+	assert_true(s.alarms & AL_LEVEL_B);
+}
+
+/* Rain intensity from tips, across a counter wrap and a PLC restart. */
+static void
+test_rain_and_storm(void **state)
+{
+	struct core_state	s;
+	struct core_out		out;
+	struct core_snap	sn = snap_at(1.2, 0);
+	int64_t			t;
+
+	(void)state;
+	core_init(&s);
+	sn.rain_tips = 0xFFFFFFF0u;
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	/* 0.1 mm/min = 6 mm/h for 15 minutes, wrapping the counter */
+	for (t = 1; t <= 15; t++) {
+		sn.rain_tips += 1;
+		sn.uptime_s += 60;
+		core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, t * 60000,
+		    &out);
+	}
+	assert_float_equal(out.rain_mmh15, 6.0, 0.5);
+	assert_true(s.storm);
+	assert_true(has_event(&out, "storm mode on") || s.storm);
+	/* storm mode lowers the start: 1.35 m starts the duty pump */
+	sn = snap_at(1.35, 0);
+	sn.rain_tips = s.last_tips;
+	sn.uptime_s = s.last_uptime + 1;
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 16 * 60000, &out);
+	assert_int_not_equal(out.hr[PLC_HR_PUMP_CMD], 0);
+	/* PLC restart: counter from 0, no huge jump */
+	sn.rain_tips = 2;
+	sn.uptime_s = 3;
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 17 * 60000, &out);
+	assert_true(s.alarms & AL_PLC_RESTART);
+	assert_true(out.rain_mmh60 < 5);
+	/* no rain for the hold time: storm mode ends */
+	for (t = 18; t < 18 + 62; t++) {
+		sn.uptime_s += 60;
+		core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, t * 60000,
+		    &out);
+	}
+	assert_false(s.storm);
+}
+
+/* An operator's rainstorm warning starts storm mode at once. */
+static void
+test_warning_storm_mode(void **state)
+{
+	struct core_state	s;
+	struct core_out		out;
+	struct core_snap	sn = snap_at(1.2, 0);
+	struct core_input	w = { WARN_YELLOW, -1 };
+
+	(void)state;
+	core_init(&s);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &w, 0, &out);
+	assert_true(s.storm);
+}
+
+/* A discharge limit caps the pumps, until high-high where flood risk wins. */
+static void
+test_discharge_limit(void **state)
+{
+	struct core_state	s;
+	struct core_out		out;
+	struct core_snap	sn = snap_at(3.9, 0x1);
+	struct core_input	lim = { WARN_NONE, 1 };
+
+	(void)state;
+	core_init(&s);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &lim, 0, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	sn = snap_at(4.3, 0x1);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &lim, 20000, &out);
+	assert_int_equal(__builtin_popcount(out.hr[PLC_HR_PUMP_CMD]), 2);
+	assert_true(s.alarms & AL_LIMIT_OVERRIDDEN);
+}
+
+/* Sewage: at most 6 starts an hour per pump. */
+static void
+test_sewage_starts_per_hour(void **state)
+{
+	struct core_state	s;
+	struct core_out		out;
+	struct core_snap	sn;
+	int64_t			t = 0;
+	int			cycles;
+
+	(void)state;
+	cfg.kind = CFG_SEWAGE;
+	cfg.npumps = 1;
+	core_init(&s);
+	for (cycles = 0; cycles < 12; cycles++) {
+		sn = snap_at(1.7, 0);
+		sn.npumps = 1;
+		core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, t, &out);
+		t += 130000;
+		sn = snap_at(0.9, out.hr[PLC_HR_PUMP_CMD]);
+		sn.npumps = 1;
+		core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, t, &out);
+		t += 70000;
+	}
+	assert_true(s.pump[0].nstarts <= 6 + 1);
+	assert_int_equal(s.pump[0].nstarts, 6);
+	cfg.kind = CFG_STORMWATER;
+	cfg.npumps = 3;
+}
+
+/* REMOTE off: watch only, never write.  Comms lost: alarm, nothing sent. */
+static void
+test_remote_off_and_comms(void **state)
+{
+	struct core_state	s;
+	struct core_out		out;
+	struct core_snap	sn = snap_at(3.0, 0x1);
+
+	(void)state;
+	core_init(&s);
+	sn.status &= (uint16_t)~PLC_ST_REMOTE;
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	assert_false(out.write);
+	assert_true(s.alarms & AL_REMOTE_OFF);
+	core_step(&s, &cfg, &par, NULL, CORE_COMMS_STALE, &in, 1000, &out);
+	assert_false(out.write);
+	assert_true(s.alarms & AL_COMMS);
+	sn.status |= PLC_ST_REMOTE;
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 2000, &out);
+	assert_false(s.alarms & AL_COMMS);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD] & 0x1, 0x1);	/* bumpless */
+}
+
+/* Outfall above its warning level raises an alarm. */
+static void
+test_outfall_alarm(void **state)
+{
+	struct core_state	s;
+	struct core_out		out;
+	struct core_snap	sn = snap_at(1.2, 0);
+
+	(void)state;
+	core_init(&s);
+	sn.outfall_mm = 4100;
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	assert_true(s.alarms & AL_OUTFALL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_adopt_bumpless),
+		cmocka_unit_test(test_heartbeat_changes),
+		cmocka_unit_test(test_sequencing_stagger_lead),
+		cmocka_unit_test(test_stop_and_min_run),
+		cmocka_unit_test(test_assist_hysteresis),
+		cmocka_unit_test(test_fault_replaced),
+		cmocka_unit_test(test_fail_to_start),
+		cmocka_unit_test(test_high_level_all),
+		cmocka_unit_test(test_level_choice),
+		cmocka_unit_test(test_rain_and_storm),
+		cmocka_unit_test(test_warning_storm_mode),
+		cmocka_unit_test(test_discharge_limit),
+		cmocka_unit_test(test_sewage_starts_per_hour),
+		cmocka_unit_test(test_remote_off_and_comms),
+		cmocka_unit_test(test_outfall_alarm),
+	};
+
+	return cmocka_run_group_tests_name("core", tests, setup, NULL);
+}
