@@ -6,7 +6,7 @@
 #   make asan       build and test with AddressSanitizer and UBSan
 
 CC	?= cc
-PKGS	 = libmodbus libevent libcurl libconfig
+PKGS	 = libmodbus libevent libcurl libconfig libsystemd
 CPPFLAGS += -D_GNU_SOURCE -Idaemon -Iplc
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=c11 -Wall -Wextra -Wshadow -Wmissing-prototypes \
@@ -20,7 +20,8 @@ LDLIBS	+= $(PKG_LIBS) -lm -lpthread
 
 B	 = build
 
-PUMPD_OBJS  = $(B)/daemon/pumpd.o $(B)/daemon/cfg.o
+PUMPD_OBJS  = $(B)/daemon/pumpd.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
+	      $(B)/daemon/plc.o
 PLCSIM_OBJS = $(B)/plc/plcsim.o $(B)/plc/model.o $(B)/plc/rain.o \
 	      $(B)/daemon/cfg.o
 BINS	= $(B)/pumpd $(B)/plcsim

@@ -1,22 +1,324 @@
 /*
- * pumpd: the control-centre daemon.  main() parses the command line, loads
- * the station configuration and (for --check-config) reports on it.
+ * pumpd: the control-centre daemon.  main() loads the configuration, starts
+ * one PLC worker per station (plc.c) and runs one libevent loop that owns
+ * everything else: it takes each snapshot as it arrives, checks it, runs the
+ * control core (core.c) and hands the command block back to the worker; a
+ * periodic tick ages the data (OK, STALE, DOWN) and prints the district.
+ * Nothing on the loop waits on the network.  With --sim-speed the clock
+ * runs that many times faster, as plcsim's does.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <systemd/sd-daemon.h>
 
 #include "cfg.h"
+#include "core.h"
+#include "plc.h"
+
+struct station {
+	const struct cfg_station *cfg;
+	struct plc_dev		 dev;
+	struct core_state	 core;
+	struct core_out		 out;
+	int64_t			 last_ok_ms;	/* last good snapshot */
+	enum core_comms		 comms;
+	int			 bad_episode;	/* rejected or failing now */
+	unsigned long		 rejected;
+	unsigned long		 failures;
+	char			 last_err[192];
+};
+
+struct pumpd {
+	struct cfg_district	 d;
+	struct core_params	 par;
+	struct core_input	 in;
+	struct station		*st;
+	int			 n;
+	double			 speed;		/* simulated clock rate */
+	int64_t			 wall0_ms;
+	double			 mono0;
+	int			 poll_ms;	/* simulated */
+	int			 stale_ms;
+	int			 down_ms;
+	int			 log_s;		/* station lines, simulated s */
+	int64_t			 next_log_ms;
+	int			 efd;
+	struct event_base	*base;
+};
+
+/* Monotonic seconds. */
+static double
+mono_s(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The daemon's clock in ms since the epoch: wall time at start plus
+ * monotonic time since, times the simulation speed. */
+static int64_t
+now_ms(const struct pumpd *p)
+{
+	return p->wall0_ms + (int64_t)((mono_s() - p->mono0) * 1000 *
+	    p->speed);
+}
+
+/* HH:MM:SS of a clock value, local time. */
+static const char *
+clock_str(int64_t ms, char *buf, size_t len)
+{
+	time_t		t = (time_t)(ms / 1000);
+	struct tm	tm;
+
+	localtime_r(&t, &tm);
+	strftime(buf, len, "%H:%M:%S", &tm);
+	return buf;
+}
+
+/* Log the events of one core cycle. */
+static void
+log_events(const struct pumpd *p, const struct station *s, int64_t ms)
+{
+	char	tbuf[16];
+	int	i;
+
+	for (i = 0; i < s->out.nevents; i++)
+		printf("%s %s: %s%s\n", clock_str(ms, tbuf, sizeof tbuf),
+		    s->cfg->id, s->out.ev[i].kind == EV_ALARM_ON ? "ALARM " :
+		    "", s->out.ev[i].text);
+	(void)p;
+}
+
+/* Run the core for station s on snap (NULL: no fresh data). */
+static void
+control(struct pumpd *p, struct station *s, const struct core_snap *snap,
+    int64_t ms)
+{
+	core_step(&s->core, s->cfg, &p->par, snap, s->comms, &p->in, ms,
+	    &s->out);
+	log_events(p, s, ms);
+	if (s->out.write && snap != NULL)
+		plc_command(&s->dev, s->out.hr);
+}
+
+/* A result from station s's worker. */
+static void
+on_result(struct pumpd *p, struct station *s, const struct plc_result *r)
+{
+	struct core_snap	snap;
+	char			cause[160], tbuf[16];
+	int64_t			ms = now_ms(p);
+
+	if (!r->ok || plc_decode(s->cfg, r->ir, &snap, cause,
+	    sizeof cause) == -1) {
+		if (r->ok) {
+			s->rejected++;
+			snprintf(s->last_err, sizeof s->last_err, "rejected: "
+			    "%s", cause);
+		} else {
+			s->failures++;
+			snprintf(s->last_err, sizeof s->last_err, "%s", r->err);
+		}
+		if (!s->bad_episode++)	/* once per episode */
+			printf("%s plc %s: %s\n", clock_str(ms, tbuf,
+			    sizeof tbuf), s->cfg->id, s->last_err);
+		return;
+	}
+	if (s->bad_episode) {
+		printf("%s plc %s: answering again after %d failed polls\n",
+		    clock_str(ms, tbuf, sizeof tbuf), s->cfg->id,
+		    s->bad_episode);
+		s->bad_episode = 0;
+	}
+	s->last_ok_ms = ms;
+	s->comms = CORE_COMMS_OK;
+	control(p, s, &snap, ms);
+}
+
+/* The workers posted results: take them all. */
+static void
+on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	struct pumpd		*p = arg;
+	struct plc_result	 r;
+	uint64_t		 v;
+	int			 i;
+
+	(void)what;
+	if (read(fd, &v, sizeof v) == -1 && errno != EAGAIN)
+		return;
+	for (i = 0; i < p->n; i++)
+		if (plc_take(&p->st[i].dev, &r))
+			on_result(p, &p->st[i], &r);
+}
+
+/* Pumps of a station as 1 (running), 0 (stopped), F (fault). */
+static void
+pump_string(const struct station *s, char *buf)
+{
+	int	k;
+
+	for (k = 0; k < s->cfg->npumps; k++)
+		buf[k] = (s->core.pump[k].was_fault) ? 'F' :
+		    s->core.pump[k].cmd ? '1' : '0';
+	buf[k] = '\0';
+}
+
+/* One line per station: level, rain, pumps, control, alarms. */
+static void
+log_district(struct pumpd *p, int64_t ms)
+{
+	static const char *cname[] = { "OK", "STALE", "DOWN" };
+	struct station	*s;
+	char		 tbuf[16], pumps[CFG_MAX_PUMPS + 1], al[160];
+	int		 i, b;
+
+	for (i = 0; i < p->n; i++) {
+		s = &p->st[i];
+		pump_string(s, pumps);
+		al[0] = '\0';
+		for (b = 0; b < AL_COUNT; b++)
+			if (s->core.alarms & (1u << b))
+				snprintf(al + strlen(al), sizeof al - strlen(al),
+				    "%s%s", al[0] ? ", " : " ALARMS: ",
+				    core_alarm_name(1u << b));
+		if (s->core.level_m >= 0)
+			printf("%s %-20s level %5.2f m  rain %5.1f mm/h  pumps "
+			    "%-8s %s %s%s%s\n", clock_str(ms, tbuf, sizeof tbuf),
+			    s->cfg->id, s->core.level_m,
+			    core_rain_mmh(&s->core, 5, ms), pumps,
+			    cname[s->comms], s->core.local ? "PLC-FALLBACK" :
+			    "REMOTE", s->core.storm ? " STORM" : "", al);
+		else
+			printf("%s %-20s level  ---   comms %s%s\n",
+			    clock_str(ms, tbuf, sizeof tbuf), s->cfg->id,
+			    cname[s->comms], al);
+	}
+	fflush(stdout);
+}
+
+/* Periodic tick: age the data, run the core where data is missing. */
+static void
+on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct pumpd	*p = arg;
+	struct station	*s;
+	int64_t		 ms = now_ms(p), age;
+	int		 i;
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < p->n; i++) {
+		s = &p->st[i];
+		age = ms - s->last_ok_ms;
+		s->comms = age <= p->stale_ms ? CORE_COMMS_OK :
+		    age <= p->down_ms ? CORE_COMMS_STALE : CORE_COMMS_DOWN;
+		if (s->comms != CORE_COMMS_OK)
+			control(p, s, NULL, ms);
+	}
+	if (p->log_s > 0 && ms >= p->next_log_ms) {
+		log_district(p, ms);
+		p->next_log_ms = ms + (int64_t)p->log_s * 1000;
+	}
+	fflush(stdout);
+}
+
+/* SIGINT/SIGTERM: leave the loop. */
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct pumpd	*p = arg;
+
+	(void)what;
+	printf("pumpd: signal %d, stopping (the PLCs keep their last "
+	    "commands and fall back on their watchdog)\n", (int)sig);
+	event_base_loopbreak(p->base);
+}
+
+/* Start workers and run the loop until a signal. */
+static int
+run(struct pumpd *p)
+{
+	struct event	*wake, *tick, *sint, *sterm;
+	struct timeval	 tv;
+	double		 tick_s = p->poll_ms / 1000.0 / p->speed;
+	int		 i;
+
+	signal(SIGPIPE, SIG_IGN);
+	if ((p->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
+	    (p->base = event_base_new()) == NULL) {
+		fprintf(stderr, "pumpd: cannot set up the event loop\n");
+		return 1;
+	}
+	p->n = p->d.nstations;
+	p->st = calloc((size_t)p->n, sizeof *p->st);
+	p->wall0_ms = (int64_t)time(NULL) * 1000;
+	p->mono0 = mono_s();
+	for (i = 0; i < p->n; i++) {
+		p->st[i].cfg = &p->d.st[i];
+		p->st[i].comms = CORE_COMMS_DOWN;
+		p->st[i].last_ok_ms = INT64_MIN / 2;
+		core_init(&p->st[i].core);
+		if (plc_start(&p->st[i].dev, &p->d.st[i], p->efd, tick_s,
+		    fmin(1.0, fmax(0.2, tick_s * 20))) == -1) {
+			fprintf(stderr, "pumpd: cannot start worker %s\n",
+			    p->d.st[i].id);
+			return 1;
+		}
+	}
+	wake = event_new(p->base, p->efd, EV_READ | EV_PERSIST, on_wake, p);
+	tick = event_new(p->base, -1, EV_PERSIST, on_tick, p);
+	sint = evsignal_new(p->base, SIGINT, on_signal, p);
+	sterm = evsignal_new(p->base, SIGTERM, on_signal, p);
+	tv.tv_sec = (time_t)tick_s;
+	tv.tv_usec = (suseconds_t)((tick_s - (double)tv.tv_sec) * 1e6);
+	event_add(wake, NULL);
+	event_add(tick, &tv);
+	event_add(sint, NULL);
+	event_add(sterm, NULL);
+	printf("pumpd: %d stations, poll %d ms, clock x%g\n", p->n,
+	    p->poll_ms, p->speed);
+	fflush(stdout);
+	sd_notify(0, "READY=1");
+	event_base_dispatch(p->base);
+	sd_notify(0, "STOPPING=1");
+	for (i = 0; i < p->n; i++)
+		plc_stop(&p->st[i].dev);
+	event_free(wake);
+	event_free(tick);
+	event_free(sint);
+	event_free(sterm);
+	event_base_free(p->base);
+	close(p->efd);
+	free(p->st);
+	return 0;
+}
 
 /* Print usage and exit with status. */
 static void
 usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-	    "usage: pumpd [-n | --check-config] [-c FILE]\n"
+	    "usage: pumpd [-n | --check-config] [-c FILE] [options]\n"
 	    "  -c, --config FILE    station configuration (default %s)\n"
-	    "  -n, --check-config   check the configuration and exit\n",
+	    "  -n, --check-config   check the configuration and exit\n"
+	    "      --poll-ms MS     poll period (1000)\n"
+	    "      --log-every S    one line per station every S seconds (60)\n"
+	    "      --sim-speed N    simulation: the clock runs N times faster\n"
+	    "                       (as plcsim -s N); off in the field\n",
 	    "/etc/pumpd/jinnan.conf");
 	exit(status);
 }
@@ -58,10 +360,22 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "poll-ms", required_argument, NULL, 1 },
+		{ "log-every", required_argument, NULL, 2 },
+		{ "sim-speed", required_argument, NULL, 3 },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*path = "/etc/pumpd/jinnan.conf";
-	int		 ch, check = 0;
+	struct pumpd	 p;
+	struct cfg_diag	 diag = { 0 };
+	int		 ch, check = 0, i;
+
+	memset(&p, 0, sizeof p);
+	core_params_default(&p.par);
+	p.in.limit_pumps = -1;
+	p.speed = 1;
+	p.poll_ms = 1000;
+	p.log_s = 60;
 
 	while ((ch = getopt_long(argc, argv, "c:nh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -74,6 +388,15 @@ main(int argc, char **argv)
 		case 'h':
 			usage(0);
 			break;
+		case 1:
+			p.poll_ms = atoi(optarg);
+			break;
+		case 2:
+			p.log_s = atoi(optarg);
+			break;
+		case 3:
+			p.speed = strtod(optarg, NULL);
+			break;
 		default:
 			usage(2);
 		}
@@ -84,7 +407,25 @@ main(int argc, char **argv)
 		usage(2);
 	if (check)
 		return check_config(path);
-	fprintf(stderr, "pumpd: the control loop is not built yet; "
-	    "use --check-config\n");
-	return 1;
+	if (p.poll_ms < 100 || p.poll_ms > 60000 || !(p.speed > 0 &&
+	    p.speed <= 1000) || p.log_s < 0) {
+		fprintf(stderr, "pumpd: --poll-ms 100..60000, --sim-speed "
+		    "0..1000, --log-every >= 0\n");
+		return 2;
+	}
+	p.stale_ms = 5 * p.poll_ms;
+	p.down_ms = 30 * p.poll_ms;
+	if (cfg_load(path, &p.d, &diag) == -1) {
+		for (i = 0; i < diag.nmsg; i++)
+			fprintf(stderr, "%s\n", diag.msg[i]);
+		fprintf(stderr, "pumpd: %s: refusing to start\n", path);
+		return 1;
+	}
+	for (i = 0; i < diag.nmsg; i++)
+		fprintf(stderr, "%s\n", diag.msg[i]);
+	cfg_diag_free(&diag);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	i = run(&p);
+	cfg_free(&p.d);
+	return i;
 }

@@ -39,14 +39,13 @@ curl -sf -XPOST "http://127.0.0.1:$influx_port/query" \
     --data-urlencode "q=CREATE DATABASE pumpd" >/dev/null || true
 
 echo "demo: plcsim, $rain at speed x$speed (Ctrl-C to stop)"
-"$B/plcsim" -c "$conf" -s "$speed" -r "$rain" --status 5 \
+"$B/plcsim" -c "$conf" -s "$speed" -r "$rain" --status 0 \
     -S "$state/summary.txt" &
 sim=$!
 pids="$sim $pids"
 if "$B/pumpd" --help 2>&1 | grep -q -- "--sim-speed"; then
 	sleep 1
-	"$B/pumpd" -c "$conf" --sim-speed "$speed" --state-dir "$state/pumpd" \
-	    --influx "http://127.0.0.1:$influx_port" &
+	"$B/pumpd" -c "$conf" --sim-speed "$speed" --log-every 300 &
 	pids="$! $pids"
 fi
 wait $sim
