@@ -29,7 +29,7 @@ BINS	= $(B)/pumpd $(B)/plcsim
 UNIT_TESTS = $(B)/tests/test_cfg $(B)/tests/test_rain $(B)/tests/test_model \
 	     $(B)/tests/test_core
 
-.PHONY: all deps test unit integration run asan clean check-config
+.PHONY: all deps test unit integration run asan clean check-config install
 all: $(BINS)
 
 $(B)/%.o: %.c
@@ -77,6 +77,14 @@ asan: deps
 	@$(MAKE) --no-print-directory B=build-asan \
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
 	    LDFLAGS="-fsanitize=address,undefined" all unit integration
+
+PREFIX	?= /usr/local
+install: all
+	install -D -m 755 $(B)/pumpd $(DESTDIR)$(PREFIX)/sbin/pumpd
+	install -D -m 755 $(B)/plcsim $(DESTDIR)$(PREFIX)/bin/plcsim
+	install -D -m 644 config/jinnan.conf $(DESTDIR)/etc/pumpd/jinnan.conf
+	install -D -m 644 systemd/pumpd.service \
+	    $(DESTDIR)/lib/systemd/system/pumpd.service
 
 clean:
 	rm -rf build build-asan

@@ -301,6 +301,7 @@ pump_feedback(struct core_state *s, const struct cfg_station *cfg,
 		    !(st & PLC_PU_AVAILABLE))) {
 			cp->cmd = 0;
 			cp->off_ms = s->now_ms;
+			s->lost++;	/* its work goes to another pump */
 		}
 		fault |= cp->was_fault;
 		fts |= cp->failed;
@@ -335,7 +336,10 @@ sequence(struct core_state *s, const struct cfg_station *cfg,
 		navail += (snap->pump[k].status & PLC_PU_AVAILABLE) &&
 		    !(snap->pump[k].status & PLC_PU_FAULT) && !s->pump[k].failed;
 	}
-	want = pumps_wanted(s, cfg, p, lvl, running, navail);
+	/* a pump lost to a fault still counts as wanted until replaced */
+	want = pumps_wanted(s, cfg, p, lvl, running + s->lost, navail);
+	if (s->lost > 0 && want <= running)
+		s->lost = 0;
 	high = lvl >= cfg->high_alarm_m;
 	hh = lvl >= cfg->highhigh_m || (snap->status & PLC_ST_HIGH_HIGH);
 	alarm(s, out, AL_HIGH_LEVEL, high);
@@ -370,8 +374,12 @@ sequence(struct core_state *s, const struct cfg_station *cfg,
 			if (can_start(s, cfg, p, snap, k, high) && (best < 0 ||
 			    snap->pump[k].run_s < snap->pump[best].run_s))
 				best = k;
-		if (best >= 0)
+		if (best >= 0) {
 			start_pump(s, best, out);
+			if (s->lost > 0)
+				s->lost--;
+		} else
+			s->lost = 0;	/* nothing left to take over */
 	}
 }
 

@@ -120,6 +120,7 @@ struct core_state {
 	int64_t	 last_rain_ms;
 	int64_t	 last_start_ms;
 	int	 local;		/* we hand the station to its PLC */
+	int	 lost;		/* running pumps lost to a fault: replace */
 	struct core_pump pump[PLC_MAX_PUMPS];
 };
 

@@ -138,6 +138,27 @@ pump_arg(const struct sim_station *st, const char *a)
 	return (int)k - 1;
 }
 
+/* The running pump that started first (the duty pump); -1 if none runs. */
+static int
+duty_pump(const struct mdl_station *m)
+{
+	const struct mdl_pump	*p;
+	int			 k, best = -1;
+	double			 t, bt = 0;
+
+	for (k = 0; k < m->cfg->npumps; k++) {
+		p = &m->pump[k];
+		if (!p->contactor || p->starts == 0)
+			continue;
+		t = p->start_t[(p->starts - 1) % MDL_START_LOG];
+		if (best < 0 || t < bt) {
+			best = k;
+			bt = t;
+		}
+	}
+	return best;
+}
+
 /*
  * Apply a fault "STATION:NAME[:ARG[:ARG]]" now.  0 on success, else -1 with
  * a reason in err.
@@ -161,7 +182,8 @@ apply_fault(struct plcsim *s, const char *spec, char *err, size_t errlen)
 	}
 	st = &s->st[i];
 	m = &st->m;
-	k = pump_arg(st, f[2]);
+	k = f[2] != NULL && strcmp(f[2], "duty") == 0 ? duty_pump(m) :
+	    pump_arg(st, f[2]);
 	if (strcmp(f[1], "level-a-stuck") == 0 || strcmp(f[1], "level-b-stuck") == 0)
 		m->lvl_fault[f[1][6] - 'a'] = MDL_LVL_STUCK;
 	else if (strcmp(f[1], "level-a-fail") == 0 || strcmp(f[1], "level-b-fail") == 0)
@@ -202,7 +224,7 @@ apply_fault(struct plcsim *s, const char *spec, char *err, size_t errlen)
 	else {
 		snprintf(err, errlen, "\"%s\": unknown fault or bad argument; "
 		    "faults: level-a-stuck level-b-stuck level-a-fail "
-		    "level-b-fail level-ok trip:K unavailable:K degrade:K:FRAC "
+		    "level-b-fail level-ok trip:K|duty unavailable:K degrade:K:FRAC "
 		    "pump-ok:K estop estop-off remote-off remote-on mains-fail "
 		    "mains-ok silent slow:MS answer restart", spec);
 		return -1;
@@ -461,6 +483,7 @@ step_all(struct plcsim *s)
 		else
 			printf("plcsim: t=%.0f s: fault %s\n", s->t,
 			    s->faults[i].spec);
+		fflush(stdout);
 	}
 	for (i = 0; i < s->n; i++)
 		mdl_step(&s->st[i].m, s->step_s);
@@ -522,11 +545,14 @@ write_summary(struct plcsim *s, FILE *out, FILE *kv)
 		starts = sph = 0;
 		if (kv)
 			fprintf(kv, "station=%s kind=%s max_level_m=%.3f "
-			    "end_level_m=%.3f stop_m=%.3f duty_m=%.3f flood_m3=%.3f "
+			    "end_level_m=%.3f stop_m=%.3f duty_m=%.3f assist1_m=%.3f "
+			    "flood_m3=%.3f "
 			    "inflow_m3=%.1f pumped_m3=%.1f balance_m3=%.6f "
 			    "local_s=%.0f", m->cfg->id,
 			    cfg_kind_name(m->cfg->kind), m->max_level_m,
-			    m->level_m, m->cfg->stop_m, m->cfg->duty_start_m, m->flood_m3,
+			    m->level_m, m->cfg->stop_m, m->cfg->duty_start_m,
+			    m->cfg->npumps > 1 ? m->cfg->assist_start_m[0] :
+			    m->cfg->high_alarm_m, m->flood_m3,
 			    m->inflow_m3, m->pumped_m3, mdl_balance_m3(m),
 			    m->local_s);
 		for (k = 0; k < m->cfg->npumps; k++) {

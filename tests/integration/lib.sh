@@ -48,7 +48,7 @@ wait_port() {
 
 # A block of free-looking ports for this test run.
 port_base() {
-	echo $((20000 + ($$ % 200) * 50))
+	echo "${PORT_BASE:-$((20000 + ($$ % 200) * 50))}"
 }
 
 # finish: print the totals and exit non-zero on any failure.

@@ -207,6 +207,30 @@ test_fault_replaced(void **state)
 	assert_true(s.alarms & AL_PUMP_FAULT);
 }
 
+/* The duty pump trips while pumping down between stop and start levels:
+ * another pump takes its work in the next cycle (its stagger has passed). */
+static void
+test_trip_while_pumping_down(void **state)
+{
+	struct core_state	s;
+	struct core_out		out;
+	struct core_snap	sn = snap_at(1.3, 0x1);
+
+	(void)state;
+	core_init(&s);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	sn = snap_at(1.29, 0);
+	sn.pump[0].status = PLC_PU_FAULT;
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 20000, &out);
+	assert_int_equal(__builtin_popcount(out.hr[PLC_HR_PUMP_CMD]), 1);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD] & 0x1, 0);
+	/* and once it has pumped down, it stops as usual */
+	sn = snap_at(0.99, out.hr[PLC_HR_PUMP_CMD]);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 200000, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0);
+}
+
 /* No RUNNING feedback within fts_s: failed to start, the next pump starts
  * within one cycle. */
 static void
@@ -443,6 +467,7 @@ main(void)
 		cmocka_unit_test(test_assist_hysteresis),
 		cmocka_unit_test(test_fault_replaced),
 		cmocka_unit_test(test_fail_to_start),
+		cmocka_unit_test(test_trip_while_pumping_down),
 		cmocka_unit_test(test_high_level_all),
 		cmocka_unit_test(test_level_choice),
 		cmocka_unit_test(test_rain_and_storm),
