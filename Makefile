@@ -6,7 +6,7 @@
 #   make asan       build and test with AddressSanitizer and UBSan
 
 CC	?= cc
-PKGS	 = libmodbus libevent libcurl libconfig libsystemd
+PKGS	 = libmodbus libevent libcurl libconfig libsystemd zlib
 CPPFLAGS += -D_GNU_SOURCE -Idaemon -Iplc
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=c11 -Wall -Wextra -Wshadow -Wmissing-prototypes \
@@ -27,7 +27,7 @@ PLCSIM_OBJS = $(B)/plc/plcsim.o $(B)/plc/model.o $(B)/plc/rain.o \
 BINS	= $(B)/pumpd $(B)/plcsim
 
 UNIT_TESTS = $(B)/tests/test_cfg $(B)/tests/test_rain $(B)/tests/test_model \
-	     $(B)/tests/test_core
+	     $(B)/tests/test_core $(B)/tests/test_lp $(B)/tests/test_spool
 
 .PHONY: all deps test unit integration run asan clean check-config install
 all: $(BINS)
@@ -44,6 +44,10 @@ $(B)/plcsim: $(PLCSIM_OBJS)
 $(B)/tests/test_cfg: $(B)/tests/unit/test_cfg.o $(B)/daemon/cfg.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_core: $(B)/tests/unit/test_core.o $(B)/daemon/core.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+$(B)/tests/test_lp: $(B)/tests/unit/test_lp.o $(B)/daemon/lp.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+$(B)/tests/test_spool: $(B)/tests/unit/test_spool.o $(B)/daemon/spool.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_rain: $(B)/tests/unit/test_rain.o $(B)/plc/rain.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)

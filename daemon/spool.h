@@ -1,0 +1,61 @@
+/*
+ * The metrics spool: batches that InfluxDB could not take yet, on disk, in
+ * order.  Append-only segment files "<seq>.seg" in one directory; each
+ * record is a 16-byte header (magic "PSP1", payload length, points, CRC-32
+ * of the payload, little-endian) and the payload.  The replay position is
+ * kept in the file "ack" (written atomically), so a spool left by a killed
+ * pumpd replays from where it stopped.  Bounded in bytes: when full, the
+ * oldest segment goes first and its points are counted as dropped.  A torn
+ * or corrupt record is skipped and counted, never fatal.  Loop thread only;
+ * the disk writes are small (one batch a second at most while InfluxDB is
+ * down) and go to the page cache, with fdatasync.
+ */
+#ifndef SPOOL_H
+#define SPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct spool {
+	char		*dir;
+	uint64_t	 max_bytes;
+	uint64_t	 seg_max;	/* roll segments at this size */
+	uint64_t	 bytes;		/* on disk, all segments */
+	uint64_t	 wseq;		/* current write segment (0: none) */
+	int		 wfd;
+	uint64_t	 wsize;
+	uint64_t	 rseq;		/* segment being replayed */
+	uint64_t	 roff;		/* offset of the next record in it */
+	uint64_t	 peek_len;	/* record returned by spool_peek */
+	/* counters */
+	uint64_t	 points;	/* points waiting, estimated */
+	uint64_t	 dropped_points;	/* lost to a full spool */
+	uint64_t	 corrupt;	/* records skipped */
+};
+
+/* Open (creating) the spool in dir, at most max_bytes.  0, or -1 with a
+ * reason in *cause (to be freed). */
+int	spool_open(struct spool *s, const char *dir, uint64_t max_bytes,
+	    char **cause);
+
+/* Close it; what it holds stays for the next start. */
+void	spool_close(struct spool *s);
+
+/* Append a batch of npoints points.  0, or -1 with a reason. */
+int	spool_append(struct spool *s, const char *data, size_t len,
+	    uint32_t npoints, char **cause);
+
+/*
+ * The oldest batch not yet acknowledged: 0 with *data (to be freed), *len
+ * and *npoints set; 1 when the spool is empty.
+ */
+int	spool_peek(struct spool *s, char **data, size_t *len,
+	    uint32_t *npoints);
+
+/* The batch last returned by spool_peek was delivered: forget it. */
+void	spool_ack(struct spool *s);
+
+/* Whether nothing waits. */
+int	spool_empty(struct spool *s);
+
+#endif
