@@ -21,7 +21,11 @@ struct loader {
 	struct cfg_diag	*diag;
 };
 
-static const char *top_keys[] = { "district", "stations", NULL };
+static const char *top_keys[] = { "district", "stations", "influx", NULL };
+static const char *influx_keys[] = { "url", "version", "database",
+    "retention_policy", "user", "password_file", "org", "bucket",
+    "token_file", "batch_points", "batch_ms", "timeout_ms", "spool_max_kb",
+    "replay_per_s", NULL };
 static const char *station_keys[] = { "id", "name", "kind", "plc", "well",
     "pumps", "setpoints", "rain", "catchment", "outfall", "head_m", NULL };
 static const char *plc_keys[] = { "host", "port", "unit", NULL };
@@ -240,6 +244,69 @@ get_str(struct loader *l, config_setting_t *grp, const char *key,
 	}
 	strcpy(buf, v);
 	return 0;
+}
+
+/* Read an optional string; absent leaves buf as it is. */
+static void
+get_opt_str(struct loader *l, config_setting_t *grp, const char *key,
+    const char *prefix, char *buf, size_t len)
+{
+	if (config_setting_get_member(grp, key) != NULL)
+		get_str(l, grp, key, prefix, buf, len);
+}
+
+/* Load the optional influx { ... } group: where metrics go. */
+static void
+load_influx(struct loader *l, config_setting_t *root, struct cfg_district *d)
+{
+	config_setting_t	*g = config_setting_get_member(root, "influx");
+	struct cfg_influx	*c = &d->influx;
+
+	if (g == NULL)
+		return;
+	if (!config_setting_is_group(g)) {
+		diag_add(l, 0, line_of(g), "influx", "expected a group { ... }");
+		return;
+	}
+	d->has_influx = 1;
+	check_keys(l, g, influx_keys, "influx");
+	c->version = 1;
+	c->batch_points = 5000;
+	c->batch_ms = 1000;
+	c->timeout_ms = 5000;
+	c->spool_max_kb = 256 * 1024;
+	c->replay_per_s = 10;
+	get_str(l, g, "url", "influx", c->url, sizeof c->url);
+	if (c->url[0] != '\0' && strncmp(c->url, "http://", 7) != 0 &&
+	    strncmp(c->url, "https://", 8) != 0)
+		diag_add(l, 0, line_of(config_setting_get_member(g, "url")),
+		    "influx.url", "\"%s\": expected http:// or https://",
+		    c->url);
+	get_int(l, g, "version", "influx", 0, &c->version, 1, 2);
+	get_opt_str(l, g, "database", "influx", c->database,
+	    sizeof c->database);
+	get_opt_str(l, g, "retention_policy", "influx", c->rp, sizeof c->rp);
+	get_opt_str(l, g, "user", "influx", c->user, sizeof c->user);
+	get_opt_str(l, g, "password_file", "influx", c->password_file,
+	    sizeof c->password_file);
+	get_opt_str(l, g, "org", "influx", c->org, sizeof c->org);
+	get_opt_str(l, g, "bucket", "influx", c->bucket, sizeof c->bucket);
+	get_opt_str(l, g, "token_file", "influx", c->token_file,
+	    sizeof c->token_file);
+	get_int(l, g, "batch_points", "influx", 0, &c->batch_points, 1,
+	    1000000);
+	get_int(l, g, "batch_ms", "influx", 0, &c->batch_ms, 10, 600000);
+	get_int(l, g, "timeout_ms", "influx", 0, &c->timeout_ms, 100, 600000);
+	get_int(l, g, "spool_max_kb", "influx", 0, &c->spool_max_kb, 16,
+	    64 * 1024 * 1024);
+	get_int(l, g, "replay_per_s", "influx", 0, &c->replay_per_s, 1, 1000);
+	if (c->version == 1 && c->database[0] == '\0')
+		diag_add(l, 0, line_of(g), "influx.database",
+		    "missing (InfluxDB 1.x)");
+	if (c->version == 2 && (c->org[0] == '\0' || c->bucket[0] == '\0' ||
+	    c->token_file[0] == '\0'))
+		diag_add(l, 0, line_of(g), "influx", "InfluxDB 2.x needs org, "
+		    "bucket and token_file");
 }
 
 /* Whether s is well-formed UTF-8 without control characters. */
@@ -611,6 +678,7 @@ load_tree(struct loader *l, config_t *cf, struct cfg_district *d)
 	check_keys(l, root, top_keys, "");
 	if (config_lookup_string(cf, "district", &name) == CONFIG_TRUE)
 		snprintf(d->name, sizeof d->name, "%s", name);
+	load_influx(l, root, d);
 	if ((list = config_setting_get_member(root, "stations")) == NULL) {
 		diag_add(l, 0, 1, "stations", "missing");
 		return;

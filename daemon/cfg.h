@@ -64,8 +64,28 @@ struct cfg_station {
 	double		dwf_m3s;	/* sewage dry-weather flow (mean) */
 };
 
+/* Where metrics go: InfluxDB 1.x or 2.x over HTTP. */
+struct cfg_influx {
+	char	url[256];		/* base URL, http://host:port */
+	int	version;		/* 1 or 2 */
+	char	database[64];		/* 1.x */
+	char	rp[64];			/* 1.x retention policy, optional */
+	char	user[64];		/* 1.x, optional */
+	char	password_file[256];	/* 1.x, optional */
+	char	org[64];		/* 2.x */
+	char	bucket[64];		/* 2.x */
+	char	token_file[256];	/* 2.x */
+	int	batch_points;		/* flush at this many points */
+	int	batch_ms;		/* or after this long */
+	int	timeout_ms;		/* whole request */
+	int	spool_max_kb;		/* disk spool bound */
+	int	replay_per_s;		/* spooled batches sent per second */
+};
+
 struct cfg_district {
 	char			 name[CFG_NAME_MAX];
+	int			 has_influx;
+	struct cfg_influx	 influx;
 	int			 nstations;
 	struct cfg_station	*st;
 };

@@ -42,6 +42,7 @@ post(struct plc_dev *d, int ok, const uint16_t *ir, const char *err)
 
 	pthread_mutex_lock(&d->mu);
 	d->res.ok = ok;
+	d->res.rtt_ms = d->rtt_ms;
 	d->res.seq++;
 	if (ok)
 		memcpy(d->res.ir, ir, sizeof d->res.ir);
@@ -170,6 +171,9 @@ worker(void *arg)
 				break;
 			continue;
 		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		d->rtt_ms = (double)(t1.tv_sec - t0.tv_sec) * 1000 +
+		    (t1.tv_nsec - t0.tv_nsec) / 1e6;
 		post(d, 1, ir, NULL);
 		/* the loop answers with a command within a few ms */
 		if (nap(d, d->poll_s * 0.5, 1))

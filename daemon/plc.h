@@ -23,6 +23,7 @@ struct plc_result {
 	char		err[128];	/* why not */
 	uint16_t	ir[PLC_IR_COUNT];
 	unsigned	seq;		/* counts results */
+	double		rtt_ms;		/* how long the read took */
 };
 
 struct plc_dev {
@@ -45,6 +46,7 @@ struct plc_dev {
 	double		 backoff_s;
 	unsigned	 seed;
 	unsigned long	 errors;
+	double		 rtt_ms;	/* last read's round trip */
 };
 
 /* Start the worker for station cfg; results wake notify_fd. */

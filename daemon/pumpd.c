@@ -16,15 +16,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <event2/event.h>
 #include <systemd/sd-daemon.h>
 
 #include "cfg.h"
 #include "core.h"
+#include "lp.h"
+#include "mtr.h"
 #include "plc.h"
+
+#define RTT_SAMPLES	4096	/* poll latencies kept for p50/p99 */
+#define SELF_EVERY_MS	10000	/* self-monitoring point, clock ms */
 
 struct station {
 	const struct cfg_station *cfg;
@@ -55,6 +62,15 @@ struct pumpd {
 	int64_t			 next_log_ms;
 	int			 efd;
 	struct event_base	*base;
+	struct mtr		*mtr;		/* NULL: no metrics */
+	const char		*state_dir;
+	const char		*influx_url;	/* overrides the file's */
+	double			 rtt[RTT_SAMPLES];
+	int			 nrtt;
+	double			 next_tick;	/* monotonic, when due */
+	unsigned long		 overruns;	/* ticks late by a period */
+	double			 max_lag_ms;
+	int64_t			 next_self_ms;
 };
 
 /* Monotonic seconds. */
@@ -102,6 +118,156 @@ log_events(const struct pumpd *p, const struct station *s, int64_t ms)
 	(void)p;
 }
 
+/* The station's mode for metrics: 0 PLC fallback, 1 REMOTE, 2 watching
+ * only (the station's REMOTE switch is off). */
+static int
+station_mode(const struct station *s)
+{
+	if (s->core.alarms & AL_REMOTE_OFF)
+		return 2;
+	return s->core.local ? 0 : 1;
+}
+
+/* Points of a polled station: one "station", one "pump" per pump. */
+static void
+emit_station(struct pumpd *p, const struct station *s,
+    const struct core_snap *snap, int64_t ms)
+{
+	struct lp_buf	*b;
+	char		 num[4];
+	int		 k;
+
+	if (p->mtr == NULL)
+		return;
+	b = mtr_buf(p->mtr);
+	lp_begin(b, "station");
+	lp_tag(b, "station", s->cfg->id);
+	lp_tag(b, "kind", cfg_kind_name(s->cfg->kind));
+	if (snap != NULL) {
+		if (s->core.level_m >= 0)
+			lp_float(b, "level_m", s->core.level_m);
+		if (snap->level_mm[0] != PLC_NO_VALUE)
+			lp_float(b, "level_a_m", snap->level_mm[0] / 1000.0);
+		if (snap->level_mm[1] != PLC_NO_VALUE)
+			lp_float(b, "level_b_m", snap->level_mm[1] / 1000.0);
+		lp_float(b, "rain_mm_h", s->out.rain_mmh5);
+		lp_float(b, "rain_mm", s->core.rain_mm);
+		if (snap->outfall_mm != PLC_NO_VALUE)
+			lp_float(b, "outfall_m", snap->outfall_mm / 1000.0);
+		lp_int(b, "pumps_running", s->out.running);
+		lp_int(b, "storm", s->core.storm);
+		lp_int(b, "mode", station_mode(s));
+	}
+	lp_int(b, "comms", s->comms);
+	lp_int(b, "alarms", __builtin_popcount(s->core.alarms));
+	lp_end(b, ms);
+	for (k = 0; snap != NULL && k < s->cfg->npumps; k++) {
+		snprintf(num, sizeof num, "%d", k + 1);
+		lp_begin(b, "pump");
+		lp_tag(b, "station", s->cfg->id);
+		lp_tag(b, "pump", num);
+		lp_int(b, "running", !!(snap->pump[k].status & PLC_PU_RUNNING));
+		lp_int(b, "fault", !!(snap->pump[k].status & PLC_PU_FAULT));
+		lp_int(b, "available", !!(snap->pump[k].status &
+		    PLC_PU_AVAILABLE));
+		lp_float(b, "current_a", snap->pump[k].current / 10.0);
+		lp_float(b, "speed_pct", snap->pump[k].speed / 10.0);
+		lp_int(b, "run_s", snap->pump[k].run_s);
+		lp_int(b, "starts", snap->pump[k].starts);
+		lp_end(b, ms);
+	}
+	mtr_commit(p->mtr);
+}
+
+/* An "event" point for each event of the last core cycle. */
+static void
+emit_events(struct pumpd *p, const struct station *s, int64_t ms)
+{
+	static const char *type[] = { "alarm", "alarm_cleared", "info" };
+	struct lp_buf	*b;
+	int		 i;
+
+	if (p->mtr == NULL || s->out.nevents == 0)
+		return;
+	b = mtr_buf(p->mtr);
+	for (i = 0; i < s->out.nevents; i++) {
+		lp_begin(b, "event");
+		lp_tag(b, "station", s->cfg->id);
+		lp_tag(b, "type", type[s->out.ev[i].kind]);
+		lp_str(b, "text", s->out.ev[i].text);
+		/* distinct events of one cycle must not share a timestamp */
+		lp_end(b, ms + i);
+	}
+	mtr_commit(p->mtr);
+}
+
+/* Sort helper for doubles. */
+static int
+cmp_double(const void *a, const void *b)
+{
+	double	x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The "pumpd" self-monitoring point. */
+static void
+emit_self(struct pumpd *p, int64_t ms)
+{
+	struct mtr_stats	 st;
+	struct lp_buf		*b;
+	int			 i, n[3] = { 0, 0, 0 };
+
+	if (p->mtr == NULL)
+		return;
+	for (i = 0; i < p->n; i++)
+		n[p->st[i].comms]++;
+	mtr_stats(p->mtr, &st);
+	b = mtr_buf(p->mtr);
+	lp_begin(b, "pumpd");
+	if (p->nrtt > 0) {
+		qsort(p->rtt, (size_t)p->nrtt, sizeof p->rtt[0], cmp_double);
+		lp_float(b, "poll_p50_ms", p->rtt[p->nrtt / 2]);
+		lp_float(b, "poll_p99_ms", p->rtt[p->nrtt * 99 / 100]);
+	}
+	p->nrtt = 0;
+	lp_int(b, "cycle_overruns", (int64_t)p->overruns);
+	lp_float(b, "max_lag_ms", p->max_lag_ms);
+	lp_int(b, "stations_ok", n[0]);
+	lp_int(b, "stations_stale", n[1]);
+	lp_int(b, "stations_down", n[2]);
+	lp_int(b, "points_sent", (int64_t)st.sent);
+	lp_int(b, "points_spooled", (int64_t)st.spooled);
+	lp_int(b, "points_dropped", (int64_t)st.dropped);
+	lp_int(b, "points_rejected", (int64_t)st.rejected);
+	lp_int(b, "spool_bytes", (int64_t)st.spool_bytes);
+	lp_float(b, "write_ms", st.write_ms);
+	lp_end(b, ms);
+	mtr_commit(p->mtr);
+}
+
+/* A line with the writer's counters. */
+static void
+log_metrics(struct pumpd *p)
+{
+	struct mtr_stats	st;
+
+	if (p->mtr == NULL)
+		return;
+	mtr_stats(p->mtr, &st);
+	printf("metrics: made %llu sent %llu spooled %llu dropped %llu "
+	    "rejected %llu waiting %llu (%llu bytes) corrupt %llu; %s; "
+	    "loop overruns %lu, max lag %.0f ms\n",
+	    (unsigned long long)st.made, (unsigned long long)st.sent,
+	    (unsigned long long)st.spooled, (unsigned long long)st.dropped,
+	    (unsigned long long)st.rejected,
+	    (unsigned long long)st.spool_points,
+	    (unsigned long long)st.spool_bytes,
+	    (unsigned long long)st.corrupt,
+	    st.healthy ? "InfluxDB OK" : "InfluxDB unavailable",
+	    p->overruns, p->max_lag_ms);
+}
+
 /* Run the core for station s on snap (NULL: no fresh data). */
 static void
 control(struct pumpd *p, struct station *s, const struct core_snap *snap,
@@ -110,6 +276,8 @@ control(struct pumpd *p, struct station *s, const struct core_snap *snap,
 	core_step(&s->core, s->cfg, &p->par, snap, s->comms, &p->in, ms,
 	    &s->out);
 	log_events(p, s, ms);
+	emit_events(p, s, ms);
+	emit_station(p, s, snap, ms);
 	if (s->out.write && snap != NULL)
 		plc_command(&s->dev, s->out.hr);
 }
@@ -145,6 +313,8 @@ on_result(struct pumpd *p, struct station *s, const struct plc_result *r)
 	}
 	s->last_ok_ms = ms;
 	s->comms = CORE_COMMS_OK;
+	if (p->nrtt < RTT_SAMPLES)
+		p->rtt[p->nrtt++] = r->rtt_ms;
 	control(p, s, &snap, ms);
 }
 
@@ -217,21 +387,33 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	struct pumpd	*p = arg;
 	struct station	*s;
 	int64_t		 ms = now_ms(p), age;
+	double		 period = p->poll_ms / 1000.0 / p->speed, lag;
 	int		 i;
 
 	(void)fd;
 	(void)what;
+	lag = (mono_s() - p->next_tick) * 1000;
+	if (lag > p->max_lag_ms)
+		p->max_lag_ms = lag;
+	if (lag > period * 1000)
+		p->overruns++;
+	p->next_tick = mono_s() + period;
 	for (i = 0; i < p->n; i++) {
 		s = &p->st[i];
 		age = ms - s->last_ok_ms;
 		s->comms = age <= p->stale_ms ? CORE_COMMS_OK :
 		    age <= p->down_ms ? CORE_COMMS_STALE : CORE_COMMS_DOWN;
 		if (s->comms != CORE_COMMS_OK)
-			control(p, s, NULL, ms);
+			control(p, s, NULL, ms);	/* emits comms too */
 	}
 	if (p->log_s > 0 && ms >= p->next_log_ms) {
 		log_district(p, ms);
+		log_metrics(p);
 		p->next_log_ms = ms + (int64_t)p->log_s * 1000;
+	}
+	if (ms >= p->next_self_ms) {
+		emit_self(p, ms);
+		p->next_self_ms = ms + SELF_EVERY_MS;
 	}
 	fflush(stdout);
 }
@@ -279,6 +461,23 @@ run(struct pumpd *p)
 			return 1;
 		}
 	}
+	if (p->d.has_influx) {
+		char	*cause = NULL, dir[4096];
+
+		snprintf(dir, sizeof dir, "%s/spool", p->state_dir);
+		if (mkdir(p->state_dir, 0750) == -1 && errno != EEXIST) {
+			fprintf(stderr, "pumpd: state directory %s: %s\n",
+			    p->state_dir, strerror(errno));
+			return 1;
+		}
+		if ((p->mtr = mtr_new(p->base, &p->d.influx, p->influx_url,
+		    dir, &cause)) == NULL) {
+			fprintf(stderr, "pumpd: metrics: %s\n", cause ? cause :
+			    "cannot start");
+			return 1;
+		}
+	}
+	p->next_tick = mono_s() + tick_s;
 	wake = event_new(p->base, p->efd, EV_READ | EV_PERSIST, on_wake, p);
 	tick = event_new(p->base, -1, EV_PERSIST, on_tick, p);
 	sint = evsignal_new(p->base, SIGINT, on_signal, p);
@@ -297,6 +496,8 @@ run(struct pumpd *p)
 	sd_notify(0, "STOPPING=1");
 	for (i = 0; i < p->n; i++)
 		plc_stop(&p->st[i].dev);
+	log_metrics(p);
+	mtr_free(p->mtr);
 	event_free(wake);
 	event_free(tick);
 	event_free(sint);
@@ -317,6 +518,8 @@ usage(int status)
 	    "  -n, --check-config   check the configuration and exit\n"
 	    "      --poll-ms MS     poll period (1000)\n"
 	    "      --log-every S    one line per station every S seconds (60)\n"
+	    "      --state-dir DIR  spool and state (/var/lib/pumpd)\n"
+	    "      --influx-url URL InfluxDB base URL, instead of the file's\n"
 	    "      --sim-speed N    simulation: the clock runs N times faster\n"
 	    "                       (as plcsim -s N); off in the field\n",
 	    "/etc/pumpd/jinnan.conf");
@@ -363,6 +566,8 @@ main(int argc, char **argv)
 		{ "poll-ms", required_argument, NULL, 1 },
 		{ "log-every", required_argument, NULL, 2 },
 		{ "sim-speed", required_argument, NULL, 3 },
+		{ "state-dir", required_argument, NULL, 4 },
+		{ "influx-url", required_argument, NULL, 5 },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*path = "/etc/pumpd/jinnan.conf";
@@ -376,6 +581,7 @@ main(int argc, char **argv)
 	p.speed = 1;
 	p.poll_ms = 1000;
 	p.log_s = 60;
+	p.state_dir = "/var/lib/pumpd";
 
 	while ((ch = getopt_long(argc, argv, "c:nh", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -396,6 +602,12 @@ main(int argc, char **argv)
 			break;
 		case 3:
 			p.speed = strtod(optarg, NULL);
+			break;
+		case 4:
+			p.state_dir = optarg;
+			break;
+		case 5:
+			p.influx_url = optarg;
 			break;
 		default:
 			usage(2);
@@ -425,7 +637,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s\n", diag.msg[i]);
 	cfg_diag_free(&diag);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	i = run(&p);
 	cfg_free(&p.d);
+	curl_global_cleanup();
 	return i;
 }

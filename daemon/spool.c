@@ -181,6 +181,7 @@ drop_segment(struct spool *s, uint64_t seq)
 	s->dropped_points += lost;
 	s->points -= lost < s->points ? lost : s->points;
 	if (seq == s->rseq) {
+		s->peek_len = 0;	/* a replay in flight is void */
 		s->rseq = next_segment(s, seq);
 		s->roff = 0;
 		save_ack(s);

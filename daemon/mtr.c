@@ -1,0 +1,662 @@
+/*
+ * The metrics writer.  Flow of a batch:
+ *
+ *   buffer --(batch full or batch_ms)--> live request when InfluxDB is
+ *   healthy and the live slot is free, else the spool;
+ *   spool --(replay timer, replay_per_s)--> replay request, acknowledged
+ *   in the spool on success.
+ *
+ * Response policy: 2xx done; 400 bad points, logged with InfluxDB's error
+ * text, counted and not retried; 413 too large, split in two and spooled;
+ * 401/403/404 logged loudly and spooled; 429, 5xx, connection errors and
+ * timeouts spooled and retried with capped exponential backoff and jitter,
+ * honouring Retry-After.  Bodies are kept uncompressed in the spool and
+ * compressed (gzip) per request.  The body handed to CURLOPT_POSTFIELDS lives
+ * in struct req until the request completes (libcurl does not copy it).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <zlib.h>
+
+#include "mtr.h"
+#include "spool.h"
+
+#define BACKOFF_MIN_MS	1000
+#define BACKOFF_MAX_MS	60000
+
+struct req {
+	struct mtr		*m;
+	CURL			*easy;
+	struct curl_slist	*hdrs;
+	char			*text;		/* uncompressed body */
+	size_t			 text_len;
+	unsigned char		*gz;		/* what is posted */
+	size_t			 gz_len;
+	uint32_t		 npoints;
+	int			 from_spool;
+	long			 retry_after_s;
+	char			 resp[512];	/* start of the response body */
+	size_t			 resp_len;
+	char			 err[CURL_ERROR_SIZE];
+	struct timespec		 t0;
+};
+
+struct mtr {
+	struct event_base	*base;
+	struct cfg_influx	 c;
+	char			 write_url[1024];
+	char			 auth_hdr[600];	/* 2.x token */
+	char			 password[256];	/* 1.x */
+	CURLM			*multi;
+	struct event		*curl_timer;
+	struct event		*flush_timer;
+	struct event		*replay_timer;
+	struct lp_buf		 buf;
+	struct spool		 spool;
+	struct req		*live;
+	struct req		*replay;
+	int			 backoff_ms;
+	struct timespec		 retry_at;	/* no replay before this */
+	unsigned		 seed;
+	int			 loud;		/* an auth/404 episode logged */
+	int			 down_logged;
+	uint64_t		 dropped_logged;
+	struct mtr_stats	 st;
+};
+
+/* Per-socket state for curl: the libevent event watching it. */
+struct sock {
+	struct event	*ev;
+	curl_socket_t	 fd;
+};
+
+static void	check_done(struct mtr *);
+static void	send_next_spooled(struct mtr *);
+
+/* Milliseconds from a to b. */
+static double
+ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) * 1000 +
+	    (b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
+/* Log a line about the writer. */
+static void
+mlog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void
+mlog(const char *fmt, ...)
+{
+	va_list	ap;
+
+	fputs("metrics: ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+/* curl wants the timer set to timeout_ms (-1: deleted). */
+static int
+timer_cb(CURLM *multi, long timeout_ms, void *arg)
+{
+	struct mtr	*m = arg;
+	struct timeval	 tv;
+
+	(void)multi;
+	if (timeout_ms < 0) {
+		evtimer_del(m->curl_timer);
+		return 0;
+	}
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	evtimer_add(m->curl_timer, &tv);
+	return 0;
+}
+
+/* The curl timer fired. */
+static void
+on_curl_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct mtr	*m = arg;
+	int		 running;
+
+	(void)fd;
+	(void)what;
+	curl_multi_socket_action(m->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	check_done(m);
+}
+
+/* A socket curl watches is ready. */
+static void
+on_sock(evutil_socket_t fd, short what, void *arg)
+{
+	struct mtr	*m = arg;
+	int		 running, flags = 0;
+
+	if (what & EV_READ)
+		flags |= CURL_CSELECT_IN;
+	if (what & EV_WRITE)
+		flags |= CURL_CSELECT_OUT;
+	curl_multi_socket_action(m->multi, fd, flags, &running);
+	check_done(m);
+}
+
+/* curl tells what to watch on socket s. */
+static int
+sock_cb(CURL *e, curl_socket_t s, int what, void *arg, void *sockp)
+{
+	struct mtr	*m = arg;
+	struct sock	*sk = sockp;
+	short		 kind;
+
+	(void)e;
+	if (what == CURL_POLL_REMOVE) {
+		if (sk != NULL) {
+			event_free(sk->ev);
+			free(sk);
+		}
+		curl_multi_assign(m->multi, s, NULL);
+		return 0;
+	}
+	kind = (short)(((what & CURL_POLL_IN) ? EV_READ : 0) |
+	    ((what & CURL_POLL_OUT) ? EV_WRITE : 0) | EV_PERSIST);
+	if (sk == NULL) {
+		if ((sk = calloc(1, sizeof *sk)) == NULL)
+			return -1;
+		sk->fd = s;
+		curl_multi_assign(m->multi, s, sk);
+	} else
+		event_free(sk->ev);
+	sk->ev = event_new(m->base, s, kind, on_sock, m);
+	event_add(sk->ev, NULL);
+	return 0;
+}
+
+/* Keep the start of the response body, for error messages. */
+static size_t
+write_cb(char *p, size_t size, size_t n, void *arg)
+{
+	struct req	*r = arg;
+	size_t		 len = size * n, room = sizeof r->resp - 1 - r->resp_len;
+
+	if (len < room)
+		room = len;
+	memcpy(r->resp + r->resp_len, p, room);
+	r->resp_len += room;
+	r->resp[r->resp_len] = '\0';
+	return len;
+}
+
+/* Catch Retry-After. */
+static size_t
+header_cb(char *p, size_t size, size_t n, void *arg)
+{
+	struct req	*r = arg;
+	size_t		 len = size * n;
+
+	if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0)
+		r->retry_after_s = strtol(p + 12, NULL, 10);
+	return len;
+}
+
+/* gzip text into r->gz. */
+static int
+compress_body(struct req *r)
+{
+	z_stream	z;
+	uLong		bound;
+
+	memset(&z, 0, sizeof z);
+	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8,
+	    Z_DEFAULT_STRATEGY) != Z_OK)
+		return -1;
+	bound = deflateBound(&z, (uLong)r->text_len) + 32;
+	if ((r->gz = malloc(bound)) == NULL) {
+		deflateEnd(&z);
+		return -1;
+	}
+	z.next_in = (Bytef *)r->text;
+	z.avail_in = (uInt)r->text_len;
+	z.next_out = r->gz;
+	z.avail_out = (uInt)bound;
+	if (deflate(&z, Z_FINISH) != Z_STREAM_END) {
+		deflateEnd(&z);
+		return -1;
+	}
+	r->gz_len = z.total_out;
+	deflateEnd(&z);
+	return 0;
+}
+
+/* Free a request. */
+static void
+req_free(struct req *r)
+{
+	if (r == NULL)
+		return;
+	if (r->easy != NULL)
+		curl_easy_cleanup(r->easy);
+	curl_slist_free_all(r->hdrs);
+	free(r->text);
+	free(r->gz);
+	free(r);
+}
+
+/* Put a batch into the spool. */
+static void
+to_spool(struct mtr *m, const char *text, size_t len, uint32_t npoints)
+{
+	char	*cause = NULL;
+
+	if (spool_append(&m->spool, text, len, npoints, &cause) == -1) {
+		mlog("spool: %s: %u points lost", cause ? cause : "error",
+		    npoints);
+		m->st.dropped += npoints;
+		free(cause);
+		return;
+	}
+	m->st.spooled += npoints;
+	if (m->spool.dropped_points > m->dropped_logged) {
+		mlog("spool full (%d KiB): dropped the %llu oldest points "
+		    "(%llu in all)", m->c.spool_max_kb, (unsigned long long)
+		    (m->spool.dropped_points - m->dropped_logged),
+		    (unsigned long long)m->spool.dropped_points);
+		m->dropped_logged = m->spool.dropped_points;
+	}
+}
+
+/* Start a request for text (taken over); NULL when curl cannot. */
+static struct req *
+start(struct mtr *m, char *text, size_t len, uint32_t npoints, int spooled)
+{
+	struct req	*r;
+
+	if ((r = calloc(1, sizeof *r)) == NULL)
+		return NULL;
+	r->m = m;
+	r->text = text;
+	r->text_len = len;
+	r->npoints = npoints;
+	r->from_spool = spooled;
+	if (compress_body(r) == -1 || (r->easy = curl_easy_init()) == NULL) {
+		r->text = NULL;
+		req_free(r);
+		return NULL;
+	}
+	r->hdrs = curl_slist_append(r->hdrs, "Content-Encoding: gzip");
+	r->hdrs = curl_slist_append(r->hdrs,
+	    "Content-Type: text/plain; charset=utf-8");
+	if (m->auth_hdr[0] != '\0')
+		r->hdrs = curl_slist_append(r->hdrs, m->auth_hdr);
+	curl_easy_setopt(r->easy, CURLOPT_URL, m->write_url);
+	curl_easy_setopt(r->easy, CURLOPT_POST, 1L);
+	curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, r->gz);
+	curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE, (long)r->gz_len);
+	curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->hdrs);
+	curl_easy_setopt(r->easy, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(r->easy, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(r->easy, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(r->easy, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(r->easy, CURLOPT_ERRORBUFFER, r->err);
+	curl_easy_setopt(r->easy, CURLOPT_PRIVATE, r);
+	curl_easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, (long)m->c.timeout_ms);
+	curl_easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT_MS,
+	    (long)m->c.timeout_ms);
+	if (m->c.version == 1 && m->c.user[0] != '\0') {
+		curl_easy_setopt(r->easy, CURLOPT_USERNAME, m->c.user);
+		curl_easy_setopt(r->easy, CURLOPT_PASSWORD, m->password);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &r->t0);
+	if (curl_multi_add_handle(m->multi, r->easy) != CURLM_OK) {
+		r->text = NULL;
+		req_free(r);
+		return NULL;
+	}
+	m->st.requests++;
+	return r;
+}
+
+/* Back off after a failure: no replay before the backoff has passed. */
+static void
+back_off(struct mtr *m, long retry_after_s)
+{
+	double	j = 0.75 + 0.5 * (rand_r(&m->seed) / (double)RAND_MAX);
+	long	ms = (long)(m->backoff_ms * j);
+
+	if (retry_after_s > 0 && retry_after_s * 1000 > ms)
+		ms = retry_after_s * 1000 > BACKOFF_MAX_MS * 5 ?
+		    BACKOFF_MAX_MS * 5 : retry_after_s * 1000;
+	m->backoff_ms = m->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
+	    m->backoff_ms * 2;
+	clock_gettime(CLOCK_MONOTONIC, &m->retry_at);
+	m->retry_at.tv_sec += ms / 1000;
+	m->retry_at.tv_nsec += (ms % 1000) * 1000000;
+	if (m->retry_at.tv_nsec >= 1000000000L) {
+		m->retry_at.tv_sec++;
+		m->retry_at.tv_nsec -= 1000000000L;
+	}
+}
+
+/* Split a batch that was too large in two, into the spool. */
+static void
+split_to_spool(struct mtr *m, struct req *r)
+{
+	char		*mid = r->text + r->text_len / 2, *nl;
+	size_t		 first;
+	uint32_t	 n1 = 0;
+	const char	*p;
+
+	if ((nl = memchr(mid, '\n', r->text_len - (size_t)(mid - r->text)))
+	    == NULL || (size_t)(nl + 1 - r->text) >= r->text_len) {
+		mlog("413: a single point is too large for InfluxDB: "
+		    "dropped");
+		m->st.rejected += r->npoints;
+		return;
+	}
+	first = (size_t)(nl + 1 - r->text);
+	for (p = r->text; p < r->text + first; p++)
+		n1 += *p == '\n';
+	to_spool(m, r->text, first, n1);
+	to_spool(m, r->text + first, r->text_len - first, r->npoints - n1);
+}
+
+/* A request finished: act on the answer. */
+static void
+finish(struct mtr *m, struct req *r, CURLcode cc)
+{
+	struct timespec	now;
+	long		status = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	m->st.write_ms = ms_between(&r->t0, &now);
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (cc == CURLE_OK && status >= 200 && status < 300) {
+		if (!m->st.healthy && m->down_logged)
+			mlog("InfluxDB takes data again");
+		m->st.healthy = 1;
+		m->down_logged = m->loud = 0;
+		m->backoff_ms = BACKOFF_MIN_MS;
+		m->st.sent += r->npoints;
+		if (r->from_spool)
+			spool_ack(&m->spool);
+		return;
+	}
+	if (cc == CURLE_OK && status == 400) {
+		mlog("InfluxDB refused %u points (400): %.300s", r->npoints,
+		    r->resp);
+		m->st.rejected += r->npoints;
+		if (r->from_spool)
+			spool_ack(&m->spool);
+		return;
+	}
+	if (cc == CURLE_OK && status == 413) {
+		split_to_spool(m, r);
+		if (r->from_spool)
+			spool_ack(&m->spool);
+		return;
+	}
+	m->st.failures++;
+	m->st.healthy = 0;
+	if (cc == CURLE_OK && (status == 401 || status == 403 ||
+	    status == 404)) {
+		if (!m->loud++)
+			mlog("ERROR: InfluxDB answers %ld to %s: %.300s -- "
+			    "check the credentials and the database; spooling",
+			    status, m->write_url, r->resp);
+	} else if (!m->down_logged++)
+		mlog("InfluxDB unavailable (%s): spooling until it is back",
+		    cc != CURLE_OK ? (r->err[0] ? r->err :
+		    curl_easy_strerror(cc)) : r->resp[0] ? r->resp : "HTTP error");
+	if (!r->from_spool)
+		to_spool(m, r->text, r->text_len, r->npoints);
+	back_off(m, r->retry_after_s);
+}
+
+/* Collect finished transfers. */
+static void
+check_done(struct mtr *m)
+{
+	CURLMsg		*msg;
+	struct req	*r;
+	int		 left;
+
+	while ((msg = curl_multi_info_read(m->multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &r);
+		curl_multi_remove_handle(m->multi, msg->easy_handle);
+		finish(m, r, msg->data.result);
+		if (r == m->live)
+			m->live = NULL;
+		if (r == m->replay)
+			m->replay = NULL;
+		req_free(r);
+	}
+}
+
+/* Send the buffered points: live if InfluxDB is healthy and the live slot
+ * is free, else to the spool. */
+static void
+flush(struct mtr *m)
+{
+	char		*text;
+	size_t		 len = m->buf.len;
+	uint32_t	 n = (uint32_t)m->buf.npoints;
+
+	if (n == 0)
+		return;
+	m->st.made += n;
+	if (m->st.healthy && m->live == NULL &&
+	    (text = malloc(len + 1)) != NULL) {
+		memcpy(text, m->buf.data, len + 1);
+		if ((m->live = start(m, text, len, n, 0)) == NULL)
+			to_spool(m, m->buf.data, len, n);
+	} else
+		to_spool(m, m->buf.data, len, n);
+	lp_reset(&m->buf);
+}
+
+/* The batch timer. */
+static void
+on_flush_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	flush(arg);
+}
+
+/* Replay one spooled batch if InfluxDB may take it. */
+static void
+send_next_spooled(struct mtr *m)
+{
+	struct timespec	 now;
+	char		*text;
+	size_t		 len;
+	uint32_t	 n;
+
+	if (m->replay != NULL)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (ms_between(&m->retry_at, &now) < 0)
+		return;
+	if (spool_peek(&m->spool, &text, &len, &n) != 0)
+		return;
+	/* after a failure this doubles as the probe of InfluxDB */
+	if ((m->replay = start(m, text, len, n, 1)) == NULL)
+		free(text);
+}
+
+/* The replay timer. */
+static void
+on_replay_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	send_next_spooled(arg);
+}
+
+/* Read a secret from a file, without its final newline. */
+static int
+read_secret(const char *path, char *buf, size_t len, char **cause)
+{
+	FILE	*f;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		if (asprintf(cause, "%s: %s", path, strerror(errno)) < 0)
+			*cause = NULL;
+		return -1;
+	}
+	if (fgets(buf, (int)len, f) == NULL)
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return 0;
+}
+
+/* The write URL with its query string. */
+static int
+build_url(struct mtr *m, const char *base, char **cause)
+{
+	CURL	*e = curl_easy_init();
+	char	*a, *b;
+
+	if (e == NULL)
+		return -1;
+	if (m->c.version == 2) {
+		a = curl_easy_escape(e, m->c.org, 0);
+		b = curl_easy_escape(e, m->c.bucket, 0);
+		snprintf(m->write_url, sizeof m->write_url, "%s/api/v2/write?"
+		    "org=%s&bucket=%s&precision=ms", base, a, b);
+	} else {
+		a = curl_easy_escape(e, m->c.database, 0);
+		b = curl_easy_escape(e, m->c.rp, 0);
+		snprintf(m->write_url, sizeof m->write_url, "%s/write?db=%s"
+		    "&precision=ms%s%s", base, a, m->c.rp[0] ? "&rp=" : "",
+		    m->c.rp[0] ? b : "");
+	}
+	curl_free(a);
+	curl_free(b);
+	curl_easy_cleanup(e);
+	(void)cause;
+	return 0;
+}
+
+struct mtr *
+mtr_new(struct event_base *base, const struct cfg_influx *c,
+    const char *url_override, const char *spool_dir, char **cause)
+{
+	struct mtr	*m;
+	struct timeval	 tv;
+	char		 token[512];
+
+	*cause = NULL;
+	if ((m = calloc(1, sizeof *m)) == NULL)
+		return NULL;
+	m->base = base;
+	m->c = *c;
+	m->seed = (unsigned)time(NULL);
+	m->backoff_ms = BACKOFF_MIN_MS;
+	m->st.healthy = 1;
+	lp_init(&m->buf);
+	if (url_override != NULL)
+		snprintf(m->c.url, sizeof m->c.url, "%s", url_override);
+	m->c.url[strcspn(m->c.url, "?")] = '\0';
+	if (m->c.version == 2) {
+		if (read_secret(m->c.token_file, token, sizeof token,
+		    cause) == -1)
+			goto fail;
+		snprintf(m->auth_hdr, sizeof m->auth_hdr,
+		    "Authorization: Token %s", token);
+	} else if (m->c.password_file[0] != '\0' && read_secret(
+	    m->c.password_file, m->password, sizeof m->password, cause) == -1)
+		goto fail;
+	if (build_url(m, m->c.url, cause) == -1 ||
+	    spool_open(&m->spool, spool_dir, (uint64_t)m->c.spool_max_kb *
+	    1024, cause) == -1)
+		goto fail;
+	if (!spool_empty(&m->spool))
+		mlog("spool: %llu points from an earlier run to replay",
+		    (unsigned long long)m->spool.points);
+	m->multi = curl_multi_init();
+	curl_multi_setopt(m->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
+	curl_multi_setopt(m->multi, CURLMOPT_SOCKETDATA, m);
+	curl_multi_setopt(m->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+	curl_multi_setopt(m->multi, CURLMOPT_TIMERDATA, m);
+	curl_multi_setopt(m->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 2L);
+	m->curl_timer = evtimer_new(base, on_curl_timer, m);
+	m->flush_timer = event_new(base, -1, EV_PERSIST, on_flush_timer, m);
+	m->replay_timer = event_new(base, -1, EV_PERSIST, on_replay_timer, m);
+	tv.tv_sec = m->c.batch_ms / 1000;
+	tv.tv_usec = (m->c.batch_ms % 1000) * 1000;
+	event_add(m->flush_timer, &tv);
+	tv.tv_sec = 0;
+	tv.tv_usec = 1000000 / m->c.replay_per_s;
+	if (m->c.replay_per_s == 1)
+		tv = (struct timeval){ 1, 0 };
+	event_add(m->replay_timer, &tv);
+	return m;
+fail:
+	spool_close(&m->spool);
+	lp_free(&m->buf);
+	free(m);
+	return NULL;
+}
+
+void
+mtr_free(struct mtr *m)
+{
+	if (m == NULL)
+		return;
+	m->st.healthy = 0;	/* what is left goes to the spool */
+	flush(m);
+	if (m->live != NULL) {	/* unacknowledged: keep it */
+		to_spool(m, m->live->text, m->live->text_len,
+		    m->live->npoints);
+		curl_multi_remove_handle(m->multi, m->live->easy);
+		req_free(m->live);
+	}
+	if (m->replay != NULL) {
+		curl_multi_remove_handle(m->multi, m->replay->easy);
+		req_free(m->replay);
+	}
+	event_free(m->curl_timer);
+	event_free(m->flush_timer);
+	event_free(m->replay_timer);
+	curl_multi_cleanup(m->multi);
+	spool_close(&m->spool);
+	lp_free(&m->buf);
+	free(m);
+}
+
+struct lp_buf *
+mtr_buf(struct mtr *m)
+{
+	return &m->buf;
+}
+
+void
+mtr_commit(struct mtr *m)
+{
+	if (m->buf.npoints >= m->c.batch_points)
+		flush(m);
+}
+
+void
+mtr_stats(struct mtr *m, struct mtr_stats *st)
+{
+	*st = m->st;
+	st->spool_points = m->spool.points;
+	st->spool_bytes = m->spool.bytes;
+	st->corrupt = m->spool.corrupt;
+	st->dropped += m->spool.dropped_points;
+}

@@ -1,0 +1,56 @@
+/*
+ * The metrics writer: points go out to InfluxDB over HTTP through libcurl's
+ * multi-socket interface, driven by pumpd's libevent loop (no thread, no
+ * blocking call), as curl's hiperfifo.c does.  Batches by size and by time,
+ * gzip bodies, HTTP keep-alive.  Two requests at most at a time: one for
+ * live data, one replaying the disk spool at a bounded rate, so live data
+ * keeps flowing while a backlog drains.  What InfluxDB cannot take goes to
+ * the spool (spool.c).  Loop thread only.
+ */
+#ifndef MTR_H
+#define MTR_H
+
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "cfg.h"
+#include "lp.h"
+
+struct mtr_stats {
+	uint64_t	made;		/* points handed to the writer */
+	uint64_t	sent;		/* points InfluxDB acknowledged */
+	uint64_t	spooled;	/* points that went to the spool */
+	uint64_t	dropped;	/* oldest points lost to a full spool */
+	uint64_t	rejected;	/* points InfluxDB refused (400) */
+	uint64_t	spool_points;	/* points waiting in the spool */
+	uint64_t	spool_bytes;
+	uint64_t	corrupt;	/* spool records skipped */
+	uint64_t	requests;
+	uint64_t	failures;
+	double		write_ms;	/* last request's latency */
+	int		healthy;	/* InfluxDB took the last batch */
+};
+
+struct mtr;
+
+/*
+ * A writer for c on base, spooling under spool_dir.  Secrets are read from
+ * the files the configuration names.  NULL with *cause on failure.
+ */
+struct mtr *mtr_new(struct event_base *base, const struct cfg_influx *c,
+	    const char *url_override, const char *spool_dir, char **cause);
+
+/* Flush what is buffered (to InfluxDB or the spool) and free the writer. */
+void	mtr_free(struct mtr *m);
+
+/* The buffer to encode points into; call mtr_commit() after. */
+struct lp_buf *mtr_buf(struct mtr *m);
+
+/* Points were added to the buffer: send when the batch is full. */
+void	mtr_commit(struct mtr *m);
+
+/* Counters for self-monitoring. */
+void	mtr_stats(struct mtr *m, struct mtr_stats *st);
+
+#endif
