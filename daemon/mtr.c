@@ -67,6 +67,7 @@ struct mtr {
 	unsigned		 seed;
 	int			 loud;		/* an auth/404 episode logged */
 	int			 down_logged;
+	int			 stopping;	/* 1: no new replays, 2: spool all */
 	uint64_t		 dropped_logged;
 	struct mtr_stats	 st;
 };
@@ -265,6 +266,15 @@ to_spool(struct mtr *m, const char *text, size_t len, uint32_t npoints)
 		return;
 	}
 	m->st.spooled += npoints;
+	if (m->spool.orphan && m->replay != NULL) {
+		/* the batch out for replay was among the oldest dropped: drop
+		 * it too, so that the spool keeps strictly the newest */
+		curl_multi_remove_handle(m->multi, m->replay->easy);
+		m->st.dropped += m->replay->npoints;
+		req_free(m->replay);
+		m->replay = NULL;
+		spool_release(&m->spool);
+	}
 	if (m->spool.dropped_points > m->dropped_logged) {
 		mlog("spool full (%d KiB): dropped the %llu oldest points "
 		    "(%llu in all)", m->c.spool_max_kb, (unsigned long long)
@@ -386,6 +396,8 @@ finish(struct mtr *m, struct req *r, CURLcode cc)
 		m->st.healthy = 1;
 		m->down_logged = m->loud = 0;
 		m->backoff_ms = BACKOFF_MIN_MS;
+		m->retry_at.tv_sec = 0;	/* healthy: replay may go on now */
+		m->retry_at.tv_nsec = 0;
 		m->st.sent += r->npoints;
 		if (r->from_spool)
 			spool_ack(&m->spool);
@@ -419,6 +431,11 @@ finish(struct mtr *m, struct req *r, CURLcode cc)
 		    curl_easy_strerror(cc)) : r->resp[0] ? r->resp : "HTTP error");
 	if (!r->from_spool)
 		to_spool(m, r->text, r->text_len, r->npoints);
+	else if (m->spool.orphan) {	/* dropped from a full spool */
+		m->st.dropped += r->npoints;
+		spool_release(&m->spool);
+	} else
+		spool_release(&m->spool);	/* stays first in line */
 	back_off(m, r->retry_after_s);
 }
 
@@ -456,7 +473,7 @@ flush(struct mtr *m)
 	if (n == 0)
 		return;
 	m->st.made += n;
-	if (m->st.healthy && m->live == NULL &&
+	if (m->st.healthy && m->live == NULL && m->stopping < 2 &&
 	    (text = malloc(len + 1)) != NULL) {
 		memcpy(text, m->buf.data, len + 1);
 		if ((m->live = start(m, text, len, n, 0)) == NULL)
@@ -484,7 +501,7 @@ send_next_spooled(struct mtr *m)
 	size_t		 len;
 	uint32_t	 n;
 
-	if (m->replay != NULL)
+	if (m->replay != NULL || m->stopping)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (ms_between(&m->retry_at, &now) < 0)
@@ -613,22 +630,47 @@ fail:
 }
 
 void
-mtr_free(struct mtr *m)
+mtr_drain(struct mtr *m)
 {
-	if (m == NULL)
-		return;
-	m->st.healthy = 0;	/* what is left goes to the spool */
+	m->stopping = 1;
+	flush(m);
+	event_del(m->replay_timer);
+}
+
+int
+mtr_busy(struct mtr *m)
+{
+	return m->live != NULL || m->replay != NULL;
+}
+
+void
+mtr_stop(struct mtr *m)
+{
+	m->stopping = 2;	/* what is left goes to the spool */
 	flush(m);
 	if (m->live != NULL) {	/* unacknowledged: keep it */
 		to_spool(m, m->live->text, m->live->text_len,
 		    m->live->npoints);
 		curl_multi_remove_handle(m->multi, m->live->easy);
 		req_free(m->live);
+		m->live = NULL;
 	}
-	if (m->replay != NULL) {
+	if (m->replay != NULL) {	/* still in the spool */
+		if (m->spool.orphan)
+			m->st.dropped += m->replay->npoints;
+		spool_release(&m->spool);
 		curl_multi_remove_handle(m->multi, m->replay->easy);
 		req_free(m->replay);
+		m->replay = NULL;
 	}
+}
+
+void
+mtr_free(struct mtr *m)
+{
+	if (m == NULL)
+		return;
+	mtr_stop(m);
 	event_free(m->curl_timer);
 	event_free(m->flush_timer);
 	event_free(m->replay_timer);

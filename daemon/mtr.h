@@ -41,7 +41,16 @@ struct mtr;
 struct mtr *mtr_new(struct event_base *base, const struct cfg_influx *c,
 	    const char *url_override, const char *spool_dir, char **cause);
 
-/* Flush what is buffered (to InfluxDB or the spool) and free the writer. */
+/* Shutting down: send what is buffered, start no more replays. */
+void	mtr_drain(struct mtr *m);
+
+/* Whether a request is still out. */
+int	mtr_busy(struct mtr *m);
+
+/* Put what is buffered or unacknowledged into the spool. */
+void	mtr_stop(struct mtr *m);
+
+/* mtr_stop, then free the writer. */
 void	mtr_free(struct mtr *m);
 
 /* The buffer to encode points into; call mtr_commit() after. */

@@ -32,6 +32,7 @@
 
 #define RTT_SAMPLES	4096	/* poll latencies kept for p50/p99 */
 #define SELF_EVERY_MS	10000	/* self-monitoring point, clock ms */
+#define STOP_WAIT_S	3.0	/* for the last metrics at shutdown */
 
 struct station {
 	const struct cfg_station *cfg;
@@ -71,6 +72,9 @@ struct pumpd {
 	unsigned long		 overruns;	/* ticks late by a period */
 	double			 max_lag_ms;
 	int64_t			 next_self_ms;
+	double			 stop_by;	/* monotonic; 0 while running */
+	struct event		*tick_ev;
+	struct event		*stop_ev;
 };
 
 /* Monotonic seconds. */
@@ -157,6 +161,12 @@ emit_station(struct pumpd *p, const struct station *s,
 		lp_int(b, "pumps_running", s->out.running);
 		lp_int(b, "storm", s->core.storm);
 		lp_int(b, "mode", station_mode(s));
+		/* the set-points, so a dashboard can draw the level against
+		 * them without reading the configuration */
+		lp_float(b, "stop_m", s->cfg->stop_m);
+		lp_float(b, "duty_m", s->cfg->duty_start_m);
+		lp_float(b, "high_alarm_m", s->cfg->high_alarm_m);
+		lp_float(b, "flood_m", s->cfg->flood_m);
 	}
 	lp_int(b, "comms", s->comms);
 	lp_int(b, "alarms", __builtin_popcount(s->core.alarms));
@@ -330,6 +340,8 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (read(fd, &v, sizeof v) == -1 && errno != EAGAIN)
 		return;
+	if (p->stop_by > 0)	/* stopping: no more decisions or points */
+		return;
 	for (i = 0; i < p->n; i++)
 		if (plc_take(&p->st[i].dev, &r))
 			on_result(p, &p->st[i], &r);
@@ -418,16 +430,37 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	fflush(stdout);
 }
 
-/* SIGINT/SIGTERM: leave the loop. */
+/* While stopping: leave the loop once the metrics are out (or after
+ * STOP_WAIT_S, leaving the rest in the spool). */
+static void
+on_stop_check(evutil_socket_t fd, short what, void *arg)
+{
+	struct pumpd	*p = arg;
+
+	(void)fd;
+	(void)what;
+	if (p->mtr == NULL || !mtr_busy(p->mtr) || mono_s() > p->stop_by)
+		event_base_loopbreak(p->base);
+}
+
+/* SIGINT/SIGTERM: stop polling, hand the last metrics over, leave. */
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct pumpd	*p = arg;
+	struct timeval	 tv = { 0, 50000 };
 
 	(void)what;
+	if (p->stop_by > 0)
+		return;
 	printf("pumpd: signal %d, stopping (the PLCs keep their last "
 	    "commands and fall back on their watchdog)\n", (int)sig);
-	event_base_loopbreak(p->base);
+	p->stop_by = mono_s() + STOP_WAIT_S;
+	event_del(p->tick_ev);
+	if (p->mtr != NULL)
+		mtr_drain(p->mtr);
+	p->stop_ev = event_new(p->base, -1, EV_PERSIST, on_stop_check, p);
+	event_add(p->stop_ev, &tv);
 }
 
 /* Start workers and run the loop until a signal. */
@@ -436,6 +469,7 @@ run(struct pumpd *p)
 {
 	struct event	*wake, *tick, *sint, *sterm;
 	struct timeval	 tv;
+	struct timespec	 ts;
 	double		 tick_s = p->poll_ms / 1000.0 / p->speed;
 	int		 i;
 
@@ -447,7 +481,8 @@ run(struct pumpd *p)
 	}
 	p->n = p->d.nstations;
 	p->st = calloc((size_t)p->n, sizeof *p->st);
-	p->wall0_ms = (int64_t)time(NULL) * 1000;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	p->wall0_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	p->mono0 = mono_s();
 	for (i = 0; i < p->n; i++) {
 		p->st[i].cfg = &p->d.st[i];
@@ -479,7 +514,7 @@ run(struct pumpd *p)
 	}
 	p->next_tick = mono_s() + tick_s;
 	wake = event_new(p->base, p->efd, EV_READ | EV_PERSIST, on_wake, p);
-	tick = event_new(p->base, -1, EV_PERSIST, on_tick, p);
+	tick = p->tick_ev = event_new(p->base, -1, EV_PERSIST, on_tick, p);
 	sint = evsignal_new(p->base, SIGINT, on_signal, p);
 	sterm = evsignal_new(p->base, SIGTERM, on_signal, p);
 	tv.tv_sec = (time_t)tick_s;
@@ -496,8 +531,12 @@ run(struct pumpd *p)
 	sd_notify(0, "STOPPING=1");
 	for (i = 0; i < p->n; i++)
 		plc_stop(&p->st[i].dev);
+	if (p->mtr != NULL)
+		mtr_stop(p->mtr);
 	log_metrics(p);
 	mtr_free(p->mtr);
+	if (p->stop_ev != NULL)
+		event_free(p->stop_ev);
 	event_free(wake);
 	event_free(tick);
 	event_free(sint);

@@ -114,6 +114,25 @@ count_points(const struct spool *s, uint64_t seq, uint64_t off)
 	return n;
 }
 
+/* Points of the record at offset off of segment seq. */
+static uint32_t
+record_points(const struct spool *s, uint64_t seq, uint64_t off)
+{
+	unsigned char	hdr[REC_HDR];
+	char		path[4096];
+	uint32_t	n = 0;
+	int		fd;
+
+	seg_path(s, seq, path, sizeof path);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	if (pread(fd, hdr, REC_HDR, (off_t)off) == REC_HDR &&
+	    le32(hdr) == REC_MAGIC)
+		n = le32(hdr + 8);
+	close(fd);
+	return n;
+}
+
 int
 spool_open(struct spool *s, const char *dir, uint64_t max_bytes,
     char **cause)
@@ -172,14 +191,21 @@ static void
 drop_segment(struct spool *s, uint64_t seq)
 {
 	char		path[4096];
-	uint64_t	lost;
+	uint64_t	lost, gone;
 
-	lost = count_points(s, seq, seq == s->rseq ? s->roff : 0);
+	gone = count_points(s, seq, seq == s->rseq ? s->roff : 0);
+	lost = gone;
+	if (seq == s->rseq && s->peek_len > 0) {
+		/* the record out for replay is not counted here: the caller
+		 * counts it as sent or, if its request fails, dropped */
+		lost -= record_points(s, seq, s->roff);
+		s->orphan = 1;
+	}
 	seg_path(s, seq, path, sizeof path);
 	s->bytes -= file_size(path);
 	unlink(path);
 	s->dropped_points += lost;
-	s->points -= lost < s->points ? lost : s->points;
+	s->points -= gone < s->points ? gone : s->points;
 	if (seq == s->rseq) {
 		s->peek_len = 0;	/* a replay in flight is void */
 		s->rseq = next_segment(s, seq);
@@ -337,6 +363,7 @@ spool_ack(struct spool *s)
 	unsigned char	hdr[REC_HDR];
 	int		fd;
 
+	s->orphan = 0;
 	if (s->peek_len == 0)
 		return;
 	seg_path(s, s->rseq, path, sizeof path);
@@ -348,10 +375,31 @@ spool_ack(struct spool *s)
 	}
 	s->roff += s->peek_len;
 	s->peek_len = 0;
-	if (s->roff >= file_size(path) && s->rseq != s->wseq)
-		next_read_segment(s);
-	else
+	if (s->roff < file_size(path))
 		save_ack(s);
+	else if (s->rseq != s->wseq)
+		next_read_segment(s);
+	else {
+		/* caught up with the writer: remove the segment, the next
+		 * append starts a fresh one */
+		if (s->wfd != -1)
+			close(s->wfd);
+		s->wfd = -1;
+		s->bytes -= file_size(path);
+		unlink(path);
+		s->wseq++;
+		s->wsize = 0;
+		s->rseq = 0;
+		s->roff = 0;
+		save_ack(s);
+	}
+}
+
+void
+spool_release(struct spool *s)
+{
+	s->peek_len = 0;
+	s->orphan = 0;
 }
 
 int
@@ -364,6 +412,6 @@ spool_empty(struct spool *s)
 	if (spool_peek(s, &data, &len, &n) == 1)
 		return 1;
 	free(data);
-	s->peek_len = 0;
+	spool_release(s);
 	return 0;
 }

@@ -27,6 +27,7 @@ struct spool {
 	uint64_t	 rseq;		/* segment being replayed */
 	uint64_t	 roff;		/* offset of the next record in it */
 	uint64_t	 peek_len;	/* record returned by spool_peek */
+	int		 orphan;	/* that record's segment was dropped */
 	/* counters */
 	uint64_t	 points;	/* points waiting, estimated */
 	uint64_t	 dropped_points;	/* lost to a full spool */
@@ -52,8 +53,15 @@ int	spool_append(struct spool *s, const char *data, size_t len,
 int	spool_peek(struct spool *s, char **data, size_t *len,
 	    uint32_t *npoints);
 
-/* The batch last returned by spool_peek was delivered: forget it. */
+/* The batch last returned by spool_peek was delivered: forget it.  When
+ * s->orphan is set, its segment was dropped while it was out (a full
+ * spool): a delivered batch then counts as sent, a failed one is lost and
+ * its points are for the caller to count as dropped. */
 void	spool_ack(struct spool *s);
+
+/* The batch last returned by spool_peek was not delivered: it stays first
+ * in line. */
+void	spool_release(struct spool *s);
 
 /* Whether nothing waits. */
 int	spool_empty(struct spool *s);

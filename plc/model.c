@@ -168,8 +168,12 @@ plc_scan(struct mdl_station *st)
 		st->hb_last = st->hr[PLC_HR_HEARTBEAT];
 		st->hb_t = st->t;
 		st->wd_expired = 0;
-	} else if (st->t - st->hb_t >= st->hr[PLC_HR_WATCHDOG])
+		st->hb_seen = 1;
+	} else if (st->t - st->hb_t >= st->hr[PLC_HR_WATCHDOG]) {
+		if (!st->wd_expired && st->hb_seen)
+			st->wd_trips++;
 		st->wd_expired = 1;
+	}
 	local = mdl_local(st);
 	if (local && !st->local)	/* bumpless: keep what runs */
 		for (k = 0; k < n; k++)

@@ -74,6 +74,8 @@ struct mdl_station {
 	uint16_t hb_last;
 	double	hb_t;		/* when the heartbeat last changed */
 	int	wd_expired;
+	int	hb_seen;	/* the heartbeat has changed at least once */
+	unsigned wd_trips;	/* watchdog expiries after that */
 	int	local;		/* LOCAL_CONTROL at the last step */
 	double	plc_t0;		/* simulated time the PLC started */
 	double	last_start_t;

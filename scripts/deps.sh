@@ -4,7 +4,7 @@
 set -e
 pkgs="build-essential pkg-config libmodbus-dev libevent-dev
 libcurl4-openssl-dev libconfig-dev libcmocka-dev libsystemd-dev zlib1g-dev
-influxdb influxdb-client mbpoll systemd curl"
+influxdb influxdb-client mbpoll systemd curl jq netcat-openbsd"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

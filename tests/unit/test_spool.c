@@ -118,6 +118,40 @@ test_full_drops_oldest(void **state)
 	spool_close(&s);
 }
 
+/* The spool fills while a batch is out for replay: that batch is neither
+ * counted as dropped nor left behind; every other point is either waiting
+ * or counted as dropped. */
+static void
+test_full_while_replaying(void **state)
+{
+	struct spool	 s;
+	char		*cause = NULL, *data;
+	size_t		 len;
+	uint32_t	 n;
+	int		 i;
+
+	(void)state;
+	assert_int_equal(spool_open(&s, dir, 16384, &cause), 0);
+	append(&s, 100);
+	assert_int_equal(spool_peek(&s, &data, &len, &n), 0);	/* out */
+	free(data);
+	for (i = 101; i < 1100; i++)
+		append(&s, i);
+	assert_true(s.orphan);
+	assert_int_equal(s.dropped_points + s.points + 1, 1000);
+	spool_ack(&s);		/* delivered after all: nothing to undo */
+	assert_false(s.orphan);
+	assert_int_equal(s.dropped_points + s.points + 1, 1000);
+	expect(&s, (int)(100 + 1 + s.dropped_points), 1);
+	while (spool_peek(&s, &data, &len, &n) == 0) {
+		free(data);
+		spool_ack(&s);
+	}
+	assert_int_equal(s.points, 0);
+	assert_int_equal(s.bytes, 0);	/* caught up: segments removed */
+	spool_close(&s);
+}
+
 static void
 test_torn_and_corrupt(void **state)
 {
@@ -158,6 +192,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_full_drops_oldest, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_full_while_replaying,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_and_corrupt, setup,
 		    teardown),
 	};
