@@ -2,7 +2,7 @@
 # The running demonstration (make run): the whole Jinnan district simulated
 # under a Tianjin 3-year, 2-hour design storm played 30 times faster than
 # real time, a local InfluxDB on 127.0.0.1:18086, and pumpd controlling the
-# stations once pumpd has its control loop.  Ctrl-C stops all of it.
+# stations and writing their metrics.  Ctrl-C stops all of it.
 #   SPEED=60 RAIN=storm:10:120@10 scripts/run-demo.sh
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,10 +43,9 @@ echo "demo: plcsim, $rain at speed x$speed (Ctrl-C to stop)"
     -S "$state/summary.txt" &
 sim=$!
 pids="$sim $pids"
-if "$B/pumpd" --help 2>&1 | grep -q -- "--sim-speed"; then
-	sleep 1
-	"$B/pumpd" -c "$conf" --sim-speed "$speed" --log-every 300 &
-	pids="$! $pids"
-fi
+sleep 1
+	"$B/pumpd" -c "$conf" --sim-speed "$speed" --log-every 300 \
+	    --state-dir "$state/pumpd" &
+pids="$! $pids"
 wait $sim
 stop
