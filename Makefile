@@ -9,13 +9,15 @@ CC	?= cc
 PKGS	 = libmodbus libevent libcurl libconfig libsystemd zlib
 CPPFLAGS += -D_GNU_SOURCE -Idaemon -Iplc
 CFLAGS	?= -O2 -g
-CFLAGS	+= -std=c11 -Wall -Wextra -Wshadow -Wmissing-prototypes \
+WARN	 = -std=c11 -Wall -Wextra -Wshadow -Wmissing-prototypes \
 	   -Wstrict-prototypes -Wpointer-arith -Wformat=2 -Wvla \
 	   -Wundef -Wcast-align -Wnull-dereference
+SAN	?=
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
-CFLAGS	+= $(PKG_CFLAGS)
+ALL_CFLAGS = $(CFLAGS) $(WARN) $(SAN) $(PKG_CFLAGS)
+ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 LDLIBS	+= $(PKG_LIBS) -lm -lpthread
 
 B	 = build
@@ -30,31 +32,31 @@ BINS	= $(B)/pumpd $(B)/plcsim
 UNIT_TESTS = $(B)/tests/test_cfg $(B)/tests/test_rain $(B)/tests/test_model \
 	     $(B)/tests/test_core $(B)/tests/test_lp $(B)/tests/test_spool
 
-.PHONY: all deps test unit integration run asan clean check-config install
+.PHONY: all deps test unit integration run asan clean check-config install fuzz
 all: $(BINS)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(B)/pumpd: $(PUMPD_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/plcsim: $(PLCSIM_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/tests/test_cfg: $(B)/tests/unit/test_cfg.o $(B)/daemon/cfg.o
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_core: $(B)/tests/unit/test_core.o $(B)/daemon/core.o
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_lp: $(B)/tests/unit/test_lp.o $(B)/daemon/lp.o
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_spool: $(B)/tests/unit/test_spool.o $(B)/daemon/spool.o
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_rain: $(B)/tests/unit/test_rain.o $(B)/plc/rain.o
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_model: $(B)/tests/unit/test_model.o $(B)/plc/model.o \
 		$(B)/plc/rain.o $(B)/daemon/cfg.o
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 
 deps:
 	@sh scripts/deps.sh
@@ -68,20 +70,44 @@ unit: $(UNIT_TESTS)
 	    (cd tests/unit && ../../$$t); done
 
 integration: $(BINS)
-	@sh tests/integration/run.sh
+	@B=$(B) sh tests/integration/run.sh
 
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_TESTS)
 	@$(MAKE) --no-print-directory check-config unit integration
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=5
 
 run: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/run-demo.sh
 
 asan: deps
-	@$(MAKE) --no-print-directory B=build-asan \
-	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
-	    LDFLAGS="-fsanitize=address,undefined" all unit integration
+	@$(MAKE) --no-print-directory B=build-asan CFLAGS="-O1 -g" \
+	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" \
+	    all $(subst $(B)/,build-asan/,$(UNIT_TESTS))
+	@$(MAKE) --no-print-directory B=build-asan unit integration
+
+# Fuzz targets (libFuzzer, clang): every parser of outside input.
+FUZZ_SECONDS ?= 20
+FUZZ	 = cfg decode spool rain
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
+	      -Idaemon -Iplc $(PKG_CFLAGS)
+build-fuzz/fuzz_cfg: tests/fuzz/fuzz_cfg.c daemon/cfg.c
+build-fuzz/fuzz_decode: tests/fuzz/fuzz_decode.c daemon/plc.c daemon/core.c daemon/cfg.c
+build-fuzz/fuzz_spool: tests/fuzz/fuzz_spool.c daemon/spool.c
+build-fuzz/fuzz_rain: tests/fuzz/fuzz_rain.c plc/rain.c
+build-fuzz/fuzz_%:
+	@mkdir -p build-fuzz
+	clang $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
+fuzz: $(addprefix build-fuzz/fuzz_,$(FUZZ))
+	@set -e; for f in $(FUZZ); do mkdir -p build-fuzz/corpus-$$f; \
+	    echo "== fuzz $$f ($(FUZZ_SECONDS) s)"; \
+	    if LSAN_OPTIONS=suppressions=tests/fuzz/lsan.supp \
+	        build-fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) \
+	        -artifact_prefix=build-fuzz/ build-fuzz/corpus-$$f \
+	        tests/fuzz/seeds-$$f >build-fuzz/$$f.log 2>&1; then \
+	        grep -E "DONE" build-fuzz/$$f.log; \
+	    else tail -40 build-fuzz/$$f.log; exit 1; fi; done
 
 PREFIX	?= /usr/local
 install: all

@@ -138,7 +138,7 @@ emit_station(struct pumpd *p, const struct station *s,
     const struct core_snap *snap, int64_t ms)
 {
 	struct lp_buf	*b;
-	char		 num[4];
+	char		 num[12];
 	int		 k;
 
 	if (p->mtr == NULL)

@@ -4,7 +4,8 @@
 set -e
 pkgs="build-essential pkg-config libmodbus-dev libevent-dev
 libcurl4-openssl-dev libconfig-dev libcmocka-dev libsystemd-dev zlib1g-dev
-influxdb influxdb-client mbpoll systemd curl jq netcat-openbsd"
+influxdb influxdb-client mbpoll systemd curl jq netcat-openbsd clang
+libclang-rt-14-dev"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

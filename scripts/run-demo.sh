@@ -44,8 +44,8 @@ echo "demo: plcsim, $rain at speed x$speed (Ctrl-C to stop)"
 sim=$!
 pids="$sim $pids"
 sleep 1
-	"$B/pumpd" -c "$conf" --sim-speed "$speed" --log-every 300 \
-	    --state-dir "$state/pumpd" &
+"$B/pumpd" -c "$conf" --sim-speed "$speed" --log-every 300 \
+    --state-dir "$state/pumpd" &
 pids="$! $pids"
 wait $sim
 stop

@@ -46,7 +46,8 @@ wait_port() {
 	return 1
 }
 
-# A block of free-looking ports for this test run.
+# A block of ports for this test run, below the ephemeral range (32768-)
+# so that no outgoing connection can hold a port a test wants to listen on.
 port_base() {
 	echo "${PORT_BASE:-$((20000 + ($$ % 200) * 50))}"
 }

@@ -7,7 +7,7 @@ cd "$(dirname "$0")" || exit 1
 rc=0
 logs=$(mktemp -d)
 # each test its own block of 100 ports, so that none collide
-base=$((21000 + $$ % 50 * 600))
+base=$((21000 + $$ % 10 * 1000))
 for t in test_storm*.sh; do
 	base=$((base + 100))
 	PORT_BASE=$base bash "$t" >"$logs/$t.log" 2>&1 &

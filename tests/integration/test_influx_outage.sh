@@ -85,8 +85,10 @@ tstop=$(date +%s%3N)
 old=$(q "SELECT count(\"comms\") FROM \"station\" WHERE time >= ${tstart}ms AND time < $((tstart + 1000))ms" | jq '[.results[0].series[]?.values[0][1]] | add // 0')
 resume=$(q "SELECT first(\"comms\") FROM \"station\" WHERE time >= ${tstart}ms AND \"station\" = 'gegu-east'" | jq '.results[0].series[0].values[0][0]')
 holes=$(q "SELECT count(\"comms\") FROM \"station\" WHERE time >= ${resume}ms AND time < $((tstop - 2000))ms AND \"station\" = 'gegu-east' GROUP BY time(2s) fill(0)" |
-    jq '[.results[0].series[0].values[] | select(.[1] == 0)] | length')
-[ "$old" = 0 ] && [ "$resume" -gt $((tstart + 1000)) ] && [ "$holes" = 0 ] &&
+    jq '[.results[0].series[0].values[]? | select(.[1] == 0)] | length')
+bins=$(q "SELECT count(\"comms\") FROM \"station\" WHERE time >= ${resume}ms AND time < $((tstop - 2000))ms AND \"station\" = 'gegu-east' GROUP BY time(2s) fill(0)" |
+    jq '[.results[0].series[0].values[]?] | length')
+[ "$old" = 0 ] && [ "$resume" -gt $((tstart + 1000)) ] && [ "$holes" = 0 ] && [ "$bins" -ge 2 ] &&
     ok "C: the oldest points went first: none kept from the outage's first second, none missing after $(( (resume - tstart) / 1000 )) s" ||
-    fail "C: oldest first" "first second $old, resume $resume (start $tstart), 2-s holes after it: $holes"
+    fail "C: oldest first" "first second $old, resume $resume (start $tstart), 2-s holes after it: $holes of $bins"
 finish
