@@ -380,6 +380,20 @@ split_to_spool(struct mtr *m, struct req *r)
 	to_spool(m, r->text + first, r->text_len - first, r->npoints - n1);
 }
 
+/* Make a server's text fit on one log line. */
+static void
+clean_text(char *s)
+{
+	size_t	n;
+
+	for (; *s != '\0' && (n = strlen(s)) > 0 && (unsigned char)s[n - 1]
+	    <= ' ';)
+		s[n - 1] = '\0';
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < ' ')
+			*s = ' ';
+}
+
 /* A request finished: act on the answer. */
 static void
 finish(struct mtr *m, struct req *r, CURLcode cc)
@@ -389,6 +403,7 @@ finish(struct mtr *m, struct req *r, CURLcode cc)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	m->st.write_ms = ms_between(&r->t0, &now);
+	clean_text(r->resp);
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
 	if (cc == CURLE_OK && status >= 200 && status < 300) {
 		if (!m->st.healthy && m->down_logged)
