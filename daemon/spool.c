@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <zlib.h>
@@ -133,6 +134,58 @@ record_points(const struct spool *s, uint64_t seq, uint64_t off)
 	return n;
 }
 
+/* The syncer thread: flush the segment being written whenever it is dirty
+ * (at most a second later), off the event loop. */
+static void *
+syncer(void *arg)
+{
+	struct spool	*s = arg;
+	struct timespec	 ts;
+	int		 fd, stop;
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (!s->dirty && !s->stop) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += 1;
+			pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+		}
+		stop = s->stop;
+		fd = s->sync_fd;
+		s->dirty = 0;
+		pthread_mutex_unlock(&s->mu);
+		if (fd != -1)
+			fdatasync(fd);
+		pthread_mutex_lock(&s->mu);
+		if (stop)
+			break;
+	}
+	if (s->sync_fd != -1)
+		close(s->sync_fd);
+	s->sync_fd = -1;
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* Hand the syncer the segment now written (fd is duplicated), flushing and
+ * closing the one before; or mark the current one dirty (fd -1). */
+static void
+sync_post(struct spool *s, int fd)
+{
+	int	old = -1, mine = fd != -1 ? dup(fd) : -1;
+
+	pthread_mutex_lock(&s->mu);
+	if (mine != -1) {
+		old = s->sync_fd;
+		s->sync_fd = mine;
+	}
+	s->dirty = 1;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	if (old != -1)
+		close(old);	/* its data was flushed or is in the cache */
+}
+
 int
 spool_open(struct spool *s, const char *dir, uint64_t max_bytes,
     char **cause)
@@ -173,12 +226,26 @@ spool_open(struct spool *s, const char *dir, uint64_t max_bytes,
 		s->points += count_points(s, seq, seq == s->rseq ? s->roff : 0);
 	/* never append to a segment a crash may have torn */
 	s->wseq = last + 1;
+	s->sync_fd = -1;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	s->running = pthread_create(&s->syncer, NULL, syncer, s) == 0;
 	return 0;
 }
 
 void
 spool_close(struct spool *s)
 {
+	if (s->running) {
+		pthread_mutex_lock(&s->mu);
+		s->stop = 1;
+		pthread_cond_signal(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->syncer, NULL);
+		pthread_mutex_destroy(&s->mu);
+		pthread_cond_destroy(&s->cv);
+		s->running = 0;
+	}
 	if (s->wfd != -1)
 		close(s->wfd);
 	s->wfd = -1;
@@ -264,6 +331,8 @@ spool_append(struct spool *s, const char *data, size_t len,
 		}
 		if (s->rseq == 0)
 			s->rseq = s->wseq;
+		if (s->running)
+			sync_post(s, s->wfd);
 	}
 	put_le32(hdr, REC_MAGIC);
 	put_le32(hdr + 4, (uint32_t)len);
@@ -277,7 +346,10 @@ spool_append(struct spool *s, const char *data, size_t len,
 			*cause = NULL;
 		return -1;
 	}
-	fdatasync(s->wfd);
+	if (s->running)
+		sync_post(s, -1);
+	else
+		fdatasync(s->wfd);
 	s->wsize += REC_HDR + len;
 	s->bytes += REC_HDR + len;
 	s->points += npoints;

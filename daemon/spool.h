@@ -6,13 +6,16 @@
  * kept in the file "ack" (written atomically), so a spool left by a killed
  * pumpd replays from where it stopped.  Bounded in bytes: when full, the
  * oldest segment goes first and its points are counted as dropped.  A torn
- * or corrupt record is skipped and counted, never fatal.  Loop thread only;
- * the disk writes are small (one batch a second at most while InfluxDB is
- * down) and go to the page cache, with fdatasync.
+ * or corrupt record is skipped and counted, never fatal.  Loop thread only,
+ * but for one helper thread that does the fdatasync of the segment being
+ * written, so the loop never waits for the disk to flush: a record is in
+ * the page cache (safe from a killed pumpd) when spool_append returns, and
+ * on disk within a second.
  */
 #ifndef SPOOL_H
 #define SPOOL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +31,14 @@ struct spool {
 	uint64_t	 roff;		/* offset of the next record in it */
 	uint64_t	 peek_len;	/* record returned by spool_peek */
 	int		 orphan;	/* that record's segment was dropped */
+	/* the syncer thread: fdatasync of sync_fd when dirty */
+	pthread_t	 syncer;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	int		 sync_fd;	/* guarded by mu; the syncer's own dup */
+	int		 dirty;		/* guarded by mu */
+	int		 stop;		/* guarded by mu */
+	int		 running;
 	/* counters */
 	uint64_t	 points;	/* points waiting, estimated */
 	uint64_t	 dropped_points;	/* lost to a full spool */
