@@ -32,7 +32,8 @@ BINS	= $(B)/pumpd $(B)/plcsim
 UNIT_TESTS = $(B)/tests/test_cfg $(B)/tests/test_rain $(B)/tests/test_model \
 	     $(B)/tests/test_core $(B)/tests/test_lp $(B)/tests/test_spool
 
-.PHONY: all deps test unit integration run asan clean check-config install fuzz
+.PHONY: all deps test unit integration run asan clean check-config install fuzz \
+	bench
 all: $(BINS)
 
 $(B)/%.o: %.c
@@ -86,6 +87,13 @@ asan: deps
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" \
 	    all $(subst $(B)/,build-asan/,$(UNIT_TESTS))
 	@$(MAKE) --no-print-directory B=build-asan unit integration
+
+# Benchmarks: side by side in one run, as ratios.
+$(B)/bench: $(B)/tests/bench/bench.o $(B)/daemon/core.o $(B)/daemon/lp.o \
+		$(B)/daemon/spool.o $(B)/daemon/cfg.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+bench: $(B)/bench
+	@$(B)/bench
 
 # Fuzz targets (libFuzzer, clang): every parser of outside input.
 FUZZ_SECONDS ?= 20

@@ -1,0 +1,209 @@
+/*
+ * make bench: what the hot paths cost, measured side by side in one run and
+ * reported as ratios, never asserted.  Each line compares two ways of doing
+ * the same work, or a cost with the budget it must fit in.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "cfg.h"
+#include "core.h"
+#include "lp.h"
+#include "plc.h"
+#include "spool.h"
+
+/* Monotonic nanoseconds. */
+static double
+now_ns(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/* One station point and its pumps into b, as pumpd writes them. */
+static void
+encode_station(struct lp_buf *b, int i, int64_t ms)
+{
+	char	id[32], num[4];
+	int	k;
+
+	snprintf(id, sizeof id, "station-%02d", i % 30);
+	lp_begin(b, "station");
+	lp_tag(b, "station", id);
+	lp_tag(b, "kind", "stormwater");
+	lp_float(b, "level_m", 1.234 + i % 7);
+	lp_float(b, "level_a_m", 1.234);
+	lp_float(b, "level_b_m", 1.236);
+	lp_float(b, "rain_mm_h", 12.5);
+	lp_float(b, "rain_mm", 34.6);
+	lp_int(b, "pumps_running", 2);
+	lp_int(b, "storm", 1);
+	lp_int(b, "comms", 0);
+	lp_int(b, "mode", 1);
+	lp_end(b, ms);
+	for (k = 0; k < 4; k++) {
+		snprintf(num, sizeof num, "%d", k + 1);
+		lp_begin(b, "pump");
+		lp_tag(b, "station", id);
+		lp_tag(b, "pump", num);
+		lp_int(b, "running", k < 2);
+		lp_float(b, "current_a", 123.4);
+		lp_int(b, "run_s", 123456);
+		lp_end(b, ms);
+	}
+}
+
+/* ns per call of core_step for a station with a moving level. */
+static double
+bench_core(int n)
+{
+	struct cfg_station	c;
+	struct core_params	p;
+	struct core_input	in = { WARN_NONE, -1 };
+	struct core_state	s;
+	struct core_snap	snap;
+	struct core_out		out;
+	double			t0;
+	int			i, k;
+
+	memset(&c, 0, sizeof c);
+	c.npumps = 4;
+	c.depth_m = 6; c.flood_m = 4.8; c.highhigh_m = 4.2; c.lowlow_m = 0.5;
+	c.stop_m = 1; c.duty_start_m = 1.6; c.high_alarm_m = 3.8; c.tip_mm = 0.1;
+	c.assist_start_m[0] = 2.2; c.assist_start_m[1] = 2.8;
+	c.assist_start_m[2] = 3.3;
+	core_params_default(&p);
+	core_init(&s);
+	memset(&snap, 0, sizeof snap);
+	snap.npumps = 4;
+	snap.status = 0x09;
+	for (k = 0; k < 4; k++)
+		snap.pump[k].status = 0x04;
+	t0 = now_ns();
+	for (i = 0; i < n; i++) {
+		snap.level_mm[0] = snap.level_mm[1] =
+		    (uint16_t)(1000 + (i % 2000));
+		snap.rain_tips = (uint32_t)(i / 10);
+		snap.uptime_s = (uint32_t)i;
+		core_step(&s, &c, &p, &snap, CORE_COMMS_OK, &in,
+		    (int64_t)i * 1000, &out);
+	}
+	return (now_ns() - t0) / n;
+}
+
+/* ns per point encoded. */
+static double
+bench_lp(int n, struct lp_buf *b)
+{
+	double	t0 = now_ns();
+	int	i;
+
+	for (i = 0; i < n; i++) {
+		if (i % 1000 == 0)
+			lp_reset(b);
+		encode_station(b, i, 1764000000000LL + i);
+	}
+	return (now_ns() - t0) / (n * 5.0);
+}
+
+/* gzip a body at level; ns per input byte, and the compressed size. */
+static double
+bench_gzip(const struct lp_buf *b, int level, size_t *out_len)
+{
+	unsigned char	*out = malloc(b->len + 1024);
+	double		 t0 = now_ns();
+	z_stream	 z;
+	int		 rep;
+
+	for (rep = 0; rep < 20; rep++) {
+		memset(&z, 0, sizeof z);
+		deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8,
+		    Z_DEFAULT_STRATEGY);
+		z.next_in = (Bytef *)b->data;
+		z.avail_in = (uInt)b->len;
+		z.next_out = out;
+		z.avail_out = (uInt)(b->len + 1024);
+		deflate(&z, Z_FINISH);
+		*out_len = z.total_out;
+		deflateEnd(&z);
+	}
+	free(out);
+	return (now_ns() - t0) / (20.0 * b->len);
+}
+
+/* µs of the caller's time per spool append: with the syncer thread (as
+ * pumpd runs it) or with fdatasync on the caller's thread. */
+static double
+bench_spool(const struct lp_buf *b, int inline_sync)
+{
+	struct spool	 s;
+	char		 dir[] = "/tmp/bench_spool.XXXXXX", *cause = NULL;
+	char		 cmd[64];
+	double		 t0;
+	int		 i, n = 50;
+
+	if (mkdtemp(dir) == NULL || spool_open(&s, dir, 1u << 30,
+	    &cause) == -1)
+		return -1;
+	if (inline_sync) {	/* stop the syncer: appends flush themselves */
+		pthread_mutex_lock(&s.mu);
+		s.stop = 1;
+		pthread_cond_signal(&s.cv);
+		pthread_mutex_unlock(&s.mu);
+		pthread_join(s.syncer, NULL);
+		s.running = 0;
+	}
+	t0 = now_ns();
+	for (i = 0; i < n; i++)
+		spool_append(&s, b->data, b->len, (uint32_t)b->npoints,
+		    &cause);
+	t0 = (now_ns() - t0) / n / 1000;
+	spool_close(&s);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		return -1;
+	return t0;
+}
+
+int
+main(void)
+{
+	struct lp_buf	b;
+	double		core_ns, lp_ns, g1, g6, sp_thread, sp_inline;
+	size_t		z1, z6;
+	int		i;
+
+	lp_init(&b);
+	core_ns = bench_core(2000000);
+	lp_ns = bench_lp(200000, &b);
+	lp_reset(&b);
+	for (i = 0; b.npoints < 5000; i++)
+		encode_station(&b, i, 1764000000000LL + i * 1000);
+	g1 = bench_gzip(&b, 1, &z1);
+	g6 = bench_gzip(&b, 6, &z6);
+	sp_thread = bench_spool(&b, 0);
+	sp_inline = bench_spool(&b, 1);
+
+	printf("pumpd benchmarks (one run; ratios, not limits)\n\n");
+	printf("control core      %8.0f ns a station cycle; 30 stations use "
+	    "1/%.0f of a 1 s poll\n", core_ns, 1e9 / (30 * core_ns));
+	printf("line protocol     %8.0f ns a point; 150 points a second "
+	    "(30 stations, 4 pumps) use 1/%.0f of the loop\n", lp_ns,
+	    1e9 / (150 * lp_ns));
+	printf("gzip, 5000 points %8zu bytes raw: level 1 %zu (%.1f:1), "
+	    "level 6 %zu (%.1f:1); level 6 costs %.2fx level 1's time, "
+	    "%.1f ns a byte\n", b.len, z1, (double)b.len / z1, z6,
+	    (double)b.len / z6, g6 / g1, g6);
+	printf("spool append      %8.0f us on the loop with the syncer "
+	    "thread, %.0f us with fdatasync inline: %.0fx\n", sp_thread,
+	    sp_inline, sp_thread > 0 ? sp_inline / sp_thread : 0);
+	lp_free(&b);
+	return 0;
+}
