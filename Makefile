@@ -7,7 +7,7 @@
 
 CC	?= cc
 PKGS	 = libmodbus libevent libcurl libconfig libsystemd zlib
-CPPFLAGS += -D_GNU_SOURCE -Idaemon -Iplc
+CPPFLAGS += -D_GNU_SOURCE -Idaemon -Iplc -Itests/unit
 CFLAGS	?= -O2 -g
 WARN	 = -std=c11 -Wall -Wextra -Wshadow -Wmissing-prototypes \
 	   -Wstrict-prototypes -Wpointer-arith -Wformat=2 -Wvla \
@@ -47,7 +47,8 @@ $(B)/plcsim: $(PLCSIM_OBJS)
 
 $(B)/tests/test_cfg: $(B)/tests/unit/test_cfg.o $(B)/daemon/cfg.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
-$(B)/tests/test_core: $(B)/tests/unit/test_core.o $(B)/daemon/core.o
+$(B)/tests/test_core: $(B)/tests/unit/test_core.o $(B)/daemon/core.o \
+		$(B)/tests/unit/fixture.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_lp: $(B)/tests/unit/test_lp.o $(B)/daemon/lp.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
@@ -56,7 +57,7 @@ $(B)/tests/test_spool: $(B)/tests/unit/test_spool.o $(B)/daemon/spool.o
 $(B)/tests/test_rain: $(B)/tests/unit/test_rain.o $(B)/plc/rain.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_model: $(B)/tests/unit/test_model.o $(B)/plc/model.o \
-		$(B)/plc/rain.o $(B)/daemon/cfg.o
+		$(B)/plc/rain.o $(B)/daemon/cfg.o $(B)/tests/unit/fixture.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 
 deps:
@@ -90,7 +91,7 @@ asan: deps
 
 # Benchmarks: side by side in one run, as ratios.
 $(B)/bench: $(B)/tests/bench/bench.o $(B)/daemon/core.o $(B)/daemon/lp.o \
-		$(B)/daemon/spool.o $(B)/daemon/cfg.o
+		$(B)/daemon/spool.o $(B)/daemon/cfg.o $(B)/tests/unit/fixture.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 bench: $(B)/bench
 	@$(B)/bench
@@ -99,9 +100,10 @@ bench: $(B)/bench
 FUZZ_SECONDS ?= 20
 FUZZ	 = cfg decode spool rain
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
-	      -Idaemon -Iplc $(PKG_CFLAGS)
+	      -Idaemon -Iplc -Itests/unit $(PKG_CFLAGS)
 build-fuzz/fuzz_cfg: tests/fuzz/fuzz_cfg.c daemon/cfg.c
-build-fuzz/fuzz_decode: tests/fuzz/fuzz_decode.c daemon/plc.c daemon/core.c daemon/cfg.c
+build-fuzz/fuzz_decode: tests/fuzz/fuzz_decode.c daemon/plc.c daemon/core.c daemon/cfg.c \
+		tests/unit/fixture.c
 build-fuzz/fuzz_spool: tests/fuzz/fuzz_spool.c daemon/spool.c
 build-fuzz/fuzz_rain: tests/fuzz/fuzz_rain.c plc/rain.c
 build-fuzz/fuzz_%:

@@ -94,9 +94,10 @@ save_ack(struct spool *s)
 	close(fd);
 }
 
-/* Sum the points of the records of segment seq from offset off. */
+/* Sum the points of at most max records (-1: all) of segment seq from
+ * offset off. */
 static uint64_t
-count_points(const struct spool *s, uint64_t seq, uint64_t off)
+count_points(const struct spool *s, uint64_t seq, uint64_t off, int max)
 {
 	unsigned char	hdr[REC_HDR];
 	char		path[4096];
@@ -106,30 +107,11 @@ count_points(const struct spool *s, uint64_t seq, uint64_t off)
 	seg_path(s, seq, path, sizeof path);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return 0;
-	while (pread(fd, hdr, REC_HDR, (off_t)off) == REC_HDR &&
+	while (max-- != 0 && pread(fd, hdr, REC_HDR, (off_t)off) == REC_HDR &&
 	    le32(hdr) == REC_MAGIC && le32(hdr + 4) <= REC_MAX) {
 		n += le32(hdr + 8);
 		off += REC_HDR + le32(hdr + 4);
 	}
-	close(fd);
-	return n;
-}
-
-/* Points of the record at offset off of segment seq. */
-static uint32_t
-record_points(const struct spool *s, uint64_t seq, uint64_t off)
-{
-	unsigned char	hdr[REC_HDR];
-	char		path[4096];
-	uint32_t	n = 0;
-	int		fd;
-
-	seg_path(s, seq, path, sizeof path);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return 0;
-	if (pread(fd, hdr, REC_HDR, (off_t)off) == REC_HDR &&
-	    le32(hdr) == REC_MAGIC)
-		n = le32(hdr + 8);
 	close(fd);
 	return n;
 }
@@ -223,7 +205,8 @@ spool_open(struct spool *s, const char *dir, uint64_t max_bytes,
 		s->roff = 0;
 	}
 	for (seq = s->rseq; seq != 0; seq = next_segment(s, seq))
-		s->points += count_points(s, seq, seq == s->rseq ? s->roff : 0);
+		s->points += count_points(s, seq, seq == s->rseq ? s->roff :
+		    0, -1);
 	/* never append to a segment a crash may have torn */
 	s->wseq = last + 1;
 	s->sync_fd = -1;
@@ -260,12 +243,12 @@ drop_segment(struct spool *s, uint64_t seq)
 	char		path[4096];
 	uint64_t	lost, gone;
 
-	gone = count_points(s, seq, seq == s->rseq ? s->roff : 0);
+	gone = count_points(s, seq, seq == s->rseq ? s->roff : 0, -1);
 	lost = gone;
 	if (seq == s->rseq && s->peek_len > 0) {
 		/* the record out for replay is not counted here: the caller
 		 * counts it as sent or, if its request fails, dropped */
-		lost -= record_points(s, seq, s->roff);
+		lost -= count_points(s, seq, s->roff, 1);
 		s->orphan = 1;
 	}
 	seg_path(s, seq, path, sizeof path);
@@ -432,19 +415,14 @@ void
 spool_ack(struct spool *s)
 {
 	char		path[4096];
-	unsigned char	hdr[REC_HDR];
-	int		fd;
+	uint64_t	n;
 
 	s->orphan = 0;
 	if (s->peek_len == 0)
 		return;
 	seg_path(s, s->rseq, path, sizeof path);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
-		if (pread(fd, hdr, REC_HDR, (off_t)s->roff) == REC_HDR)
-			s->points -= le32(hdr + 8) < s->points ?
-			    le32(hdr + 8) : s->points;
-		close(fd);
-	}
+	n = count_points(s, s->rseq, s->roff, 1);
+	s->points -= n < s->points ? n : s->points;
 	s->roff += s->peek_len;
 	s->peek_len = 0;
 	if (s->roff < file_size(path))

@@ -13,6 +13,7 @@
 
 #include "cfg.h"
 #include "core.h"
+#include "fixture.h"
 #include "lp.h"
 #include "plc.h"
 #include "spool.h"
@@ -73,12 +74,7 @@ bench_core(int n)
 	double			t0;
 	int			i, k;
 
-	memset(&c, 0, sizeof c);
-	c.npumps = 4;
-	c.depth_m = 6; c.flood_m = 4.8; c.highhigh_m = 4.2; c.lowlow_m = 0.5;
-	c.stop_m = 1; c.duty_start_m = 1.6; c.high_alarm_m = 3.8; c.tip_mm = 0.1;
-	c.assist_start_m[0] = 2.2; c.assist_start_m[1] = 2.8;
-	c.assist_start_m[2] = 3.3;
+	fixture_station(&c, 4);
 	core_params_default(&p);
 	core_init(&s);
 	memset(&snap, 0, sizeof snap);

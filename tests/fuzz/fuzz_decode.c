@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core.h"
+#include "fixture.h"
 #include "plc.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -22,22 +23,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint16_t			ir[PLC_IR_COUNT];
 	char				cause[160];
 	static int64_t			t;
-	int				k;
 
 	if (size < sizeof ir)
 		return 0;
 	memcpy(ir, data, sizeof ir);
-	memset(&c, 0, sizeof c);
-	c.npumps = ir[PLC_IR_PUMP_COUNT] % 9;
-	c.depth_m = 6;
-	c.flood_m = 4.8;
-	c.highhigh_m = 4.2;
-	c.stop_m = 1;
-	c.duty_start_m = 1.6;
-	for (k = 0; k < 7; k++)
-		c.assist_start_m[k] = 2 + k * 0.2;
-	c.high_alarm_m = 3.8;
-	c.tip_mm = 0.1;
+	fixture_station(&c, 1 + ir[PLC_IR_PUMP_COUNT] % 8);
 	core_params_default(&p);
 	if (!init) {
 		core_init(&s);

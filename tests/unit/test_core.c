@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "core.h"
+#include "fixture.h"
 
 static struct cfg_station cfg;
 static struct core_params par;
@@ -21,27 +22,8 @@ static struct core_input in = { WARN_NONE, -1 };
 static int
 setup(void **state)
 {
-	int	k;
-
 	(void)state;
-	memset(&cfg, 0, sizeof cfg);
-	strcpy(cfg.id, "t");
-	cfg.kind = CFG_STORMWATER;
-	cfg.depth_m = 6;
-	cfg.flood_m = 4.8;
-	cfg.lowlow_m = 0.5;
-	cfg.highhigh_m = 4.2;
-	cfg.npumps = 3;
-	for (k = 0; k < 3; k++)
-		cfg.pumps[k].capacity_m3s = 1.5;
-	cfg.stop_m = 1.0;
-	cfg.duty_start_m = 1.6;
-	cfg.assist_start_m[0] = 2.4;
-	cfg.assist_start_m[1] = 3.2;
-	cfg.high_alarm_m = 3.8;
-	cfg.tip_mm = 0.1;
-	cfg.has_outfall = 1;
-	cfg.outfall_warn_m = 4.0;
+	fixture_station(&cfg, 3);
 	core_params_default(&par);
 	return 0;
 }

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "model.h"
 
 static struct cfg_station cfg;
@@ -21,32 +22,10 @@ static int
 setup(void **state)
 {
 	char	*cause = NULL;
-	int	 k;
 
 	(void)state;
-	memset(&cfg, 0, sizeof cfg);
-	strcpy(cfg.id, "test");
-	cfg.kind = CFG_STORMWATER;
-	cfg.unit = 1;
-	cfg.area_m2 = 200;
-	cfg.depth_m = 6;
-	cfg.flood_m = 4.8;
-	cfg.lowlow_m = 0.5;
-	cfg.highhigh_m = 4.2;
-	cfg.npumps = 3;
-	for (k = 0; k < 3; k++)
-		cfg.pumps[k].capacity_m3s = 1.5;
-	cfg.pumps[0].vfd = 1;
-	cfg.stop_m = 1.0;
-	cfg.duty_start_m = 1.6;
-	cfg.assist_start_m[0] = 2.4;
-	cfg.assist_start_m[1] = 3.2;
-	cfg.high_alarm_m = 3.8;
-	cfg.tip_mm = 0.1;
-	cfg.head_m = 6;
-	cfg.catch_ha = 20;
-	cfg.runoff = 0.6;
-	cfg.tc_min = 15;
+	fixture_station(&cfg, 3);
+	cfg.has_outfall = 0;
 	rain_parse("none", &norain, &cause);
 	return rain_parse("storm:3:120", &storm, &cause);
 }
