@@ -21,7 +21,14 @@ struct loader {
 	struct cfg_diag	*diag;
 };
 
-static const char *top_keys[] = { "district", "stations", "influx", NULL };
+static const char *top_keys[] = { "district", "stations", "influx",
+    "control", NULL };
+static const char *control_keys[] = { "poll_ms", "response_timeout_ms",
+    "stale_s", "down_s", "watchdog_s", "stagger_s", "min_run_s", "min_off_s",
+    "starts_per_hour_sewage", "starts_per_hour_stormwater",
+    "fail_to_start_s", "level_frozen_s", "level_max_rate_m_s",
+    "level_disagree_m", "assist_hysteresis_m", "storm_mm_h",
+    "storm_hold_min", "storm_drawdown_m", NULL };
 static const char *influx_keys[] = { "url", "version", "database",
     "retention_policy", "user", "password_file", "org", "bucket",
     "token_file", "batch_points", "batch_ms", "timeout_ms", "spool_max_kb",
@@ -253,6 +260,82 @@ get_opt_str(struct loader *l, config_setting_t *grp, const char *key,
 {
 	if (config_setting_get_member(grp, key) != NULL)
 		get_str(l, grp, key, prefix, buf, len);
+}
+
+/* Defaults of the control group. */
+static void
+control_defaults(struct cfg_control *c)
+{
+	c->poll_ms = 1000;
+	c->response_timeout_ms = 1000;
+	c->stale_s = 5;
+	c->down_s = 30;
+	c->watchdog_s = 10;
+	c->stagger_s = 10;
+	c->min_run_s = 120;
+	c->min_off_s = 60;
+	c->starts_per_hour_sewage = 6;
+	c->starts_per_hour_stormwater = 12;
+	c->fail_to_start_s = 15;
+	c->level_frozen_s = 180;
+	c->level_max_rate_m_s = 0.05;
+	c->level_disagree_m = 0.25;
+	c->assist_hysteresis_m = 0.4;
+	c->storm_mm_h = 5;
+	c->storm_hold_min = 60;
+	c->storm_drawdown_m = 0.3;
+}
+
+/* Load the optional control { ... } group: polling and control tuning. */
+static void
+load_control(struct loader *l, config_setting_t *root, struct cfg_district *d)
+{
+	config_setting_t	*g = config_setting_get_member(root, "control");
+	struct cfg_control	*c = &d->control;
+	const char		*p = "control";
+
+	control_defaults(c);
+	if (g == NULL)
+		return;
+	if (!config_setting_is_group(g)) {
+		diag_add(l, 0, line_of(g), p, "expected a group { ... }");
+		return;
+	}
+	check_keys(l, g, control_keys, p);
+	get_int(l, g, "poll_ms", p, 0, &c->poll_ms, 100, 60000);
+	get_int(l, g, "response_timeout_ms", p, 0, &c->response_timeout_ms,
+	    50, 60000);
+	get_int(l, g, "stale_s", p, 0, &c->stale_s, 1, 3600);
+	get_int(l, g, "down_s", p, 0, &c->down_s, 1, 86400);
+	get_int(l, g, "watchdog_s", p, 0, &c->watchdog_s, 2, 600);
+	get_int(l, g, "stagger_s", p, 0, &c->stagger_s, 0, 600);
+	get_int(l, g, "min_run_s", p, 0, &c->min_run_s, 0, 3600);
+	get_int(l, g, "min_off_s", p, 0, &c->min_off_s, 0, 3600);
+	get_int(l, g, "starts_per_hour_sewage", p, 0,
+	    &c->starts_per_hour_sewage, 1, 60);
+	get_int(l, g, "starts_per_hour_stormwater", p, 0,
+	    &c->starts_per_hour_stormwater, 1, 60);
+	get_int(l, g, "fail_to_start_s", p, 0, &c->fail_to_start_s, 1, 600);
+	get_int(l, g, "level_frozen_s", p, 0, &c->level_frozen_s, 10, 86400);
+	get_num(l, g, "level_max_rate_m_s", p, 0, &c->level_max_rate_m_s,
+	    0.001, 10);
+	get_num(l, g, "level_disagree_m", p, 0, &c->level_disagree_m, 0.01, 5);
+	get_num(l, g, "assist_hysteresis_m", p, 0, &c->assist_hysteresis_m,
+	    0, 5);
+	get_num(l, g, "storm_mm_h", p, 0, &c->storm_mm_h, 0.1, 500);
+	get_int(l, g, "storm_hold_min", p, 0, &c->storm_hold_min, 0, 1440);
+	get_num(l, g, "storm_drawdown_m", p, 0, &c->storm_drawdown_m, 0, 5);
+	if (c->down_s <= c->stale_s)
+		diag_add(l, 0, line_of(g), "control.down_s", "%d s must be "
+		    "above stale_s (%d s)", c->down_s, c->stale_s);
+	if (c->watchdog_s * 1000 < 3 * c->poll_ms)
+		diag_add(l, 0, line_of(g), "control.watchdog_s", "%d s is "
+		    "shorter than three polls (%d ms): the PLC would fall back "
+		    "between them", c->watchdog_s, 3 * c->poll_ms);
+	if (c->response_timeout_ms >= c->stale_s * 1000)
+		diag_add(l, 1, line_of(g), "control.response_timeout_ms",
+		    "%d ms reaches stale_s: one slow answer makes a station "
+		    "STALE", c->response_timeout_ms);
 }
 
 /* Load the optional influx { ... } group: where metrics go. */
@@ -679,6 +762,7 @@ load_tree(struct loader *l, config_t *cf, struct cfg_district *d)
 	if (config_lookup_string(cf, "district", &name) == CONFIG_TRUE)
 		snprintf(d->name, sizeof d->name, "%s", name);
 	load_influx(l, root, d);
+	load_control(l, root, d);
 	if ((list = config_setting_get_member(root, "stations")) == NULL) {
 		diag_add(l, 0, 1, "stations", "missing");
 		return;

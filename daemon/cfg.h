@@ -82,8 +82,31 @@ struct cfg_influx {
 	int	replay_per_s;		/* spooled batches sent per second */
 };
 
+/* Tuning of polling and control, the same for every station. */
+struct cfg_control {
+	int	poll_ms;		/* PLC poll period */
+	int	response_timeout_ms;
+	int	stale_s;		/* data older than this: STALE */
+	int	down_s;			/* older than this: DOWN */
+	int	watchdog_s;		/* written to every PLC */
+	int	stagger_s;		/* between two starts at a station */
+	int	min_run_s;
+	int	min_off_s;
+	int	starts_per_hour_sewage;
+	int	starts_per_hour_stormwater;
+	int	fail_to_start_s;	/* no RUNNING feedback after this */
+	int	level_frozen_s;		/* transducer unchanged while active */
+	double	level_max_rate_m_s;	/* faster is implausible */
+	double	level_disagree_m;	/* A and B differ by more: alarm */
+	double	assist_hysteresis_m;	/* an assist stops this far below */
+	double	storm_mm_h;		/* storm mode above (15-min) */
+	int	storm_hold_min;		/* ends this long after the rain */
+	double	storm_drawdown_m;	/* levels lowered in storm mode */
+};
+
 struct cfg_district {
 	char			 name[CFG_NAME_MAX];
+	struct cfg_control	 control;
 	int			 has_influx;
 	struct cfg_influx	 influx;
 	int			 nstations;

@@ -57,8 +57,9 @@ struct pumpd {
 	int64_t			 wall0_ms;
 	double			 mono0;
 	int			 poll_ms;	/* simulated */
-	int			 stale_ms;
+	int			 stale_ms;	/* simulated */
 	int			 down_ms;
+	int			 timeout_ms;	/* real: the network's */
 	int			 log_s;		/* station lines, simulated s */
 	int64_t			 next_log_ms;
 	int			 efd;
@@ -226,12 +227,16 @@ emit_self(struct pumpd *p, int64_t ms)
 {
 	struct mtr_stats	 st;
 	struct lp_buf		*b;
+	unsigned long		 rejected = 0, failures = 0;
 	int			 i, n[3] = { 0, 0, 0 };
 
 	if (p->mtr == NULL)
 		return;
-	for (i = 0; i < p->n; i++)
+	for (i = 0; i < p->n; i++) {
 		n[p->st[i].comms]++;
+		rejected += p->st[i].rejected;
+		failures += p->st[i].failures;
+	}
 	mtr_stats(p->mtr, &st);
 	b = mtr_buf(p->mtr);
 	lp_begin(b, "pumpd");
@@ -246,6 +251,8 @@ emit_self(struct pumpd *p, int64_t ms)
 	lp_int(b, "stations_ok", n[0]);
 	lp_int(b, "stations_stale", n[1]);
 	lp_int(b, "stations_down", n[2]);
+	lp_int(b, "replies_rejected", (int64_t)rejected);
+	lp_int(b, "poll_failures", (int64_t)failures);
 	lp_int(b, "points_sent", (int64_t)st.sent);
 	lp_int(b, "points_spooled", (int64_t)st.spooled);
 	lp_int(b, "points_dropped", (int64_t)st.dropped);
@@ -489,8 +496,11 @@ run(struct pumpd *p)
 		p->st[i].comms = CORE_COMMS_DOWN;
 		p->st[i].last_ok_ms = INT64_MIN / 2;
 		core_init(&p->st[i].core);
+		/* in simulation the network keeps real time: a timeout of at
+		 * most 20 (simulated) polls, as a slow PLC must not stall a
+		 * whole simulated storm */
 		if (plc_start(&p->st[i].dev, &p->d.st[i], p->efd, tick_s,
-		    fmin(1.0, fmax(0.2, tick_s * 20))) == -1) {
+		    fmin(p->timeout_ms / 1000.0, fmax(0.2, tick_s * 20))) == -1) {
 			fprintf(stderr, "pumpd: cannot start worker %s\n",
 			    p->d.st[i].id);
 			return 1;
@@ -547,6 +557,35 @@ run(struct pumpd *p)
 	return 0;
 }
 
+/* The configuration's control group into the core's parameters and the
+ * loop's timing; --poll-ms (poll_ms > 0) overrides the file. */
+static void
+tune(struct pumpd *p, int poll_ms)
+{
+	const struct cfg_control	*c = &p->d.control;
+	struct core_params		*q = &p->par;
+
+	core_params_default(q);
+	p->poll_ms = poll_ms > 0 ? poll_ms : c->poll_ms;
+	p->timeout_ms = c->response_timeout_ms;
+	p->stale_ms = c->stale_s * 1000;
+	p->down_ms = c->down_s * 1000;
+	q->watchdog_s = c->watchdog_s;
+	q->stagger_s = c->stagger_s;
+	q->min_run_s = c->min_run_s;
+	q->min_off_s = c->min_off_s;
+	q->starts_per_h_sewage = c->starts_per_hour_sewage;
+	q->starts_per_h_storm = c->starts_per_hour_stormwater;
+	q->fts_s = c->fail_to_start_s;
+	q->frozen_s = c->level_frozen_s;
+	q->max_rate_mps = c->level_max_rate_m_s;
+	q->disagree_m = c->level_disagree_m;
+	q->hyst_m = c->assist_hysteresis_m;
+	q->storm_mmh = c->storm_mm_h;
+	q->storm_hold_s = c->storm_hold_min * 60;
+	q->drawdown_m = c->storm_drawdown_m;
+}
+
 /* Print usage and exit with status. */
 static void
 usage(int status)
@@ -555,7 +594,7 @@ usage(int status)
 	    "usage: pumpd [-n | --check-config] [-c FILE] [options]\n"
 	    "  -c, --config FILE    station configuration (default %s)\n"
 	    "  -n, --check-config   check the configuration and exit\n"
-	    "      --poll-ms MS     poll period (1000)\n"
+	    "      --poll-ms MS     poll period (the file's control.poll_ms)\n"
 	    "      --log-every S    one line per station every S seconds (60)\n"
 	    "      --state-dir DIR  spool and state (/var/lib/pumpd)\n"
 	    "      --influx-url URL InfluxDB base URL, instead of the file's\n"
@@ -612,13 +651,11 @@ main(int argc, char **argv)
 	const char	*path = "/etc/pumpd/jinnan.conf";
 	struct pumpd	 p;
 	struct cfg_diag	 diag = { 0 };
-	int		 ch, check = 0, i;
+	int		 ch, check = 0, i, poll_ms = 0;
 
 	memset(&p, 0, sizeof p);
-	core_params_default(&p.par);
 	p.in.limit_pumps = -1;
 	p.speed = 1;
-	p.poll_ms = 1000;
 	p.log_s = 60;
 	p.state_dir = "/var/lib/pumpd";
 
@@ -634,7 +671,8 @@ main(int argc, char **argv)
 			usage(0);
 			break;
 		case 1:
-			p.poll_ms = atoi(optarg);
+			if ((poll_ms = atoi(optarg)) < 100)
+				usage(2);
 			break;
 		case 2:
 			p.log_s = atoi(optarg);
@@ -658,20 +696,19 @@ main(int argc, char **argv)
 		usage(2);
 	if (check)
 		return check_config(path);
-	if (p.poll_ms < 100 || p.poll_ms > 60000 || !(p.speed > 0 &&
+	if (poll_ms < 0 || poll_ms > 60000 || !(p.speed > 0 &&
 	    p.speed <= 1000) || p.log_s < 0) {
 		fprintf(stderr, "pumpd: --poll-ms 100..60000, --sim-speed "
 		    "0..1000, --log-every >= 0\n");
 		return 2;
 	}
-	p.stale_ms = 5 * p.poll_ms;
-	p.down_ms = 30 * p.poll_ms;
 	if (cfg_load(path, &p.d, &diag) == -1) {
 		for (i = 0; i < diag.nmsg; i++)
 			fprintf(stderr, "%s\n", diag.msg[i]);
 		fprintf(stderr, "pumpd: %s: refusing to start\n", path);
 		return 1;
 	}
+	tune(&p, poll_ms);
 	for (i = 0; i < diag.nmsg; i++)
 		fprintf(stderr, "%s\n", diag.msg[i]);
 	cfg_diag_free(&diag);

@@ -349,6 +349,46 @@ test_small_well_warns(void **state)
 	free(text);
 }
 
+/* The control group: defaults, values, and its own cross-checks. */
+static void
+test_control_group(void **state)
+{
+	struct cfg_district	 d;
+	struct cfg_diag		 diag = { 0 };
+	char			*text;
+	int			 rc;
+
+	(void)state;
+	write_file(base);
+	assert_int_equal(cfg_load(path, &d, &diag), 0);
+	assert_int_equal(d.control.poll_ms, 1000);
+	assert_int_equal(d.control.watchdog_s, 10);
+	assert_int_equal(d.control.starts_per_hour_sewage, 6);
+	assert_float_equal(d.control.storm_drawdown_m, 0.3, 1e-9);
+	cfg_free(&d);
+	unlink(path);
+	text = subst(base, "stations = (\n", "control = { poll_ms = 500; "
+	    "stagger_s = 20; storm_mm_h = 8; };\nstations = (\n");
+	write_file(text);
+	assert_int_equal(cfg_load(path, &d, &diag), 0);
+	assert_int_equal(d.control.poll_ms, 500);
+	assert_int_equal(d.control.stagger_s, 20);
+	assert_float_equal(d.control.storm_mm_h, 8, 1e-9);
+	cfg_free(&d);
+	unlink(path);
+	free(text);
+	text = subst(base, "stations = (\n", "control = { poll_ms = 5000; "
+	    "down_s = 4; hurry = true; };\nstations = (\n");
+	diag = load_text(text, &rc);
+	assert_int_equal(rc, -1);
+	expect_msg(&diag, "1: control.hurry: unknown key");
+	expect_msg(&diag, "1: control.down_s: 4 s must be above stale_s (5 s)");
+	expect_msg(&diag, "1: control.watchdog_s: 10 s is shorter than three "
+	    "polls (15000 ms): the PLC would fall back between them");
+	cfg_diag_free(&diag);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -367,6 +407,7 @@ main(void)
 		cmocka_unit_test(test_bad_id_and_name),
 		cmocka_unit_test(test_all_errors_at_once),
 		cmocka_unit_test(test_small_well_warns),
+		cmocka_unit_test(test_control_group),
 	};
 
 	return cmocka_run_group_tests_name("cfg", tests, NULL, NULL);
