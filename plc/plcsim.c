@@ -884,6 +884,8 @@ main(int argc, char **argv)
 	if (cfg_load(cfgpath, &s.d, &diag) == -1) {
 		for (i = 0; i < diag.nmsg; i++)
 			fprintf(stderr, "%s\n", diag.msg[i]);
+		cfg_diag_free(&diag);
+		cfg_free(&s.d);
 		return 1;
 	}
 	cfg_diag_free(&diag);
