@@ -706,6 +706,8 @@ main(int argc, char **argv)
 		for (i = 0; i < diag.nmsg; i++)
 			fprintf(stderr, "%s\n", diag.msg[i]);
 		fprintf(stderr, "pumpd: %s: refusing to start\n", path);
+		cfg_diag_free(&diag);
+		cfg_free(&p.d);
 		return 1;
 	}
 	tune(&p, poll_ms);

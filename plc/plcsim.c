@@ -889,10 +889,13 @@ main(int argc, char **argv)
 		return 1;
 	}
 	cfg_diag_free(&diag);
-	if (only != NULL && keep_only(&s.d, only) == -1)
-		return 2;
-	if (rain_parse(rainspec, &s.rain, &cause) == -1) {
-		fprintf(stderr, "plcsim: %s\n", cause);
+	if ((only != NULL && keep_only(&s.d, only) == -1) ||
+	    rain_parse(rainspec, &s.rain, &cause) == -1) {
+		if (cause != NULL)
+			fprintf(stderr, "plcsim: %s\n", cause);
+		free(cause);
+		rain_free(&s.rain);
+		cfg_free(&s.d);
 		return 2;
 	}
 	for (i = 0; s.port_base > 0 && i < s.d.nstations; i++)
@@ -901,6 +904,7 @@ main(int argc, char **argv)
 		for (i = 0; i < s.d.nstations; i++)
 			printf("%s %d %d %s\n", s.d.st[i].id, s.d.st[i].port,
 			    s.d.st[i].npumps, cfg_kind_name(s.d.st[i].kind));
+		cfg_free(&s.d);
 		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
