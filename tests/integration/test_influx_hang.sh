@@ -18,7 +18,8 @@ wait_port $(( $(port_base) + 29 )) || { fail "plcsim" ""; finish; exit 1; }
     --log-every 30 >"$WORK/pumpd.log" 2>&1 &
 PD=$!; PIDS="$PIDS $PD"
 wait $SIM
-kill -TERM $PD; wait $PD
+kill -TERM $PD
+wait $PD && ok "pumpd stopped cleanly on SIGTERM" || fail "pumpd exit status" "$(tail -5 "$WORK/pumpd.log")"
 grep -q "InfluxDB unavailable" "$WORK/pumpd.log" && ok "pumpd: $(grep -m1 -o 'InfluxDB unavailable.*' "$WORK/pumpd.log")" ||
     fail "timeout noticed" "$(grep metrics "$WORK/pumpd.log" | tail -3)"
 trips=$(tr ' ' '\n' <"$WORK/summary" | awk -F= '$1 == "wd_trips" { s += $2 } END { print s + 0 }')

@@ -17,7 +17,8 @@ wait_port $(( $(port_base) + 29 )) || { fail "plcsim" ""; finish; exit 1; }
     --log-every 300 >"$WORK/pumpd.log" 2>&1 &
 PD=$!; PIDS="$PIDS $PD"
 wait $SIM
-kill -TERM $PD; wait $PD
+kill -TERM $PD
+wait $PD && ok "pumpd stopped cleanly on SIGTERM" || fail "pumpd exit status" "$(tail -5 "$WORK/pumpd.log")"
 made=$(metric made "$WORK/pumpd.log"); sent=$(metric sent "$WORK/pumpd.log")
 total=$(total_points)
 [ "$made" -gt 10000 ] && [ "$sent" = "$made" ] && [ "$total" = "$made" ] &&
