@@ -23,11 +23,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint16_t			ir[PLC_IR_COUNT];
 	char				cause[160];
 	static int64_t			t;
+	int				n;
 
 	if (size < sizeof ir)
 		return 0;
 	memcpy(ir, data, sizeof ir);
-	fixture_station(&c, 1 + ir[PLC_IR_PUMP_COUNT] % 8);
+	n = ir[PLC_IR_PUMP_COUNT];	/* mostly a match, to reach the core */
+	fixture_station(&c, n >= 1 && n <= 8 ? n : 1 + n % 8);
 	core_params_default(&p);
 	if (!init) {
 		core_init(&s);
