@@ -97,7 +97,7 @@ bench: $(B)/bench
 
 # Fuzz targets (libFuzzer, clang): every parser of outside input.
 FUZZ_SECONDS ?= 20
-FUZZ	 = cfg decode spool rain
+FUZZ	 = cfg decode spool rain modbus
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
 	      -Idaemon -Iplc -Itests/unit $(PKG_CFLAGS)
 build-fuzz/fuzz_cfg: tests/fuzz/fuzz_cfg.c daemon/cfg.c
@@ -105,6 +105,8 @@ build-fuzz/fuzz_decode: tests/fuzz/fuzz_decode.c daemon/plc.c daemon/core.c daem
 		tests/unit/fixture.c
 build-fuzz/fuzz_spool: tests/fuzz/fuzz_spool.c daemon/spool.c
 build-fuzz/fuzz_rain: tests/fuzz/fuzz_rain.c plc/rain.c
+build-fuzz/fuzz_modbus: tests/fuzz/fuzz_modbus.c plc/model.c plc/rain.c \
+		tests/unit/fixture.c
 build-fuzz/fuzz_%:
 	@mkdir -p build-fuzz
 	clang $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)

@@ -458,6 +458,56 @@ mdl_write(struct mdl_station *st, int addr, int n, const uint16_t *v)
 	return 0;
 }
 
+#define FC_READ_HOLDING		0x03
+#define FC_READ_INPUT		0x04
+#define FC_WRITE_SINGLE		0x06
+#define FC_WRITE_MULTIPLE	0x10
+#define MAX_READ		125	/* registers in one read */
+#define MAX_WRITE		123	/* registers in one write */
+
+int
+mdl_check_request(const struct mdl_station *st, const uint8_t *req,
+    int len, int hl, struct mdl_req *r)
+{
+	int	i;
+
+	memset(r, 0, sizeof *r);
+	if (hl < 1 || len < hl + 1)
+		return -1;
+	r->unit = req[hl - 1];
+	r->fc = req[hl];
+	r->addr = len >= hl + 3 ? (req[hl + 1] << 8) | req[hl + 2] : -1;
+	r->nb = len >= hl + 5 ? (req[hl + 3] << 8) | req[hl + 4] : -1;
+	if (r->unit != st->cfg->unit && r->unit != 0xFF)
+		return 11;	/* gateway target failed to respond */
+	switch (r->fc) {
+	case FC_READ_HOLDING:
+	case FC_READ_INPUT:
+		if (r->nb < 1 || r->nb > MAX_READ)
+			return 3;
+		return mdl_read_check(r->fc == FC_READ_INPUT, r->addr, r->nb);
+	case FC_WRITE_SINGLE:
+		if (r->nb < 0)
+			return 3;
+		r->v[0] = (uint16_t)r->nb;
+		r->nwrite = 1;
+		return mdl_write_check(st, r->addr, 1, r->v);
+	case FC_WRITE_MULTIPLE:
+		if (r->nb < 1 || r->nb > MAX_WRITE || len < hl + 6 +
+		    2 * r->nb || req[hl + 5] != 2 * r->nb)
+			return 3;
+		if (mdl_read_check(0, r->addr, r->nb) != 0)
+			return 2;
+		for (i = 0; i < r->nb; i++)
+			r->v[i] = (uint16_t)((req[hl + 6 + 2 * i] << 8) |
+			    req[hl + 7 + 2 * i]);
+		r->nwrite = r->nb;
+		return mdl_write_check(st, r->addr, r->nb, r->v);
+	default:
+		return 1;
+	}
+}
+
 void
 mdl_restart(struct mdl_station *st)
 {

@@ -115,6 +115,23 @@ int	mdl_write(struct mdl_station *st, int addr, int n, const uint16_t *v);
 /* 0 when a read of n registers at addr is inside the block, else 2. */
 int	mdl_read_check(int input, int addr, int n);
 
+/* A Modbus request as the PLC sees it, after mdl_check_request. */
+struct mdl_req {
+	int	unit, fc, addr, nb;
+	int	nwrite;			/* values to write, in v */
+	uint16_t v[PLC_HR_COUNT > 123 ? PLC_HR_COUNT : 123];
+};
+
+/*
+ * Check a Modbus request (len bytes, the PDU after a header of hl bytes
+ * whose last byte is the unit id) against the map: 0 to answer it, the
+ * exception code otherwise (1 illegal function, 2 illegal address, 3
+ * illegal value, 11 wrong unit), -1 when there is no function code at all.
+ * Reads 03/04 and writes 06/16 only; for writes the values land in r->v.
+ */
+int	mdl_check_request(const struct mdl_station *st, const uint8_t *req,
+	    int len, int hl, struct mdl_req *r);
+
 /* Restart the PLC: uptime, counters and commands reset; pumps keep running. */
 void	mdl_restart(struct mdl_station *st);
 

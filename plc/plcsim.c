@@ -260,85 +260,26 @@ drop_client(struct sim_station *st, int j)
 	st->cfd[j] = -1;
 }
 
-/* Modbus function code, address and quantity of a request. */
-struct req_info {
-	int	unit, fc, addr, nb;
-};
-
-/* Decode the fields of a request of len bytes after the MBAP header. */
-static int
-decode(const uint8_t *req, int len, int hl, struct req_info *ri)
-{
-	if (len < hl + 1)
-		return -1;
-	ri->unit = req[hl - 1];
-	ri->fc = req[hl];
-	ri->addr = len >= hl + 3 ? (req[hl + 1] << 8) | req[hl + 2] : 0;
-	ri->nb = len >= hl + 5 ? (req[hl + 3] << 8) | req[hl + 4] : 0;
-	return 0;
-}
-
-/*
- * Check a request against the map; 0 to answer it, else the exception code.
- * For writes the values are copied to v (n of them at *waddr).
- */
-static int
-check_request(struct sim_station *st, const uint8_t *req, int len, int hl,
-    const struct req_info *ri, uint16_t *v, int *n)
-{
-	int	i;
-
-	*n = 0;
-	if (ri->unit != st->m.cfg->unit && ri->unit != 0xFF)
-		return MODBUS_EXCEPTION_GATEWAY_TARGET;
-	switch (ri->fc) {
-	case MODBUS_FC_READ_HOLDING_REGISTERS:
-	case MODBUS_FC_READ_INPUT_REGISTERS:
-		if (ri->nb < 1 || ri->nb > MODBUS_MAX_READ_REGISTERS)
-			return MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE;
-		return mdl_read_check(ri->fc == MODBUS_FC_READ_INPUT_REGISTERS,
-		    ri->addr, ri->nb);
-	case MODBUS_FC_WRITE_SINGLE_REGISTER:
-		v[0] = (uint16_t)ri->nb;
-		*n = 1;
-		return mdl_write_check(&st->m, ri->addr, 1, v);
-	case MODBUS_FC_WRITE_MULTIPLE_REGISTERS:
-		if (ri->nb < 1 || ri->nb > MODBUS_MAX_WRITE_REGISTERS ||
-		    len < hl + 6 + 2 * ri->nb || req[hl + 5] != 2 * ri->nb)
-			return MODBUS_EXCEPTION_ILLEGAL_DATA_VALUE;
-		if (mdl_read_check(0, ri->addr, ri->nb) != 0)
-			return MODBUS_EXCEPTION_ILLEGAL_DATA_ADDRESS;
-		for (i = 0; i < ri->nb; i++)
-			v[i] = (uint16_t)((req[hl + 6 + 2 * i] << 8) |
-			    req[hl + 7 + 2 * i]);
-		*n = ri->nb;
-		return mdl_write_check(&st->m, ri->addr, ri->nb, v);
-	default:
-		return MODBUS_EXCEPTION_ILLEGAL_FUNCTION;
-	}
-}
-
 /* Answer one request on fd now. */
 static void
 answer(struct sim_station *st, int fd, const uint8_t *req, int len)
 {
-	struct req_info	ri;
-	uint16_t	v[MODBUS_MAX_WRITE_REGISTERS];
-	int		hl = modbus_get_header_length(st->ctx), ex, n;
+	struct mdl_req	rq;
+	int		hl = modbus_get_header_length(st->ctx), ex;
 
 	modbus_set_socket(st->ctx, fd);
-	if (decode(req, len, hl, &ri) == -1)
-		return;
 	st->requests++;
-	if ((ex = check_request(st, req, len, hl, &ri, v, &n)) != 0) {
+	if ((ex = mdl_check_request(&st->m, req, len, hl, &rq)) == -1)
+		return;		/* not even a function code: no answer */
+	if (ex != 0) {
 		st->exceptions++;
 		modbus_reply_exception(st->ctx, req, (unsigned)ex);
 		return;
 	}
 	memcpy(st->map->tab_input_registers, st->m.ir, sizeof st->m.ir);
 	memcpy(st->map->tab_registers, st->m.hr, sizeof st->m.hr);
-	if (n > 0)
-		mdl_write(&st->m, ri.addr, n, v);
+	if (rq.nwrite > 0)
+		mdl_write(&st->m, rq.addr, rq.nwrite, rq.v);
 	modbus_reply(st->ctx, req, len, st->map);
 }
 

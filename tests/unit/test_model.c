@@ -305,6 +305,48 @@ test_level_faults(void **state)
 	mdl_free(&st);
 }
 
+/* Requests as they come off the wire: MBAP header (7 bytes, unit last),
+ * then the PDU. */
+static void
+test_requests(void **state)
+{
+	struct mdl_station	st;
+	struct mdl_req		r;
+	uint8_t			rd[] = { 0, 1, 0, 0, 0, 6, 1, 0x04, 0, 0, 0, 80 };
+	uint8_t			wr[] = { 0, 2, 0, 0, 0, 11, 1, 0x10, 0, 4, 0, 2,
+	    4, 0, 30, 0x4E, 0x21 };
+	uint8_t			one[] = { 0, 3, 0, 0, 0, 6, 1, 0x06, 0, 1, 0,
+	    1 };
+
+	(void)state;
+	mdl_init(&st, &cfg, &norain, 0);
+	assert_int_equal(mdl_check_request(&st, rd, sizeof rd, 7, &r), 0);
+	assert_int_equal(r.nb, 80);
+	rd[11] = 81;				/* 0..80: past the block */
+	assert_int_equal(mdl_check_request(&st, rd, sizeof rd, 7, &r), 2);
+	rd[10] = 1;				/* 337 registers */
+	assert_int_equal(mdl_check_request(&st, rd, sizeof rd, 7, &r), 3);
+	rd[7] = 0x01;				/* coils */
+	assert_int_equal(mdl_check_request(&st, rd, sizeof rd, 7, &r), 1);
+	rd[6] = 9;				/* another unit */
+	assert_int_equal(mdl_check_request(&st, rd, sizeof rd, 7, &r), 11);
+	assert_int_equal(mdl_check_request(&st, rd, 7, 7, &r), -1);
+	/* watchdog_s 30 and fb_start 20001 mm: the set-point is refused */
+	assert_int_equal(mdl_check_request(&st, wr, sizeof wr, 7, &r), 3);
+	wr[16] = 0x20;				/* 20000 mm */
+	assert_int_equal(mdl_check_request(&st, wr, sizeof wr, 7, &r), 0);
+	assert_int_equal(r.nwrite, 2);
+	assert_int_equal(r.v[0], 30);
+	assert_int_equal(r.v[1], 20000);
+	wr[12] = 5;				/* byte count off */
+	assert_int_equal(mdl_check_request(&st, wr, sizeof wr, 7, &r), 3);
+	assert_int_equal(mdl_check_request(&st, one, sizeof one, 7, &r), 0);
+	assert_int_equal(r.v[0], 1);
+	one[11] = 2;				/* mode_request 2 */
+	assert_int_equal(mdl_check_request(&st, one, sizeof one, 7, &r), 3);
+	mdl_free(&st);
+}
+
 int
 main(void)
 {
@@ -317,6 +359,7 @@ main(void)
 		cmocka_unit_test(test_write_checks),
 		cmocka_unit_test(test_restart),
 		cmocka_unit_test(test_level_faults),
+		cmocka_unit_test(test_requests),
 	};
 
 	return cmocka_run_group_tests_name("model", tests, setup, NULL);
