@@ -448,12 +448,16 @@ static void
 storm_mode(struct core_state *s, const struct core_params *p,
     const struct core_input *in, struct core_out *out)
 {
-	int	on = out->rain_mmh15 >= p->storm_mmh || in->warning != WARN_NONE;
+	static const char	*warn[] = { "no warning", "blue warning",
+	    "yellow warning", "orange warning", "red warning" };
+	int			 on = out->rain_mmh15 >= p->storm_mmh ||
+	    in->warning != WARN_NONE;
 
 	if (on && !s->storm) {
 		s->storm = 1;
-		event(out, EV_INFO, 0, "storm mode on (%.1f mm/h, warning %d)",
-		    out->rain_mmh15, in->warning);
+		event(out, EV_INFO, 0, "storm mode on (%.1f mm/h over 15 min, "
+		    "%s)", out->rain_mmh15, warn[in->warning <= WARN_RED ?
+		    in->warning : 0]);
 	} else if (!on && s->storm && s->now_ms - s->last_rain_ms >=
 	    (int64_t)p->storm_hold_s * 1000) {
 		s->storm = 0;
