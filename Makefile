@@ -24,13 +24,14 @@ B	 = build
 
 PUMPD_OBJS  = $(B)/daemon/pumpd.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
 	      $(B)/daemon/plc.o $(B)/daemon/lp.o $(B)/daemon/mtr.o \
-	      $(B)/daemon/spool.o
+	      $(B)/daemon/spool.o $(B)/daemon/schema.o
 PLCSIM_OBJS = $(B)/plc/plcsim.o $(B)/plc/model.o $(B)/plc/rain.o \
 	      $(B)/daemon/cfg.o
 BINS	= $(B)/pumpd $(B)/plcsim
 
 UNIT_TESTS = $(B)/tests/test_cfg $(B)/tests/test_rain $(B)/tests/test_model \
-	     $(B)/tests/test_core $(B)/tests/test_lp $(B)/tests/test_spool
+	     $(B)/tests/test_core $(B)/tests/test_lp $(B)/tests/test_spool \
+	     $(B)/tests/test_schema
 
 .PHONY: all deps test unit integration run asan clean check-config install fuzz \
 	bench
@@ -53,6 +54,10 @@ $(B)/tests/test_core: $(B)/tests/unit/test_core.o $(B)/daemon/core.o \
 $(B)/tests/test_lp: $(B)/tests/unit/test_lp.o $(B)/daemon/lp.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_spool: $(B)/tests/unit/test_spool.o $(B)/daemon/spool.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+$(B)/tests/test_schema: $(B)/tests/unit/test_schema.o $(B)/daemon/schema.o \
+		$(B)/daemon/lp.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
+		$(B)/tests/unit/fixture.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_rain: $(B)/tests/unit/test_rain.o $(B)/plc/rain.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)

@@ -29,6 +29,7 @@
 #include "lp.h"
 #include "mtr.h"
 #include "plc.h"
+#include "schema.h"
 
 #define RTT_SAMPLES	4096	/* poll latencies kept for p50/p99 */
 #define SELF_EVERY_MS	10000	/* self-monitoring point, clock ms */
@@ -123,92 +124,18 @@ log_events(const struct pumpd *p, const struct station *s, int64_t ms)
 	(void)p;
 }
 
-/* The station's mode for metrics: 0 PLC fallback, 1 REMOTE, 2 watching
- * only (the station's REMOTE switch is off). */
-static int
-station_mode(const struct station *s)
-{
-	if (s->core.alarms & AL_REMOTE_OFF)
-		return 2;
-	return s->core.local ? 0 : 1;
-}
-
-/* Points of a polled station: one "station", one "pump" per pump. */
+/* Metrics of one core cycle of station s: its events, its points. */
 static void
 emit_station(struct pumpd *p, const struct station *s,
     const struct core_snap *snap, int64_t ms)
 {
-	struct lp_buf	*b;
-	char		 num[12];
-	int		 k;
+	struct sch_station	sc = { s->cfg, &s->core, &s->out, snap,
+	    s->comms };
 
 	if (p->mtr == NULL)
 		return;
-	b = mtr_buf(p->mtr);
-	lp_begin(b, "station");
-	lp_tag(b, "station", s->cfg->id);
-	lp_tag(b, "kind", cfg_kind_name(s->cfg->kind));
-	if (snap != NULL) {
-		if (s->core.level_m >= 0)
-			lp_float(b, "level_m", s->core.level_m);
-		if (snap->level_mm[0] != PLC_NO_VALUE)
-			lp_float(b, "level_a_m", snap->level_mm[0] / 1000.0);
-		if (snap->level_mm[1] != PLC_NO_VALUE)
-			lp_float(b, "level_b_m", snap->level_mm[1] / 1000.0);
-		lp_float(b, "rain_mm_h", s->out.rain_mmh5);
-		lp_float(b, "rain_mm", s->core.rain_mm);
-		if (snap->outfall_mm != PLC_NO_VALUE)
-			lp_float(b, "outfall_m", snap->outfall_mm / 1000.0);
-		lp_int(b, "pumps_running", s->out.running);
-		lp_int(b, "storm", s->core.storm);
-		lp_int(b, "mode", station_mode(s));
-		/* the set-points, so a dashboard can draw the level against
-		 * them without reading the configuration */
-		lp_float(b, "stop_m", s->cfg->stop_m);
-		lp_float(b, "duty_m", s->cfg->duty_start_m);
-		lp_float(b, "high_alarm_m", s->cfg->high_alarm_m);
-		lp_float(b, "flood_m", s->cfg->flood_m);
-	}
-	lp_int(b, "comms", s->comms);
-	lp_int(b, "alarms", __builtin_popcount(s->core.alarms));
-	lp_end(b, ms);
-	for (k = 0; snap != NULL && k < s->cfg->npumps; k++) {
-		snprintf(num, sizeof num, "%d", k + 1);
-		lp_begin(b, "pump");
-		lp_tag(b, "station", s->cfg->id);
-		lp_tag(b, "pump", num);
-		lp_int(b, "running", !!(snap->pump[k].status & PLC_PU_RUNNING));
-		lp_int(b, "fault", !!(snap->pump[k].status & PLC_PU_FAULT));
-		lp_int(b, "available", !!(snap->pump[k].status &
-		    PLC_PU_AVAILABLE));
-		lp_float(b, "current_a", snap->pump[k].current / 10.0);
-		lp_float(b, "speed_pct", snap->pump[k].speed / 10.0);
-		lp_int(b, "run_s", snap->pump[k].run_s);
-		lp_int(b, "starts", snap->pump[k].starts);
-		lp_end(b, ms);
-	}
-	mtr_commit(p->mtr);
-}
-
-/* An "event" point for each event of the last core cycle. */
-static void
-emit_events(struct pumpd *p, const struct station *s, int64_t ms)
-{
-	static const char *type[] = { "alarm", "alarm_cleared", "info" };
-	struct lp_buf	*b;
-	int		 i;
-
-	if (p->mtr == NULL || s->out.nevents == 0)
-		return;
-	b = mtr_buf(p->mtr);
-	for (i = 0; i < s->out.nevents; i++) {
-		lp_begin(b, "event");
-		lp_tag(b, "station", s->cfg->id);
-		lp_tag(b, "type", type[s->out.ev[i].kind]);
-		lp_str(b, "text", s->out.ev[i].text);
-		/* distinct events of one cycle must not share a timestamp */
-		lp_end(b, ms + i);
-	}
+	sch_events(mtr_buf(p->mtr), s->cfg->id, &s->out, ms);
+	sch_station(mtr_buf(p->mtr), &sc, ms);
 	mtr_commit(p->mtr);
 }
 
@@ -225,41 +152,36 @@ cmp_double(const void *a, const void *b)
 static void
 emit_self(struct pumpd *p, int64_t ms)
 {
-	struct mtr_stats	 st;
-	struct lp_buf		*b;
-	unsigned long		 rejected = 0, failures = 0;
-	int			 i, n[3] = { 0, 0, 0 };
+	struct mtr_stats	st;
+	struct sch_self		me = { 0 };
+	int			i, n[3] = { 0, 0, 0 };
 
 	if (p->mtr == NULL)
 		return;
 	for (i = 0; i < p->n; i++) {
 		n[p->st[i].comms]++;
-		rejected += p->st[i].rejected;
-		failures += p->st[i].failures;
+		me.replies_rejected += p->st[i].rejected;
+		me.poll_failures += p->st[i].failures;
 	}
-	mtr_stats(p->mtr, &st);
-	b = mtr_buf(p->mtr);
-	lp_begin(b, "pumpd");
-	if (p->nrtt > 0) {
+	if ((me.nrtt = p->nrtt) > 0) {
 		qsort(p->rtt, (size_t)p->nrtt, sizeof p->rtt[0], cmp_double);
-		lp_float(b, "poll_p50_ms", p->rtt[p->nrtt / 2]);
-		lp_float(b, "poll_p99_ms", p->rtt[p->nrtt * 99 / 100]);
+		me.poll_p50_ms = p->rtt[p->nrtt / 2];
+		me.poll_p99_ms = p->rtt[p->nrtt * 99 / 100];
 	}
 	p->nrtt = 0;
-	lp_int(b, "cycle_overruns", (int64_t)p->overruns);
-	lp_float(b, "max_lag_ms", p->max_lag_ms);
-	lp_int(b, "stations_ok", n[0]);
-	lp_int(b, "stations_stale", n[1]);
-	lp_int(b, "stations_down", n[2]);
-	lp_int(b, "replies_rejected", (int64_t)rejected);
-	lp_int(b, "poll_failures", (int64_t)failures);
-	lp_int(b, "points_sent", (int64_t)st.sent);
-	lp_int(b, "points_spooled", (int64_t)st.spooled);
-	lp_int(b, "points_dropped", (int64_t)st.dropped);
-	lp_int(b, "points_rejected", (int64_t)st.rejected);
-	lp_int(b, "spool_bytes", (int64_t)st.spool_bytes);
-	lp_float(b, "write_ms", st.write_ms);
-	lp_end(b, ms);
+	mtr_stats(p->mtr, &st);
+	me.overruns = p->overruns;
+	me.max_lag_ms = p->max_lag_ms;
+	me.ok = n[CORE_COMMS_OK];
+	me.stale = n[CORE_COMMS_STALE];
+	me.down = n[CORE_COMMS_DOWN];
+	me.points_sent = st.sent;
+	me.points_spooled = st.spooled;
+	me.points_dropped = st.dropped;
+	me.points_rejected = st.rejected;
+	me.spool_bytes = st.spool_bytes;
+	me.write_ms = st.write_ms;
+	sch_self(mtr_buf(p->mtr), &me, ms);
 	mtr_commit(p->mtr);
 }
 
@@ -293,7 +215,6 @@ control(struct pumpd *p, struct station *s, const struct core_snap *snap,
 	core_step(&s->core, s->cfg, &p->par, snap, s->comms, &p->in, ms,
 	    &s->out);
 	log_events(p, s, ms);
-	emit_events(p, s, ms);
 	emit_station(p, s, snap, ms);
 	if (s->out.write && snap != NULL)
 		plc_command(&s->dev, s->out.hr);

@@ -1,0 +1,120 @@
+/*
+ * The metrics schema (see schema.h and the README's table).
+ */
+#include <stdio.h>
+
+#include "schema.h"
+
+int
+sch_mode(const struct core_state *core)
+{
+	if (core->alarms & AL_REMOTE_OFF)
+		return 2;
+	return core->local ? 0 : 1;
+}
+
+/* The fields that need fresh data. */
+static void
+station_fields(struct lp_buf *b, const struct sch_station *s)
+{
+	const struct core_snap	*snap = s->snap;
+
+	if (s->core->level_m >= 0)
+		lp_float(b, "level_m", s->core->level_m);
+	if (snap->level_mm[0] != PLC_NO_VALUE)
+		lp_float(b, "level_a_m", snap->level_mm[0] / 1000.0);
+	if (snap->level_mm[1] != PLC_NO_VALUE)
+		lp_float(b, "level_b_m", snap->level_mm[1] / 1000.0);
+	lp_float(b, "rain_mm_h", s->out->rain_mmh5);
+	lp_float(b, "rain_mm", s->core->rain_mm);
+	if (snap->outfall_mm != PLC_NO_VALUE)
+		lp_float(b, "outfall_m", snap->outfall_mm / 1000.0);
+	lp_int(b, "pumps_running", s->out->running);
+	lp_int(b, "storm", s->core->storm);
+	lp_int(b, "mode", sch_mode(s->core));
+	/* the set-points, so that a dashboard can draw the level against
+	 * them without reading the configuration */
+	lp_float(b, "stop_m", s->cfg->stop_m);
+	lp_float(b, "duty_m", s->cfg->duty_start_m);
+	lp_float(b, "high_alarm_m", s->cfg->high_alarm_m);
+	lp_float(b, "flood_m", s->cfg->flood_m);
+}
+
+/* The "pump" point of pump k. */
+static void
+pump_point(struct lp_buf *b, const struct sch_station *s, int k, int64_t ms)
+{
+	uint16_t	st = s->snap->pump[k].status;
+	char		num[12];
+
+	snprintf(num, sizeof num, "%d", k + 1);
+	lp_begin(b, "pump");
+	lp_tag(b, "station", s->cfg->id);
+	lp_tag(b, "pump", num);
+	lp_int(b, "running", (st & PLC_PU_RUNNING) != 0);
+	lp_int(b, "fault", (st & PLC_PU_FAULT) != 0);
+	lp_int(b, "available", (st & PLC_PU_AVAILABLE) != 0);
+	lp_float(b, "current_a", s->snap->pump[k].current / 10.0);
+	lp_float(b, "speed_pct", s->snap->pump[k].speed / 10.0);
+	lp_int(b, "run_s", s->snap->pump[k].run_s);
+	lp_int(b, "starts", s->snap->pump[k].starts);
+	lp_end(b, ms);
+}
+
+void
+sch_station(struct lp_buf *b, const struct sch_station *s, int64_t ms)
+{
+	int	k;
+
+	lp_begin(b, "station");
+	lp_tag(b, "station", s->cfg->id);
+	lp_tag(b, "kind", cfg_kind_name(s->cfg->kind));
+	if (s->snap != NULL)
+		station_fields(b, s);
+	lp_int(b, "comms", s->comms);
+	lp_int(b, "alarms", __builtin_popcount(s->core->alarms));
+	lp_end(b, ms);
+	for (k = 0; s->snap != NULL && k < s->cfg->npumps; k++)
+		pump_point(b, s, k, ms);
+}
+
+void
+sch_events(struct lp_buf *b, const char *station, const struct core_out *out,
+    int64_t ms)
+{
+	static const char *type[] = { "alarm", "alarm_cleared", "info" };
+	int	i;
+
+	for (i = 0; i < out->nevents; i++) {
+		lp_begin(b, "event");
+		lp_tag(b, "station", station);
+		lp_tag(b, "type", type[out->ev[i].kind]);
+		lp_str(b, "text", out->ev[i].text);
+		/* distinct events of one cycle must not share a timestamp */
+		lp_end(b, ms + i);
+	}
+}
+
+void
+sch_self(struct lp_buf *b, const struct sch_self *s, int64_t ms)
+{
+	lp_begin(b, "pumpd");
+	if (s->nrtt > 0) {
+		lp_float(b, "poll_p50_ms", s->poll_p50_ms);
+		lp_float(b, "poll_p99_ms", s->poll_p99_ms);
+	}
+	lp_int(b, "cycle_overruns", (int64_t)s->overruns);
+	lp_float(b, "max_lag_ms", s->max_lag_ms);
+	lp_int(b, "stations_ok", s->ok);
+	lp_int(b, "stations_stale", s->stale);
+	lp_int(b, "stations_down", s->down);
+	lp_int(b, "replies_rejected", (int64_t)s->replies_rejected);
+	lp_int(b, "poll_failures", (int64_t)s->poll_failures);
+	lp_int(b, "points_sent", (int64_t)s->points_sent);
+	lp_int(b, "points_spooled", (int64_t)s->points_spooled);
+	lp_int(b, "points_dropped", (int64_t)s->points_dropped);
+	lp_int(b, "points_rejected", (int64_t)s->points_rejected);
+	lp_int(b, "spool_bytes", (int64_t)s->spool_bytes);
+	lp_float(b, "write_ms", s->write_ms);
+	lp_end(b, ms);
+}

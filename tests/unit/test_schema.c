@@ -1,0 +1,151 @@
+/*
+ * The metrics schema, line by line: what the dashboards read must not
+ * change by accident.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "schema.h"
+
+static void
+test_station_and_pumps(void **state)
+{
+	struct cfg_station	c;
+	struct core_state	core;
+	struct core_out		out;
+	struct core_snap	snap;
+	struct sch_station	s = { &c, &core, &out, &snap, CORE_COMMS_OK };
+	struct lp_buf		b;
+
+	(void)state;
+	fixture_station(&c, 2);
+	strcpy(c.id, "gegu-east");
+	core_init(&core);
+	memset(&out, 0, sizeof out);
+	memset(&snap, 0, sizeof snap);
+	core.level_m = 2.345;
+	core.rain_mm = 12.5;
+	core.storm = 1;
+	core.alarms = AL_HIGH_LEVEL | AL_LEVEL_B;
+	out.rain_mmh5 = 30;
+	out.running = 1;
+	snap.level_mm[0] = 2345;
+	snap.level_mm[1] = PLC_NO_VALUE;
+	snap.outfall_mm = 2100;
+	snap.npumps = 2;
+	snap.pump[0].status = PLC_PU_RUNNING | PLC_PU_AVAILABLE;
+	snap.pump[0].current = 1234;
+	snap.pump[0].speed = 1000;
+	snap.pump[0].run_s = 3600;
+	snap.pump[0].starts = 7;
+	snap.pump[1].status = PLC_PU_FAULT;
+	lp_init(&b);
+	sch_station(&b, &s, 1764000000123LL);
+	assert_string_equal(b.data,
+	    "station,station=gegu-east,kind=stormwater level_m=2.345,"
+	    "level_a_m=2.345,rain_mm_h=30,rain_mm=12.5,outfall_m=2.1,"
+	    "pumps_running=1i,storm=1i,mode=1i,stop_m=1,duty_m=1.6,"
+	    "high_alarm_m=3.8,flood_m=4.8,comms=0i,alarms=2i 1764000000123\n"
+	    "pump,station=gegu-east,pump=1 running=1i,fault=0i,available=1i,"
+	    "current_a=123.4,speed_pct=100,run_s=3600i,starts=7i "
+	    "1764000000123\n"
+	    "pump,station=gegu-east,pump=2 running=0i,fault=1i,available=0i,"
+	    "current_a=0,speed_pct=0,run_s=0i,starts=0i 1764000000123\n");
+	lp_free(&b);
+}
+
+static void
+test_station_without_data(void **state)
+{
+	struct cfg_station	c;
+	struct core_state	core;
+	struct core_out		out;
+	struct sch_station	s = { &c, &core, &out, NULL, CORE_COMMS_DOWN };
+	struct lp_buf		b;
+
+	(void)state;
+	fixture_station(&c, 3);
+	c.kind = CFG_SEWAGE;
+	core_init(&core);
+	core.alarms = AL_COMMS;
+	memset(&out, 0, sizeof out);
+	lp_init(&b);
+	sch_station(&b, &s, 5);
+	assert_string_equal(b.data,
+	    "station,station=test,kind=sewage comms=2i,alarms=1i 5\n");
+	lp_free(&b);
+}
+
+static void
+test_events_and_mode(void **state)
+{
+	struct core_state	core;
+	struct core_out		out;
+	struct lp_buf		b;
+
+	(void)state;
+	memset(&out, 0, sizeof out);
+	out.nevents = 2;
+	out.ev[0].kind = EV_ALARM_ON;
+	strcpy(out.ev[0].text, "high level");
+	out.ev[1].kind = EV_INFO;
+	strcpy(out.ev[1].text, "start pump 2");
+	lp_init(&b);
+	sch_events(&b, "xiaozhan-north", &out, 100);
+	assert_string_equal(b.data,
+	    "event,station=xiaozhan-north,type=alarm text=\"high level\" 100\n"
+	    "event,station=xiaozhan-north,type=info text=\"start pump 2\" "
+	    "101\n");
+	lp_free(&b);
+	core_init(&core);
+	assert_int_equal(sch_mode(&core), 1);
+	core.local = 1;
+	assert_int_equal(sch_mode(&core), 0);
+	core.alarms = AL_REMOTE_OFF;
+	assert_int_equal(sch_mode(&core), 2);
+}
+
+static void
+test_self(void **state)
+{
+	struct sch_self	me = { 0 };
+	struct lp_buf	b;
+
+	(void)state;
+	me.ok = 29;
+	me.down = 1;
+	me.points_sent = 1000;
+	lp_init(&b);
+	sch_self(&b, &me, 7);
+	assert_string_equal(b.data, "pumpd cycle_overruns=0i,max_lag_ms=0,"
+	    "stations_ok=29i,stations_stale=0i,stations_down=1i,"
+	    "replies_rejected=0i,poll_failures=0i,points_sent=1000i,"
+	    "points_spooled=0i,points_dropped=0i,points_rejected=0i,"
+	    "spool_bytes=0i,write_ms=0 7\n");
+	me.nrtt = 10;
+	me.poll_p50_ms = 1.5;
+	me.poll_p99_ms = 9;
+	lp_reset(&b);
+	sch_self(&b, &me, 8);
+	assert_non_null(strstr(b.data, "pumpd poll_p50_ms=1.5,poll_p99_ms=9,"));
+	lp_free(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_station_and_pumps),
+		cmocka_unit_test(test_station_without_data),
+		cmocka_unit_test(test_events_and_mode),
+		cmocka_unit_test(test_self),
+	};
+
+	return cmocka_run_group_tests_name("schema", tests, NULL, NULL);
+}
