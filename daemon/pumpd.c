@@ -525,6 +525,22 @@ usage(int status)
 	exit(status);
 }
 
+/* The number in arg for option opt, in [lo, hi]; exits 2 with a message
+ * that says what was wrong otherwise. */
+static double
+num_arg(const char *opt, const char *arg, double lo, double hi)
+{
+	char	*end;
+	double	 v = strtod(arg, &end);
+
+	if (end == arg || *end != '\0' || !(v >= lo && v <= hi)) {
+		fprintf(stderr, "pumpd: %s \"%s\": expected a number from %g "
+		    "to %g\n", opt, arg, lo, hi);
+		exit(2);
+	}
+	return v;
+}
+
 /* Load and report on a configuration file; the exit status for -n. */
 static int
 check_config(const char *path)
@@ -592,14 +608,13 @@ main(int argc, char **argv)
 			usage(0);
 			break;
 		case 1:
-			if ((poll_ms = atoi(optarg)) < 100)
-				usage(2);
+			poll_ms = (int)num_arg("--poll-ms", optarg, 100, 60000);
 			break;
 		case 2:
-			p.log_s = atoi(optarg);
+			p.log_s = (int)num_arg("--log-every", optarg, 0, 86400);
 			break;
 		case 3:
-			p.speed = strtod(optarg, NULL);
+			p.speed = num_arg("--sim-speed", optarg, 0.001, 1000);
 			break;
 		case 4:
 			p.state_dir = optarg;
@@ -617,12 +632,6 @@ main(int argc, char **argv)
 		usage(2);
 	if (check)
 		return check_config(path);
-	if (poll_ms < 0 || poll_ms > 60000 || !(p.speed > 0 &&
-	    p.speed <= 1000) || p.log_s < 0) {
-		fprintf(stderr, "pumpd: --poll-ms 100..60000, --sim-speed "
-		    "0..1000, --log-every >= 0\n");
-		return 2;
-	}
 	if (cfg_load(path, &p.d, &diag) == -1) {
 		for (i = 0; i < diag.nmsg; i++)
 			fprintf(stderr, "%s\n", diag.msg[i]);

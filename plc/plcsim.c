@@ -160,14 +160,15 @@ duty_pump(const struct mdl_station *m)
 }
 
 /*
- * Apply a fault "STATION:NAME[:ARG[:ARG]]" now.  0 on success, else -1 with
- * a reason in err.
+ * Apply a fault "STATION:NAME[:ARG[:ARG]]" now (dry: only check it).  0 on
+ * success, else -1 with a reason in err.
  */
 static int
-apply_fault(struct plcsim *s, const char *spec, char *err, size_t errlen)
+apply_fault(struct plcsim *s, const char *spec, int dry, char *err,
+    size_t errlen)
 {
 	char			 buf[128], *f[4] = { 0 }, *save = NULL;
-	struct sim_station	*st;
+	struct sim_station	*st, scratch;
 	struct mdl_station	*m;
 	int			 i, k, nf = 0;
 	double			 x;
@@ -181,9 +182,13 @@ apply_fault(struct plcsim *s, const char *spec, char *err, size_t errlen)
 		return -1;
 	}
 	st = &s->st[i];
+	if (dry) {	/* check only: apply to a scratch copy */
+		scratch = *st;
+		st = &scratch;
+	}
 	m = &st->m;
-	k = f[2] != NULL && strcmp(f[2], "duty") == 0 ? duty_pump(m) :
-	    pump_arg(st, f[2]);
+	k = f[2] != NULL && strcmp(f[2], "duty") == 0 ? (dry ? 0 :
+	    duty_pump(m)) : pump_arg(st, f[2]);
 	if (strcmp(f[1], "level-a-stuck") == 0 || strcmp(f[1], "level-b-stuck") == 0)
 		m->lvl_fault[f[1][6] - 'a'] = MDL_LVL_STUCK;
 	else if (strcmp(f[1], "level-a-fail") == 0 || strcmp(f[1], "level-b-fail") == 0)
@@ -419,7 +424,7 @@ step_all(struct plcsim *s)
 		if (s->faults[i].done || s->faults[i].at_s > s->t)
 			continue;
 		s->faults[i].done = 1;
-		if (apply_fault(s, s->faults[i].spec, err, sizeof err) == -1)
+		if (apply_fault(s, s->faults[i].spec, 0, err, sizeof err) == -1)
 			fprintf(stderr, "plcsim: fault %s\n", err);
 		else
 			printf("plcsim: t=%.0f s: fault %s\n", s->t,
@@ -548,7 +553,7 @@ ctl_line(struct plcsim *s, int fd, char *line)
 
 	line[strcspn(line, "\r\n")] = '\0';
 	if (strncmp(line, "fault ", 6) == 0) {
-		if (apply_fault(s, line + 6, err, sizeof err) == 0)
+		if (apply_fault(s, line + 6, 0, err, sizeof err) == 0)
 			snprintf(reply, sizeof reply, "ok\n");
 		else
 			snprintf(reply, sizeof reply, "error: %s\n", err);
@@ -723,6 +728,63 @@ usage(int status)
 	exit(status);
 }
 
+/* Open every station, check the scheduled faults, open the control port:
+ * 0, or the exit status. */
+static int
+sim_start(struct plcsim *s, double tod0, int port)
+{
+	char	desc[512];
+	int	i;
+
+	for (i = 0; i < s->n; i++)
+		if (station_open(s, i, tod0) == -1)
+			return 1;
+	for (i = 0; i < s->nfaults; i++)
+		if (apply_fault(s, s->faults[i].spec, 1, desc,
+		    sizeof desc) == -1) {
+			fprintf(stderr, "plcsim: --fault %s\n", desc);
+			return 2;
+		}
+	if (port > 0 && (s->ctl_lfd = listen_on(port)) == -1) {
+		fprintf(stderr, "plcsim: control port %d: %s\n", port,
+		    strerror(errno));
+		return 1;
+	}
+	rain_describe(&s->rain, desc, sizeof desc);
+	printf("plcsim: %d stations on 127.0.0.1:%d..%d, speed x%g, %s\n",
+	    s->n, s->d.st[0].port, s->d.st[s->n - 1].port, s->speed, desc);
+	fflush(stdout);
+	return 0;
+}
+
+/* Free everything. */
+static void
+sim_free(struct plcsim *s)
+{
+	struct pending	*p;
+	int		 i, j;
+
+	for (i = 0; i < s->n; i++) {
+		for (j = 0; j < MAX_CLIENTS; j++)
+			if (s->st[i].cfd[j] > 0)
+				close(s->st[i].cfd[j]);
+		if (s->st[i].lfd > 0)
+			close(s->st[i].lfd);
+		mdl_free(&s->st[i].m);
+		if (s->st[i].map != NULL)
+			modbus_mapping_free(s->st[i].map);
+		if (s->st[i].ctx != NULL)
+			modbus_free(s->st[i].ctx);
+	}
+	while ((p = s->pending) != NULL) {
+		s->pending = p->next;
+		free(p);
+	}
+	free(s->st);
+	rain_free(&s->rain);
+	cfg_free(&s->d);
+}
+
 /* Keep only the stations named in list (comma-separated). */
 static int
 keep_only(struct cfg_district *d, const char *list)
@@ -743,6 +805,22 @@ keep_only(struct cfg_district *d, const char *list)
 	}
 	d->nstations = n;
 	return 0;
+}
+
+/* The number in arg for option opt, in [lo, hi]; exits 2 with a message
+ * that says what was wrong otherwise. */
+static double
+num_arg(const char *opt, const char *arg, double lo, double hi)
+{
+	char	*end;
+	double	 v = strtod(arg, &end);
+
+	if (end == arg || *end != '\0' || !(v >= lo && v <= hi)) {
+		fprintf(stderr, "plcsim: %s \"%s\": expected a number from %g "
+		    "to %g\n", opt, arg, lo, hi);
+		exit(2);
+	}
+	return v;
 }
 
 /* Parse the command line into s. */
@@ -773,31 +851,33 @@ parse_args(struct plcsim *s, int argc, char **argv, const char **cfgpath,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c': *cfgpath = optarg; break;
-		case 's': s->speed = strtod(optarg, NULL); break;
+		case 's': s->speed = num_arg("--speed", optarg, 0.001, 10000); break;
 		case 'r': *rainspec = optarg; break;
-		case 'd': s->duration_s = strtod(optarg, NULL) * 60; break;
+		case 'd': s->duration_s = num_arg("--duration", optarg, 0, 1e6) * 60; break;
 		case 'f': if (schedule_fault(s, optarg) == -1) exit(2); break;
-		case 'p': s->ctl_lfd = atoi(optarg); break;
+		case 'p': s->ctl_lfd = (int)num_arg("--control", optarg, 1, 65535); break;
 		case 'S': s->summary_path = optarg; break;
-		case 1: s->status_s = strtod(optarg, NULL) * 60; break;
-		case 2: s->step_s = strtod(optarg, NULL) / 1000; break;
+		case 1: s->status_s = num_arg("--status", optarg, 0, 1e6) * 60; break;
+		case 2: s->step_s = num_arg("--step-ms", optarg, 10, 10000) / 1000; break;
 		case 3:
 			if (sscanf(optarg, "%d:%d", &hh, &mm) != 2 || hh < 0 ||
-			    hh > 23 || mm < 0 || mm > 59)
-				usage(2);
+			    hh > 23 || mm < 0 || mm > 59) {
+				fprintf(stderr, "plcsim: --start \"%s\": "
+				    "expected HH:MM\n", optarg);
+				exit(2);
+			}
 			*tod0 = hh * 3600 + mm * 60;
 			break;
 		case 4: *only = optarg; break;
-		case 5: s->port_base = atoi(optarg); break;
+		case 5: s->port_base = (int)num_arg("--port-base", optarg, 1, 65000); break;
 		case 6: s->list = 1; break;
 		case 'h': usage(0); break;
 		default: usage(2);
 		}
 	}
-	if (optind != argc || !(s->speed > 0 && s->speed <= 10000) ||
-	    !(s->step_s >= 0.01 && s->step_s <= 10) || s->duration_s < 0) {
-		fprintf(stderr, "plcsim: bad arguments: speed 0-10000, "
-		    "step 10-10000 ms, duration >= 0\n");
+	if (optind != argc) {
+		fprintf(stderr, "plcsim: unexpected argument \"%s\"\n",
+		    argv[optind]);
 		usage(2);
 	}
 }
@@ -809,9 +889,9 @@ main(int argc, char **argv)
 	struct cfg_diag	 diag = { 0 };
 	const char	*cfgpath = "config/jinnan.conf", *rainspec = "none";
 	const char	*only = NULL;
-	char		*cause = NULL, desc[256];
+	char		*cause = NULL;
 	double		 tod0 = 8 * 3600;
-	int		 i, port;
+	int		 i, port, rc;
 
 	memset(&s, 0, sizeof s);
 	s.speed = 1;
@@ -855,27 +935,10 @@ main(int argc, char **argv)
 	s.n = s.d.nstations;
 	if ((s.st = calloc((size_t)s.n, sizeof *s.st)) == NULL)
 		return 1;
-	for (i = 0; i < s.n; i++)
-		if (station_open(&s, i, tod0) == -1)
-			return 1;
-	if (port > 0 && (s.ctl_lfd = listen_on(port)) == -1) {
-		fprintf(stderr, "plcsim: control port %d: %s\n", port,
-		    strerror(errno));
-		return 1;
+	if ((rc = sim_start(&s, tod0, port)) == 0) {
+		run(&s);
+		summary(&s);
 	}
-	rain_describe(&s.rain, desc, sizeof desc);
-	printf("plcsim: %d stations on 127.0.0.1:%d..%d, speed x%g, %s\n",
-	    s.n, s.d.st[0].port, s.d.st[s.n - 1].port, s.speed, desc);
-	fflush(stdout);
-	run(&s);
-	summary(&s);
-	for (i = 0; i < s.n; i++) {
-		mdl_free(&s.st[i].m);
-		modbus_mapping_free(s.st[i].map);
-		modbus_free(s.st[i].ctx);
-	}
-	free(s.st);
-	rain_free(&s.rain);
-	cfg_free(&s.d);
-	return 0;
+	sim_free(&s);
+	return rc;
 }

@@ -27,4 +27,16 @@ out=$("$BIN/pumpd" --check-config /nonexistent.conf 2>&1); rc=$?
     ok "missing file" || fail "missing file" "$rc $out"
 "$BIN/pumpd" --bogus >/dev/null 2>&1; rc=$?
 [ $rc = 2 ] && ok "unknown option: usage, exit 2" || fail "unknown option" "$rc"
+out=$("$BIN/pumpd" --sim-speed fast 2>&1); rc=$?
+[ $rc = 2 ] && [ "$out" = 'pumpd: --sim-speed "fast": expected a number from 0.001 to 1000' ] &&
+    ok "bad option value: $out" || fail "bad option value" "$rc $out"
+out=$("$BIN/plcsim" --speed 0 2>&1); rc=$?
+[ $rc = 2 ] && [ "$out" = 'plcsim: --speed "0": expected a number from 0.001 to 10000' ] &&
+    ok "plcsim bad option value: $out" || fail "plcsim bad option value" "$rc $out"
+out=$("$BIN/plcsim" -r drizzle 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q 'rain "drizzle": expected none, const:MM_H:MIN' &&
+    ok "plcsim bad rain: says what is valid" || fail "plcsim bad rain" "$rc $out"
+out=$("$BIN/plcsim" -f nowhere:silent@1 -d 0.01 2>&1); rc=$?
+echo "$out" | grep -q 'fault "nowhere:silent": expected STATION:FAULT' &&
+    ok "plcsim unknown station in a fault: says so" || fail "plcsim bad fault" "$rc $out"
 finish
