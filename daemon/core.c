@@ -350,11 +350,13 @@ sequence(struct core_state *s, const struct cfg_station *cfg,
 			want = in->limit_pumps;
 	} else
 		alarm(s, out, AL_LIMIT_OVERRIDDEN, 0);
-	/* too many: stop the one that ran longest, after its minimum run */
+	/* too many: stop the one that ran longest, after its minimum run
+	 * (at the stop level at once, but for pumps adopted at start-up) */
 	while (running > want) {
 		best = -1;
 		for (k = 0; k < cfg->npumps; k++)
-			if (s->pump[k].cmd && (want == 0 || s->now_ms -
+			if (s->pump[k].cmd && ((want == 0 &&
+			    !s->pump[k].adopted) || s->now_ms -
 			    s->pump[k].cmd_ms >= (int64_t)p->min_run_s * 1000) &&
 			    (best < 0 || snap->pump[k].run_s >
 			    snap->pump[best].run_s))
@@ -366,6 +368,10 @@ sequence(struct core_state *s, const struct cfg_station *cfg,
 		event(out, EV_INFO, 0, "stop pump %d", best + 1);
 		running--;
 	}
+	for (k = 0; k < cfg->npumps; k++)	/* adoption ends */
+		if (!s->pump[k].cmd || s->now_ms - s->pump[k].cmd_ms >=
+		    (int64_t)p->min_run_s * 1000)
+			s->pump[k].adopted = 0;
 	/* too few: start the least-run available pump, one per stagger */
 	if (running < want && s->now_ms - s->last_start_ms >=
 	    (int64_t)p->stagger_s * 1000) {
@@ -405,13 +411,20 @@ adopt(struct core_state *s, const struct core_params *p,
 {
 	int	k, n = 0;
 
+	/* as if each running pump had just started and the last start were
+	 * now: a restart of pumpd starts nothing for one stagger and stops
+	 * nothing before the pumps' minimum run, not even at the stop level
+	 * (storm mode, and its lower stop level, may not be known yet; the
+	 * PLC's dry-run float still protects the pumps) */
 	for (k = 0; k < snap->npumps; k++)
 		if (snap->pump[k].status & PLC_PU_RUNNING) {
 			s->pump[k].cmd = 1;
-			s->pump[k].cmd_ms = s->now_ms -
-			    (int64_t)p->min_run_s * 1000;
+			s->pump[k].cmd_ms = s->now_ms;
+			s->pump[k].adopted = 1;
 			n++;
 		}
+	s->last_start_ms = s->now_ms;
+	(void)p;
 	s->last_uptime = snap->uptime_s;
 	s->last_tips = snap->rain_tips;
 	s->started = 1;

@@ -97,6 +97,8 @@ struct core_pump {
 	int64_t	cmd_ms;		/* when cmd last went to 1 */
 	int64_t	off_ms;		/* when it last stopped */
 	int	failed;		/* failed to start: skipped until it runs */
+	int	adopted;	/* found running at start-up: runs its
+				 * minimum time even below the stop level */
 	int	was_fault;
 	int64_t	start_ms[16];	/* our recent starts */
 	int	nstarts;

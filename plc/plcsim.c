@@ -82,6 +82,7 @@ struct plcsim {
 	double			 next_status;
 	double			 t;		/* simulated */
 	double			 real0;
+	double			 frozen_at;	/* real time; 0: running */
 	const char		*summary_path;
 	int			 port_base;	/* 0: the configured ports */
 	int			 list;		/* --list */
@@ -562,9 +563,21 @@ ctl_line(struct plcsim *s, int fd, char *line)
 		snprintf(reply, sizeof reply, "ok\n");
 	} else if (strcmp(line, "time") == 0)
 		snprintf(reply, sizeof reply, "ok %.1f\n", s->t);
+	else if (strcmp(line, "freeze") == 0) {
+		/* simulated time stops: physics, PLC scans, watchdogs; the
+		 * registers still answer */
+		if (s->frozen_at == 0)
+			s->frozen_at = now_real();
+		snprintf(reply, sizeof reply, "ok\n");
+	} else if (strcmp(line, "thaw") == 0) {
+		if (s->frozen_at > 0)
+			s->real0 += now_real() - s->frozen_at;
+		s->frozen_at = 0;
+		snprintf(reply, sizeof reply, "ok\n");
+	}
 	else
 		snprintf(reply, sizeof reply, "error: \"%.100s\": commands are "
-		    "fault STATION:FAULT[:ARG], summary, time\n", line);
+		    "fault STATION:FAULT[:ARG], summary, time, freeze, thaw\n", line);
 	if (write(fd, reply, strlen(reply)) == -1)
 		return;
 }
@@ -682,7 +695,8 @@ run(struct plcsim *s)
 	s->real0 = now_real();
 	s->next_status = 0;
 	while (!got_stop) {
-		target = (now_real() - s->real0) * s->speed;
+		target = s->frozen_at > 0 ? s->t :
+		    (now_real() - s->real0) * s->speed;
 		for (steps = 0; s->t + s->step_s <= target &&
 		    steps < MAX_STEPS_PER_WAKE; steps++) {
 			if (s->duration_s > 0 && s->t >= s->duration_s)
@@ -700,7 +714,8 @@ run(struct plcsim *s)
 			summary(s);
 		}
 		run_pending(s);
-		serve(s, s->real0 + (s->t + s->step_s) / s->speed);
+		serve(s, s->frozen_at > 0 ? now_real() + 0.2 :
+		    s->real0 + (s->t + s->step_s) / s->speed);
 	}
 }
 

@@ -47,6 +47,17 @@ snap_at(double m, unsigned running)
 	return sn;
 }
 
+/* A core that adopted the station 10 s ago (one stagger) with snapshot
+ * sn, so that it may start a pump at time 0. */
+static void
+fresh(struct core_state *s, const struct core_snap *sn)
+{
+	struct core_out	out;
+
+	core_init(s);
+	core_step(s, &cfg, &par, sn, CORE_COMMS_OK, &in, -10000, &out);
+}
+
 /* Whether out has an event whose text contains text. */
 static int
 has_event(const struct core_out *out, const char *text)
@@ -79,6 +90,46 @@ test_adopt_bumpless(void **state)
 	assert_int_equal(out.hr[PLC_HR_WATCHDOG], 10);
 }
 
+/* A restart of pumpd starts or stops nothing by itself: at a level asking
+ * for three pumps with one running, the first start waits one stagger,
+ * and an adopted assist below its stop level runs its minimum time. */
+static void
+test_adopt_starts_nothing(void **state)
+{
+	struct core_state	s;
+	struct core_out		out;
+	struct core_snap	sn = snap_at(3.5, 0x1);
+
+	(void)state;
+	core_init(&s);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 9000, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 10000, &out);
+	assert_int_equal(__builtin_popcount(out.hr[PLC_HR_PUMP_CMD]), 2);
+	core_init(&s);
+	sn = snap_at(1.8, 0x6);	/* two run; the level asks for one */
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x6);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 60000, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x6);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 120000, &out);
+	assert_int_equal(__builtin_popcount(out.hr[PLC_HR_PUMP_CMD]), 1);
+	/* below the stop level (storm mode not known yet): an adopted pump
+	 * runs its minimum time, then stops */
+	core_init(&s);
+	sn = snap_at(0.9, 0x1);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	sn = snap_at(0.88, 0x1);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 60000, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	sn = snap_at(0.85, 0x1);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 120000, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0);
+}
+
 static void
 test_heartbeat_changes(void **state)
 {
@@ -104,7 +155,7 @@ test_sequencing_stagger_lead(void **state)
 	struct core_snap	sn = snap_at(3.5, 0);
 
 	(void)state;
-	core_init(&s);
+	fresh(&s, &sn);
 	sn.pump[0].run_s = 500;
 	sn.pump[1].run_s = 100;
 	sn.pump[2].run_s = 300;
@@ -129,7 +180,7 @@ test_stop_and_min_run(void **state)
 	struct core_snap	sn = snap_at(1.7, 0);
 
 	(void)state;
-	core_init(&s);
+	fresh(&s, &sn);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
 	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
 	sn = snap_at(1.3, 0x1);	/* between stop and start: keeps running */
@@ -149,7 +200,8 @@ test_stop_and_min_run(void **state)
 }
 
 /* An assist keeps running above its start minus hysteresis, and stops
- * below it only after its minimum run time. */
+ * below it only after its minimum run time (counted from the adoption for
+ * pumps found running when pumpd started). */
 static void
 test_assist_hysteresis(void **state)
 {
@@ -164,8 +216,10 @@ test_assist_hysteresis(void **state)
 	sn = snap_at(2.1, 0x3);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 20000, &out);
 	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x3);
-	sn = snap_at(1.9, 0x3);
+	sn = snap_at(1.9, 0x3);	/* below 2.4 - 0.4 m, but adopted 40 s ago */
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 40000, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x3);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 120000, &out);
 	assert_int_equal(__builtin_popcount(out.hr[PLC_HR_PUMP_CMD]), 1);
 }
 
@@ -178,7 +232,7 @@ test_fault_replaced(void **state)
 	struct core_snap	sn = snap_at(1.8, 0x1);
 
 	(void)state;
-	core_init(&s);
+	fresh(&s, &sn);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
 	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
 	sn.pump[0].status = PLC_PU_FAULT;
@@ -199,7 +253,7 @@ test_trip_while_pumping_down(void **state)
 	struct core_snap	sn = snap_at(1.3, 0x1);
 
 	(void)state;
-	core_init(&s);
+	fresh(&s, &sn);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
 	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
 	sn = snap_at(1.29, 0);
@@ -223,7 +277,7 @@ test_fail_to_start(void **state)
 	struct core_snap	sn = snap_at(1.8, 0);
 
 	(void)state;
-	core_init(&s);
+	fresh(&s, &sn);
 	sn.pump[1].run_s = sn.pump[2].run_s = 100;
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
 	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
@@ -243,7 +297,7 @@ test_high_level_all(void **state)
 	struct core_snap	sn = snap_at(3.9, 0x3);
 
 	(void)state;
-	core_init(&s);
+	fresh(&s, &sn);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
 	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x7);
 	assert_true(s.alarms & AL_HIGH_LEVEL);
@@ -302,7 +356,7 @@ test_rain_and_storm(void **state)
 	int64_t			t;
 
 	(void)state;
-	core_init(&s);
+	fresh(&s, &sn);
 	sn.rain_tips = 0xFFFFFFF0u;
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
 	/* 0.1 mm/min = 6 mm/h for 15 minutes, wrapping the counter */
@@ -346,7 +400,7 @@ test_warning_storm_mode(void **state)
 	struct core_input	w = { WARN_YELLOW, -1 };
 
 	(void)state;
-	core_init(&s);
+	fresh(&s, &sn);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &w, 0, &out);
 	assert_true(s.storm);
 }
@@ -361,7 +415,7 @@ test_discharge_limit(void **state)
 	struct core_input	lim = { WARN_NONE, 1 };
 
 	(void)state;
-	core_init(&s);
+	fresh(&s, &sn);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &lim, 0, &out);
 	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
 	sn = snap_at(4.3, 0x1);
@@ -409,7 +463,7 @@ test_remote_off_and_comms(void **state)
 	struct core_snap	sn = snap_at(3.0, 0x1);
 
 	(void)state;
-	core_init(&s);
+	fresh(&s, &sn);
 	sn.status &= (uint16_t)~PLC_ST_REMOTE;
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
 	assert_false(out.write);
@@ -432,7 +486,7 @@ test_outfall_alarm(void **state)
 	struct core_snap	sn = snap_at(1.2, 0);
 
 	(void)state;
-	core_init(&s);
+	fresh(&s, &sn);
 	sn.outfall_mm = 4100;
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
 	assert_true(s.alarms & AL_OUTFALL);
@@ -443,6 +497,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_adopt_bumpless),
+		cmocka_unit_test(test_adopt_starts_nothing),
 		cmocka_unit_test(test_heartbeat_changes),
 		cmocka_unit_test(test_sequencing_stagger_lead),
 		cmocka_unit_test(test_stop_and_min_run),
