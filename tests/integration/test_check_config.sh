@@ -33,10 +33,10 @@ out=$("$BIN/pumpd" --sim-speed fast 2>&1); rc=$?
 out=$("$BIN/plcsim" --speed 0 2>&1); rc=$?
 [ $rc = 2 ] && [ "$out" = 'plcsim: --speed "0": expected a number from 0.001 to 10000' ] &&
     ok "plcsim bad option value: $out" || fail "plcsim bad option value" "$rc $out"
-out=$("$BIN/plcsim" -r drizzle 2>&1); rc=$?
+out=$("$BIN/plcsim" -c "$TOP/config/jinnan.conf" -r drizzle 2>&1); rc=$?
 [ $rc = 2 ] && echo "$out" | grep -q 'rain "drizzle": expected none, const:MM_H:MIN' &&
     ok "plcsim bad rain: says what is valid" || fail "plcsim bad rain" "$rc $out"
-out=$("$BIN/plcsim" -f nowhere:silent@1 -d 0.01 2>&1); rc=$?
+out=$("$BIN/plcsim" -c "$TOP/config/jinnan.conf" -f nowhere:silent@1 -d 0.01 2>&1); rc=$?
 echo "$out" | grep -q 'fault "nowhere:silent": expected STATION:FAULT' &&
     ok "plcsim unknown station in a fault: says so" || fail "plcsim bad fault" "$rc $out"
 finish
