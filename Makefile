@@ -24,7 +24,7 @@ B	 = build
 
 PUMPD_OBJS  = $(B)/daemon/pumpd.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
 	      $(B)/daemon/plc.o $(B)/daemon/lp.o $(B)/daemon/mtr.o \
-	      $(B)/daemon/spool.o $(B)/daemon/schema.o
+	      $(B)/daemon/spool.o $(B)/daemon/schema.o $(B)/daemon/state.o
 PLCSIM_OBJS = $(B)/plc/plcsim.o $(B)/plc/model.o $(B)/plc/rain.o \
 	      $(B)/daemon/cfg.o
 BINS	= $(B)/pumpd $(B)/plcsim

@@ -545,3 +545,50 @@ core_step(struct core_state *s, const struct cfg_station *cfg,
 	s->last_tips = snap->rain_tips;
 	s->last_uptime = snap->uptime_s;
 }
+
+void
+core_export(const struct core_state *s, const char *id, int64_t now_ms,
+    struct core_persist *out)
+{
+	int	k;
+
+	memset(out, 0, sizeof *out);
+	snprintf(out->id, sizeof out->id, "%s", id);
+	out->saved_ms = now_ms;
+	out->alarms = s->alarms & ~(AL_COMMS | AL_PLC_RESTART);
+	out->storm = s->storm;
+	out->last_rain_ms = s->last_rain_ms;
+	out->rain_mm = s->rain_mm;
+	memcpy(out->bucket_mm, s->bucket_mm, sizeof out->bucket_mm);
+	memcpy(out->bucket_min, s->bucket_min, sizeof out->bucket_min);
+	for (k = 0; k < PLC_MAX_PUMPS; k++) {
+		memcpy(out->pump[k].start_ms, s->pump[k].start_ms,
+		    sizeof out->pump[k].start_ms);
+		out->pump[k].nstarts = s->pump[k].nstarts;
+		out->pump[k].off_ms = s->pump[k].off_ms;
+	}
+}
+
+int
+core_import(struct core_state *s, const struct core_persist *in,
+    int64_t now_ms, int64_t max_age_ms)
+{
+	int	k;
+
+	if (in->saved_ms > now_ms || now_ms - in->saved_ms > max_age_ms)
+		return -1;
+	s->alarms = in->alarms;
+	s->storm = in->storm;
+	s->last_rain_ms = in->last_rain_ms;
+	s->rain_mm = in->rain_mm;
+	memcpy(s->bucket_mm, in->bucket_mm, sizeof s->bucket_mm);
+	memcpy(s->bucket_min, in->bucket_min, sizeof s->bucket_min);
+	for (k = 0; k < PLC_MAX_PUMPS; k++) {
+		memcpy(s->pump[k].start_ms, in->pump[k].start_ms,
+		    sizeof s->pump[k].start_ms);
+		s->pump[k].nstarts = in->pump[k].nstarts < 0 ? 0 :
+		    in->pump[k].nstarts;
+		s->pump[k].off_ms = in->pump[k].off_ms;
+	}
+	return 0;
+}

@@ -137,6 +137,35 @@ struct core_out {
 	int		 running;
 };
 
+/* What of a station's state survives a restart of pumpd: alarms standing,
+ * storm mode and the rain behind it, and the recent starts of each pump
+ * (for starts per hour and minimum off time).  What runs is never taken
+ * from here: it is adopted from the PLC. */
+struct core_persist {
+	char	 id[CFG_ID_MAX];
+	int64_t	 saved_ms;
+	uint32_t alarms;
+	int	 storm;
+	int64_t	 last_rain_ms;
+	double	 rain_mm;
+	double	 bucket_mm[CORE_RAIN_MIN];
+	int64_t	 bucket_min[CORE_RAIN_MIN];
+	struct {
+		int64_t	start_ms[16];
+		int	nstarts;
+		int64_t	off_ms;
+	} pump[PLC_MAX_PUMPS];
+};
+
+/* Copy what survives a restart out of s, at now_ms. */
+void	core_export(const struct core_state *s, const char *id, int64_t now_ms,
+	    struct core_persist *out);
+
+/* Take a saved state back into a fresh s, if it is from the past and no
+ * older than max_age_ms at now_ms; 0 when taken, -1 when not. */
+int	core_import(struct core_state *s, const struct core_persist *in,
+	    int64_t now_ms, int64_t max_age_ms);
+
 /* Defaults for the parameters. */
 void	core_params_default(struct core_params *p);
 

@@ -30,10 +30,13 @@
 #include "mtr.h"
 #include "plc.h"
 #include "schema.h"
+#include "state.h"
 
 #define RTT_SAMPLES	4096	/* poll latencies kept for p50/p99 */
 #define SELF_EVERY_MS	10000	/* self-monitoring point, clock ms */
 #define STOP_WAIT_S	3.0	/* for the last metrics at shutdown */
+#define SAVE_EVERY_S	5.0	/* state file, real seconds */
+#define STATE_MAX_AGE_MS (6 * 3600 * 1000LL)	/* older state is ignored */
 
 struct station {
 	const struct cfg_station *cfg;
@@ -75,6 +78,8 @@ struct pumpd {
 	double			 max_lag_ms;
 	int64_t			 next_self_ms;
 	double			 stop_by;	/* monotonic; 0 while running */
+	struct state		 state;
+	double			 next_save;	/* monotonic */
 	struct event		*tick_ev;
 	struct event		*stop_ev;
 };
@@ -320,6 +325,52 @@ log_district(struct pumpd *p, int64_t ms)
 	fflush(stdout);
 }
 
+/* Hand every station's lasting state to the state writer. */
+static void
+save_state(struct pumpd *p)
+{
+	struct core_persist	*rec = calloc((size_t)p->n, sizeof *rec);
+	int64_t			 ms = now_ms(p);
+	int			 i;
+
+	if (rec == NULL)
+		return;
+	for (i = 0; i < p->n; i++)
+		core_export(&p->st[i].core, p->st[i].cfg->id, ms, &rec[i]);
+	state_save(&p->state, rec, p->n);
+	free(rec);
+	p->next_save = mono_s() + SAVE_EVERY_S;
+}
+
+/* Take back the state a previous pumpd left, station by station. */
+static void
+restore_state(struct pumpd *p)
+{
+	struct core_persist	*rec;
+	char			*cause;
+	int64_t			 ms = now_ms(p);
+	int			 i, j, n, taken = 0;
+
+	switch (state_load(p->state_dir, &rec, &n, &cause)) {
+	case 1:
+		return;
+	case -1:
+		printf("pumpd: state: %s\n", cause ? cause : "unreadable");
+		free(cause);
+		return;
+	}
+	for (i = 0; i < p->n; i++)
+		for (j = 0; j < n; j++)
+			if (strcmp(rec[j].id, p->st[i].cfg->id) == 0 &&
+			    core_import(&p->st[i].core, &rec[j], ms,
+			    STATE_MAX_AGE_MS) == 0)
+				taken++;
+	printf("pumpd: state: alarms, storm mode, rain and start history of "
+	    "%d of %d stations taken from %s/state\n", taken, p->n,
+	    p->state_dir);
+	free(rec);
+}
+
 /* Periodic tick: age the data, run the core where data is missing. */
 static void
 on_tick(evutil_socket_t fd, short what, void *arg)
@@ -355,6 +406,8 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 		emit_self(p, ms);
 		p->next_self_ms = ms + SELF_EVERY_MS;
 	}
+	if (mono_s() >= p->next_save)
+		save_state(p);
 	fflush(stdout);
 }
 
@@ -427,15 +480,26 @@ run(struct pumpd *p)
 			return 1;
 		}
 	}
+	if (mkdir(p->state_dir, 0750) == -1 && errno != EEXIST) {
+		fprintf(stderr, "pumpd: state directory %s: %s\n",
+		    p->state_dir, strerror(errno));
+		return 1;
+	}
+	restore_state(p);
+	{
+		char	*cause = NULL;
+
+		if (state_open(&p->state, p->state_dir, &cause) == -1) {
+			fprintf(stderr, "pumpd: %s\n", cause ? cause :
+			    "state: cannot start");
+			return 1;
+		}
+	}
+	p->next_save = mono_s() + SAVE_EVERY_S;
 	if (p->d.has_influx) {
 		char	*cause = NULL, dir[4096];
 
 		snprintf(dir, sizeof dir, "%s/spool", p->state_dir);
-		if (mkdir(p->state_dir, 0750) == -1 && errno != EEXIST) {
-			fprintf(stderr, "pumpd: state directory %s: %s\n",
-			    p->state_dir, strerror(errno));
-			return 1;
-		}
 		if ((p->mtr = mtr_new(p->base, &p->d.influx, p->influx_url,
 		    dir, &cause)) == NULL) {
 			fprintf(stderr, "pumpd: metrics: %s\n", cause ? cause :
@@ -464,6 +528,8 @@ run(struct pumpd *p)
 		plc_stop(&p->st[i].dev);
 	if (p->mtr != NULL)
 		mtr_stop(p->mtr);
+	save_state(p);
+	state_close(&p->state);
 	log_metrics(p);
 	mtr_free(p->mtr);
 	if (p->stop_ev != NULL)

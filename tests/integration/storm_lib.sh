@@ -15,6 +15,7 @@ storm_run() {
 	SIM=$!
 	wait_port $((PB + 29)) || { fail "plcsim listens" ""; finish; exit 1; }
 	spawn "$BIN/pumpd" -c "$WORK/district.conf" --sim-speed "$SPEED" --log-every 600 \
+	    --state-dir "$WORK/state" \
 	    >"$WORK/pumpd.log" 2>&1
 	wait $SIM
 	[ -s "$WORK/summary" ] && ok "storm played: $(head -1 "$WORK/summary")" ||

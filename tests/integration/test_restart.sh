@@ -4,7 +4,7 @@
 #     killed with SIGKILL and started again: at every station its first
 #     commands are exactly the pumps that run (bumpless adoption).
 #  2. In real time, a pumpd killed and restarted within the watchdog never
-#     lets a PLC fall back.
+#     lets a PLC fall back, and takes back the state it had saved.
 . "$(dirname "$0")/lib.sh"
 
 PB=$(port_base); CTL=$((PB + 40))
@@ -27,7 +27,8 @@ spawn "$BIN/plcsim" -c "$WORK/district.conf" -s 20 -r const:60:600@0 -p $CTL \
     >"$WORK/plcsim1.log" 2>&1
 SIM=$!
 wait_port $CTL || { fail "plcsim" ""; finish; exit 1; }
-"$BIN/pumpd" -c "$WORK/district.conf" --sim-speed 20 --log-every 600 >"$WORK/p1.log" 2>&1 &
+"$BIN/pumpd" -c "$WORK/district.conf" --sim-speed 20 --state-dir "$WORK/state1" \
+    --log-every 600 >"$WORK/p1.log" 2>&1 &
 PD=$!
 sleep 12
 [ "$(ctl freeze)" = ok ] && ok "plant frozen mid-storm" || fail "freeze" ""
@@ -38,7 +39,8 @@ done <"$WORK/stations" >"$WORK/before"
 kill -KILL $PD; wait $PD 2>/dev/null
 nrun=$(awk '$4 > 0' "$WORK/before" | wc -l)
 [ "$nrun" -ge 10 ] && ok "pumpd killed with pumps running at $nrun stations" || fail "pumps running" "$nrun stations"
-"$BIN/pumpd" -c "$WORK/district.conf" --log-every 600 >"$WORK/p2.log" 2>&1 &
+"$BIN/pumpd" -c "$WORK/district.conf" --state-dir "$WORK/state1" --log-every 600 \
+    >"$WORK/p2.log" 2>&1 &
 PD=$!
 i=0
 while [ "$(grep -c 'adopted:' "$WORK/p2.log")" -lt 30 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
@@ -63,13 +65,20 @@ spawn "$BIN/plcsim" -c "$WORK/district.conf" -s 1 -r const:60:600@0 -S "$WORK/su
     >"$WORK/plcsim2.log" 2>&1
 SIM=$!
 wait_port $((PB + 29))
-"$BIN/pumpd" -c "$WORK/district.conf" --log-every 600 >"$WORK/p3.log" 2>&1 &
+"$BIN/pumpd" -c "$WORK/district.conf" --state-dir "$WORK/state" --log-every 600 \
+    >"$WORK/p3.log" 2>&1 &
 PD=$!
 sleep 4
+i=0	# the first save of the state file (every 5 s; fsync may take a while)
+while [ ! -s "$WORK/state/state" ] && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
 kill -KILL $PD; wait $PD 2>/dev/null
-"$BIN/pumpd" -c "$WORK/district.conf" --log-every 600 >"$WORK/p4.log" 2>&1 &
+"$BIN/pumpd" -c "$WORK/district.conf" --state-dir "$WORK/state" --log-every 600 \
+    >"$WORK/p4.log" 2>&1 &
 PD=$!
 sleep 4
+grep -q "state: alarms, storm mode, rain and start history of 30 of 30 stations taken" "$WORK/p4.log" &&
+    ok "the state a killed pumpd saved was taken back for all 30 stations" ||
+    fail "state taken back" "$(grep state "$WORK/p4.log")"
 kill -TERM $PD; wait $PD
 kill -TERM $SIM; wait $SIM
 trips=$(tr ' ' '\n' <"$WORK/summary" | awk -F= '$1 == "wd_trips" { s += $2 } END { print s + 0 }')

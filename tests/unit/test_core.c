@@ -492,6 +492,43 @@ test_outfall_alarm(void **state)
 	assert_true(s.alarms & AL_OUTFALL);
 }
 
+/* What survives a restart: alarms, storm mode, rain, starts; taken back
+ * only from the past and when recent. */
+static void
+test_persist(void **state)
+{
+	struct core_state	a, b;
+	struct core_persist	rec;
+	struct core_out		out;
+	struct core_snap	sn = snap_at(1.8, 0);
+	struct core_input	w = { WARN_RED, -1 };
+
+	(void)state;
+	fresh(&a, &sn);
+	core_step(&a, &cfg, &par, &sn, CORE_COMMS_OK, &w, 0, &out);
+	assert_true(a.storm);
+	assert_int_equal(a.pump[0].nstarts + a.pump[1].nstarts +
+	    a.pump[2].nstarts, 1);
+	sn.outfall_mm = 4500;
+	core_step(&a, &cfg, &par, &sn, CORE_COMMS_OK, &w, 1000, &out);
+	assert_true(a.alarms & AL_OUTFALL);
+	core_export(&a, "t", 1000, &rec);
+	assert_string_equal(rec.id, "t");
+	core_init(&b);
+	assert_int_equal(core_import(&b, &rec, 500, 3600000), -1);	/* future */
+	assert_int_equal(core_import(&b, &rec, 1000 + 3600001, 3600000), -1);
+	assert_int_equal(core_import(&b, &rec, 61000, 3600000), 0);
+	assert_true(b.storm);
+	assert_true(b.alarms & AL_OUTFALL);
+	assert_int_equal(b.pump[0].nstarts + b.pump[1].nstarts +
+	    b.pump[2].nstarts, 1);
+	/* the restored alarm is not raised twice; storm mode holds without
+	 * the warning while the hold time runs */
+	core_step(&b, &cfg, &par, &sn, CORE_COMMS_OK, &in, 62000, &out);
+	assert_false(has_event(&out, "outfall above warning level"));
+	assert_true(b.storm);
+}
+
 int
 main(void)
 {
@@ -513,6 +550,7 @@ main(void)
 		cmocka_unit_test(test_sewage_starts_per_hour),
 		cmocka_unit_test(test_remote_off_and_comms),
 		cmocka_unit_test(test_outfall_alarm),
+		cmocka_unit_test(test_persist),
 	};
 
 	return cmocka_run_group_tests_name("core", tests, setup, NULL);
