@@ -262,9 +262,8 @@ get_opt_str(struct loader *l, config_setting_t *grp, const char *key,
 		get_str(l, grp, key, prefix, buf, len);
 }
 
-/* Defaults of the control group. */
-static void
-control_defaults(struct cfg_control *c)
+void
+cfg_control_defaults(struct cfg_control *c)
 {
 	c->poll_ms = 1000;
 	c->response_timeout_ms = 1000;
@@ -294,7 +293,7 @@ load_control(struct loader *l, config_setting_t *root, struct cfg_district *d)
 	struct cfg_control	*c = &d->control;
 	const char		*p = "control";
 
-	control_defaults(c);
+	cfg_control_defaults(c);
 	if (g == NULL)
 		return;
 	if (!config_setting_is_group(g)) {

@@ -126,6 +126,9 @@ struct cfg_diag {
  * either way. */
 int	cfg_load(const char *path, struct cfg_district *d, struct cfg_diag *diag);
 
+/* The defaults of the control group. */
+void	cfg_control_defaults(struct cfg_control *c);
+
 /* Free what cfg_load allocated in d. */
 void	cfg_free(struct cfg_district *d);
 

@@ -31,25 +31,6 @@ static const char *alarm_names[AL_COUNT] = {
 };
 
 void
-core_params_default(struct core_params *p)
-{
-	p->stagger_s = 10;
-	p->min_run_s = 120;
-	p->min_off_s = 60;
-	p->starts_per_h_sewage = 6;
-	p->starts_per_h_storm = 12;
-	p->fts_s = 15;
-	p->frozen_s = 180;
-	p->max_rate_mps = 0.05;
-	p->disagree_m = 0.25;
-	p->hyst_m = 0.4;
-	p->storm_mmh = 5;
-	p->storm_hold_s = 3600;
-	p->drawdown_m = 0.3;
-	p->watchdog_s = 10;
-}
-
-void
 core_init(struct core_state *s)
 {
 	int	k;
@@ -170,7 +151,7 @@ any_running(const struct core_snap *snap)
 /* Judge transducer i: 1 good, 0 rejected. */
 static int
 level_good(struct core_state *s, const struct cfg_station *cfg,
-    const struct core_params *p, const struct core_snap *snap, int i,
+    const struct cfg_control *p, const struct core_snap *snap, int i,
     int active)
 {
 	uint16_t	mm = snap->level_mm[i];
@@ -180,11 +161,11 @@ level_good(struct core_state *s, const struct cfg_station *cfg,
 		return 0;
 	if (mm != s->last_mm[i] || !s->started || !active)
 		s->changed_ms[i] = s->now_ms;
-	if (s->now_ms - s->changed_ms[i] > (int64_t)p->frozen_s * 1000)
+	if (s->now_ms - s->changed_ms[i] > (int64_t)p->level_frozen_s * 1000)
 		return 0;	/* frozen while the well must be moving */
 	dt = (s->now_ms - s->last_ms) / 1000.0;
 	if (s->started && dt > 0 && s->last_mm[i] != PLC_NO_VALUE &&
-	    fabs(mm - (double)s->last_mm[i]) / 1000 > p->max_rate_mps * dt +
+	    fabs(mm - (double)s->last_mm[i]) / 1000 > p->level_max_rate_m_s * dt +
 	    0.05)
 		return 0;	/* implausible jump */
 	return 1;
@@ -193,7 +174,7 @@ level_good(struct core_state *s, const struct cfg_station *cfg,
 /* Choose the level; -1 when neither transducer is good. */
 static double
 choose_level(struct core_state *s, const struct cfg_station *cfg,
-    const struct core_params *p, const struct core_snap *snap,
+    const struct cfg_control *p, const struct core_snap *snap,
     struct core_out *out)
 {
 	int	active = any_running(snap) || s->now_ms - s->last_rain_ms <
@@ -207,7 +188,7 @@ choose_level(struct core_state *s, const struct cfg_station *cfg,
 	alarm(s, out, AL_LEVEL_A, !ga);
 	alarm(s, out, AL_LEVEL_B, !gb);
 	alarm(s, out, AL_LEVEL_DISAGREE, ga && gb && fabs(a - b) >
-	    p->disagree_m);
+	    p->level_disagree_m);
 	alarm(s, out, AL_LEVEL_LOST, !ga && !gb);
 	if (ga && gb)
 		return fmax(a, b);
@@ -231,13 +212,13 @@ starts_last_hour(const struct core_state *s, int k)
  * starts-per-hour limit. */
 static int
 can_start(const struct core_state *s, const struct cfg_station *cfg,
-    const struct core_params *p, const struct core_snap *snap, int k,
+    const struct cfg_control *p, const struct core_snap *snap, int k,
     int high)
 {
 	const struct core_pump	*cp = &s->pump[k];
 	uint16_t		 st = snap->pump[k].status;
 	int			 lim = cfg->kind == CFG_SEWAGE ?
-	    p->starts_per_h_sewage : p->starts_per_h_storm;
+	    p->starts_per_hour_sewage : p->starts_per_hour_stormwater;
 
 	if (cp->cmd || cp->failed || (st & PLC_PU_FAULT) ||
 	    !(st & PLC_PU_AVAILABLE) || (st & PLC_PU_RUNNING))
@@ -250,9 +231,9 @@ can_start(const struct core_state *s, const struct cfg_station *cfg,
 /* Pumps the level asks for, from the set-points (storm mode lowers them). */
 static int
 pumps_wanted(const struct core_state *s, const struct cfg_station *cfg,
-    const struct core_params *p, double lvl, int running, int navail)
+    const struct cfg_control *p, double lvl, int running, int navail)
 {
-	double	drop = s->storm ? p->drawdown_m : 0, stop, start;
+	double	drop = s->storm ? p->storm_drawdown_m : 0, stop, start;
 	int	n = 0, keep = 0, i;
 
 	stop = cfg->stop_m - (cfg->kind == CFG_SEWAGE ? 0 : drop);
@@ -265,7 +246,7 @@ pumps_wanted(const struct core_state *s, const struct cfg_station *cfg,
 		    cfg->assist_start_m[i - 1]) - drop;
 		if (lvl >= start)
 			n = i + 1;
-		if (i == 0 || lvl > start - p->hyst_m)
+		if (i == 0 || lvl > start - p->assist_hysteresis_m)
 			keep = i + 1;
 	}
 	if (running > n)
@@ -276,7 +257,7 @@ pumps_wanted(const struct core_state *s, const struct cfg_station *cfg,
 /* Update pump bookkeeping from feedback: faults, failed-to-start. */
 static void
 pump_feedback(struct core_state *s, const struct cfg_station *cfg,
-    const struct core_params *p, const struct core_snap *snap,
+    const struct cfg_control *p, const struct core_snap *snap,
     struct core_out *out)
 {
 	struct core_pump	*cp;
@@ -292,7 +273,7 @@ pump_feedback(struct core_state *s, const struct cfg_station *cfg,
 		if (st & PLC_PU_RUNNING)
 			cp->failed = 0;
 		if (cp->cmd && !(st & PLC_PU_RUNNING) && !(st & PLC_PU_FAULT) &&
-		    s->now_ms - cp->cmd_ms > (int64_t)p->fts_s * 1000) {
+		    s->now_ms - cp->cmd_ms > (int64_t)p->fail_to_start_s * 1000) {
 			cp->failed = 1;
 			event(out, EV_INFO, 0, "pump %d failed to start",
 			    k + 1);
@@ -326,7 +307,7 @@ start_pump(struct core_state *s, int k, struct core_out *out)
 /* Decide pump commands for level lvl. */
 static void
 sequence(struct core_state *s, const struct cfg_station *cfg,
-    const struct core_params *p, const struct core_snap *snap,
+    const struct cfg_control *p, const struct core_snap *snap,
     const struct core_input *in, double lvl, struct core_out *out)
 {
 	int	k, best, running = 0, navail = 0, want, hh, high;
@@ -406,7 +387,7 @@ status_alarms(struct core_state *s, const struct core_snap *snap,
 /* Adopt what runs at the first snapshot: no pump starts or stops because
  * pumpd started. */
 static void
-adopt(struct core_state *s, const struct core_params *p,
+adopt(struct core_state *s, const struct cfg_control *p,
     const struct core_snap *snap, struct core_out *out)
 {
 	int	k, n = 0;
@@ -435,7 +416,7 @@ adopt(struct core_state *s, const struct core_params *p,
 /* Fill the command block. */
 static void
 command_block(struct core_state *s, const struct cfg_station *cfg,
-    const struct core_params *p, struct core_out *out)
+    const struct cfg_control *p, struct core_out *out)
 {
 	uint16_t	*hr = out->hr, cmd = 0;
 	int		 k;
@@ -458,12 +439,12 @@ command_block(struct core_state *s, const struct cfg_station *cfg,
 
 /* Storm mode: on by intensity or warning, off after the hold time. */
 static void
-storm_mode(struct core_state *s, const struct core_params *p,
+storm_mode(struct core_state *s, const struct cfg_control *p,
     const struct core_input *in, struct core_out *out)
 {
 	static const char	*warn[] = { "no warning", "blue warning",
 	    "yellow warning", "orange warning", "red warning" };
-	int			 on = out->rain_mmh15 >= p->storm_mmh ||
+	int			 on = out->rain_mmh15 >= p->storm_mm_h ||
 	    in->warning != WARN_NONE;
 
 	if (on && !s->storm) {
@@ -472,7 +453,7 @@ storm_mode(struct core_state *s, const struct core_params *p,
 		    "%s)", out->rain_mmh15, warn[in->warning <= WARN_RED ?
 		    in->warning : 0]);
 	} else if (!on && s->storm && s->now_ms - s->last_rain_ms >=
-	    (int64_t)p->storm_hold_s * 1000) {
+	    (int64_t)p->storm_hold_min * 60000) {
 		s->storm = 0;
 		event(out, EV_INFO, 0, "storm mode off");
 	}
@@ -491,7 +472,7 @@ hand_to_plc(struct core_state *s, const struct cfg_station *cfg)
 
 void
 core_step(struct core_state *s, const struct cfg_station *cfg,
-    const struct core_params *p, const struct core_snap *snap,
+    const struct cfg_control *p, const struct core_snap *snap,
     enum core_comms comms, const struct core_input *in, int64_t now_ms,
     struct core_out *out)
 {

@@ -1,6 +1,6 @@
 /*
  * The control core: pure decisions for one station.  It takes the station's
- * configuration, the tuning parameters, the last snapshot of its PLC (or
+ * configuration, the tuning (the configuration's control group), the last snapshot of its PLC (or
  * none when communications are lost), the operators' inputs and the time,
  * and returns the command block to write and the events to report.  No I/O,
  * no clock, no globals: the caller owns struct core_state and passes it back
@@ -13,24 +13,6 @@
 
 #include "cfg.h"
 #include "plcmap.h"
-
-/* Tuning, the same for every station unless said otherwise. */
-struct core_params {
-	int	stagger_s;	/* between two starts at a station (10) */
-	int	min_run_s;	/* minimum run time (120) */
-	int	min_off_s;	/* minimum off time (60) */
-	int	starts_per_h_sewage;	/* GB 50014: 6 */
-	int	starts_per_h_storm;	/* 12 */
-	int	fts_s;		/* no RUNNING feedback after this: failed (15) */
-	int	frozen_s;	/* level unchanged this long while active (180) */
-	double	max_rate_mps;	/* implausible level change, m/s (0.05) */
-	double	disagree_m;	/* transducers disagree beyond (0.25) */
-	double	hyst_m;		/* an assist stops this far below its start */
-	double	storm_mmh;	/* storm mode above this 15-min intensity (5) */
-	int	storm_hold_s;	/* storm mode ends after this without rain */
-	double	drawdown_m;	/* storm mode: lower levels by this (0.3) */
-	int	watchdog_s;	/* written to the PLC (10) */
-};
 
 /* A decoded, already validated input block. */
 struct core_snap {
@@ -166,9 +148,6 @@ void	core_export(const struct core_state *s, const char *id, int64_t now_ms,
 int	core_import(struct core_state *s, const struct core_persist *in,
 	    int64_t now_ms, int64_t max_age_ms);
 
-/* Defaults for the parameters. */
-void	core_params_default(struct core_params *p);
-
 /* A fresh state for a station. */
 void	core_init(struct core_state *s);
 
@@ -177,7 +156,7 @@ void	core_init(struct core_state *s);
  * why).  Fills out; out->write says whether to write out->hr.
  */
 void	core_step(struct core_state *s, const struct cfg_station *cfg,
-	    const struct core_params *p, const struct core_snap *snap,
+	    const struct cfg_control *p, const struct core_snap *snap,
 	    enum core_comms comms, const struct core_input *in, int64_t now_ms,
 	    struct core_out *out);
 

@@ -53,7 +53,6 @@ struct station {
 
 struct pumpd {
 	struct cfg_district	 d;
-	struct core_params	 par;
 	struct core_input	 in;
 	struct station		*st;
 	int			 n;
@@ -217,7 +216,7 @@ static void
 control(struct pumpd *p, struct station *s, const struct core_snap *snap,
     int64_t ms)
 {
-	core_step(&s->core, s->cfg, &p->par, snap, s->comms, &p->in, ms,
+	core_step(&s->core, s->cfg, &p->d.control, snap, s->comms, &p->in, ms,
 	    &s->out);
 	log_events(p, s, ms);
 	emit_station(p, s, snap, ms);
@@ -544,33 +543,17 @@ run(struct pumpd *p)
 	return 0;
 }
 
-/* The configuration's control group into the core's parameters and the
- * loop's timing; --poll-ms (poll_ms > 0) overrides the file. */
+/* The loop's timing from the configuration's control group; --poll-ms
+ * (poll_ms > 0) overrides the file. */
 static void
 tune(struct pumpd *p, int poll_ms)
 {
 	const struct cfg_control	*c = &p->d.control;
-	struct core_params		*q = &p->par;
 
-	core_params_default(q);
 	p->poll_ms = poll_ms > 0 ? poll_ms : c->poll_ms;
 	p->timeout_ms = c->response_timeout_ms;
 	p->stale_ms = c->stale_s * 1000;
 	p->down_ms = c->down_s * 1000;
-	q->watchdog_s = c->watchdog_s;
-	q->stagger_s = c->stagger_s;
-	q->min_run_s = c->min_run_s;
-	q->min_off_s = c->min_off_s;
-	q->starts_per_h_sewage = c->starts_per_hour_sewage;
-	q->starts_per_h_storm = c->starts_per_hour_stormwater;
-	q->fts_s = c->fail_to_start_s;
-	q->frozen_s = c->level_frozen_s;
-	q->max_rate_mps = c->level_max_rate_m_s;
-	q->disagree_m = c->level_disagree_m;
-	q->hyst_m = c->assist_hysteresis_m;
-	q->storm_mmh = c->storm_mm_h;
-	q->storm_hold_s = c->storm_hold_min * 60;
-	q->drawdown_m = c->storm_drawdown_m;
 }
 
 /* Print usage and exit with status. */

@@ -66,7 +66,7 @@ static double
 bench_core(int n)
 {
 	struct cfg_station	c;
-	struct core_params	p;
+	struct cfg_control	p;
 	struct core_input	in = { WARN_NONE, -1 };
 	struct core_state	s;
 	struct core_snap	snap;
@@ -75,7 +75,7 @@ bench_core(int n)
 	int			i, k;
 
 	fixture_station(&c, 4);
-	core_params_default(&p);
+	cfg_control_defaults(&p);
 	core_init(&s);
 	memset(&snap, 0, sizeof snap);
 	snap.npumps = 4;

@@ -16,7 +16,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct core_state	s;
 	static int			init;
 	struct cfg_station		c;
-	struct core_params		p;
+	struct cfg_control		p;
 	struct core_input		in = { WARN_NONE, -1 };
 	struct core_snap		snap;
 	struct core_out			out;
@@ -30,7 +30,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(ir, data, sizeof ir);
 	n = ir[PLC_IR_PUMP_COUNT];	/* mostly a match, to reach the core */
 	fixture_station(&c, n >= 1 && n <= 8 ? n : 1 + n % 8);
-	core_params_default(&p);
+	cfg_control_defaults(&p);
 	if (!init) {
 		core_init(&s);
 		init = 1;

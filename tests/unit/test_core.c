@@ -16,7 +16,7 @@
 #include "fixture.h"
 
 static struct cfg_station cfg;
-static struct core_params par;
+static struct cfg_control par;
 static struct core_input in = { WARN_NONE, -1 };
 
 static int
@@ -24,7 +24,7 @@ setup(void **state)
 {
 	(void)state;
 	fixture_station(&cfg, 3);
-	core_params_default(&par);
+	cfg_control_defaults(&par);
 	return 0;
 }
 
