@@ -14,7 +14,10 @@ state=${STATE:-/tmp/pumpd-demo}
 influx_port=${INFLUX_PORT:-18086}
 pids=""
 
+stopping=0
 stop() {
+	[ $stopping = 1 ] && exit 0
+	stopping=1
 	trap - INT TERM EXIT
 	for p in $pids; do kill -TERM "$p" 2>/dev/null; done
 	for p in $pids; do wait "$p" 2>/dev/null; done
