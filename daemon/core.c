@@ -387,8 +387,8 @@ status_alarms(struct core_state *s, const struct core_snap *snap,
 /* Adopt what runs at the first snapshot: no pump starts or stops because
  * pumpd started. */
 static void
-adopt(struct core_state *s, const struct cfg_control *p,
-    const struct core_snap *snap, struct core_out *out)
+adopt(struct core_state *s, const struct core_snap *snap,
+    struct core_out *out)
 {
 	int	k, n = 0;
 
@@ -405,7 +405,6 @@ adopt(struct core_state *s, const struct cfg_control *p,
 			n++;
 		}
 	s->last_start_ms = s->now_ms;
-	(void)p;
 	s->last_uptime = snap->uptime_s;
 	s->last_tips = snap->rain_tips;
 	s->started = 1;
@@ -490,7 +489,7 @@ core_step(struct core_state *s, const struct cfg_station *cfg,
 	}
 	status_alarms(s, snap, out);
 	if (!s->started)
-		adopt(s, p, snap, out);
+		adopt(s, snap, out);
 	rain_add(s, rain_delta_mm(s, cfg, snap), now_ms);
 	out->rain_mmh5 = core_rain_mmh(s, 5, now_ms);
 	out->rain_mmh15 = core_rain_mmh(s, 15, now_ms);

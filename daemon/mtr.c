@@ -75,11 +75,9 @@ struct mtr {
 /* Per-socket state for curl: the libevent event watching it. */
 struct sock {
 	struct event	*ev;
-	curl_socket_t	 fd;
 };
 
 static void	check_done(struct mtr *);
-static void	send_next_spooled(struct mtr *);
 
 /* Milliseconds from a to b. */
 static double
@@ -173,7 +171,6 @@ sock_cb(CURL *e, curl_socket_t s, int what, void *arg, void *sockp)
 	if (sk == NULL) {
 		if ((sk = calloc(1, sizeof *sk)) == NULL)
 			return -1;
-		sk->fd = s;
 		curl_multi_assign(m->multi, s, sk);
 	} else
 		event_free(sk->ev);

@@ -43,7 +43,6 @@ post(struct plc_dev *d, int ok, const uint16_t *ir, const char *err)
 	pthread_mutex_lock(&d->mu);
 	d->res.ok = ok;
 	d->res.rtt_ms = d->rtt_ms;
-	d->res.seq++;
 	if (ok)
 		memcpy(d->res.ir, ir, sizeof d->res.ir);
 	snprintf(d->res.err, sizeof d->res.err, "%s", err ? err : "");
@@ -136,7 +135,6 @@ write_pending(struct plc_dev *d)
 	if (modbus_write_registers(d->ctx, 0, PLC_HR_COUNT, cmd) !=
 	    PLC_HR_COUNT) {
 		snprintf(err, sizeof err, "write: %s", modbus_strerror(errno));
-		d->errors++;
 		post(d, 0, NULL, err);
 		return -1;
 	}
@@ -164,7 +162,6 @@ worker(void *arg)
 		    PLC_IR_COUNT) {
 			snprintf(err, sizeof err, "read: %s",
 			    modbus_strerror(errno));
-			d->errors++;
 			disconnect(d);	/* never take a late reply */
 			post(d, 0, NULL, err);
 			if (backoff(d))

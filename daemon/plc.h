@@ -22,7 +22,6 @@ struct plc_result {
 	int		ok;		/* ir holds a fresh read */
 	char		err[128];	/* why not */
 	uint16_t	ir[PLC_IR_COUNT];
-	unsigned	seq;		/* counts results */
 	double		rtt_ms;		/* how long the read took */
 };
 
@@ -45,7 +44,6 @@ struct plc_dev {
 	modbus_t	*ctx;
 	double		 backoff_s;
 	unsigned	 seed;
-	unsigned long	 errors;
 	double		 rtt_ms;	/* last read's round trip */
 };
 

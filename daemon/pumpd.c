@@ -116,7 +116,7 @@ clock_str(int64_t ms, char *buf, size_t len)
 
 /* Log the events of one core cycle. */
 static void
-log_events(const struct pumpd *p, const struct station *s, int64_t ms)
+log_events(const struct station *s, int64_t ms)
 {
 	char	tbuf[16];
 	int	i;
@@ -125,7 +125,6 @@ log_events(const struct pumpd *p, const struct station *s, int64_t ms)
 		printf("%s %s: %s%s\n", clock_str(ms, tbuf, sizeof tbuf),
 		    s->cfg->id, s->out.ev[i].kind == EV_ALARM_ON ? "ALARM " :
 		    "", s->out.ev[i].text);
-	(void)p;
 }
 
 /* Metrics of one core cycle of station s: its events, its points. */
@@ -218,7 +217,7 @@ control(struct pumpd *p, struct station *s, const struct core_snap *snap,
 {
 	core_step(&s->core, s->cfg, &p->d.control, snap, s->comms, &p->in, ms,
 	    &s->out);
-	log_events(p, s, ms);
+	log_events(s, ms);
 	emit_station(p, s, snap, ms);
 	if (s->out.write && snap != NULL)
 		plc_command(&s->dev, s->out.hr);

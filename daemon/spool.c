@@ -37,7 +37,7 @@ put_le32(unsigned char *p, uint32_t v)
 	p[3] = (unsigned char)(v >> 24);
 }
 
-/* Path of segment seq (or of name when seq is 0) into buf. */
+/* Path of segment seq into buf. */
 static void
 seg_path(const struct spool *s, uint64_t seq, char *buf, size_t len)
 {
