@@ -495,13 +495,15 @@ write_summary(struct plcsim *s, FILE *out, FILE *kv)
 			    "end_level_m=%.3f stop_m=%.3f duty_m=%.3f assist1_m=%.3f "
 			    "flood_m3=%.3f "
 			    "inflow_m3=%.1f pumped_m3=%.1f balance_m3=%.6f "
-			    "local_s=%.0f wd_trips=%u", m->cfg->id,
+			    "local_s=%.0f wd_trips=%u requests=%lu "
+			    "exceptions=%lu", m->cfg->id,
 			    cfg_kind_name(m->cfg->kind), m->max_level_m,
 			    m->level_m, m->cfg->stop_m, m->cfg->duty_start_m,
 			    m->cfg->npumps > 1 ? m->cfg->assist_start_m[0] :
 			    m->cfg->high_alarm_m, m->flood_m3,
 			    m->inflow_m3, m->pumped_m3, mdl_balance_m3(m),
-			    m->local_s, m->wd_trips);
+			    m->local_s, m->wd_trips, s->st[i].requests,
+			    s->st[i].exceptions);
 		for (k = 0; k < m->cfg->npumps; k++) {
 			p = &m->pump[k];
 			kwh += p->energy_kwh;

@@ -51,4 +51,9 @@ kill -TERM $SIM; wait $SIM 2>/dev/null
 grep -q "^station=shuangqiaohe .*flood_m3=" "$WORK/summary" && ok "summary written on SIGTERM" ||
     fail "summary" "$(head -3 "$WORK/summary" 2>&1)"
 grep -q "plcsim summary after" "$WORK/plcsim.log" && ok "summary table printed" || fail "summary table" ""
+line=$(grep "^station=shuangqiaohe " "$WORK/summary")
+ex=$(echo "$line" | tr ' ' '\n' | awk -F= '$1 == "exceptions" { print $2 }')
+rq=$(echo "$line" | tr ' ' '\n' | awk -F= '$1 == "requests" { print $2 }')
+[ "${rq:-0}" -gt 0 ] && [ "${ex:-x}" = 0 ] && ok "summary counts requests ($rq) and refused ones ($ex)" ||
+    fail "request counters" "requests $rq exceptions $ex"
 finish
