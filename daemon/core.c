@@ -527,6 +527,17 @@ core_step(struct core_state *s, const struct cfg_station *cfg,
 }
 
 void
+core_handover(struct core_state *s, const struct cfg_station *cfg,
+    const struct cfg_control *p, struct core_out *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!s->started || (s->alarms & AL_REMOTE_OFF))
+		return;
+	hand_to_plc(s, cfg);
+	command_block(s, cfg, p, out);
+}
+
+void
 core_export(const struct core_state *s, const char *id, int64_t now_ms,
     struct core_persist *out)
 {

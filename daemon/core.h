@@ -30,8 +30,18 @@ struct core_snap {
 		uint32_t run_s;
 		uint32_t starts;
 	} pump[PLC_MAX_PUMPS];
-	uint16_t mode_request;	/* holding register 1 as last read, -1 n/a */
-	uint16_t pump_cmd;	/* holding register 2 as last read */
+	/*
+	 * The last command block the worker wrote on this connection before
+	 * this read, as the PLC acknowledged it (acked 0: none yet).  Feedback
+	 * is judged only on reads taken after a command was acknowledged.
+	 */
+	int	 acked;
+	uint16_t acked_hb, acked_mode, acked_cmd;
+	/* Holding registers 0..2 as read back in this poll (function 03);
+	 * a difference from the acked block, with no PLC restart between,
+	 * means somebody else writes this PLC. */
+	int	 hr_valid;
+	uint16_t hr_hb, hr_mode, hr_cmd;
 };
 
 enum core_comms { CORE_COMMS_OK, CORE_COMMS_STALE, CORE_COMMS_DOWN };
@@ -159,6 +169,16 @@ void	core_step(struct core_state *s, const struct cfg_station *cfg,
 	    const struct cfg_control *p, const struct core_snap *snap,
 	    enum core_comms comms, const struct core_input *in, int64_t now_ms,
 	    struct core_out *out);
+
+/*
+ * The hand-over at a stop of pumpd: fill out with the command block that
+ * hands the station to its PLC's own control (mode LOCAL, the fallback
+ * set-points in force, storm-lowered in storm mode); pumps that run keep
+ * running (the PLC's take-over is bumpless).  out->write is 0 where nothing
+ * may be written (never controlled, REMOTE off, another master).
+ */
+void	core_handover(struct core_state *s, const struct cfg_station *cfg,
+	    const struct cfg_control *p, struct core_out *out);
 
 /* Rain intensity (mm/h) over the last minutes (1..60) at now_ms. */
 double	core_rain_mmh(const struct core_state *s, int minutes, int64_t now_ms);

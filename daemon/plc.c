@@ -56,6 +56,9 @@ post(struct plc_dev *d, int ok, const uint16_t *ir, const char *err)
 static void
 disconnect(struct plc_dev *d)
 {
+	pthread_mutex_lock(&d->mu);
+	d->acked = 0;
+	pthread_mutex_unlock(&d->mu);
 	if (d->ctx != NULL) {
 		modbus_close(d->ctx);
 		modbus_free(d->ctx);
@@ -138,6 +141,10 @@ write_pending(struct plc_dev *d)
 		post(d, 0, NULL, err);
 		return -1;
 	}
+	pthread_mutex_lock(&d->mu);
+	d->acked = 1;
+	memcpy(d->acked_hr, cmd, sizeof d->acked_hr);
+	pthread_mutex_unlock(&d->mu);
 	return 0;
 }
 
@@ -231,6 +238,18 @@ plc_command(struct plc_dev *d, const uint16_t *hr)
 	d->have_cmd = 1;
 	pthread_cond_signal(&d->cv);
 	pthread_mutex_unlock(&d->mu);
+}
+
+int
+plc_acked(struct plc_dev *d, uint16_t *hb)
+{
+	int	acked;
+
+	pthread_mutex_lock(&d->mu);
+	if ((acked = d->acked) != 0)
+		*hb = d->acked_hr[PLC_HR_HEARTBEAT];
+	pthread_mutex_unlock(&d->mu);
+	return acked;
 }
 
 int

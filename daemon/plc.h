@@ -38,6 +38,8 @@ struct plc_dev {
 	int		 have_cmd;	/* guarded by mu */
 	uint16_t	 cmd[PLC_HR_COUNT];
 	int		 have_res;	/* guarded by mu */
+	int		 acked;		/* guarded by mu */
+	uint16_t	 acked_hr[PLC_HR_COUNT];	/* guarded by mu */
 	struct plc_result res;
 
 	/* worker thread only */
@@ -56,6 +58,10 @@ void	plc_stop(struct plc_dev *d);
 
 /* Hand the worker a command block to write (replaces an unwritten one). */
 void	plc_command(struct plc_dev *d, const uint16_t *hr);
+
+/* The heartbeat of the last command block the PLC acknowledged; 0 when
+ * none was written on this connection, else 1 with *hb. */
+int	plc_acked(struct plc_dev *d, uint16_t *hb);
 
 /* Take the latest result; 0 when there was none since the last call. */
 int	plc_take(struct plc_dev *d, struct plc_result *r);
