@@ -148,7 +148,7 @@ mbtcp_check(const struct mbtcp_req *q, const uint8_t *adu, size_t len,
 	if (len > MBTCP_HDR + rest)
 		return reject(r, MBTCP_E_TRAILING, "%zu bytes after the frame",
 		    len - MBTCP_HDR - rest);
-	plen = rest - 1;
+	plen = rest;
 	if (plen == 2 && pdu[0] == (q->fc | 0x80)) {
 		r->exception = pdu[1];
 		return reject(r, MBTCP_E_EXCEPTION, "exception %u to "
