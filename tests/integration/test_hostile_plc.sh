@@ -10,6 +10,7 @@
 # timeout (1 s), not after the 17 s a whole dripped reply takes, and the
 # plcsim station's polls go on every 100 ms meanwhile.  Then valid
 # replies: pumpd writes, and starts pumps (the control of the test).
+# Last, a SIGTERM while a reply drips: pumpd is out within 5 s.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/influx_lib.sh"
 
@@ -63,7 +64,15 @@ for m in unit length junk tid protocol exception; do
 done
 echo drip >"$MODE"; sleep 4.5
 echo valid >"$MODE"; sleep 3
-kill -TERM $PD; wait $PD
+echo drip >"$MODE"; sleep 1.5	# a reply dripping when the signal comes
+t0=$(date +%s%N)
+kill -TERM $PD; wait $PD; rc=$?
+el=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ $rc = 0 ] && [ $el -lt 5000 ] &&
+    ok "SIGTERM while a reply drips: pumpd exits 0 in $el ms" ||
+    fail "stop while dripping" "status $rc after $el ms"
+grep -q "runtime error\|AddressSanitizer" "$WORK/pumpd.log" &&
+    fail "sanitizers" "$(grep -m3 "runtime error\|AddressSanitizer" "$WORK/pumpd.log")"
 
 # cause MODE: the cause pumpd logs and counts for the defect of MODE
 cause() {
