@@ -109,11 +109,11 @@ grep -q "no whole reply within 1000 ms" "$WORK/pumpd.log" &&
 ts=$(q "SELECT level_m FROM station WHERE station = 'real' AND $WIN" | jq '.results[0].series[0].values[][0]')
 n=$(echo "$ts" | grep -c .)
 gap=$(echo "$ts" | awk -v s=$SPEED 'NR > 1 && $1 - p > g { g = $1 - p } { p = $1 } END { printf "%d", g / s }')
-[ "$n" -gt 150 ] && [ "$gap" -lt 400 ] &&
+[ "$n" -gt 150 ] && [ "$gap" -lt 500 ] &&
     ok "plcsim station: $n fresh points, longest real gap ${gap} ms (poll 100 ms)" ||
     fail "plcsim station polled" "$n points, longest gap $gap ms"
 p99=$(q "SELECT max(poll_p99_ms) FROM pumpd WHERE $WIN" | jq '.results[0].series[0].values[0][1] // 999')
-awk -v p="$p99" 'BEGIN { exit !(p < 100) }' && ok "poll p99 at most $p99 ms in every period" ||
+awk -v p="$p99" 'BEGIN { exit !(p < 200) }' && ok "poll p99 at most $p99 ms in every period" ||
     fail "poll p99" "$p99 ms"
 # the control: valid replies are obeyed
 nw=$(grep -c "WRITE valid " "$HLOG")
