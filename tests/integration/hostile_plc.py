@@ -12,9 +12,13 @@ carry one defect, chosen by the first word of the mode file at each request:
   protocol   protocol id 1
   drip       a correct reply, one byte every DRIP seconds
   exception  exception 4 (server device failure) to every request
+  hrexc      correct replies, except exception 2 (illegal data address) to
+             the read-back of the holding registers (function 03)
 
 Every request is logged to the log file as "req MODE fc=N tid=N"; every
-write (function 6 or 16) as "WRITE MODE hr0=... hr1=... hr2=..."; a drip
+write (function 6 or 16) as "WRITE MODE hr0=... hr1=... hr2=...", where
+MODE is the one the last read of the input block on that connection was
+answered in (what the write was decided on); a drip
 that the client gave up as "drip-end MODE elapsed=S sent=N of M".  Standard
 library only.
 
@@ -93,8 +97,8 @@ def pdu_for(fc, data):
 def frame(m, tid, unit, fc, data):
     pdu = pdu_for(fc, data)
     proto, length = 0, len(pdu) + 1
-    if m == "exception":
-        pdu = struct.pack(">BB", fc | 0x80, 4)
+    if m == "exception" or (m == "hrexc" and fc == 3):
+        pdu = struct.pack(">BB", fc | 0x80, 4 if m == "exception" else 2)
         length = 3
     elif m == "unit":
         unit = (unit + 1) & 0xFF
@@ -132,6 +136,7 @@ class Handler(socketserver.BaseRequestHandler):
             time.sleep(DRIP_S)
 
     def handle(self):
+        read_mode = "none"
         try:
             while True:
                 tid, proto, length, unit = struct.unpack(">HHHB",
@@ -140,11 +145,13 @@ class Handler(socketserver.BaseRequestHandler):
                 fc, data = body[0], body[1:]
                 m = mode()
                 log("req %s fc=%d tid=%d" % (m, fc, tid))
+                if fc == 4:
+                    read_mode = m
                 if fc in (6, 16):
                     vals = struct.unpack(">%dH" % ((len(data) - 5) // 2),
                                          data[5:]) if fc == 16 else \
                         struct.unpack(">HH", data)
-                    log("WRITE %s %s" % (m, " ".join(
+                    log("WRITE %s %s" % (read_mode, " ".join(
                         "hr%d=%d" % (i, v) for i, v in
                         enumerate(vals[:3]))))
                 out = frame(m, tid, unit, fc, data)

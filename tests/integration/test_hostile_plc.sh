@@ -9,7 +9,9 @@
 # the "pumpd" self-monitoring point; the drip is given up at the response
 # timeout (1 s), not after the 17 s a whole dripped reply takes, and the
 # plcsim station's polls go on every 100 ms meanwhile.  Then valid
-# replies: pumpd writes, and starts pumps (the control of the test).
+# replies: pumpd writes, and starts pumps (the control of the test).  Then
+# good input blocks whose read-back of the holding registers gets an
+# exception: the poll fails, nothing is written.
 # Last, a SIGTERM while a reply drips: pumpd is out within 5 s.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/influx_lib.sh"
@@ -64,6 +66,7 @@ for m in unit length junk tid protocol exception; do
 done
 echo drip >"$MODE"; sleep 4.5
 echo valid >"$MODE"; sleep 3
+echo hrexc >"$MODE"; sleep 2.5
 echo drip >"$MODE"; sleep 1.5	# a reply dripping when the signal comes
 t0=$(date +%s%N)
 kill -TERM $PD; wait $PD; rc=$?
@@ -121,6 +124,17 @@ run=$(grep "WRITE valid " "$HLOG" | grep -vc " hr2=0$")
 [ "$nw" -gt 0 ] && [ "$run" -gt 0 ] &&
     ok "valid replies: $nw commands written, $run of them running pumps" ||
     fail "valid replies obeyed" "$nw writes, $run with pumps"
+nw=$(grep -c "WRITE none " "$HLOG")
+[ "$nw" = 0 ] && ok "no command written on a connection before a read on it" ||
+    fail "write before read" "$nw writes"
+nreq=$(grep -c "req hrexc fc=3" "$HLOG")
+nw=$(grep -c "WRITE hrexc " "$HLOG")
+[ "$nreq" -gt 0 ] && [ "$nw" = 0 ] &&
+    ok "exception to the read-back: $nreq read-backs, no command written" ||
+    fail "read-back exception" "$nreq read-backs, $nw writes"
+line=$(grep -m1 "plc hostile: read holding registers: exception 2 " "$WORK/pumpd.log")
+[ -n "$line" ] && ok "read-back exception logged: ${line#* plc hostile: }" ||
+    fail "read-back exception logged" ""
 age=$(q "SELECT max(cmd_age_max_ms), last(commands_acked) FROM pumpd WHERE $WIN" | jq -c '.results[0].series[0].values[0][1:]')
 echo "$age" | jq -e '.[0] != null and .[0] < 100' >/dev/null &&
     ok "command age measured: max ${age} ms (max, acked in the last period)" ||
