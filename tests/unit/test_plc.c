@@ -4,7 +4,8 @@
  * block acknowledged before the read and the holding registers read back;
  * a command handed over late in a poll period is written at once, not
  * after the next read; a PLC dripping its reply is given up at the response
- * timeout, and plc_stop returns within one timeout while it drips.
+ * timeout, and plc_stop returns within one timeout while it drips or
+ * while a connect hangs.
  */
 #include <arpa/inet.h>
 #include <math.h>
@@ -368,6 +369,49 @@ test_drip_timeout_and_bounded_stop(void **state)
 	close(efd);
 }
 
+static void
+test_stop_while_connecting(void **state)
+{
+	struct sockaddr_in	sin;
+	socklen_t		sl = sizeof sin;
+	struct cfg_station	c;
+	struct plc_dev		d;
+	struct plc_result	r;
+	double			t0, t;
+	int			lfd, fill[4], i, efd = eventfd(0, EFD_NONBLOCK);
+
+	(void)state;
+	/* a PLC whose accept queue is full: SYNs are dropped, connect hangs */
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof sin), 0);
+	assert_int_equal(listen(lfd, 0), 0);
+	getsockname(lfd, (struct sockaddr *)&sin, &sl);
+	for (i = 0; i < 4; i++) {
+		fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		connect(fill[i], (struct sockaddr *)&sin, sizeof sin);
+	}
+	sleep_ms(100);
+	fixture_station(&c, 1);
+	strcpy(c.host, "127.0.0.1");
+	c.port = ntohs(sin.sin_port);
+	assert_int_equal(plc_start(&d, &c, efd, 0.2, 0.4), 0);
+	assert_true(wait_result(&d, &r, 1000));
+	assert_int_equal(r.cause, MBTCP_E_IO);
+	assert_non_null(strstr(r.err, "timed out"));
+	sleep_ms(500);		/* past the backoff, connecting again */
+	t0 = now_s();
+	plc_stop(&d);
+	t = now_s() - t0;
+	assert_true(t < 0.6);
+	for (i = 0; i < 4; i++)
+		close(fill[i]);
+	close(lfd);
+	close(efd);
+}
+
 int
 main(void)
 {
@@ -376,6 +420,7 @@ main(void)
 		cmocka_unit_test(test_poll_reads_back_and_acks),
 		cmocka_unit_test(test_command_written_at_once),
 		cmocka_unit_test(test_drip_timeout_and_bounded_stop),
+		cmocka_unit_test(test_stop_while_connecting),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
