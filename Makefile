@@ -23,7 +23,8 @@ LDLIBS	+= $(PKG_LIBS) -lm -lpthread
 B	 = build
 
 PUMPD_OBJS  = $(B)/daemon/pumpd.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
-	      $(B)/daemon/plc.o $(B)/daemon/lp.o $(B)/daemon/mtr.o \
+	      $(B)/daemon/plc.o $(B)/daemon/mbtcp.o $(B)/daemon/lp.o \
+	      $(B)/daemon/mtr.o \
 	      $(B)/daemon/spool.o $(B)/daemon/schema.o $(B)/daemon/state.o
 PLCSIM_OBJS = $(B)/plc/plcsim.o $(B)/plc/model.o $(B)/plc/rain.o \
 	      $(B)/daemon/cfg.o
@@ -31,7 +32,7 @@ BINS	= $(B)/pumpd $(B)/plcsim
 
 UNIT_TESTS = $(B)/tests/test_cfg $(B)/tests/test_rain $(B)/tests/test_model \
 	     $(B)/tests/test_core $(B)/tests/test_lp $(B)/tests/test_spool \
-	     $(B)/tests/test_schema
+	     $(B)/tests/test_schema $(B)/tests/test_mbtcp $(B)/tests/test_plc
 
 .PHONY: all deps test unit integration run asan clean check-config install fuzz \
 	bench
@@ -57,6 +58,12 @@ $(B)/tests/test_spool: $(B)/tests/unit/test_spool.o $(B)/daemon/spool.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_schema: $(B)/tests/unit/test_schema.o $(B)/daemon/schema.o \
 		$(B)/daemon/lp.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
+		$(B)/tests/unit/fixture.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+$(B)/tests/test_mbtcp: $(B)/tests/unit/test_mbtcp.o $(B)/daemon/mbtcp.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+$(B)/tests/test_plc: $(B)/tests/unit/test_plc.o $(B)/daemon/plc.o \
+		$(B)/daemon/mbtcp.o $(B)/daemon/cfg.o \
 		$(B)/tests/unit/fixture.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_rain: $(B)/tests/unit/test_rain.o $(B)/plc/rain.o
@@ -102,12 +109,13 @@ bench: $(B)/bench
 
 # Fuzz targets (libFuzzer, clang): every parser of outside input.
 FUZZ_SECONDS ?= 20
-FUZZ	 = cfg decode spool rain modbus
+FUZZ	 = cfg decode spool rain modbus mbtcp
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
 	      -Idaemon -Iplc -Itests/unit $(PKG_CFLAGS)
 build-fuzz/fuzz_cfg: tests/fuzz/fuzz_cfg.c daemon/cfg.c
-build-fuzz/fuzz_decode: tests/fuzz/fuzz_decode.c daemon/plc.c daemon/core.c daemon/cfg.c \
-		tests/unit/fixture.c
+build-fuzz/fuzz_decode: tests/fuzz/fuzz_decode.c daemon/plc.c daemon/mbtcp.c \
+		daemon/core.c daemon/cfg.c tests/unit/fixture.c
+build-fuzz/fuzz_mbtcp: tests/fuzz/fuzz_mbtcp.c daemon/mbtcp.c
 build-fuzz/fuzz_spool: tests/fuzz/fuzz_spool.c daemon/spool.c
 build-fuzz/fuzz_rain: tests/fuzz/fuzz_rain.c plc/rain.c
 build-fuzz/fuzz_modbus: tests/fuzz/fuzz_modbus.c plc/model.c plc/rain.c \

@@ -48,6 +48,8 @@ struct station {
 	int			 bad_episode;	/* rejected or failing now */
 	unsigned long		 rejected;
 	unsigned long		 failures;
+	unsigned long		 causes[MBTCP_NCAUSES];	/* failures by cause */
+	unsigned		 logged;	/* causes logged this episode */
 	char			 last_err[192];
 };
 
@@ -151,13 +153,35 @@ cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The command ages of the period into me: p99, max and count. */
+static void
+take_ages(struct pumpd *p, struct sch_self *me)
+{
+	double	*ages, max_ms;
+	int	 i, n, got = 0;
+
+	if ((ages = calloc((size_t)p->n * PLC_AGES, sizeof *ages)) == NULL)
+		return;
+	for (i = 0; i < p->n; i++) {
+		n = plc_take_ages(&p->st[i].dev, ages + got, &max_ms);
+		me->ncmd += n;
+		got += n < PLC_AGES ? n : PLC_AGES;
+		me->cmd_age_max_ms = fmax(me->cmd_age_max_ms, max_ms);
+	}
+	if (got > 0) {
+		qsort(ages, (size_t)got, sizeof *ages, cmp_double);
+		me->cmd_age_p99_ms = ages[got * 99 / 100];
+	}
+	free(ages);
+}
+
 /* The "pumpd" self-monitoring point. */
 static void
 emit_self(struct pumpd *p, int64_t ms)
 {
 	struct mtr_stats	st;
 	struct sch_self		me = { 0 };
-	int			i, n[3] = { 0, 0, 0 };
+	int			i, k, n[3] = { 0, 0, 0 };
 
 	if (p->mtr == NULL)
 		return;
@@ -165,7 +189,10 @@ emit_self(struct pumpd *p, int64_t ms)
 		n[p->st[i].comms]++;
 		me.replies_rejected += p->st[i].rejected;
 		me.poll_failures += p->st[i].failures;
+		for (k = 0; k < MBTCP_NCAUSES; k++)
+			me.causes[k] += p->st[i].causes[k];
 	}
+	take_ages(p, &me);
 	if ((me.nrtt = p->nrtt) > 0) {
 		qsort(p->rtt, (size_t)p->nrtt, sizeof p->rtt[0], cmp_double);
 		me.poll_p50_ms = p->rtt[p->nrtt / 2];
@@ -230,8 +257,9 @@ on_result(struct pumpd *p, struct station *s, const struct plc_result *r)
 	struct core_snap	snap;
 	char			cause[160], tbuf[16];
 	int64_t			ms = now_ms(p);
+	unsigned		bit;
 
-	if (!r->ok || plc_decode(s->cfg, r->ir, &snap, cause,
+	if (!r->ok || plc_decode(s->cfg, r, &snap, cause,
 	    sizeof cause) == -1) {
 		if (r->ok) {
 			s->rejected++;
@@ -239,11 +267,17 @@ on_result(struct pumpd *p, struct station *s, const struct plc_result *r)
 			    "%s", cause);
 		} else {
 			s->failures++;
-			snprintf(s->last_err, sizeof s->last_err, "%s", r->err);
+			s->causes[r->cause]++;
+			snprintf(s->last_err, sizeof s->last_err, "%s (%s)",
+			    r->err, mbtcp_cause_name(r->cause));
 		}
-		if (!s->bad_episode++)	/* once per episode */
+		s->bad_episode++;
+		/* once per episode and cause (a map check's is MBTCP_OK) */
+		bit = 1u << (r->ok ? MBTCP_OK : r->cause);
+		if (!(s->logged & bit))
 			printf("%s plc %s: %s\n", clock_str(ms, tbuf,
 			    sizeof tbuf), s->cfg->id, s->last_err);
+		s->logged |= bit;
 		return;
 	}
 	if (s->bad_episode) {
@@ -251,6 +285,7 @@ on_result(struct pumpd *p, struct station *s, const struct plc_result *r)
 		    clock_str(ms, tbuf, sizeof tbuf), s->cfg->id,
 		    s->bad_episode);
 		s->bad_episode = 0;
+		s->logged = 0;
 	}
 	s->last_ok_ms = ms;
 	s->comms = CORE_COMMS_OK;

@@ -95,6 +95,30 @@ sch_events(struct lp_buf *b, const char *station, const struct core_out *out,
 	}
 }
 
+/* The failed PLC requests by cause, cumulative: the reply_* fields. */
+static void
+reply_fields(struct lp_buf *b, const struct sch_self *s)
+{
+	static const struct {
+		const char	*field;
+		int		 cause;
+	} f[] = {
+		{ "reply_tid", MBTCP_E_TID },
+		{ "reply_protocol", MBTCP_E_PROTOCOL },
+		{ "reply_length", MBTCP_E_LENGTH },
+		{ "reply_unit", MBTCP_E_UNIT },
+		{ "reply_function", MBTCP_E_FUNCTION },
+		{ "reply_count", MBTCP_E_COUNT },
+		{ "reply_trailing", MBTCP_E_TRAILING },
+		{ "reply_exception", MBTCP_E_EXCEPTION },
+		{ "reply_timeout", MBTCP_E_TIMEOUT },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof f / sizeof f[0]; i++)
+		lp_int(b, f[i].field, (int64_t)s->causes[f[i].cause]);
+}
+
 void
 sch_self(struct lp_buf *b, const struct sch_self *s, int64_t ms)
 {
@@ -116,5 +140,11 @@ sch_self(struct lp_buf *b, const struct sch_self *s, int64_t ms)
 	lp_int(b, "points_rejected", (int64_t)s->points_rejected);
 	lp_int(b, "spool_bytes", (int64_t)s->spool_bytes);
 	lp_float(b, "write_ms", s->write_ms);
+	reply_fields(b, s);
+	lp_int(b, "commands_acked", s->ncmd);
+	if (s->ncmd > 0) {
+		lp_float(b, "cmd_age_p99_ms", s->cmd_age_p99_ms);
+		lp_float(b, "cmd_age_max_ms", s->cmd_age_max_ms);
+	}
 	lp_end(b, ms);
 }

@@ -12,6 +12,7 @@
 #include "cfg.h"
 #include "core.h"
 #include "lp.h"
+#include "mbtcp.h"
 
 /* A station as one cycle of the core left it. */
 struct sch_station {
@@ -33,6 +34,9 @@ struct sch_self {
 	uint64_t	points_sent, points_spooled, points_dropped;
 	uint64_t	points_rejected, spool_bytes;
 	double		write_ms;
+	unsigned long	causes[MBTCP_NCAUSES];	/* failed requests by cause */
+	int		ncmd;		/* commands acknowledged */
+	double		cmd_age_p99_ms, cmd_age_max_ms;
 };
 
 /* The "station" point and, with fresh data, one "pump" point per pump. */

@@ -127,13 +127,48 @@ test_self(void **state)
 	    "stations_ok=29i,stations_stale=0i,stations_down=1i,"
 	    "replies_rejected=0i,poll_failures=0i,points_sent=1000i,"
 	    "points_spooled=0i,points_dropped=0i,points_rejected=0i,"
-	    "spool_bytes=0i,write_ms=0 7\n");
+	    "spool_bytes=0i,write_ms=0,reply_tid=0i,reply_protocol=0i,"
+	    "reply_length=0i,reply_unit=0i,reply_function=0i,reply_count=0i,"
+	    "reply_trailing=0i,reply_exception=0i,reply_timeout=0i,"
+	    "commands_acked=0i 7\n");
 	me.nrtt = 10;
 	me.poll_p50_ms = 1.5;
 	me.poll_p99_ms = 9;
 	lp_reset(&b);
 	sch_self(&b, &me, 8);
 	assert_non_null(strstr(b.data, "pumpd poll_p50_ms=1.5,poll_p99_ms=9,"));
+	lp_free(&b);
+}
+
+/* The failed requests by cause and the command ages. */
+static void
+test_self_replies_and_commands(void **state)
+{
+	struct sch_self	me = { 0 };
+	struct lp_buf	b;
+
+	(void)state;
+	me.causes[MBTCP_E_TID] = 1;
+	me.causes[MBTCP_E_PROTOCOL] = 2;
+	me.causes[MBTCP_E_LENGTH] = 3;
+	me.causes[MBTCP_E_UNIT] = 4;
+	me.causes[MBTCP_E_FUNCTION] = 5;
+	me.causes[MBTCP_E_COUNT] = 6;
+	me.causes[MBTCP_E_TRAILING] = 7;
+	me.causes[MBTCP_E_EXCEPTION] = 8;
+	me.causes[MBTCP_E_TIMEOUT] = 9;
+	me.causes[MBTCP_E_IO] = 10;	/* in poll_failures only */
+	me.ncmd = 30;
+	me.cmd_age_p99_ms = 2.5;
+	me.cmd_age_max_ms = 12;
+	lp_init(&b);
+	sch_self(&b, &me, 9);
+	assert_non_null(strstr(b.data, ",write_ms=0,reply_tid=1i,"
+	    "reply_protocol=2i,reply_length=3i,reply_unit=4i,"
+	    "reply_function=5i,reply_count=6i,reply_trailing=7i,"
+	    "reply_exception=8i,reply_timeout=9i,commands_acked=30i,"
+	    "cmd_age_p99_ms=2.5,cmd_age_max_ms=12 9\n"));
+	assert_null(strstr(b.data, "=10i"));
 	lp_free(&b);
 }
 
@@ -145,6 +180,7 @@ main(void)
 		cmocka_unit_test(test_station_without_data),
 		cmocka_unit_test(test_events_and_mode),
 		cmocka_unit_test(test_self),
+		cmocka_unit_test(test_self_replies_and_commands),
 	};
 
 	return cmocka_run_group_tests_name("schema", tests, NULL, NULL);
