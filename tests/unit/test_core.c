@@ -86,7 +86,7 @@ test_adopt_bumpless(void **state)
 	assert_true(has_event(&out, "adopted: 1 pump running"));
 	assert_int_equal(out.hr[PLC_HR_FB_START], 1600);
 	assert_int_equal(out.hr[PLC_HR_FB_STOP], 1000);
-	assert_int_equal(out.hr[PLC_HR_FB_ALL], 3800);
+	assert_int_equal(out.hr[PLC_HR_FB_ALL], 3200);	/* last assist */
 	assert_int_equal(out.hr[PLC_HR_WATCHDOG], 10);
 }
 
@@ -116,17 +116,34 @@ test_adopt_starts_nothing(void **state)
 	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x6);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 120000, &out);
 	assert_int_equal(__builtin_popcount(out.hr[PLC_HR_PUMP_CMD]), 1);
-	/* below the stop level (storm mode not known yet): an adopted pump
-	 * runs its minimum time, then stops */
+}
+
+/* Issue 7, item 6: an adopted pump follows the stop rule.  Adopted just
+ * above the stop level it keeps running (no stop caused by the restart),
+ * and stops as soon as the level reaches the stop level, long before its
+ * minimum run; adopted below the stop level it stops at once. */
+static void
+test_adopt_stops_at_stop(void **state)
+{
+	struct core_state	s;
+	struct core_out		out;
+	struct core_snap	sn = snap_at(1.05, 0x1);
+
+	(void)state;
+	core_init(&s);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	assert_int_equal(out.nevents, 1);	/* "adopted", nothing else */
+	sn = snap_at(1.02, 0x1);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 5000, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	sn = snap_at(1.0, 0x1);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 10000, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0);
+	assert_true(has_event(&out, "stop pump 1"));
 	core_init(&s);
 	sn = snap_at(0.9, 0x1);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
-	sn = snap_at(0.88, 0x1);
-	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 60000, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
-	sn = snap_at(0.85, 0x1);
-	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 120000, &out);
 	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0);
 }
 
@@ -535,6 +552,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_adopt_bumpless),
 		cmocka_unit_test(test_adopt_starts_nothing),
+		cmocka_unit_test(test_adopt_stops_at_stop),
 		cmocka_unit_test(test_heartbeat_changes),
 		cmocka_unit_test(test_sequencing_stagger_lead),
 		cmocka_unit_test(test_stop_and_min_run),
