@@ -511,6 +511,17 @@ pumps_short(struct core_state *s, const struct cfg_station *cfg,
 	return 1;
 }
 
+/* Whether adopted pump k keeps running at level lvl, at or below the stop
+ * level in force: storm mode is not known yet, and the pumpd before us may
+ * have run it down to the storm-lowered stop level; never below that. */
+static int
+adopt_held(const struct core_state *s, const struct cfg_station *cfg,
+    const struct cfg_control *p, int k, double lvl)
+{
+	return s->pump[k].adopted && !s->storm &&
+	    lvl > cfg->stop_m - p->storm_drawdown_m;
+}
+
 /* Decide pump commands for level lvl. */
 static void
 sequence(struct core_state *s, const struct cfg_station *cfg,
@@ -537,6 +548,8 @@ sequence(struct core_state *s, const struct cfg_station *cfg,
 			want = in->limit_pumps;
 	} else
 		alarm(s, out, AL_LIMIT_OVERRIDDEN, 0);
+	for (k = 0; k < cfg->npumps; k++)	/* adoption ends with a stop */
+		s->pump[k].adopted &= s->pump[k].cmd;
 	/* too many: stop the one that ran longest, after its minimum run;
 	 * at the stop level at once, pumps adopted at start-up too (the
 	 * minimum run is against short cycles of ours, and must never pump a
@@ -544,7 +557,8 @@ sequence(struct core_state *s, const struct cfg_station *cfg,
 	while (running > want) {
 		best = -1;
 		for (k = 0; k < cfg->npumps; k++)
-			if (s->pump[k].cmd && (want == 0 || s->now_ms -
+			if (s->pump[k].cmd && (want == 0 ?
+			    !adopt_held(s, cfg, p, k, lvl) : s->now_ms -
 			    s->pump[k].cmd_ms >= (int64_t)p->min_run_s * 1000) &&
 			    (best < 0 || snap->pump[k].run_s >
 			    snap->pump[best].run_s))
@@ -631,20 +645,26 @@ status_alarms(struct core_state *s, const struct core_snap *snap,
 /* Adopt what runs at the first snapshot: no pump starts or stops because
  * pumpd started. */
 static void
-adopt(struct core_state *s, const struct core_snap *snap,
-    struct core_out *out)
+adopt(struct core_state *s, const struct cfg_station *cfg,
+    const struct core_snap *snap, struct core_out *out)
 {
-	int	k, n = 0;
+	int	k, n = 0, unknown;
 
 	/* as if each running pump had just started and the last start were
 	 * now: a restart of pumpd starts nothing for one stagger and stops
 	 * no pump above the stop level before its minimum run; at or below
-	 * the stop level in force it stops like any other pump */
+	 * the stop level in force it stops like any other pump, unless a
+	 * master (not the PLC's own control) ran it while storm mode, and so
+	 * the stop level that master used, is unknown (no saved state) */
+	unknown = !s->storm_known && !s->storm &&
+	    cfg->kind == CFG_STORMWATER &&
+	    !(snap->status & PLC_ST_LOCAL_CONTROL);
 	for (k = 0; k < snap->npumps && k < PLC_MAX_PUMPS; k++)
 		if (snap->pump[k].status & PLC_PU_RUNNING) {
 			s->pump[k].cmd = 1;
 			s->pump[k].cmd_ms = s->now_ms;
 			s->pump[k].cmd_hb = (uint16_t)(s->hb + 1);
+			s->pump[k].adopted = unknown;
 			n++;
 		}
 	s->last_start_ms = s->now_ms;
@@ -746,7 +766,7 @@ core_step(struct core_state *s, const struct cfg_station *cfg,
 	status_alarms(s, snap, out);
 	master_check(s, snap, out);
 	if (!s->started)
-		adopt(s, snap, out);
+		adopt(s, cfg, snap, out);
 	rain_add(s, rain_delta_mm(s, cfg, snap), now_ms);
 	out->rain_mmh5 = core_rain_mmh(s, 5, now_ms);
 	out->rain_mmh15 = core_rain_mmh(s, 15, now_ms);
@@ -836,6 +856,7 @@ core_import(struct core_state *s, const struct core_persist *in,
 		return -1;
 	s->alarms = in->alarms & ~(AL_SECOND_MASTER | AL_PUMPS_SHORT);
 	s->storm = in->storm;
+	s->storm_known = 1;
 	s->last_rain_ms = in->last_rain_ms;
 	s->rain_mm = in->rain_mm;
 	memcpy(s->bucket_mm, in->bucket_mm, sizeof s->bucket_mm);

@@ -102,6 +102,9 @@ struct core_pump {
 				 * fail_retry_s, at once at high level */
 	int64_t	failed_ms;	/* when it last failed */
 	int	was_fault;
+	int	adopted;	/* found running under a master (a pumpd
+				 * before us) with storm mode unknown: runs
+				 * down to the storm-lowered stop level */
 	int64_t	start_ms[16];	/* our recent starts */
 	int	nstarts;
 };
@@ -121,6 +124,7 @@ struct core_state {
 	double	 bucket_mm[CORE_RAIN_MIN];
 	int64_t	 bucket_min[CORE_RAIN_MIN];
 	int	 storm;
+	int	 storm_known;	/* storm mode taken from a saved state */
 	int64_t	 last_rain_ms;
 	int64_t	 last_start_ms;
 	int	 local;		/* we hand the station to its PLC */

@@ -121,19 +121,22 @@ test_adopt_starts_nothing(void **state)
 	assert_int_equal(__builtin_popcount(out.hr[PLC_HR_PUMP_CMD]), 1);
 }
 
-/* Issue 7, item 6: an adopted pump follows the stop rule.  Adopted just
- * above the stop level it keeps running (no stop caused by the restart),
- * and stops as soon as the level reaches the stop level, long before its
- * minimum run; adopted below the stop level it stops at once. */
+/* Issue 7, item 6: an adopted pump follows the stop rule.  The PLC's own
+ * control runs a pump; adopted just above the stop level it keeps running
+ * (no stop caused by the restart), and stops as soon as the level reaches
+ * the stop level, long before its minimum run; adopted below the stop
+ * level it stops at once. */
 static void
 test_adopt_stops_at_stop(void **state)
 {
 	struct core_state	s;
+	struct core_persist	rec;
 	struct core_out		out;
 	struct core_snap	sn = snap_at(1.05, 0x1);
 
 	(void)state;
 	core_init(&s);
+	sn.status |= PLC_ST_LOCAL_CONTROL;
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
 	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
 	assert_int_equal(out.nevents, 1);	/* "adopted", nothing else */
@@ -146,7 +149,28 @@ test_adopt_stops_at_stop(void **state)
 	assert_true(has_event(&out, "stop pump 1"));
 	core_init(&s);
 	sn = snap_at(0.9, 0x1);
+	sn.status |= PLC_ST_LOCAL_CONTROL;
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0);
+	/* a master ran it (a pumpd before us, maybe in storm mode) and no
+	 * saved state says whether it was: down to the storm stop level,
+	 * 0.7 m, not below, not stopped by its minimum run */
+	core_init(&s);
+	sn = snap_at(0.9, 0x1);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	sn = snap_at(0.72, 0x1);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 200000, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	sn = snap_at(0.7, 0x1);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 201000, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0);
+	/* a saved state says storm mode was off: the stop level in force */
+	core_init(&s);
+	core_export(&s, "t", 0, &rec);
+	assert_int_equal(core_import(&s, &rec, 1000, 3600000), 0);
+	sn = snap_at(0.9, 0x1);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 2000, &out);
 	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0);
 }
 
