@@ -370,7 +370,8 @@ start_failed(struct core_state *s, const struct cfg_control *p,
 	int64_t			 fts_ms = (int64_t)p->fail_to_start_s * 1000;
 	int			 seen;
 
-	if (interlocked(snap, k)) {	/* the clock starts when it clears */
+	if (interlocked(snap, k) || (s->alarms & AL_SECOND_MASTER)) {
+		/* not ours to judge; the clock starts when it clears */
 		cp->seen = 0;
 		cp->cmd_ms = s->now_ms;
 		return 0;
