@@ -26,7 +26,7 @@ static const char *top_keys[] = { "district", "stations", "influx",
 static const char *control_keys[] = { "poll_ms", "response_timeout_ms",
     "stale_s", "down_s", "watchdog_s", "stagger_s", "min_run_s", "min_off_s",
     "starts_per_hour_sewage", "starts_per_hour_stormwater",
-    "fail_to_start_s", "level_frozen_s", "level_max_rate_m_s",
+    "fail_to_start_s", "fail_retry_s", "level_frozen_s", "level_max_rate_m_s",
     "level_disagree_m", "assist_hysteresis_m", "storm_mm_h",
     "storm_hold_min", "storm_drawdown_m", NULL };
 static const char *influx_keys[] = { "url", "version", "database",
@@ -276,6 +276,7 @@ cfg_control_defaults(struct cfg_control *c)
 	c->starts_per_hour_sewage = 6;
 	c->starts_per_hour_stormwater = 12;
 	c->fail_to_start_s = 15;
+	c->fail_retry_s = 300;
 	c->level_frozen_s = 180;
 	c->level_max_rate_m_s = 0.05;
 	c->level_disagree_m = 0.25;
@@ -315,6 +316,7 @@ load_control(struct loader *l, config_setting_t *root, struct cfg_district *d)
 	get_int(l, g, "starts_per_hour_stormwater", p, 0,
 	    &c->starts_per_hour_stormwater, 1, 60);
 	get_int(l, g, "fail_to_start_s", p, 0, &c->fail_to_start_s, 1, 600);
+	get_int(l, g, "fail_retry_s", p, 0, &c->fail_retry_s, 10, 86400);
 	get_int(l, g, "level_frozen_s", p, 0, &c->level_frozen_s, 10, 86400);
 	get_num(l, g, "level_max_rate_m_s", p, 0, &c->level_max_rate_m_s,
 	    0.001, 10);

@@ -95,6 +95,7 @@ struct cfg_control {
 	int	starts_per_hour_sewage;
 	int	starts_per_hour_stormwater;
 	int	fail_to_start_s;	/* no RUNNING feedback after this */
+	int	fail_retry_s;		/* a failed pump is tried again */
 	int	level_frozen_s;		/* transducer unchanged while active */
 	double	level_max_rate_m_s;	/* faster is implausible */
 	double	level_disagree_m;	/* A and B differ by more: alarm */

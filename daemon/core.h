@@ -71,7 +71,13 @@ struct core_input {
 #define AL_PUMP_FAULT		(1u << 13)	/* any pump FAULT */
 #define AL_FAIL_TO_START	(1u << 14)	/* any pump failed to start */
 #define AL_PLC_RESTART		(1u << 15)	/* cleared after a cycle */
-#define AL_COUNT		16
+#define AL_SECOND_MASTER	(1u << 16)	/* latched: core_clear() */
+#define AL_LOW_LOW		(1u << 17)	/* dry-run float */
+#define AL_DOOR_OPEN		(1u << 18)	/* intrusion */
+#define AL_LOCAL_CONTROL	(1u << 19)	/* PLC runs its own control */
+#define AL_PUMPS_SHORT		(1u << 20)	/* high level, pumps short:
+						 * PLC fallback control */
+#define AL_COUNT		21
 
 enum core_ev_kind { EV_ALARM_ON, EV_ALARM_OFF, EV_INFO };
 
@@ -88,10 +94,17 @@ struct core_pump {
 	int	cmd;		/* we command it to run */
 	int64_t	cmd_ms;		/* when cmd last went to 1 */
 	int64_t	off_ms;		/* when it last stopped */
-	int	failed;		/* failed to start: skipped until it runs */
-	int	adopted;	/* found running at start-up: runs its
-				 * minimum time even below the stop level */
+	uint16_t cmd_hb;	/* heartbeat of the block that started it */
+	int	seen;		/* the PLC has that block (acked or echoed) */
+	int64_t	seen_ms;	/* since when, interlocks clear */
+	int	nseen;		/* snapshots since then without RUNNING */
+	int	failed;		/* failed to start: retried after
+				 * fail_retry_s, at once at high level */
+	int64_t	failed_ms;	/* when it last failed */
 	int	was_fault;
+	int	adopted;	/* found running under a master (a pumpd
+				 * before us) with storm mode unknown: runs
+				 * down to the storm-lowered stop level */
 	int64_t	start_ms[16];	/* our recent starts */
 	int	nstarts;
 };
@@ -111,10 +124,16 @@ struct core_state {
 	double	 bucket_mm[CORE_RAIN_MIN];
 	int64_t	 bucket_min[CORE_RAIN_MIN];
 	int	 storm;
+	int	 storm_known;	/* storm mode taken from a saved state */
 	int64_t	 last_rain_ms;
 	int64_t	 last_start_ms;
 	int	 local;		/* we hand the station to its PLC */
 	int	 lost;		/* running pumps lost to a fault: replace */
+	uint16_t ref_mm[2];	/* the other transducer when each last moved */
+	int	 foreign;	/* polls in a row showing another master */
+	int	 local_seen;	/* polls in a row LOCAL_CONTROL under REMOTE */
+	int	 short_plc;	/* handed over: pumps short at high level */
+	int64_t	 short_ms;	/* since when short; INT64_MIN when not */
 	struct core_pump pump[PLC_MAX_PUMPS];
 };
 
@@ -179,6 +198,24 @@ void	core_step(struct core_state *s, const struct cfg_station *cfg,
  */
 void	core_handover(struct core_state *s, const struct cfg_station *cfg,
 	    const struct cfg_control *p, struct core_out *out);
+
+/*
+ * An operator clears a latched alarm (AL_SECOND_MASTER): pumpd writes to the
+ * station again from the next cycle.  0, or -1 when alarm is not latched.
+ */
+int	core_clear(struct core_state *s, uint32_t alarm);
+
+/* The set-points in force, in m: storm mode lowers the stormwater stop
+ * level and every start level by storm_drawdown_m (sewage keeps its stop
+ * level); stop < start[0] <= ... <= all always holds.  all is the level at
+ * which pumpd runs every pump (the last start), written as fb_all. */
+struct core_levels {
+	double	stop;
+	double	start[PLC_MAX_PUMPS];
+	double	all;
+};
+void	core_levels(const struct core_state *s, const struct cfg_station *cfg,
+	    const struct cfg_control *p, struct core_levels *lv);
 
 /* Rain intensity (mm/h) over the last minutes (1..60) at now_ms. */
 double	core_rain_mmh(const struct core_state *s, int minutes, int64_t now_ms);

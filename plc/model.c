@@ -8,6 +8,9 @@
  *            flow, storage, flood above flood_m; counters and energy;
  *   publish: the input registers.
  *
+ * The RUNNING bit is the contactor's auxiliary feedback; a fault can make
+ * it arrive fb_delay_s late (the pump runs meanwhile).
+ *
  * The wet well is prismatic: volume = area * level, capped at flood level,
  * above which the excess is counted as flood volume.  So at every step
  * inflow - pumped - flood = change in storage, exactly.
@@ -65,7 +68,7 @@ mdl_init(struct mdl_station *st, const struct cfg_station *cfg,
 	st->tod0_s = tod0_s;
 	st->level_m = cfg->stop_m;
 	st->vol_m3 = st->vol0_m3 = cfg->area_m2 * cfg->stop_m;
-	st->max_level_m = st->level_m;
+	st->max_level_m = st->min_level_m = st->level_m;
 	st->remote = 1;
 	st->mains_ok = 1;
 	st->last_start_t = -1e9;
@@ -156,6 +159,7 @@ count_start(struct mdl_station *st, int k)
 	if (n > p->max_per_hour)
 		p->max_per_hour = n;
 	st->last_start_t = st->t;
+	p->on_t = st->t;
 }
 
 /* One PLC scan: decide which contactors are closed. */
@@ -282,6 +286,8 @@ physics(struct mdl_station *st, double dt)
 	st->level_m = st->vol_m3 / c->area_m2;
 	if (st->level_m > st->max_level_m)
 		st->max_level_m = st->level_m;
+	if (st->level_m < st->min_level_m)
+		st->min_level_m = st->level_m;
 	for (k = 0; k < c->npumps; k++) {
 		if (!st->pump[k].contactor)
 			continue;
@@ -336,7 +342,8 @@ pump_status(const struct mdl_station *st, int k)
 {
 	uint16_t	s = 0;
 
-	if (st->pump[k].contactor)
+	if (st->pump[k].contactor && st->t - st->pump[k].on_t >=
+	    st->fb_delay_s - 1e-9)
 		s |= PLC_PU_RUNNING;
 	if (st->pump[k].tripped)
 		s |= PLC_PU_FAULT;
@@ -506,6 +513,40 @@ mdl_check_request(const struct mdl_station *st, const uint8_t *req,
 	default:
 		return 1;
 	}
+}
+
+void
+mdl_set_level(struct mdl_station *st, double level_m)
+{
+	double	lvl = fmax(0, fmin(level_m, st->cfg->flood_m));
+	double	dv = st->cfg->area_m2 * lvl - st->vol_m3;
+
+	/* storage changed from outside: keep inflow - pumped - flood equal
+	 * to the change in storage */
+	if (dv > 0)
+		st->inflow_m3 += dv;
+	else
+		st->pumped_m3 -= dv;
+	st->vol_m3 += dv;
+	st->level_m = lvl;
+	if (lvl > st->max_level_m)
+		st->max_level_m = lvl;
+	st->min_level_m = lvl;	/* a new episode starts here */
+	mdl_publish(st);
+}
+
+int
+mdl_plc_run(struct mdl_station *st, int k)
+{
+	if (k < 0 || k >= st->cfg->npumps || !interlock_ok(st, k))
+		return -1;
+	st->pump[k].fb_want = 1;
+	if (!st->pump[k].contactor) {
+		st->pump[k].contactor = 1;
+		count_start(st, k);
+	}
+	mdl_publish(st);
+	return 0;
 }
 
 void

@@ -26,6 +26,7 @@ enum mdl_level_fault {
 struct mdl_pump {
 	/* What the PLC commands and what the pump does. */
 	int	contactor;	/* closed: the pump runs */
+	double	on_t;		/* when the contactor last closed */
 	int	fb_want;	/* fallback control wants it running */
 	/* Faults, set from plcsim. */
 	int	tripped;	/* FAULT: overload, over-temperature, seal */
@@ -57,6 +58,7 @@ struct mdl_station {
 	double	pumped_m3;
 	double	flood_m3;
 	double	max_level_m;
+	double	min_level_m;
 	double	inflow_m3s;	/* at the last step */
 	double	rain_mm;	/* cumulative */
 	double	plc_rain0_mm;	/* rain_mm when the PLC last started */
@@ -87,6 +89,7 @@ struct mdl_station {
 	int	estop;
 	int	mains_ok;
 	int	door_open;
+	double	fb_delay_s;	/* RUNNING feedback this late (0: at once) */
 	enum mdl_level_fault lvl_fault[2];
 	uint16_t lvl_stuck_mm[2];
 
@@ -131,6 +134,14 @@ struct mdl_req {
  */
 int	mdl_check_request(const struct mdl_station *st, const uint8_t *req,
 	    int len, int hl, struct mdl_req *r);
+
+/* Set the wet well to level_m (0..flood_m), as if it had filled or emptied
+ * there: the balance counts the change as inflow or outflow of storage. */
+void	mdl_set_level(struct mdl_station *st, double level_m);
+
+/* The PLC's own control runs pump k now, if its interlocks allow: 0, or -1
+ * when they do not.  In REMOTE the next scan obeys pump_cmd again. */
+int	mdl_plc_run(struct mdl_station *st, int k);
 
 /* Restart the PLC: uptime, counters and commands reset; pumps keep running. */
 void	mdl_restart(struct mdl_station *st);

@@ -127,6 +127,16 @@ find_station(struct plcsim *s, const char *id)
 	return -1;
 }
 
+/* Parse a number in lo..hi from a, whole: 1 when it is one, else 0. */
+static int
+num_ok(const char *a, double lo, double hi, double *x)
+{
+	char	*end;
+
+	*x = strtod(a, &end);
+	return end != a && *end == '\0' && *x >= lo && *x <= hi;
+}
+
 /* Parse a 1-based pump number for station st; -1 if invalid. */
 static int
 pump_arg(const struct sim_station *st, const char *a)
@@ -227,12 +237,22 @@ apply_fault(struct plcsim *s, const char *spec, int dry, char *err,
 		st->silent = st->slow_ms = 0;
 	else if (strcmp(f[1], "restart") == 0)
 		mdl_restart(m);
+	else if (strcmp(f[1], "feedback-delay") == 0 && f[2] != NULL &&
+	    num_ok(f[2], 0, 3600, &x))
+		m->fb_delay_s = x;
+	else if (strcmp(f[1], "level") == 0 && f[2] != NULL &&
+	    num_ok(f[2], 0, m->cfg->flood_m, &x))
+		mdl_set_level(m, x);
+	else if (strcmp(f[1], "plc-run") == 0 && k >= 0 && (dry ||
+	    mdl_plc_run(m, k) == 0))
+		;
 	else {
 		snprintf(err, errlen, "\"%s\": unknown fault or bad argument; "
 		    "faults: level-a-stuck level-b-stuck level-a-fail "
 		    "level-b-fail level-ok trip:K|duty unavailable:K degrade:K:FRAC "
 		    "pump-ok:K estop estop-off remote-off remote-on mains-fail "
-		    "mains-ok silent slow:MS answer restart", spec);
+		    "mains-ok silent slow:MS answer restart feedback-delay:S "
+		    "level:M plc-run:K", spec);
 		return -1;
 	}
 	mdl_publish(m);
@@ -492,13 +512,13 @@ write_summary(struct plcsim *s, FILE *out, FILE *kv)
 		starts = sph = 0;
 		if (kv)
 			fprintf(kv, "station=%s kind=%s max_level_m=%.3f "
-			    "end_level_m=%.3f stop_m=%.3f duty_m=%.3f assist1_m=%.3f "
+			    "min_level_m=%.3f lowlow_m=%.3f end_level_m=%.3f stop_m=%.3f duty_m=%.3f assist1_m=%.3f "
 			    "flood_m3=%.3f "
 			    "inflow_m3=%.1f pumped_m3=%.1f balance_m3=%.6f "
 			    "local_s=%.0f wd_trips=%u requests=%lu "
 			    "exceptions=%lu", m->cfg->id,
 			    cfg_kind_name(m->cfg->kind), m->max_level_m,
-			    m->level_m, m->cfg->stop_m, m->cfg->duty_start_m,
+			    m->min_level_m, m->cfg->lowlow_m, m->level_m, m->cfg->stop_m, m->cfg->duty_start_m,
 			    m->cfg->npumps > 1 ? m->cfg->assist_start_m[0] :
 			    m->cfg->high_alarm_m, m->flood_m3,
 			    m->inflow_m3, m->pumped_m3, mdl_balance_m3(m),
@@ -741,6 +761,12 @@ usage(int status)
 "      --only ID[,ID]     simulate only these stations\n"
 "      --port-base N      serve station i on port N+i instead of its own\n"
 "      --list             print \"id port pumps kind\" per station and exit\n"
+"faults: level-a-stuck level-b-stuck level-a-fail level-b-fail level-ok\n"
+"  trip:K unavailable:K degrade:K:FRAC pump-ok:K (K from 1, or duty) estop\n"
+"  estop-off remote-off remote-on mains-fail mains-ok silent slow:MS answer\n"
+"  restart feedback-delay:S (RUNNING shows S simulated s after the contactor\n"
+"  closes) level:M (set the wet well to M m) plc-run:K (the PLC's own control\n"
+"  runs pump K now; in REMOTE the next scan obeys pump_cmd)\n"
 "SIGINT or SIGTERM stop with a summary; SIGUSR1 prints one and goes on.\n");
 	exit(status);
 }

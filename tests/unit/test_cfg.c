@@ -365,23 +365,27 @@ test_control_group(void **state)
 	assert_int_equal(d.control.watchdog_s, 10);
 	assert_int_equal(d.control.starts_per_hour_sewage, 6);
 	assert_float_equal(d.control.storm_drawdown_m, 0.3, 1e-9);
+	assert_int_equal(d.control.fail_retry_s, 300);
 	cfg_free(&d);
 	unlink(path);
 	text = subst(base, "stations = (\n", "control = { poll_ms = 500; "
-	    "stagger_s = 20; storm_mm_h = 8; };\nstations = (\n");
+	    "stagger_s = 20; storm_mm_h = 8; fail_retry_s = 120; };\nstations = (\n");
 	write_file(text);
 	assert_int_equal(cfg_load(path, &d, &diag), 0);
 	assert_int_equal(d.control.poll_ms, 500);
 	assert_int_equal(d.control.stagger_s, 20);
 	assert_float_equal(d.control.storm_mm_h, 8, 1e-9);
+	assert_int_equal(d.control.fail_retry_s, 120);
 	cfg_free(&d);
 	unlink(path);
 	free(text);
 	text = subst(base, "stations = (\n", "control = { poll_ms = 5000; "
-	    "down_s = 4; hurry = true; };\nstations = (\n");
+	    "down_s = 4; hurry = true; fail_retry_s = 5; };\nstations = (\n");
 	diag = load_text(text, &rc);
 	assert_int_equal(rc, -1);
 	expect_msg(&diag, "1: control.hurry: unknown key");
+	expect_msg(&diag, "1: control.fail_retry_s: 5 is out of range (10 to "
+	    "86400)");
 	expect_msg(&diag, "1: control.down_s: 4 s must be above stale_s (5 s)");
 	expect_msg(&diag, "1: control.watchdog_s: 10 s is shorter than three "
 	    "polls (15000 ms): the PLC would fall back between them");

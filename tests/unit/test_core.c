@@ -2,7 +2,10 @@
  * The control core, rule by rule: adoption at start-up, level choice,
  * sequencing with stagger and lead rotation, failed-to-start, interlocked
  * pumps skipped, high level, rain and storm mode, discharge limits, REMOTE
- * off, loss of communications.
+ * off, loss of communications; and issue 7's rules: fallback set-points in
+ * force, a second master, status-bit alarms, failed-to-start judged on
+ * acknowledged reads and its retry, hand-over when pumps are short at high
+ * level, a frozen level only on evidence.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -86,7 +89,7 @@ test_adopt_bumpless(void **state)
 	assert_true(has_event(&out, "adopted: 1 pump running"));
 	assert_int_equal(out.hr[PLC_HR_FB_START], 1600);
 	assert_int_equal(out.hr[PLC_HR_FB_STOP], 1000);
-	assert_int_equal(out.hr[PLC_HR_FB_ALL], 3800);
+	assert_int_equal(out.hr[PLC_HR_FB_ALL], 3200);	/* last assist */
 	assert_int_equal(out.hr[PLC_HR_WATCHDOG], 10);
 }
 
@@ -116,17 +119,58 @@ test_adopt_starts_nothing(void **state)
 	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x6);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 120000, &out);
 	assert_int_equal(__builtin_popcount(out.hr[PLC_HR_PUMP_CMD]), 1);
-	/* below the stop level (storm mode not known yet): an adopted pump
-	 * runs its minimum time, then stops */
+}
+
+/* Issue 7, item 6: an adopted pump follows the stop rule.  The PLC's own
+ * control runs a pump; adopted just above the stop level it keeps running
+ * (no stop caused by the restart), and stops as soon as the level reaches
+ * the stop level, long before its minimum run; adopted below the stop
+ * level it stops at once. */
+static void
+test_adopt_stops_at_stop(void **state)
+{
+	struct core_state	s;
+	struct core_persist	rec;
+	struct core_out		out;
+	struct core_snap	sn = snap_at(1.05, 0x1);
+
+	(void)state;
+	core_init(&s);
+	sn.status |= PLC_ST_LOCAL_CONTROL;
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	assert_int_equal(out.nevents, 1);	/* "adopted", nothing else */
+	sn = snap_at(1.02, 0x1);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 5000, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	sn = snap_at(1.0, 0x1);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 10000, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0);
+	assert_true(has_event(&out, "stop pump 1"));
+	core_init(&s);
+	sn = snap_at(0.9, 0x1);
+	sn.status |= PLC_ST_LOCAL_CONTROL;
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0);
+	/* a master ran it (a pumpd before us, maybe in storm mode) and no
+	 * saved state says whether it was: down to the storm stop level,
+	 * 0.7 m, not below, not stopped by its minimum run */
 	core_init(&s);
 	sn = snap_at(0.9, 0x1);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
 	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
-	sn = snap_at(0.88, 0x1);
-	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 60000, &out);
+	sn = snap_at(0.72, 0x1);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 200000, &out);
 	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
-	sn = snap_at(0.85, 0x1);
-	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 120000, &out);
+	sn = snap_at(0.7, 0x1);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 201000, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0);
+	/* a saved state says storm mode was off: the stop level in force */
+	core_init(&s);
+	core_export(&s, "t", 0, &rec);
+	assert_int_equal(core_import(&s, &rec, 1000, 3600000), 0);
+	sn = snap_at(0.9, 0x1);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 2000, &out);
 	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0);
 }
 
@@ -529,12 +573,369 @@ test_persist(void **state)
 	assert_true(b.storm);
 }
 
+/* Item 1: the fallback set-points are the levels in force, the same ones
+ * the sequencing uses: storm-lowered at a stormwater station (stop too),
+ * the stop level kept at a sewage one, fb_all the last start; lowered
+ * levels that would cross are kept apart. */
+static void
+test_fallback_setpoints_in_force(void **state)
+{
+	struct core_state	s;
+	struct core_out		out;
+	struct core_snap	sn = snap_at(1.35, 0);
+	struct core_input	w = { WARN_YELLOW, -1 };
+
+	(void)state;
+	fresh(&s, &sn);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	assert_int_equal(out.hr[PLC_HR_FB_START], 1600);
+	assert_int_equal(out.hr[PLC_HR_FB_STOP], 1000);
+	assert_int_equal(out.hr[PLC_HR_FB_ALL], 3200);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &w, 1000, &out);
+	assert_true(s.storm);
+	assert_int_equal(out.hr[PLC_HR_FB_START], 1300);	/* 1.6 - 0.3 */
+	assert_int_equal(out.hr[PLC_HR_FB_STOP], 700);	/* 1.0 - 0.3 */
+	assert_int_equal(out.hr[PLC_HR_FB_ALL], 2900);	/* 3.2 - 0.3 */
+	assert_int_not_equal(out.hr[PLC_HR_PUMP_CMD], 0);	/* 1.35 >= 1.3 */
+	core_handover(&s, &cfg, &par, &out);
+	assert_int_equal(out.hr[PLC_HR_MODE], PLC_MODE_LOCAL);
+	assert_int_equal(out.hr[PLC_HR_FB_START], 1300);
+	assert_int_equal(out.hr[PLC_HR_FB_STOP], 700);
+	/* sewage keeps its stop level; a duty start lowered below it is
+	 * kept above it, and the sequencing uses the same level */
+	cfg.kind = CFG_SEWAGE;
+	cfg.duty_start_m = 1.2;
+	fresh(&s, &sn);
+	sn = snap_at(1.005, 0);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &w, 0, &out);
+	assert_int_equal(out.hr[PLC_HR_FB_STOP], 1000);
+	assert_int_equal(out.hr[PLC_HR_FB_START], 1010);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0);
+	sn = snap_at(1.01, 0);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &w, 1000, &out);
+	assert_int_not_equal(out.hr[PLC_HR_PUMP_CMD], 0);
+	cfg.kind = CFG_STORMWATER;
+	cfg.duty_start_m = 1.6;
+	/* a one-pump station runs every pump at its duty start */
+	cfg.npumps = 1;
+	sn.npumps = 1;
+	fresh(&s, &sn);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	assert_int_equal(out.hr[PLC_HR_FB_ALL], 1600);
+	cfg.npumps = 3;
+}
+
+/* A snapshot whose holding registers read back as the block the PLC
+ * acknowledged from us, hb. */
+static void
+ack(struct core_snap *sn, const struct core_out *out)
+{
+	sn->acked = sn->hr_valid = 1;
+	sn->acked_hb = sn->hr_hb = sn->hb_echo = out->hr[PLC_HR_HEARTBEAT];
+	sn->acked_mode = sn->hr_mode = out->hr[PLC_HR_MODE];
+	sn->acked_cmd = sn->hr_cmd = out->hr[PLC_HR_PUMP_CMD];
+}
+
+/* Item 3: registers read back that are not what the PLC acknowledged from
+ * us, on two polls in a row and without a PLC restart: "another master",
+ * latched; pumpd writes nothing (nor at its stop) until it is cleared. */
+static void
+test_second_master(void **state)
+{
+	struct core_state	s;
+	struct core_persist	rec;
+	struct core_out		out;
+	struct core_snap	sn = snap_at(1.8, 0x1);
+
+	(void)state;
+	fresh(&s, &sn);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	ack(&sn, &out);
+	sn.hr_cmd = 0x2;	/* one poll: may be a write in flight */
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 1000, &out);
+	assert_true(out.write);
+	ack(&sn, &out);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 2000, &out);
+	ack(&sn, &out);
+	sn.hr_hb = 7;	/* a PLC restart resets the registers: not counted */
+	sn.uptime_s = 2;
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 3000, &out);
+	ack(&sn, &out);
+	sn.hr_hb = 7;
+	sn.uptime_s = 3;
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 4000, &out);
+	assert_false(s.alarms & AL_SECOND_MASTER);
+	assert_true(out.write);
+	sn.hr_hb = 9;	/* two polls in a row */
+	sn.uptime_s = 4;
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 5000, &out);
+	assert_true(s.alarms & AL_SECOND_MASTER);
+	assert_true(has_event(&out, "another master writes this PLC"));
+	assert_false(out.write);
+	core_handover(&s, &cfg, &par, &out);
+	assert_false(out.write);
+	/* latched: the registers agree again, still nothing written */
+	sn.hr_hb = sn.acked_hb;
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 6000, &out);
+	assert_true(s.alarms & AL_SECOND_MASTER);
+	assert_false(out.write);
+	core_export(&s, "t", 6000, &rec);	/* a restart clears it */
+	assert_false(rec.alarms & AL_SECOND_MASTER);
+	assert_int_equal(core_clear(&s, AL_HIGH_LEVEL), -1);
+	assert_int_equal(core_clear(&s, AL_SECOND_MASTER), 0);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 7000, &out);
+	assert_false(s.alarms & AL_SECOND_MASTER);
+	assert_true(out.write);
+	/* without acknowledgement information nothing is judged */
+	fresh(&s, &sn);
+	sn.acked = 0;
+	sn.hr_cmd = 0x4;
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 1000, &out);
+	assert_false(s.alarms & AL_SECOND_MASTER);
+}
+
+/* Item 6: the dry-run float, the door and the PLC running its own control
+ * while we command REMOTE are alarms; a pump commanded but not running
+ * under the dry-run float has not failed to start. */
+static void
+test_status_bit_alarms(void **state)
+{
+	struct core_state	s;
+	struct core_out		out;
+	struct core_snap	sn = snap_at(1.8, 0);
+
+	(void)state;
+	fresh(&s, &sn);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	sn.status |= PLC_ST_LOW_LOW | PLC_ST_DOOR_OPEN;
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 1000, &out);
+	assert_true(s.alarms & AL_LOW_LOW);
+	assert_true(s.alarms & AL_DOOR_OPEN);
+	assert_true(has_event(&out, "station door open: intrusion"));
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 30000, &out);
+	assert_false(s.alarms & AL_FAIL_TO_START);
+	assert_false(has_event(&out, "failed to start"));
+	sn.status &= ~(PLC_ST_LOW_LOW | PLC_ST_DOOR_OPEN);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 31000, &out);
+	assert_false(s.alarms & (AL_LOW_LOW | AL_DOOR_OPEN));
+	/* LOCAL_CONTROL: not judged before the PLC acknowledged REMOTE */
+	sn.status |= PLC_ST_LOCAL_CONTROL;
+	sn.pump[0].status |= PLC_PU_RUNNING;
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 32000, &out);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 33000, &out);
+	assert_false(s.alarms & AL_LOCAL_CONTROL);
+	ack(&sn, &out);	/* acknowledged: one poll may precede the scan */
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 34000, &out);
+	assert_false(s.alarms & AL_LOCAL_CONTROL);
+	ack(&sn, &out);
+	sn.status |= PLC_ST_WATCHDOG;	/* its watchdog expired: that alarm */
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 35000, &out);
+	assert_false(s.alarms & AL_LOCAL_CONTROL);
+	ack(&sn, &out);
+	sn.status &= ~PLC_ST_WATCHDOG;
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 36000, &out);
+	ack(&sn, &out);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 37000, &out);
+	assert_true(s.alarms & AL_LOCAL_CONTROL);
+	assert_true(has_event(&out, "PLC runs its own control although "
+	    "pumpd commands REMOTE"));
+}
+
+/* Item 7: failed-to-start is judged on reads taken after the PLC had the
+ * block that started the pump (acknowledged, or echoed), on two of them at
+ * least and fail_to_start_s after the first; late reads are no failure. */
+static void
+test_fail_to_start_after_ack(void **state)
+{
+	struct core_state	s;
+	struct core_out		out;
+	struct core_snap	sn = snap_at(1.8, 0);
+	uint16_t		h;
+
+	(void)state;
+	fresh(&s, &sn);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, -5000, &out);
+	ack(&sn, &out);
+	sn.pump[1].run_s = sn.pump[2].run_s = 100;
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	h = out.hr[PLC_HR_HEARTBEAT];
+	/* reads that lag the write: 30 s and still not acknowledged */
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 16000, &out);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 30000, &out);
+	assert_false(s.alarms & AL_FAIL_TO_START);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	ack(&sn, &out);	/* the PLC has it now */
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 31000, &out);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 45000, &out);
+	assert_false(s.alarms & AL_FAIL_TO_START);
+	sn.pump[0].status |= PLC_PU_RUNNING;	/* late feedback: counted */
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 46000, &out);
+	assert_false(s.alarms & AL_FAIL_TO_START);
+	assert_int_equal(out.running, 1);
+	/* the same from the heartbeat echo alone (no acknowledgement) */
+	sn = snap_at(1.8, 0);
+	sn.pump[1].run_s = sn.pump[2].run_s = 100;
+	fresh(&s, &sn);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	h = out.hr[PLC_HR_HEARTBEAT];
+	sn.hb_echo = (uint16_t)(h - 1);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 20000, &out);
+	assert_false(s.alarms & AL_FAIL_TO_START);
+	sn.hb_echo = h;
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 21000, &out);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 35000, &out);
+	assert_false(s.alarms & AL_FAIL_TO_START);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 36000, &out);
+	assert_true(s.alarms & AL_FAIL_TO_START);
+	assert_true(has_event(&out, "pump 1 failed to start"));
+}
+
+/* Item 7: a failed pump is tried again after fail_retry_s, and at once at
+ * the high-alarm level; once it runs it is no longer failed. */
+static void
+test_fail_retry(void **state)
+{
+	struct core_state	s;
+	struct core_out		out;
+	struct core_snap	sn = snap_at(1.8, 0);
+
+	(void)state;
+	cfg.npumps = 1;
+	sn.npumps = 1;
+	fresh(&s, &sn);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 16000, &out);
+	assert_true(s.alarms & AL_FAIL_TO_START);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 16000 + 299000,
+	    &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 16000 + 300000,
+	    &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);	/* retried */
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 332000, &out);
+	assert_true(has_event(&out, "pump 1 failed to start again"));
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0);
+	sn = snap_at(3.9, 0);	/* high level: at once */
+	sn.npumps = 1;
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 400000, &out);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	sn.pump[0].status |= PLC_PU_RUNNING;
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 401000, &out);
+	assert_false(s.alarms & AL_FAIL_TO_START);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	cfg.npumps = 3;
+}
+
+/* Item 7: at or above the high-alarm level with fewer pumps running than
+ * the PLC's own control would run, for fail_to_start_s plus a stagger per
+ * further pump, the station goes to its PLC's fallback control with an
+ * alarm; pumpd takes it back, bumpless, below the duty start in force. */
+static void
+test_pumps_short_handover(void **state)
+{
+	struct core_state	s;
+	struct core_out		out;
+	struct core_snap	sn = snap_at(3.9, 0);
+	int64_t			t;
+
+	(void)state;
+	fresh(&s, &sn);	/* adopted at -10 s with nothing running */
+	for (t = 0; t <= 25000; t += 1000) {	/* and nothing ever runs */
+		core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, t, &out);
+		assert_int_equal(out.hr[PLC_HR_MODE], PLC_MODE_REMOTE);
+	}
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 26000, &out);
+	assert_true(s.alarms & AL_PUMPS_SHORT);
+	assert_true(has_event(&out, "pumps short at high level"));
+	assert_int_equal(out.hr[PLC_HR_MODE], PLC_MODE_LOCAL);
+	assert_true(out.write);
+	sn = snap_at(2.0, 0x7);	/* the PLC runs them all; above duty start */
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 100000, &out);
+	assert_int_equal(out.hr[PLC_HR_MODE], PLC_MODE_LOCAL);
+	sn = snap_at(1.55, 0x7);	/* below it: taken back as it runs */
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 110000, &out);
+	assert_false(s.alarms & AL_PUMPS_SHORT);
+	assert_int_equal(out.hr[PLC_HR_MODE], PLC_MODE_REMOTE);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x7);
+	/* every pump the PLC would run runs: no hand-over */
+	sn = snap_at(3.9, 0x3);
+	sn.pump[2].status = PLC_PU_FAULT;
+	fresh(&s, &sn);
+	for (t = 0; t <= 200000; t += 1000)
+		core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, t, &out);
+	assert_false(s.alarms & AL_PUMPS_SHORT);
+	assert_int_equal(out.hr[PLC_HR_MODE], PLC_MODE_REMOTE);
+}
+
+/* Item 8: a level held at the flood level, or confirmed by the high-high
+ * float, is not frozen; nor is a steady level with pumps running (they may
+ * balance the inflow) when the other transducer agrees. */
+static void
+test_frozen_needs_evidence(void **state)
+{
+	struct core_state	s;
+	struct core_out		out;
+	struct core_snap	sn;
+	int64_t			t;
+
+	(void)state;
+	sn = snap_at(4.8, 0x7);	/* flooding: the water leaves the well */
+	sn.status |= PLC_ST_HIGH_HIGH;
+	sn.rain_tips = 0;
+	core_init(&s);
+	for (t = 0; t <= 400; t++) {
+		sn.rain_tips += 5;
+		core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, t * 1000,
+		    &out);
+	}
+	assert_false(s.alarms & (AL_LEVEL_A | AL_LEVEL_B | AL_LEVEL_LOST));
+	assert_float_equal(out.level_m, 4.8, 1e-9);
+	assert_int_equal(out.hr[PLC_HR_MODE], PLC_MODE_REMOTE);
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x7);
+	/* A stands above high-high with the float on while B sinks: A is
+	 * confirmed by the float, not frozen */
+	core_init(&s);
+	for (t = 0; t <= 400; t++) {
+		sn = snap_at(4.5 - t * 0.0005, 0x7);
+		sn.status |= PLC_ST_HIGH_HIGH;
+		sn.level_mm[0] = 4500;
+		core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, t * 1000,
+		    &out);
+	}
+	assert_false(s.alarms & AL_LEVEL_A);
+	/* pumps balancing a steady inflow, both transducers steady */
+	core_init(&s);
+	sn = snap_at(2.0, 0x1);
+	for (t = 0; t <= 400; t++)
+		core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, t * 1000,
+		    &out);
+	assert_false(s.alarms & (AL_LEVEL_A | AL_LEVEL_B | AL_LEVEL_LOST));
+	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	/* the rate rule and the depth cap take a well rising fast into its
+	 * flood level: 0.04 m/s for 60 s up to 4.8 m */
+	core_init(&s);
+	for (t = 0; t <= 60; t++) {
+		sn = snap_at(2.4 + t * 0.04, 0x7);
+		core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, t * 1000,
+		    &out);
+	}
+	assert_false(s.alarms & (AL_LEVEL_A | AL_LEVEL_B | AL_LEVEL_LOST));
+	assert_float_equal(out.level_m, 4.8, 1e-9);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_adopt_bumpless),
 		cmocka_unit_test(test_adopt_starts_nothing),
+		cmocka_unit_test(test_adopt_stops_at_stop),
 		cmocka_unit_test(test_heartbeat_changes),
 		cmocka_unit_test(test_sequencing_stagger_lead),
 		cmocka_unit_test(test_stop_and_min_run),
@@ -551,6 +952,13 @@ main(void)
 		cmocka_unit_test(test_remote_off_and_comms),
 		cmocka_unit_test(test_outfall_alarm),
 		cmocka_unit_test(test_persist),
+		cmocka_unit_test(test_fallback_setpoints_in_force),
+		cmocka_unit_test(test_second_master),
+		cmocka_unit_test(test_status_bit_alarms),
+		cmocka_unit_test(test_fail_to_start_after_ack),
+		cmocka_unit_test(test_fail_retry),
+		cmocka_unit_test(test_pumps_short_handover),
+		cmocka_unit_test(test_frozen_needs_evidence),
 	};
 
 	return cmocka_run_group_tests_name("core", tests, setup, NULL);

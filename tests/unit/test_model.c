@@ -1,7 +1,8 @@
 /*
  * The simulated station: water balance, the PLC's hard interlocks, its
- * watchdog and fallback control, start spacing, the map's write checks and
- * a PLC restart.
+ * watchdog and fallback control, start spacing, the map's write checks, a
+ * PLC restart, and the faults that issue 7's tests need: late RUNNING
+ * feedback, a level set from outside, the PLC's own control running a pump.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -347,6 +348,70 @@ test_requests(void **state)
 	mdl_free(&st);
 }
 
+/* feedback-delay: RUNNING shows fb_delay_s after the contactor closed; the
+ * pump delivers meanwhile. */
+static void
+test_feedback_delay(void **state)
+{
+	struct mdl_station	st;
+	double			lvl;
+
+	(void)state;
+	mdl_init(&st, &cfg, &norain, 0);
+	mdl_set_level(&st, 2.0);
+	st.fb_delay_s = 20;
+	remote(&st, 0x1);
+	mdl_step(&st, 0.5);
+	assert_true(st.pump[0].contactor);
+	assert_false(st.ir[PLC_IR_PUMP(0) + PLC_PU_STATUS] & PLC_PU_RUNNING);
+	lvl = st.level_m;
+	run(&st, 19, 0.5);
+	assert_true(st.level_m < lvl);	/* it pumps */
+	assert_false(st.ir[PLC_IR_PUMP(0) + PLC_PU_STATUS] & PLC_PU_RUNNING);
+	run(&st, 1, 0.5);
+	assert_true(st.ir[PLC_IR_PUMP(0) + PLC_PU_STATUS] & PLC_PU_RUNNING);
+	st.fb_delay_s = 0;	/* without the fault: at the scan */
+	remote(&st, 0x3);
+	run(&st, 3.5, 0.5);
+	assert_true(st.ir[PLC_IR_PUMP(1) + PLC_PU_STATUS] & PLC_PU_RUNNING);
+	mdl_free(&st);
+}
+
+/* level: the well is set to a level, the balance still holds; plc-run:
+ * the PLC's own control runs a pump, stops it at its stop level in LOCAL,
+ * and under a REMOTE command that keeps it the dry-run float trips it. */
+static void
+test_set_level_and_plc_run(void **state)
+{
+	struct mdl_station	st;
+	int			i;
+
+	(void)state;
+	mdl_init(&st, &cfg, &norain, 0);
+	mdl_set_level(&st, 1.1);
+	assert_int_equal(st.ir[PLC_IR_LEVEL_A], 1100);
+	assert_true(fabs(mdl_balance_m3(&st)) < 1e-9);
+	assert_int_equal(mdl_plc_run(&st, 0), 0);
+	assert_true(st.ir[PLC_IR_PUMP(0) + PLC_PU_STATUS] & PLC_PU_RUNNING);
+	assert_true(st.ir[PLC_IR_STATUS] & PLC_ST_LOCAL_CONTROL);
+	run(&st, 60, 0.5);	/* 1.5 m3/s from 200 m2: 0.0075 m/s */
+	assert_false(st.pump[0].contactor);
+	assert_true(st.min_level_m > 0.95 && st.min_level_m <= 1.0);
+	assert_true(fabs(mdl_balance_m3(&st)) < 1e-6);
+	mdl_set_level(&st, 1.1);
+	assert_int_equal(mdl_plc_run(&st, 0), 0);
+	for (i = 0; i < 24; i++) {	/* heartbeat within the watchdog */
+		remote(&st, 0x1);
+		run(&st, 5, 0.5);
+	}
+	assert_false(st.pump[0].contactor);	/* tripped by the float */
+	assert_true(st.min_level_m <= cfg.lowlow_m);
+	assert_true(st.ir[PLC_IR_STATUS] & PLC_ST_LOW_LOW);
+	assert_int_equal(mdl_plc_run(&st, 1), -1);	/* interlocked */
+	assert_int_equal(mdl_plc_run(&st, 7), -1);
+	mdl_free(&st);
+}
+
 int
 main(void)
 {
@@ -360,6 +425,8 @@ main(void)
 		cmocka_unit_test(test_restart),
 		cmocka_unit_test(test_level_faults),
 		cmocka_unit_test(test_requests),
+		cmocka_unit_test(test_feedback_delay),
+		cmocka_unit_test(test_set_level_and_plc_run),
 	};
 
 	return cmocka_run_group_tests_name("model", tests, setup, NULL);
