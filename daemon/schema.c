@@ -116,5 +116,6 @@ sch_self(struct lp_buf *b, const struct sch_self *s, int64_t ms)
 	lp_int(b, "points_rejected", (int64_t)s->points_rejected);
 	lp_int(b, "spool_bytes", (int64_t)s->spool_bytes);
 	lp_float(b, "write_ms", s->write_ms);
+	lp_int(b, "state_save_failures", (int64_t)s->state_save_failures);
 	lp_end(b, ms);
 }

@@ -33,6 +33,7 @@ struct sch_self {
 	uint64_t	points_sent, points_spooled, points_dropped;
 	uint64_t	points_rejected, spool_bytes;
 	double		write_ms;
+	unsigned long	state_save_failures;	/* state file writes failed */
 };
 
 /* The "station" point and, with fresh data, one "pump" point per pump. */

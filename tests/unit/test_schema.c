@@ -127,7 +127,7 @@ test_self(void **state)
 	    "stations_ok=29i,stations_stale=0i,stations_down=1i,"
 	    "replies_rejected=0i,poll_failures=0i,points_sent=1000i,"
 	    "points_spooled=0i,points_dropped=0i,points_rejected=0i,"
-	    "spool_bytes=0i,write_ms=0 7\n");
+	    "spool_bytes=0i,write_ms=0,state_save_failures=0i 7\n");
 	me.nrtt = 10;
 	me.poll_p50_ms = 1.5;
 	me.poll_p99_ms = 9;
