@@ -679,12 +679,13 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	fflush(stdout);
 }
 
-/* Print why start-up failed (cause may be NULL) and return -1. */
+/* Print why start-up failed, "what: cause" (what may be empty, cause
+ * NULL), free cause and return -1. */
 static int
 refuse(const char *what, char *cause)
 {
 	fprintf(stderr, "pumpd: %s%s%s; refusing to start\n", what,
-	    cause ? ": " : "", cause ? cause : "");
+	    *what && cause ? ": " : "", cause ? cause : "");
 	free(cause);
 	return -1;
 }
@@ -793,7 +794,7 @@ start_up(struct pumpd *p)
 	char	*cause = NULL, dir[4096];
 
 	if (state_lock(p->state_dir, &p->lock_fd, &cause) == -1)
-		return refuse("state", cause);
+		return refuse(cause ? "" : "state directory", cause);
 	p->up = UP_LOCK;
 	if ((p->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
 	    (p->base = event_base_new()) == NULL)
