@@ -8,11 +8,16 @@
 #     starts, with a clear message and a non-zero exit, never a crash:
 #     a 0555 directory for the user nobody, and a read-only tmpfs (an
 #     existing directory with a lock file in it, and one that is missing).
+#  4. Smaller defects (item 11): a station whose REMOTE switch is off shows
+#     WATCHING in the mode column; a restart that takes no saved state says
+#     why (from the future, no record); the demonstration with a broken
+#     configuration exits non-zero with the errors.
 . "$(dirname "$0")/lib.sh"
 
 PB=$(port_base)
 ID=shuangqiaohe
-PORT=$PB
+PORT=$PB; CTL=$((PB + 40))
+ctl() { exec 3<>/dev/tcp/127.0.0.1/$CTL; echo "$1" >&3; read -r -t 5 reply <&3; exec 3>&-; echo "$reply"; }
 chmod 755 "$WORK"	# nobody reads the configuration below
 # the district cut down to one station, on our port, without metrics
 python3 - "$TOP/config/jinnan.conf" "$WORK/one.conf" "$ID" "$PORT" <<'PY'
@@ -31,11 +36,18 @@ hb() { mbpoll -m tcp -0 -1 -t 4 -r 0 -c 1 -p "$PORT" 127.0.0.1 2>/dev/null | awk
 # since_ms T0: milliseconds since date +%s%N gave T0
 since_ms() { echo $((($(date +%s%N) - $1) / 1000000)); }
 
-spawn "$BIN/plcsim" -c "$WORK/one.conf" -s 5 -r const:20:600@0 >"$WORK/plcsim.log" 2>&1
-wait_port "$PORT" || { fail "plcsim" "$(tail -3 "$WORK/plcsim.log")"; finish; exit 1; }
+# 4. the demonstration with a broken configuration (nothing is started)
+(cd "$TOP" && CONF=$TOP/tests/data/broken.conf STATE=$WORK/demo B=$B sh scripts/run-demo.sh) >"$WORK/demo.log" 2>&1
+rc=$?
+[ $rc != 0 ] && grep -q "broken.conf: [0-9]* errors" "$WORK/demo.log" &&
+    ok "the demonstration refuses a broken configuration: status $rc, $(grep -c 'broken.conf:[0-9]' "$WORK/demo.log") errors shown" ||
+    fail "demo with a broken configuration" "status $rc: $(tail -2 "$WORK/demo.log")"
+
+spawn "$BIN/plcsim" -c "$WORK/one.conf" -s 5 -r const:20:600@0 -p $CTL >"$WORK/plcsim.log" 2>&1
+wait_port $CTL && wait_port "$PORT" || { fail "plcsim" "$(tail -3 "$WORK/plcsim.log")"; finish; exit 1; }
 mkdir "$WORK/state"
 "$BIN/pumpd" -c "$WORK/one.conf" --sim-speed 5 --state-dir "$WORK/state" \
-    --log-every 0 >"$WORK/a.log" 2>&1 &
+    --log-every 5 >"$WORK/a.log" 2>&1 &
 A=$!
 PIDS="$PIDS $A"
 sleep 2
@@ -96,8 +108,27 @@ ns=$(wc -l <"$WORK/hb"); first=$(head -1 "$WORK/hb"); last=$(tail -1 "$WORK/hb")
 kill -0 $A 2>/dev/null && ok "the first pumpd still runs" || fail "first pumpd" "gone"
 [ "$(cat "$WORK/state/lock" 2>/dev/null | tr -d '\n')" = "$A" ] && ok "the lock file holds the first one's PID" ||
     fail "lock file" "$(cat "$WORK/state/lock")"
+# 4. REMOTE off: watched only
+[ "$(ctl "fault $ID:remote-off")" = ok ] || fail "fault remote-off" ""
+i=0; while ! grep -q "$ID .*OK WATCHING" "$WORK/a.log" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+grep -q "$ID .*OK WATCHING" "$WORK/a.log" && ok "REMOTE off shows WATCHING: $(grep "$ID .*WATCHING" "$WORK/a.log" | tail -1)" ||
+    fail "WATCHING" "$(grep "$ID .*level" "$WORK/a.log" | tail -1)"
+ctl "fault $ID:remote-on" >/dev/null
+sleep 1
 kill -TERM $A; wait $A; rc=$?
 [ $rc = 0 ] && ok "the first pumpd stops with status 0 on SIGTERM" || fail "SIGTERM" "status $rc"
+
+# 4. saved state not taken, and why: from the future (the first pumpd ran
+# its clock 5 times faster), then no record for a station of another id
+"$BIN/pumpd" -c "$WORK/one.conf" --state-dir "$WORK/state" --log-every 0 >"$WORK/f.log" 2>&1 &
+F=$!; sleep 1; kill -TERM $F; wait $F
+grep -q "of 1 stations taken from .*; not taken: 1 from the future (saved [0-9]* s ahead of this clock: it went back)" "$WORK/f.log" &&
+    ok "$(grep 'state:' "$WORK/f.log" | cut -d' ' -f2-)" || fail "state from the future" "$(grep 'state' "$WORK/f.log")"
+sed "s/id = \"$ID\"/id = \"renamed\"/" "$WORK/one.conf" >"$WORK/renamed.conf"
+"$BIN/pumpd" -c "$WORK/renamed.conf" --state-dir "$WORK/state" --log-every 0 >"$WORK/g.log" 2>&1 &
+G=$!; sleep 1; kill -TERM $G; wait $G
+grep -q "0 of 1 stations taken from .*; not taken: 1 without a record" "$WORK/g.log" &&
+    ok "$(grep 'state:' "$WORK/g.log" | cut -d' ' -f2-)" || fail "no record" "$(grep 'state' "$WORK/g.log")"
 
 # refused: RC LOG WHAT: status 1 (no crash, no hang), a clear message, and
 # nothing started (no station line, no PLC contacted)
