@@ -836,8 +836,8 @@ tear_down(struct pumpd *p)
 	if (p->up >= UP_STATE) {
 		save_state(p);
 		state_close(&p->state);
-		if (p->state.failures > p->save_failures || p->save_failing)
-			printf("pumpd: state: the last save failed: %s\n",
+		if (p->state.failing)	/* the writer has ended */
+			printf("pumpd: state: the final save failed: %s\n",
 			    p->state.err);
 	}
 	if (p->up >= UP_STATIONS)
