@@ -9,6 +9,7 @@
 #  2. One PLC hangs (plcsim fault "silent") just before SIGTERM: pumpd still
 #     exits within the bound (handover_ms + one response timeout) and names
 #     that station as left to its watchdog; the others are handed over.
+#  3. All 30 PLCs hang: pumpd still exits within that bound, naming all 30.
 . "$(dirname "$0")/lib.sh"
 
 PB=$(port_base); CTL=$((PB + 40)); CTL2=$((PB + 41))
@@ -163,6 +164,23 @@ while read -r id mask now mm; do
 	fi
 done <"$WORK/after"
 [ $stopped = 0 ] && ok "no pump that ran was stopped by the hand-over"
+
+# 3. every PLC hangs at the stop: the workers are all told to stop before
+# any is waited for, so the stop takes one response timeout, not thirty
+"$BIN/pumpd" -c "$WORK/district.conf" --sim-speed 20 --state-dir "$WORK/state3" \
+    --log-every 600 >"$WORK/p3.log" 2>&1 &
+PD=$!
+sleep 3
+while read -r id port np kind; do ctl $CTL "fault $id:silent" >/dev/null; done <"$WORK/stations"
+t0=$(date +%s%N)
+kill -TERM $PD
+i=0; while kill -0 $PD 2>/dev/null && [ $i -lt 400 ]; do sleep 0.05; i=$((i + 1)); done
+el=$((($(date +%s%N) - t0) / 1000000))
+wait $PD; rc=$?
+[ $el -le 3500 ] && [ $rc = 0 ] && ok "with all 30 PLCs hanging pumpd exited in $el ms" ||
+    fail "bounded stop with 30 hung PLCs" "exit after $el ms, status $rc"
+n=$(grep -c ": left to its watchdog" "$WORK/p3.log")
+[ "$n" = 30 ] && ok "all 30 named as left to their watchdog" || fail "30 left to their watchdog" "$n: $(grep 'hand-over:' "$WORK/p3.log")"
 kill -TERM $SIM 2>/dev/null; wait $SIM 2>/dev/null
 
 # 2. one PLC hangs at the stop
