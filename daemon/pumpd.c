@@ -117,6 +117,7 @@ struct pumpd {
 	unsigned long		 save_fail0;	/* failures before it */
 	unsigned long		 save_failures;	/* state saves failed */
 	enum up			 up;
+	int			 ran;		/* the loop ran */
 	int			 lock_fd;
 	int			 nworkers;	/* started */
 	struct event		*wake_ev, *tick_ev, *stop_ev;
@@ -796,9 +797,12 @@ start_up(struct pumpd *p)
 	if (state_lock(p->state_dir, &p->lock_fd, &cause) == -1)
 		return refuse(cause ? "" : "state directory", cause);
 	p->up = UP_LOCK;
-	if ((p->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
-	    (p->base = event_base_new()) == NULL)
+	if ((p->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
 		return refuse("cannot set up the event loop", NULL);
+	if ((p->base = event_base_new()) == NULL) {
+		close(p->efd);
+		return refuse("cannot set up the event loop", NULL);
+	}
 	p->up = UP_LOOP;
 	if (stations_init(p) == -1)
 		return -1;
@@ -834,7 +838,8 @@ tear_down(struct pumpd *p)
 		p->mtr = NULL;
 	}
 	if (p->up >= UP_STATE) {
-		save_state(p);
+		if (p->ran)	/* else nothing was decided: keep the file */
+			save_state(p);
 		state_close(&p->state);
 		if (p->state.failing)	/* the writer has ended */
 			printf("pumpd: state: the final save failed: %s\n",
@@ -874,6 +879,7 @@ run(struct pumpd *p)
 		fflush(stdout);
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		sd_notify(0, "READY=1");
+		p->ran = 1;
 		event_base_dispatch(p->base);
 		sd_notify(0, "STOPPING=1");
 	}
