@@ -6,6 +6,7 @@
 # failing state save once for the episode, counts the failures in its
 # self-monitoring point (pumpd.state_save_failures, read back from a real
 # InfluxDB), and logs the recovery once the directory is writable again.
+# At the stop, the hand-over of the station is an event in InfluxDB.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/influx_lib.sh"
 
@@ -60,4 +61,6 @@ wait_for "state: saved again" "$WORK/p.log" 8 && ok "recovery logged: $(grep 'st
     fail "one line per episode" "$(grep -c 'state: cannot save' "$WORK/p.log")"
 kill -TERM $PD; wait $PD; rc=$?
 [ $rc = 0 ] && ok "pumpd stops with status 0" || fail "exit" "status $rc"
+ev=$(q "SELECT \"text\" FROM \"event\" WHERE $WIN AND \"station\" = '$ID'" | jq -r '.results[0].series[0].values[][1]' | grep "handed over")
+[ -n "$ev" ] && ok "the hand-over at the stop is an event in InfluxDB: $ev" || fail "hand-over event" "none"
 finish
