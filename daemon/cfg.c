@@ -2,10 +2,9 @@
  * Station configuration loader.  This module reads the file whole (a regular
  * file, without NUL bytes or @include: the district is one file) and ends
  * it with a newline, which libconfig 1.5 needs on a last line that is a
- * comment; libconfig parses the text; this module walks
- * the tree, checks every key against what it knows, and collects every
- * problem as "file:line: key: problem" so an integrator fixes them in one
- * pass.  Keys are named by station id once the id is known
+ * comment.  libconfig parses the text; this module walks the tree, checks
+ * every key against what it knows, and collects every problem as
+ * "file:line: key: problem" so an integrator fixes them in one pass.  Keys are named by station id once the id is known
  * ("xiaozhan.pumps[2].capacity_m3s"), else by position ("stations[4].id").
  * Main thread, start-up only.
  */
