@@ -1,16 +1,20 @@
 /*
- * Station configuration loader.  libconfig parses the file; this module walks
- * the tree, checks every key against what it knows, and collects every
- * problem as "file:line: key: problem" so an integrator fixes them in one
- * pass.  Keys are named by station id once the id is known
+ * Station configuration loader.  This module reads the file whole (a regular
+ * file, without NUL bytes or @include: the district is one file) and ends
+ * it with a newline, which libconfig 1.5 needs on a last line that is a
+ * comment.  libconfig parses the text; this module walks the tree, checks
+ * every key against what it knows, and collects every problem as
+ * "file:line: key: problem" so an integrator fixes them in one pass.  Keys are named by station id once the id is known
  * ("xiaozhan.pumps[2].capacity_m3s"), else by position ("stations[4].id").
  * Main thread, start-up only.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <libconfig.h>
 
@@ -28,7 +32,7 @@ static const char *control_keys[] = { "poll_ms", "response_timeout_ms",
     "starts_per_hour_sewage", "starts_per_hour_stormwater",
     "fail_to_start_s", "fail_retry_s", "level_frozen_s", "level_max_rate_m_s",
     "level_disagree_m", "assist_hysteresis_m", "storm_mm_h",
-    "storm_hold_min", "storm_drawdown_m", NULL };
+    "storm_hold_min", "storm_drawdown_m", "handover_ms", NULL };
 static const char *influx_keys[] = { "url", "version", "database",
     "retention_policy", "user", "password_file", "org", "bucket",
     "token_file", "batch_points", "batch_ms", "timeout_ms", "spool_max_kb",
@@ -284,6 +288,7 @@ cfg_control_defaults(struct cfg_control *c)
 	c->storm_mm_h = 5;
 	c->storm_hold_min = 60;
 	c->storm_drawdown_m = 0.3;
+	c->handover_ms = 2000;
 }
 
 /* Load the optional control { ... } group: polling and control tuning. */
@@ -326,6 +331,7 @@ load_control(struct loader *l, config_setting_t *root, struct cfg_district *d)
 	get_num(l, g, "storm_mm_h", p, 0, &c->storm_mm_h, 0.1, 500);
 	get_int(l, g, "storm_hold_min", p, 0, &c->storm_hold_min, 0, 1440);
 	get_num(l, g, "storm_drawdown_m", p, 0, &c->storm_drawdown_m, 0, 5);
+	get_int(l, g, "handover_ms", p, 0, &c->handover_ms, 100, 30000);
 	if (c->down_s <= c->stale_s)
 		diag_add(l, 0, line_of(g), "control.down_s", "%d s must be "
 		    "above stale_s (%d s)", c->down_s, c->stale_s);
@@ -440,13 +446,21 @@ load_plc(struct loader *l, config_setting_t *s, struct cfg_station *st,
     const char *pfx)
 {
 	config_setting_t	*g;
-	char			 p[128];
+	struct in_addr		 a;
+	char			 p[128], k[160];
 
 	snprintf(p, sizeof p, "%s.plc", pfx);
 	if ((g = get_group(l, s, "plc", pfx, 1)) == NULL)
 		return;
 	check_keys(l, g, plc_keys, p);
-	get_str(l, g, "host", p, st->host, sizeof st->host);
+	if (get_str(l, g, "host", p, st->host, sizeof st->host) == 0 &&
+	    inet_pton(AF_INET, st->host, &a) != 1) {
+		snprintf(k, sizeof k, "%s.host", p);
+		diag_add(l, 0, line_of(config_setting_get_member(g, "host")), k,
+		    "\"%s\" is not an IPv4 address (a.b.c.d): libmodbus "
+		    "takes addresses only, and a control centre must not "
+		    "depend on DNS", st->host);
+	}
 	st->port = 502;
 	st->unit = 1;
 	get_int(l, g, "port", p, 0, &st->port, 1, 65535);
@@ -788,28 +802,125 @@ load_tree(struct loader *l, config_t *cf, struct cfg_district *d)
 	check_duplicates(l, d);
 }
 
+#define CFG_FILE_MAX	(4 * 1024 * 1024)	/* a district is far smaller */
+
+/* Report a NUL byte: libconfig would stop reading there.  -1 if any. */
+static int
+check_nul(struct loader *l, const char *text, size_t len)
+{
+	const char	*z = memchr(text, '\0', len);
+	int		 line = 1;
+
+	if (z == NULL)
+		return 0;
+	for (; text < z; text++)
+		line += *text == '\n';
+	diag_add(l, 0, line, "file", "contains a NUL byte: not a text file");
+	return -1;
+}
+
+/* Read the whole regular file path into *text, ending in a newline (libconfig
+ * misreads a last line without one); 0, or -1 with the problem reported. */
+static int
+read_text(struct loader *l, char **text)
+{
+	struct stat	 sb;
+	FILE		*f;
+	size_t		 n;
+
+	*text = NULL;
+	if ((f = fopen(l->path, "r")) == NULL) {
+		diag_add(l, 0, 0, "file", "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(f), &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    sb.st_size > CFG_FILE_MAX) {
+		diag_add(l, 0, 0, "file", "%s", S_ISDIR(sb.st_mode) ?
+		    "is a directory, not a configuration file" :
+		    !S_ISREG(sb.st_mode) ? "not a regular file" :
+		    "larger than 4 MB: not a configuration file");
+		fclose(f);
+		return -1;
+	}
+	if ((*text = malloc((size_t)sb.st_size + 2)) == NULL) {
+		diag_add(l, 0, 0, "file", "out of memory");
+		fclose(f);
+		return -1;
+	}
+	n = fread(*text, 1, (size_t)sb.st_size + 1, f);
+	if (ferror(f) || n > (size_t)sb.st_size) {
+		diag_add(l, 0, 0, "file", "cannot read: %s", ferror(f) ?
+		    strerror(errno) : "it changed while read");
+		fclose(f);
+		free(*text);
+		*text = NULL;
+		return -1;
+	}
+	fclose(f);
+	if (check_nul(l, *text, n) == -1) {
+		free(*text);
+		*text = NULL;
+		return -1;
+	}
+	if (n == 0 || (*text)[n - 1] != '\n')
+		(*text)[n++] = '\n';
+	(*text)[n] = '\0';
+	return 0;
+}
+
+/* Report @include directives: the district is one file (an included file
+ * would be read by libconfig itself, relative to the working directory).
+ * Returns the number found. */
+static int
+check_includes(struct loader *l, const char *text)
+{
+	const char	*p = text;
+	int		 line = 1, n = 0;
+
+	for (; *p != '\0'; line++) {
+		p += strspn(p, " \t");
+		if (strncmp(p, "@include", 8) == 0) {
+			diag_add(l, 0, line, "@include", "not supported: the "
+			    "district is one file");
+			n++;
+		}
+		if ((p = strchr(p, '\n')) == NULL)
+			break;
+		p++;
+	}
+	return n;
+}
+
 int
 cfg_load(const char *path, struct cfg_district *d, struct cfg_diag *diag)
 {
 	struct loader	 l = { path, diag };
 	config_t	 cf;
-	FILE		*f;
+	char		*text, *c;
+	int		 line, nlines = 0;
 
 	memset(d, 0, sizeof *d);
-	if ((f = fopen(path, "r")) == NULL) {
-		diag_add(&l, 0, 0, "file", "cannot open: %s", strerror(errno));
+	if (read_text(&l, &text) == -1)
+		return -1;
+	for (c = text; (c = strchr(c, '\n')) != NULL; c++)
+		nlines++;
+	if (check_includes(&l, text) > 0) {
+		free(text);
 		return -1;
 	}
 	config_init(&cf);
 	config_set_auto_convert(&cf, 0);
-	if (config_read(&cf, f) != CONFIG_TRUE) {
-		diag_add(&l, 0, config_error_line(&cf), "syntax", "%s",
-		    config_error_text(&cf));
+	if (config_read_string(&cf, text) != CONFIG_TRUE) {
+		/* libconfig places an error at the end on the line after it */
+		line = config_error_line(&cf);
+		diag_add(&l, 0, line > nlines ? nlines : line, "syntax", "%s%s",
+		    config_error_text(&cf), line > nlines ?
+		    " at the end of the file" : "");
 		config_destroy(&cf);
-		fclose(f);
+		free(text);
 		return -1;
 	}
-	fclose(f);
+	free(text);
 	load_tree(&l, &cf, d);
 	config_destroy(&cf);
 	return diag->nerrors > 0 ? -1 : 0;

@@ -103,6 +103,8 @@ struct cfg_control {
 	double	storm_mm_h;		/* storm mode above (15-min) */
 	int	storm_hold_min;		/* ends this long after the rain */
 	double	storm_drawdown_m;	/* levels lowered in storm mode */
+	int	handover_ms;		/* at a stop: wait this long (real ms)
+					 * for the PLCs to take over */
 };
 
 struct cfg_district {

@@ -818,6 +818,11 @@ core_handover(struct core_state *s, const struct cfg_station *cfg,
 		return;
 	hand_to_plc(s, cfg);
 	command_block(s, cfg, p, out);
+	/* an orderly stop is no watchdog failure: the longest watchdog keeps
+	 * the PLC from reporting one for ten minutes (in LOCAL it runs its
+	 * own control whatever the watchdog says; a pumpd that comes back
+	 * writes the configured watchdog with its first block) */
+	out->hr[PLC_HR_WATCHDOG] = PLC_WATCHDOG_MAX_S;
 }
 
 void

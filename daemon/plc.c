@@ -443,12 +443,18 @@ plc_start(struct plc_dev *d, const struct cfg_station *cfg, int notify_fd,
 }
 
 void
-plc_stop(struct plc_dev *d)
+plc_halt(struct plc_dev *d)
 {
 	pthread_mutex_lock(&d->mu);
 	d->stop = 1;
 	pthread_cond_signal(&d->cv);
 	pthread_mutex_unlock(&d->mu);
+}
+
+void
+plc_stop(struct plc_dev *d)
+{
+	plc_halt(d);
 	pthread_join(d->thr, NULL);
 	pthread_mutex_destroy(&d->mu);
 	pthread_cond_destroy(&d->cv);

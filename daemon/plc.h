@@ -75,8 +75,11 @@ struct plc_dev {
 int	plc_start(struct plc_dev *d, const struct cfg_station *cfg,
 	    int notify_fd, double poll_s, double timeout_s);
 
-/* Stop the worker and free its context; returns within about one
- * response timeout, whatever the PLC does. */
+/* Ask the worker to stop, without waiting for it (plc_stop waits). */
+void	plc_halt(struct plc_dev *d);
+
+/* Stop the worker and free its context: it ends within one response
+ * timeout (the request in progress, if any). */
 void	plc_stop(struct plc_dev *d);
 
 /* Hand the worker a command block to write at once (replaces an unwritten

@@ -6,6 +6,15 @@
  * periodic tick ages the data (OK, STALE, DOWN) and prints the district.
  * Nothing on the loop waits on the network.  With --sim-speed the clock
  * runs that many times faster, as plcsim's does.
+ *
+ * Life cycle: the state directory is locked (and so proven writable) before
+ * anything starts; then the loop, the stations, the state writer, the
+ * metrics writer, the PLC workers and the signal events come up in that
+ * order, and go down in the reverse order on every path.  SIGTERM and
+ * SIGINT hand every station with fresh data to its PLC (mode LOCAL, the
+ * fallback set-points in force), wait on a timer for the PLCs to
+ * acknowledge for at most control.handover_ms, send the last metrics and
+ * leave; SIGHUP is logged and ignored.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,7 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,6 +45,26 @@
 #define STOP_WAIT_S	3.0	/* for the last metrics at shutdown */
 #define SAVE_EVERY_S	5.0	/* state file, real seconds */
 #define STATE_MAX_AGE_MS (6 * 3600 * 1000LL)	/* older state is ignored */
+#define STOP_CHECK_MS	20	/* while stopping: how often to look */
+
+/* What the hand-over at a stop did with a station. */
+enum ho {
+	HO_LEFT,	/* nothing written: left to its watchdog (ho_why) */
+	HO_SENT,	/* block handed to the worker, not yet acknowledged */
+	HO_DONE,	/* the PLC acknowledged the hand-over block */
+};
+
+/* How far start-up went: tear-down undoes these in reverse. */
+enum up {
+	UP_NONE,
+	UP_LOCK,	/* state directory locked */
+	UP_LOOP,	/* eventfd and event base */
+	UP_STATIONS,	/* stations allocated, state taken back */
+	UP_STATE,	/* state writer running */
+	UP_METRICS,	/* metrics writer (when configured) */
+	UP_WORKERS,	/* PLC workers (nworkers of them) */
+	UP_EVENTS,	/* loop events */
+};
 
 struct station {
 	const struct cfg_station *cfg;
@@ -51,6 +79,9 @@ struct station {
 	unsigned long		 causes[MBTCP_NCAUSES];	/* failures by cause */
 	unsigned		 logged;	/* causes logged this episode */
 	char			 last_err[192];
+	enum ho			 ho;		/* at a stop */
+	uint16_t		 ho_hb;		/* heartbeat of that block */
+	const char		*ho_why;	/* HO_LEFT: why */
 };
 
 struct pumpd {
@@ -78,11 +109,21 @@ struct pumpd {
 	unsigned long		 overruns;	/* ticks late by a period */
 	double			 max_lag_ms;
 	int64_t			 next_self_ms;
-	double			 stop_by;	/* monotonic; 0 while running */
+	int			 stopping;	/* a signal came: 1 hand-over,
+						 * 2 last metrics */
+	double			 stop_t0;	/* monotonic: the signal */
+	double			 stop_by;	/* monotonic: phase deadline */
 	struct state		 state;
 	double			 next_save;	/* monotonic */
-	struct event		*tick_ev;
-	struct event		*stop_ev;
+	int			 save_failing;	/* in a failing episode */
+	unsigned long		 save_fail0;	/* failures before it */
+	unsigned long		 save_failures;	/* state saves failed */
+	enum up			 up;
+	int			 ran;		/* the loop ran */
+	int			 lock_fd;
+	int			 nworkers;	/* started */
+	struct event		*wake_ev, *tick_ev, *stop_ev;
+	struct event		*sig_ev[3];	/* INT, TERM, HUP */
 };
 
 /* Monotonic seconds. */
@@ -211,6 +252,7 @@ emit_self(struct pumpd *p, int64_t ms)
 	me.points_rejected = st.rejected;
 	me.spool_bytes = st.spool_bytes;
 	me.write_ms = st.write_ms;
+	me.state_save_failures = p->save_failures;
 	sch_self(mtr_buf(p->mtr), &me, ms);
 	mtr_commit(p->mtr);
 }
@@ -306,7 +348,7 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (read(fd, &v, sizeof v) == -1 && errno != EAGAIN)
 		return;
-	if (p->stop_by > 0)	/* stopping: no more decisions or points */
+	if (p->stopping)	/* stopping: no more decisions or points */
 		return;
 	for (i = 0; i < p->n; i++)
 		if (plc_take(&p->st[i].dev, &r))
@@ -330,6 +372,7 @@ static void
 log_district(struct pumpd *p, int64_t ms)
 {
 	static const char *cname[] = { "OK", "STALE", "DOWN" };
+	static const char *mname[] = { "PLC-FALLBACK", "REMOTE", "WATCHING" };
 	struct station	*s;
 	char		 tbuf[16], pumps[CFG_MAX_PUMPS + 1], al[160];
 	int		 i, b;
@@ -348,8 +391,8 @@ log_district(struct pumpd *p, int64_t ms)
 			    "%-8s %s %s%s%s\n", clock_str(ms, tbuf, sizeof tbuf),
 			    s->cfg->id, s->core.level_m,
 			    core_rain_mmh(&s->core, 5, ms), pumps,
-			    cname[s->comms], s->core.local ? "PLC-FALLBACK" :
-			    "REMOTE", s->core.storm ? " STORM" : "", al);
+			    cname[s->comms], mname[sch_mode(&s->core)],
+			    s->core.storm ? " STORM" : "", al);
 		else
 			printf("%s %-20s level  ---   comms %s%s\n",
 			    clock_str(ms, tbuf, sizeof tbuf), s->cfg->id,
@@ -375,33 +418,95 @@ save_state(struct pumpd *p)
 	p->next_save = mono_s() + SAVE_EVERY_S;
 }
 
+/* The saved record of station id among rec[0..n-1]; NULL if none. */
+static const struct core_persist *
+find_record(const struct core_persist *rec, int n, const char *id)
+{
+	int	j;
+
+	for (j = 0; j < n; j++)
+		if (strcmp(rec[j].id, id) == 0)
+			return &rec[j];
+	return NULL;
+}
+
+/* Say how many stations took their saved state back, and why the others
+ * did not: no record, too old, or from the future (the clock went back). */
+static void
+report_restore(struct pumpd *p, int taken, const int *why, int64_t age_ms)
+{
+	char	buf[320] = "";
+	int	len = 0;
+
+	if (why[0])
+		len += snprintf(buf + len, sizeof buf - (size_t)len, "%s%d "
+		    "without a record", len ? ", " : "; not taken: ", why[0]);
+	if (why[1])
+		len += snprintf(buf + len, sizeof buf - (size_t)len, "%s%d "
+		    "too old (saved %.1f h ago, kept %d h)", len ? ", " :
+		    "; not taken: ", why[1], age_ms / 3600000.0,
+		    (int)(STATE_MAX_AGE_MS / 3600000));
+	if (why[2])
+		snprintf(buf + len, sizeof buf - (size_t)len, "%s%d from the "
+		    "future (saved %.0f s ahead of this clock: it went back)",
+		    len ? ", " : "; not taken: ", why[2], -age_ms / 1000.0);
+	printf("pumpd: state: alarms, storm mode, rain and start history of "
+	    "%d of %d stations taken from %s/state%s\n", taken, p->n,
+	    p->state_dir, buf);
+}
+
 /* Take back the state a previous pumpd left, station by station. */
 static void
 restore_state(struct pumpd *p)
 {
-	struct core_persist	*rec;
-	char			*cause;
-	int64_t			 ms = now_ms(p);
-	int			 i, j, n, taken = 0;
+	const struct core_persist	*r;
+	struct core_persist		*rec;
+	char				*cause;
+	int64_t				 ms = now_ms(p), age_ms = 0;
+	int				 i, n, taken = 0, why[3] = { 0, 0, 0 };
 
 	switch (state_load(p->state_dir, &rec, &n, &cause)) {
 	case 1:
 		return;
 	case -1:
-		printf("pumpd: state: %s\n", cause ? cause : "unreadable");
+		printf("pumpd: state: 0 of %d stations taken: %s\n", p->n,
+		    cause ? cause : "unreadable");
 		free(cause);
 		return;
 	}
-	for (i = 0; i < p->n; i++)
-		for (j = 0; j < n; j++)
-			if (strcmp(rec[j].id, p->st[i].cfg->id) == 0 &&
-			    core_import(&p->st[i].core, &rec[j], ms,
-			    STATE_MAX_AGE_MS) == 0)
-				taken++;
-	printf("pumpd: state: alarms, storm mode, rain and start history of "
-	    "%d of %d stations taken from %s/state\n", taken, p->n,
-	    p->state_dir);
+	for (i = 0; i < p->n; i++) {
+		if ((r = find_record(rec, n, p->st[i].cfg->id)) == NULL)
+			why[0]++;
+		else if (core_import(&p->st[i].core, r, ms,
+		    STATE_MAX_AGE_MS) == 0)
+			taken++;
+		else {
+			why[r->saved_ms > ms ? 2 : 1]++;
+			age_ms = ms - r->saved_ms;
+		}
+	}
+	report_restore(p, taken, why, age_ms);
 	free(rec);
+}
+
+/* Log a failing state save once per episode, and its recovery. */
+static void
+watch_state(struct pumpd *p)
+{
+	struct state_health	h;
+
+	state_health(&p->state, &h);
+	p->save_failures = h.failures;
+	if (h.failing && !p->save_failing) {
+		p->save_failing = 1;
+		p->save_fail0 = h.failures - 1;
+		printf("pumpd: state: cannot save: %s (control goes on; "
+		    "retried every %g s)\n", h.err, SAVE_EVERY_S);
+	} else if (!h.failing && p->save_failing) {
+		p->save_failing = 0;
+		printf("pumpd: state: saved again, after %lu failed saves\n",
+		    h.failures - p->save_fail0);
+	}
 }
 
 /* Periodic tick: age the data, run the core where data is missing. */
@@ -439,13 +544,128 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 		emit_self(p, ms);
 		p->next_self_ms = ms + SELF_EVERY_MS;
 	}
+	watch_state(p);
 	if (mono_s() >= p->next_save)
 		save_state(p);
 	fflush(stdout);
 }
 
-/* While stopping: leave the loop once the metrics are out (or after
- * STOP_WAIT_S, leaving the rest in the spool). */
+/* Hand station s to its PLC at a stop, when it has fresh data and may be
+ * written; else say why it is left to its watchdog. */
+static void
+handover_station(struct pumpd *p, struct station *s, int64_t ms)
+{
+	s->ho = HO_LEFT;
+	if (ms - s->last_ok_ms > p->stale_ms) {
+		s->ho_why = s->core.started ? "no fresh data: the PLC is not "
+		    "answering" : "never controlled: the PLC never answered";
+		return;
+	}
+	if (s->core.alarms & AL_REMOTE_OFF) {
+		s->ho_why = "REMOTE switch off: the PLC runs its own control";
+		return;
+	}
+	core_handover(&s->core, s->cfg, &p->d.control, &s->out);
+	if (!s->out.write) {
+		s->ho_why = s->core.started ? "nothing may be written to it" :
+		    "never controlled";
+		return;
+	}
+	s->ho = HO_SENT;
+	s->ho_hb = s->out.hr[PLC_HR_HEARTBEAT];
+	plc_command(&s->dev, s->out.hr);
+}
+
+/* Mark the stations whose PLC acknowledged its hand-over block; 1 when
+ * none is waiting any more. */
+static int
+handover_acked(struct pumpd *p)
+{
+	uint16_t	hb;
+	int		i, waiting = 0;
+
+	for (i = 0; i < p->n; i++) {
+		if (p->st[i].ho != HO_SENT)
+			continue;
+		if (plc_acked(&p->st[i].dev, &hb) && hb == p->st[i].ho_hb)
+			p->st[i].ho = HO_DONE;
+		else
+			waiting++;
+	}
+	return waiting == 0;
+}
+
+/* One "event" point (info) for station s. */
+static void
+emit_note(struct pumpd *p, const struct station *s, const char *text,
+    int64_t ms)
+{
+	struct core_out	o;
+
+	if (p->mtr == NULL)
+		return;
+	memset(&o, 0, sizeof o);
+	o.nevents = 1;
+	o.ev[0].kind = EV_INFO;
+	snprintf(o.ev[0].text, sizeof o.ev[0].text, "%s", text);
+	sch_events(mtr_buf(p->mtr), s->cfg->id, &o, ms);
+	mtr_commit(p->mtr);
+}
+
+/* Log and emit what the hand-over did with station s; 1 if handed over. */
+static int
+handover_report(struct pumpd *p, const struct station *s, int64_t ms)
+{
+	const uint16_t	*hr = s->out.hr;
+	char		 text[112], tbuf[16];
+
+	if (s->ho == HO_DONE)
+		snprintf(text, sizeof text, "handed over to its PLC (LOCAL; "
+		    "fallback start %.2f m, stop %.2f m, all pumps %.2f m)",
+		    hr[PLC_HR_FB_START] / 1000.0, hr[PLC_HR_FB_STOP] / 1000.0,
+		    hr[PLC_HR_FB_ALL] / 1000.0);
+	else if (s->ho == HO_SENT)
+		snprintf(text, sizeof text, "left to its watchdog: the PLC did "
+		    "not acknowledge the hand-over within %d ms",
+		    p->d.control.handover_ms);
+	else
+		snprintf(text, sizeof text, "left to its watchdog: %s",
+		    s->ho_why);
+	printf("%s %s: %s\n", clock_str(ms, tbuf, sizeof tbuf), s->cfg->id,
+	    text);
+	emit_note(p, s, text, ms);
+	return s->ho == HO_DONE;
+}
+
+/* The hand-over is over (all acknowledged, or its time is up): report
+ * each station and a summary, then send the last metrics. */
+static void
+handover_end(struct pumpd *p)
+{
+	int64_t	ms = now_ms(p);
+	char	left[512] = "";
+	int	i, done = 0;
+	size_t	len = 0;
+
+	for (i = 0; i < p->n; i++)
+		if (handover_report(p, &p->st[i], ms))
+			done++;
+		else if (len < sizeof left - 1)
+			len += (size_t)snprintf(left + len, sizeof left - len,
+			    " %s", p->st[i].cfg->id);
+	printf("pumpd: hand-over: %d of %d stations handed over to their PLCs "
+	    "in %.0f ms; %d left to their watchdog%s%s\n", done, p->n,
+	    (mono_s() - p->stop_t0) * 1000, p->n - done, len ? ":" : "",
+	    left);
+	p->stopping = 2;
+	p->stop_by = mono_s() + STOP_WAIT_S;
+	if (p->mtr != NULL)
+		mtr_drain(p->mtr);
+}
+
+/* While stopping: end the hand-over once every PLC acknowledged it or
+ * control.handover_ms passed; then leave the loop once the metrics are out
+ * (or after STOP_WAIT_S, leaving the rest in the spool). */
 static void
 on_stop_check(evutil_socket_t fd, short what, void *arg)
 {
@@ -453,48 +673,69 @@ on_stop_check(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (p->stopping == 1) {
+		if (handover_acked(p) || mono_s() > p->stop_by)
+			handover_end(p);
+		return;
+	}
 	if (p->mtr == NULL || !mtr_busy(p->mtr) || mono_s() > p->stop_by)
 		event_base_loopbreak(p->base);
 }
 
-/* SIGINT/SIGTERM: stop polling, hand the last metrics over, leave. */
+/* SIGINT/SIGTERM: stop deciding, hand the stations to their PLCs, then
+ * the last metrics, then leave; SIGHUP: logged and ignored. */
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct pumpd	*p = arg;
-	struct timeval	 tv = { 0, 50000 };
-
-	(void)what;
-	if (p->stop_by > 0)
-		return;
-	printf("pumpd: signal %d, stopping (the PLCs keep their last "
-	    "commands and fall back on their watchdog)\n", (int)sig);
-	p->stop_by = mono_s() + STOP_WAIT_S;
-	event_del(p->tick_ev);
-	if (p->mtr != NULL)
-		mtr_drain(p->mtr);
-	p->stop_ev = event_new(p->base, -1, EV_PERSIST, on_stop_check, p);
-	event_add(p->stop_ev, &tv);
-}
-
-/* Start workers and run the loop until a signal. */
-static int
-run(struct pumpd *p)
-{
-	struct event	*wake, *tick, *sint, *sterm;
-	struct timeval	 tv;
-	struct timespec	 ts;
-	double		 tick_s = p->poll_ms / 1000.0 / p->speed;
+	struct timeval	 tv = { 0, STOP_CHECK_MS * 1000 };
+	int64_t		 ms = now_ms(p);
 	int		 i;
 
-	signal(SIGPIPE, SIG_IGN);
-	if ((p->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
-	    (p->base = event_base_new()) == NULL) {
-		fprintf(stderr, "pumpd: cannot set up the event loop\n");
-		return 1;
+	(void)what;
+	if (sig == SIGHUP) {
+		printf("pumpd: signal %d (SIGHUP): ignored; reload is not "
+		    "implemented, the configuration in use stays\n", (int)sig);
+		return;
 	}
+	if (p->stopping) {
+		printf("pumpd: signal %d: already stopping\n", (int)sig);
+		return;
+	}
+	printf("pumpd: signal %d, stopping: handing the stations to their "
+	    "PLCs (at most %d ms)\n", (int)sig, p->d.control.handover_ms);
+	p->stopping = 1;
+	p->stop_t0 = mono_s();
+	p->stop_by = p->stop_t0 + p->d.control.handover_ms / 1000.0;
+	event_del(p->tick_ev);
+	for (i = 0; i < p->n; i++)
+		handover_station(p, &p->st[i], ms);
+	p->stop_ev = event_new(p->base, -1, EV_PERSIST, on_stop_check, p);
+	event_add(p->stop_ev, &tv);
+	fflush(stdout);
+}
+
+/* Print why start-up failed, "what: cause" (what may be empty, cause
+ * NULL), free cause and return -1. */
+static int
+refuse(const char *what, char *cause)
+{
+	fprintf(stderr, "pumpd: %s%s%s; refusing to start\n", what,
+	    *what && cause ? ": " : "", cause ? cause : "");
+	free(cause);
+	return -1;
+}
+
+/* The stations, their clock and the state a previous pumpd left. */
+static int
+stations_init(struct pumpd *p)
+{
+	struct timespec	ts;
+	int		i;
+
 	p->n = p->d.nstations;
-	p->st = calloc((size_t)p->n, sizeof *p->st);
+	if ((p->st = calloc((size_t)p->n, sizeof *p->st)) == NULL)
+		return refuse("out of memory", NULL);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	p->wall0_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	p->mono0 = mono_s();
@@ -503,78 +744,184 @@ run(struct pumpd *p)
 		p->st[i].comms = CORE_COMMS_DOWN;
 		p->st[i].last_ok_ms = INT64_MIN / 2;
 		core_init(&p->st[i].core);
+	}
+	restore_state(p);
+	return 0;
+}
+
+/* Start one PLC worker per station. */
+static int
+workers_start(struct pumpd *p)
+{
+	double	tick_s = p->poll_ms / 1000.0 / p->speed;
+
+	for (; p->nworkers < p->n; p->nworkers++)
 		/* in simulation the network keeps real time: a timeout of at
 		 * most 20 (simulated) polls, as a slow PLC must not stall a
 		 * whole simulated storm */
-		if (plc_start(&p->st[i].dev, &p->d.st[i], p->efd, tick_s,
-		    fmin(p->timeout_ms / 1000.0, fmax(0.2, tick_s * 20))) == -1) {
-			fprintf(stderr, "pumpd: cannot start worker %s\n",
-			    p->d.st[i].id);
-			return 1;
-		}
-	}
-	if (mkdir(p->state_dir, 0750) == -1 && errno != EEXIST) {
-		fprintf(stderr, "pumpd: state directory %s: %s\n",
-		    p->state_dir, strerror(errno));
-		return 1;
-	}
-	restore_state(p);
-	{
-		char	*cause = NULL;
+		if (plc_start(&p->st[p->nworkers].dev, p->st[p->nworkers].cfg,
+		    p->efd, tick_s, fmin(p->timeout_ms / 1000.0,
+		    fmax(0.2, tick_s * 20))) == -1)
+			return refuse("cannot start the PLC worker of",
+			    strdup(p->st[p->nworkers].cfg->id));
+	return 0;
+}
 
-		if (state_open(&p->state, p->state_dir, &cause) == -1) {
-			fprintf(stderr, "pumpd: %s\n", cause ? cause :
-			    "state: cannot start");
-			return 1;
-		}
-	}
-	p->next_save = mono_s() + SAVE_EVERY_S;
-	if (p->d.has_influx) {
-		char	*cause = NULL, dir[4096];
+/* Stop every worker: all are told first, so that the wait is one response
+ * timeout at most, however many PLCs hang. */
+static void
+workers_stop(struct pumpd *p)
+{
+	int	i;
 
-		snprintf(dir, sizeof dir, "%s/spool", p->state_dir);
-		if ((p->mtr = mtr_new(p->base, &p->d.influx, p->influx_url,
-		    dir, &cause)) == NULL) {
-			fprintf(stderr, "pumpd: metrics: %s\n", cause ? cause :
-			    "cannot start");
-			return 1;
-		}
-	}
+	for (i = 0; i < p->nworkers; i++)
+		plc_halt(&p->st[i].dev);
+	for (i = 0; i < p->nworkers; i++)
+		plc_stop(&p->st[i].dev);
+	p->nworkers = 0;
+}
+
+/* The loop's events: results, the tick, the signals. */
+static int
+events_start(struct pumpd *p)
+{
+	static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
+	double		 tick_s = p->poll_ms / 1000.0 / p->speed;
+	struct timeval	 tv;
+	int		 i;
+
 	p->next_tick = mono_s() + tick_s;
-	wake = event_new(p->base, p->efd, EV_READ | EV_PERSIST, on_wake, p);
-	tick = p->tick_ev = event_new(p->base, -1, EV_PERSIST, on_tick, p);
-	sint = evsignal_new(p->base, SIGINT, on_signal, p);
-	sterm = evsignal_new(p->base, SIGTERM, on_signal, p);
+	p->wake_ev = event_new(p->base, p->efd, EV_READ | EV_PERSIST, on_wake,
+	    p);
+	p->tick_ev = event_new(p->base, -1, EV_PERSIST, on_tick, p);
 	tv.tv_sec = (time_t)tick_s;
 	tv.tv_usec = (suseconds_t)((tick_s - (double)tv.tv_sec) * 1e6);
-	event_add(wake, NULL);
-	event_add(tick, &tv);
-	event_add(sint, NULL);
-	event_add(sterm, NULL);
-	printf("pumpd: %d stations, poll %d ms, clock x%g\n", p->n,
-	    p->poll_ms, p->speed);
-	fflush(stdout);
-	sd_notify(0, "READY=1");
-	event_base_dispatch(p->base);
-	sd_notify(0, "STOPPING=1");
-	for (i = 0; i < p->n; i++)
-		plc_stop(&p->st[i].dev);
-	if (p->mtr != NULL)
-		mtr_stop(p->mtr);
-	save_state(p);
-	state_close(&p->state);
-	log_metrics(p);
-	mtr_free(p->mtr);
+	if (p->wake_ev == NULL || p->tick_ev == NULL ||
+	    event_add(p->wake_ev, NULL) == -1 || event_add(p->tick_ev, &tv) == -1)
+		return refuse("cannot set up the loop's events", NULL);
+	for (i = 0; i < 3; i++)
+		if ((p->sig_ev[i] = evsignal_new(p->base, sigs[i], on_signal,
+		    p)) == NULL || event_add(p->sig_ev[i], NULL) == -1)
+			return refuse("cannot handle signals", NULL);
+	return 0;
+}
+
+/* Free the loop's events. */
+static void
+events_free(struct pumpd *p)
+{
+	int	i;
+
+	for (i = 0; i < 3; i++)
+		if (p->sig_ev[i] != NULL)
+			event_free(p->sig_ev[i]);
 	if (p->stop_ev != NULL)
 		event_free(p->stop_ev);
-	event_free(wake);
-	event_free(tick);
-	event_free(sint);
-	event_free(sterm);
-	event_base_free(p->base);
-	close(p->efd);
-	free(p->st);
-	return 0;
+	if (p->tick_ev != NULL)
+		event_free(p->tick_ev);
+	if (p->wake_ev != NULL)
+		event_free(p->wake_ev);
+}
+
+/* Set everything up, in order, recording how far it went in p->up. */
+static int
+start_up(struct pumpd *p)
+{
+	char	*cause = NULL, dir[4096];
+
+	if (state_lock(p->state_dir, &p->lock_fd, &cause) == -1)
+		return refuse(cause ? "" : "state directory", cause);
+	p->up = UP_LOCK;
+	if ((p->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
+		return refuse("cannot set up the event loop", NULL);
+	if ((p->base = event_base_new()) == NULL) {
+		close(p->efd);
+		return refuse("cannot set up the event loop", NULL);
+	}
+	p->up = UP_LOOP;
+	if (stations_init(p) == -1)
+		return -1;
+	p->up = UP_STATIONS;
+	if (state_open(&p->state, p->state_dir, &cause) == -1)
+		return refuse("state", cause);
+	p->next_save = mono_s() + SAVE_EVERY_S;
+	p->up = UP_STATE;
+	snprintf(dir, sizeof dir, "%s/spool", p->state_dir);
+	if (p->d.has_influx && (p->mtr = mtr_new(p->base, &p->d.influx,
+	    p->influx_url, dir, &cause)) == NULL)
+		return refuse("metrics", cause);
+	p->up = UP_METRICS;
+	p->up = UP_WORKERS;	/* the started ones: nworkers */
+	if (workers_start(p) == -1)
+		return -1;
+	p->up = UP_EVENTS;
+	return events_start(p);
+}
+
+/* Undo start_up in reverse order, from wherever it got to. */
+static void
+tear_down(struct pumpd *p)
+{
+	if (p->up >= UP_EVENTS)
+		events_free(p);
+	if (p->up >= UP_WORKERS)
+		workers_stop(p);
+	if (p->up >= UP_METRICS && p->mtr != NULL) {
+		mtr_stop(p->mtr);
+		log_metrics(p);
+		mtr_free(p->mtr);
+		p->mtr = NULL;
+	}
+	if (p->up >= UP_STATE) {
+		if (p->ran)	/* else nothing was decided: keep the file */
+			save_state(p);
+		state_close(&p->state);
+		if (p->state.failing)	/* the writer has ended */
+			printf("pumpd: state: the final save failed: %s\n",
+			    p->state.err);
+	}
+	if (p->up >= UP_STATIONS)
+		free(p->st);
+	if (p->up >= UP_LOOP) {
+		event_base_free(p->base);
+		close(p->efd);
+	}
+	if (p->up >= UP_LOCK)
+		state_unlock(p->lock_fd);
+	p->up = UP_NONE;
+}
+
+/* Start up, run the loop until a signal has been dealt with, tear down.
+ * SIGINT, SIGTERM and SIGHUP stay blocked until the loop handles them, in
+ * this thread and in every thread started meanwhile. */
+static int
+run(struct pumpd *p)
+{
+	sigset_t	set, old;
+	int		rc = 0;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	if (start_up(p) == -1)
+		rc = 1;
+	else {
+		printf("pumpd: %d stations, poll %d ms, clock x%g\n", p->n,
+		    p->poll_ms, p->speed);
+		fflush(stdout);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		sd_notify(0, "READY=1");
+		p->ran = 1;
+		event_base_dispatch(p->base);
+		sd_notify(0, "STOPPING=1");
+	}
+	tear_down(p);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	fflush(stdout);
+	return rc;
 }
 
 /* The loop's timing from the configuration's control group; --poll-ms

@@ -146,5 +146,6 @@ sch_self(struct lp_buf *b, const struct sch_self *s, int64_t ms)
 		lp_float(b, "cmd_age_p99_ms", s->cmd_age_p99_ms);
 		lp_float(b, "cmd_age_max_ms", s->cmd_age_max_ms);
 	}
+	lp_int(b, "state_save_failures", (int64_t)s->state_save_failures);
 	lp_end(b, ms);
 }

@@ -37,6 +37,7 @@ struct sch_self {
 	unsigned long	causes[MBTCP_NCAUSES];	/* failed requests by cause */
 	int		ncmd;		/* commands acknowledged */
 	double		cmd_age_p99_ms, cmd_age_max_ms;
+	unsigned long	state_save_failures;	/* state file writes failed */
 };
 
 /* The "station" point and, with fresh data, one "pump" point per pump. */

@@ -3,10 +3,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "state.h"
@@ -80,10 +83,12 @@ writer(void *arg)
 		    sizeof err) : 0;
 		free(rec);
 		pthread_mutex_lock(&st->mu);
-		if (rec != NULL && rc == 0)
+		if (rec != NULL && rc == 0) {
 			st->writes++;
-		else if (rec != NULL) {
+			st->failing = 0;
+		} else if (rec != NULL) {
 			st->failures++;
+			st->failing = 1;
 			memcpy(st->err, err, sizeof st->err);
 		}
 		if (stop && st->pending == NULL)
@@ -127,6 +132,100 @@ state_save(struct state *st, const struct core_persist *rec, int n)
 	st->npending = n;
 	pthread_cond_signal(&st->cv);
 	pthread_mutex_unlock(&st->mu);
+}
+
+void
+state_health(struct state *st, struct state_health *h)
+{
+	memset(h, 0, sizeof *h);
+	if (st->path == NULL)
+		return;
+	pthread_mutex_lock(&st->mu);
+	h->writes = st->writes;
+	h->failures = st->failures;
+	h->failing = st->failing;
+	memcpy(h->err, st->err, sizeof h->err);
+	pthread_mutex_unlock(&st->mu);
+}
+
+/* The PID written in the lock file fd; 0 when it holds none. */
+static long
+lock_holder(int fd)
+{
+	char	buf[32];
+	ssize_t	n = pread(fd, buf, sizeof buf - 1, 0);
+
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return strtol(buf, NULL, 10);
+}
+
+/* Write our PID into the lock file fd; 0 or -1 with errno. */
+static int
+lock_write_pid(int fd)
+{
+	char	buf[32];
+	int	n = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
+
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, buf, (size_t)n, 0) != n ||
+	    fsync(fd) == -1)
+		return -1;
+	return 0;
+}
+
+/* Set *cause from a format; close fd (unless -1); always returns -1. */
+static int __attribute__((format(printf, 3, 4)))
+lock_fail(char **cause, int fd, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (fd != -1)
+		close(fd);
+	va_start(ap, fmt);
+	if (vasprintf(cause, fmt, ap) == -1)
+		*cause = NULL;
+	va_end(ap);
+	return -1;
+}
+
+int
+state_lock(const char *dir, int *fd, char **cause)
+{
+	char	path[4096];
+	long	pid;
+
+	*fd = -1;
+	*cause = NULL;
+	if (mkdir(dir, 0750) == -1 && errno != EEXIST)
+		return lock_fail(cause, -1, "state directory %s: cannot create "
+		    "it: %s", dir, strerror(errno));
+	snprintf(path, sizeof path, "%s/lock", dir);
+	if ((*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) == -1)
+		return lock_fail(cause, -1, "state directory %s: cannot create "
+		    "its lock file: %s", dir, strerror(errno));
+	if (flock(*fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK)
+			return lock_fail(cause, *fd, "state directory %s: "
+			    "cannot lock %s: %s", dir, path, strerror(errno));
+		if ((pid = lock_holder(*fd)) > 0)
+			return lock_fail(cause, *fd, "state directory %s is "
+			    "in use by another pumpd, PID %ld (%s)", dir, pid,
+			    path);
+		return lock_fail(cause, *fd, "state directory %s is in use "
+		    "by another pumpd, PID unknown (%s)", dir, path);
+	}
+	if (lock_write_pid(*fd) == -1 || access(dir, W_OK | X_OK) == -1)
+		return lock_fail(cause, *fd, "state directory %s is not "
+		    "writable: %s", dir, strerror(errno));
+	return 0;
+}
+
+void
+state_unlock(int fd)
+{
+	if (fd != -1)
+		close(fd);	/* releases the flock */
 }
 
 void

@@ -5,7 +5,9 @@
  * for the disk: the loop hands over a copy and goes on.  Read once at
  * start-up.  The format is this build's struct core_persist behind a magic,
  * a version and the record size; a file of another shape is ignored with a
- * reason, never trusted.
+ * reason, never trusted.  STATE_DIR/lock, held with flock() for the life
+ * of the process and holding its PID, keeps a second pumpd off the same
+ * directory; taking it also proves the directory writable.
  */
 #ifndef STATE_H
 #define STATE_H
@@ -23,14 +25,36 @@ struct state {
 	int		 npending;
 	int		 stop;		/* guarded by mu */
 	unsigned long	 writes, failures;	/* guarded by mu */
+	int		 failing;	/* guarded by mu: the last write failed */
 	char		 err[160];	/* guarded by mu: last failure */
 };
+
+/* What the writer has done so far, for the loop to log and count. */
+struct state_health {
+	unsigned long	writes, failures;
+	int		failing;	/* the last write failed */
+	char		err[160];	/* why, when failing */
+};
+
+/*
+ * Check dir (created when missing) and lock it for this process: dir/lock,
+ * created, flock()ed and holding our PID.  The descriptor in *fd is kept
+ * open until exit.  0, or -1 with *cause (to be freed) saying why: another
+ * pumpd (its PID), or the directory cannot be created or written.
+ */
+int	state_lock(const char *dir, int *fd, char **cause);
+
+/* Release the lock taken by state_lock. */
+void	state_unlock(int fd);
 
 /* Start the writer for dir/state; 0, or -1 with *cause. */
 int	state_open(struct state *st, const char *dir, char **cause);
 
 /* Hand n records to the writer (copied); returns at once. */
 void	state_save(struct state *st, const struct core_persist *rec, int n);
+
+/* The writer's counters and its last failure. */
+void	state_health(struct state *st, struct state_health *h);
 
 /* Write what is pending, stop the writer. */
 void	state_close(struct state *st);

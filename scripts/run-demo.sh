@@ -15,19 +15,23 @@ influx_port=${INFLUX_PORT:-18086}
 pids=""
 
 stopping=0
+# stop STATUS: stop everything started, exit with STATUS.
 stop() {
-	[ $stopping = 1 ] && exit 0
+	rc=${1:-0}
+	[ $stopping = 1 ] && exit "$rc"
 	stopping=1
 	trap - INT TERM EXIT
 	for p in $pids; do kill -TERM "$p" 2>/dev/null; done
 	for p in $pids; do wait "$p" 2>/dev/null; done
-	echo "demo: stopped; InfluxDB data kept in $state/influxdb"
-	exit 0
+	[ -n "$pids" ] && echo "demo: stopped; InfluxDB data kept in $state/influxdb"
+	exit "$rc"
 }
-trap stop INT TERM EXIT
+trap 'stop 0' INT TERM
+trap 'stop $?' EXIT
 
 mkdir -p "$state"
-"$B/pumpd" --check-config "$conf" || exit 1
+"$B/pumpd" --check-config "$conf" ||
+    { echo "demo: $conf has errors: nothing started" >&2; exit 1; }
 echo "demo: InfluxDB on 127.0.0.1:$influx_port (data in $state/influxdb)"
 "$top/scripts/influxd-local.sh" "$state/influxdb" "$influx_port" \
     >"$state/influxd.log" 2>&1 &
@@ -49,6 +53,14 @@ pids="$sim $pids"
 sleep 1
 "$B/pumpd" -c "$conf" --sim-speed "$speed" --log-every 300 \
     --state-dir "$state/pumpd" &
-pids="$! $pids"
-wait $sim
-stop
+pd=$!
+pids="$pd $pids"
+# until plcsim ends or pumpd stops by itself (refused to start, failed)
+while kill -0 $sim 2>/dev/null && kill -0 $pd 2>/dev/null; do sleep 1; done
+if ! kill -0 $pd 2>/dev/null; then
+	wait $pd; rc=$?
+	echo "demo: pumpd stopped with status $rc" >&2
+	[ $rc = 0 ] && rc=1
+	stop $rc
+fi
+stop 0

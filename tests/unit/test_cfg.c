@@ -393,6 +393,99 @@ test_control_group(void **state)
 	free(text);
 }
 
+/* A PLC named by a hostname is refused at check time, with the reason. */
+static void
+test_hostname(void **state)
+{
+	(void)state;
+	expect_error("host = \"127.0.0.1\"", "host = \"plc-xz.example\"",
+	    "6: xz.plc.host: \"plc-xz.example\" is not an IPv4 address "
+	    "(a.b.c.d): libmodbus takes addresses only, and a control centre "
+	    "must not depend on DNS");
+}
+
+/* -c naming a directory names it and says it is one. */
+static void
+test_directory(void **state)
+{
+	struct cfg_district	d;
+	struct cfg_diag		diag = { 0 };
+
+	(void)state;
+	assert_int_equal(cfg_load("/tmp", &d, &diag), -1);
+	assert_int_equal(diag.nmsg, 1);
+	assert_string_equal(diag.msg[0], "/tmp:0: file: is a directory, not a "
+	    "configuration file");
+	cfg_free(&d);
+	cfg_diag_free(&diag);
+}
+
+/* A file ending in a comment without a final newline loads; a syntax error
+ * on such a last line is reported on that line, not past the end. */
+static void
+test_no_final_newline(void **state)
+{
+	struct cfg_diag	 diag;
+	char		*text;
+	int		 rc;
+
+	(void)state;
+	text = subst(base, "}\n);\n", "}\n);\n# the end, no newline");
+	diag = load_text(text, &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(diag.nmsg, 0);
+	cfg_diag_free(&diag);
+	free(text);
+	text = subst(base, "}\n);\n", "}\n);\noops");
+	diag = load_text(text, &rc);
+	assert_int_equal(rc, -1);
+	expect_msg(&diag, "13: syntax: syntax error at the end of the file");
+	cfg_diag_free(&diag);
+	free(text);
+}
+
+/* The district is one file: an @include is refused with its line. */
+static void
+test_include(void **state)
+{
+	(void)state;
+	expect_error("  kind = \"stormwater\";\n", "  @include \"more.conf\"\n",
+	    "5: @include: not supported: the district is one file");
+}
+
+/* control.handover_ms: 2000 by default, range-checked. */
+static void
+test_handover_ms(void **state)
+{
+	struct cfg_district	 d;
+	struct cfg_diag		 diag = { 0 };
+	char			*text;
+	int			 rc;
+
+	(void)state;
+	write_file(base);
+	assert_int_equal(cfg_load(path, &d, &diag), 0);
+	assert_int_equal(d.control.handover_ms, 2000);
+	cfg_free(&d);
+	unlink(path);
+	text = subst(base, "stations = (\n", "control = { handover_ms = 500; "
+	    "};\nstations = (\n");
+	write_file(text);
+	assert_int_equal(cfg_load(path, &d, &diag), 0);
+	assert_int_equal(d.control.handover_ms, 500);
+	cfg_free(&d);
+	unlink(path);
+	free(text);
+	text = subst(base, "stations = (\n", "control = { handover_ms = 40000; "
+	    "};\nstations = (\n");
+	diag = load_text(text, &rc);
+	assert_int_equal(rc, -1);
+	expect_msg(&diag, "1: control.handover_ms: 40000 is out of range (100 "
+	    "to 30000)");
+	cfg_diag_free(&diag);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -412,6 +505,11 @@ main(void)
 		cmocka_unit_test(test_all_errors_at_once),
 		cmocka_unit_test(test_small_well_warns),
 		cmocka_unit_test(test_control_group),
+		cmocka_unit_test(test_hostname),
+		cmocka_unit_test(test_directory),
+		cmocka_unit_test(test_no_final_newline),
+		cmocka_unit_test(test_include),
+		cmocka_unit_test(test_handover_ms),
 	};
 
 	return cmocka_run_group_tests_name("cfg", tests, NULL, NULL);

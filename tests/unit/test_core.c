@@ -600,6 +600,7 @@ test_fallback_setpoints_in_force(void **state)
 	assert_int_not_equal(out.hr[PLC_HR_PUMP_CMD], 0);	/* 1.35 >= 1.3 */
 	core_handover(&s, &cfg, &par, &out);
 	assert_int_equal(out.hr[PLC_HR_MODE], PLC_MODE_LOCAL);
+	assert_int_equal(out.hr[PLC_HR_WATCHDOG], PLC_WATCHDOG_MAX_S);
 	assert_int_equal(out.hr[PLC_HR_FB_START], 1300);
 	assert_int_equal(out.hr[PLC_HR_FB_STOP], 700);
 	/* sewage keeps its stop level; a duty start lowered below it is

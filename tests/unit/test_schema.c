@@ -130,7 +130,7 @@ test_self(void **state)
 	    "spool_bytes=0i,write_ms=0,reply_tid=0i,reply_protocol=0i,"
 	    "reply_length=0i,reply_unit=0i,reply_function=0i,reply_count=0i,"
 	    "reply_trailing=0i,reply_exception=0i,reply_timeout=0i,"
-	    "commands_acked=0i 7\n");
+	    "commands_acked=0i,state_save_failures=0i 7\n");
 	me.nrtt = 10;
 	me.poll_p50_ms = 1.5;
 	me.poll_p99_ms = 9;
@@ -167,7 +167,7 @@ test_self_replies_and_commands(void **state)
 	    "reply_protocol=2i,reply_length=3i,reply_unit=4i,"
 	    "reply_function=5i,reply_count=6i,reply_trailing=7i,"
 	    "reply_exception=8i,reply_timeout=9i,commands_acked=30i,"
-	    "cmd_age_p99_ms=2.5,cmd_age_max_ms=12 9\n"));
+	    "cmd_age_p99_ms=2.5,cmd_age_max_ms=12,state_save_failures=0i 9\n"));
 	assert_null(strstr(b.data, "=10i"));
 	lp_free(&b);
 }

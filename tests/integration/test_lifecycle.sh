@@ -1,0 +1,165 @@
+#!/bin/bash
+# pumpd's life cycle (issue 7, items 2, 3 and 4):
+#  1. SIGHUP is logged and ignored: pumpd keeps polling and commanding.
+#  2. A second pumpd on the same state directory refuses to start, at once,
+#     naming the first one's PID, and exits non-zero; the first keeps
+#     controlling and the heartbeat it writes never goes backwards.
+#  3. An unwritable state directory is refused at start, before any thread
+#     starts, with a clear message and a non-zero exit, never a crash:
+#     a 0555 directory for the user nobody, and a read-only tmpfs (an
+#     existing directory with a lock file in it, and one that is missing).
+#  4. Smaller defects (item 11): a station whose REMOTE switch is off shows
+#     WATCHING in the mode column; a restart that takes no saved state says
+#     why (from the future, no record); the demonstration with a broken
+#     configuration exits non-zero with the errors.
+. "$(dirname "$0")/lib.sh"
+
+PB=$(port_base)
+ID=shuangqiaohe
+PORT=$PB; CTL=$((PB + 40))
+ctl() { exec 3<>/dev/tcp/127.0.0.1/$CTL; echo "$1" >&3; read -r -t 5 reply <&3; exec 3>&-; echo "$reply"; }
+chmod 755 "$WORK"	# nobody reads the configuration below
+# the district cut down to one station, on our port, without metrics
+python3 - "$TOP/config/jinnan.conf" "$WORK/one.conf" "$ID" "$PORT" <<'PY'
+import re, sys
+src, dst, sid, port = sys.argv[1:]
+t = open(src).read()
+t = re.sub(r'\ninflux = \{.*?\n\};\n', '\n', t, flags=re.S)
+b = re.findall(r'\n\t\{\n.*?\n\t\}', t, flags=re.S)
+k = [x for x in b if re.search(r'id = "%s"' % re.escape(sid), x)][0]
+k = re.sub(r'port = \d+', 'port = %s' % port, k)
+open(dst, 'w').write(t[:t.index(b[0])] + k + t[t.index(b[-1]) + len(b[-1]):])
+PY
+chmod 644 "$WORK/one.conf"
+# hb: the heartbeat pumpd last wrote (holding register 0)
+hb() { mbpoll -m tcp -0 -1 -t 4 -r 0 -c 1 -p "$PORT" 127.0.0.1 2>/dev/null | awk '$1 == "[0]:" { print $2 }'; }
+# since_ms T0: milliseconds since date +%s%N gave T0
+since_ms() { echo $((($(date +%s%N) - $1) / 1000000)); }
+
+# 4. the demonstration with a broken configuration (nothing is started)
+(cd "$TOP" && CONF=$TOP/tests/data/broken.conf STATE=$WORK/demo B=$B sh scripts/run-demo.sh) >"$WORK/demo.log" 2>&1
+rc=$?
+[ $rc != 0 ] && grep -q "broken.conf: [0-9]* errors" "$WORK/demo.log" &&
+    ok "the demonstration refuses a broken configuration: status $rc, $(grep -c 'broken.conf:[0-9]' "$WORK/demo.log") errors shown" ||
+    fail "demo with a broken configuration" "status $rc: $(tail -2 "$WORK/demo.log")"
+
+spawn "$BIN/plcsim" -c "$WORK/one.conf" -s 5 -r const:20:600@0 -p $CTL >"$WORK/plcsim.log" 2>&1
+wait_port $CTL && wait_port "$PORT" || { fail "plcsim" "$(tail -3 "$WORK/plcsim.log")"; finish; exit 1; }
+mkdir "$WORK/state"
+"$BIN/pumpd" -c "$WORK/one.conf" --sim-speed 5 --state-dir "$WORK/state" \
+    --log-every 5 >"$WORK/a.log" 2>&1 &
+A=$!
+PIDS="$PIDS $A"
+sleep 2
+h0=$(hb)
+[ -n "$h0" ] && [ "$h0" -gt 0 ] && ok "pumpd commands the PLC (heartbeat $h0)" ||
+    { fail "pumpd runs" "heartbeat '$h0'; $(tail -3 "$WORK/a.log")"; finish; exit 1; }
+
+# 1. SIGHUP
+kill -HUP $A
+sleep 1
+if kill -0 $A 2>/dev/null; then ok "pumpd survives SIGHUP"
+else wait $A; fail "SIGHUP" "pumpd exited with status $?"; fi
+grep -q "SIGHUP): ignored" "$WORK/a.log" && ok "SIGHUP logged: $(grep 'SIGHUP' "$WORK/a.log")" ||
+    fail "SIGHUP logged" "$(tail -3 "$WORK/a.log")"
+h1=$(hb)
+[ -n "$h1" ] && [ "$h1" -gt "$h0" ] && ok "still polling and commanding after SIGHUP (heartbeat $h0 -> $h1)" ||
+    fail "polling after SIGHUP" "heartbeat $h0 -> $h1"
+
+# 2. a second pumpd on the same state directory, three times, while the
+# heartbeat at the PLC is sampled every 50 ms
+python3 - "$PORT" 6 >"$WORK/hb" <<'PY' &
+import socket, struct, sys, time
+port, secs = int(sys.argv[1]), float(sys.argv[2])
+end = time.time() + secs
+while time.time() < end:
+    try:
+        s = socket.create_connection(("127.0.0.1", port), timeout=0.5)
+        s.sendall(struct.pack(">HHHBBHH", 1, 0, 6, 1, 3, 0, 1))
+        r = s.recv(64)
+        s.close()
+        if len(r) == 11 and r[7] == 3:
+            print(struct.unpack(">H", r[9:11])[0], flush=True)
+    except OSError:
+        pass
+    time.sleep(0.05)
+PY
+SAMPLER=$!
+sleep 0.5
+for n in 1 2 3; do
+	t0=$(date +%s%N)
+	timeout 10 "$BIN/pumpd" -c "$WORK/one.conf" --sim-speed 5 --state-dir "$WORK/state" \
+	    --log-every 0 >"$WORK/b$n.log" 2>&1
+	rc=$?; el=$(since_ms "$t0")
+	sleep 1
+done
+wait $SAMPLER
+if [ $rc != 0 ] && [ $rc != 124 ] && [ $rc -lt 128 ] && [ $el -lt 2000 ] &&
+    ! grep -q "Sanitizer\|runtime error" "$WORK/b3.log"; then
+	ok "the second pumpd exits with status $rc after $el ms"
+else fail "second pumpd refused" "status $rc after $el ms"; fi
+grep -q "PID $A\b" "$WORK/b3.log" && ok "its message names the holder: $(head -1 "$WORK/b3.log")" ||
+    fail "holder's PID in the message" "$(cat "$WORK/b3.log")"
+grep -q "^pumpd: [0-9]* stations" "$WORK/b3.log" && fail "nothing started" "$(head -3 "$WORK/b3.log")"
+back=$(awk 'NR > 1 && $1 < last { n++ } { last = $1 } END { print n + 0 }' "$WORK/hb")
+ns=$(wc -l <"$WORK/hb"); first=$(head -1 "$WORK/hb"); last=$(tail -1 "$WORK/hb")
+[ "$back" = 0 ] && [ "$ns" -gt 20 ] && [ "$last" -gt "$first" ] &&
+    ok "the first pumpd kept controlling: heartbeat $first -> $last over $ns samples, never backwards" ||
+    fail "heartbeat" "$back steps backwards in $ns samples ($first -> $last)"
+kill -0 $A 2>/dev/null && ok "the first pumpd still runs" || fail "first pumpd" "gone"
+[ "$(cat "$WORK/state/lock" 2>/dev/null | tr -d '\n')" = "$A" ] && ok "the lock file holds the first one's PID" ||
+    fail "lock file" "$(cat "$WORK/state/lock")"
+# 4. REMOTE off: watched only
+[ "$(ctl "fault $ID:remote-off")" = ok ] || fail "fault remote-off" ""
+i=0; while ! grep -q "$ID .*OK WATCHING" "$WORK/a.log" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+grep -q "$ID .*OK WATCHING" "$WORK/a.log" && ok "REMOTE off shows WATCHING: $(grep "$ID .*WATCHING" "$WORK/a.log" | tail -1)" ||
+    fail "WATCHING" "$(grep "$ID .*level" "$WORK/a.log" | tail -1)"
+ctl "fault $ID:remote-on" >/dev/null
+sleep 1
+kill -TERM $A; wait $A; rc=$?
+[ $rc = 0 ] && ok "the first pumpd stops with status 0 on SIGTERM" || fail "SIGTERM" "status $rc"
+
+# 4. saved state not taken, and why: from the future (the first pumpd ran
+# its clock 5 times faster), then no record for a station of another id
+"$BIN/pumpd" -c "$WORK/one.conf" --state-dir "$WORK/state" --log-every 0 >"$WORK/f.log" 2>&1 &
+F=$!; sleep 1; kill -TERM $F; wait $F
+grep -q "of 1 stations taken from .*; not taken: 1 from the future (saved [0-9]* s ahead of this clock: it went back)" "$WORK/f.log" &&
+    ok "$(grep 'state:' "$WORK/f.log" | cut -d' ' -f2-)" || fail "state from the future" "$(grep 'state' "$WORK/f.log")"
+sed "s/id = \"$ID\"/id = \"renamed\"/" "$WORK/one.conf" >"$WORK/renamed.conf"
+"$BIN/pumpd" -c "$WORK/renamed.conf" --state-dir "$WORK/state" --log-every 0 >"$WORK/g.log" 2>&1 &
+G=$!; sleep 1; kill -TERM $G; wait $G
+grep -q "0 of 1 stations taken from .*; not taken: 1 without a record" "$WORK/g.log" &&
+    ok "$(grep 'state:' "$WORK/g.log" | cut -d' ' -f2-)" || fail "no record" "$(grep 'state' "$WORK/g.log")"
+
+# refused: RC LOG WHAT: status 1 (no crash, no hang, no sanitizer report
+# under make asan, whose failures also exit 1), a clear message, and
+# nothing started (no station line, no PLC contacted)
+refused() {
+	if [ "$1" = 1 ] && grep -q "$3" "$2" && ! grep -q "^pumpd: [0-9]* stations" "$2" &&
+	    ! grep -q "Sanitizer\|runtime error" "$2"; then
+		ok "refused with status 1: $(grep "$3" "$2" | head -1)"
+	else fail "refused ($3)" "status $1: $(head -3 "$2")"; fi
+}
+
+# 3a. a 0555 directory, as nobody
+mkdir -m 555 "$WORK/ro"
+timeout 10 setpriv --reuid=nobody --regid=nogroup --clear-groups "$BIN/pumpd" -c "$WORK/one.conf" \
+    --state-dir "$WORK/ro" --log-every 0 >"$WORK/c.log" 2>&1
+refused $? "$WORK/c.log" "state directory $WORK/ro: cannot create its lock file: Permission denied"
+# 3b. a read-only file system, with the state of an earlier run in it
+mkdir "$WORK/tmpfs"
+if mount -t tmpfs -o size=64k tmpfs "$WORK/tmpfs" 2>"$WORK/mount.err"; then
+	trap 'umount "$WORK/tmpfs" 2>/dev/null; cleanup' EXIT
+	mkdir "$WORK/tmpfs/state" && echo 1 >"$WORK/tmpfs/state/lock"
+	mount -o remount,ro "$WORK/tmpfs"
+	timeout 10 "$BIN/pumpd" -c "$WORK/one.conf" --state-dir "$WORK/tmpfs/state" \
+	    --log-every 0 >"$WORK/d.log" 2>&1
+	refused $? "$WORK/d.log" "cannot create its lock file: Read-only file system"
+	timeout 10 "$BIN/pumpd" -c "$WORK/one.conf" --state-dir "$WORK/tmpfs/missing" \
+	    --log-every 0 >"$WORK/e.log" 2>&1
+	refused $? "$WORK/e.log" "state directory $WORK/tmpfs/missing: cannot create it: Read-only file system"
+	umount "$WORK/tmpfs"
+else
+	fail "tmpfs" "cannot mount one (root is needed): $(cat "$WORK/mount.err")"
+fi
+finish
