@@ -41,8 +41,10 @@ for b in re.findall(r'\n\t\{\n.*?\n\t\}', t, flags=re.S):
     storm = re.search(r'kind = "stormwater"', b) is not None
     duty = float(re.search(r'duty_start_m = ([0-9.]+)', b).group(1))
     stop = float(re.search(r'stop_m = ([0-9.]+)', b).group(1))
-    low = dd if storm else 0
-    print(sid, round((duty - low) * 1000), round((stop - low) * 1000))
+    # the starts are lowered at every station, the stop at stormwater
+    # stations only (sewage never runs dry), and kept 10 mm above it
+    fstop = stop - dd if storm else stop
+    print(sid, round(max(duty - dd, fstop + 0.01) * 1000), round(fstop * 1000))
 PY
 
 # 1. all 30 stations mid-storm
