@@ -158,7 +158,7 @@ bench_spool(const struct lp_buf *b, int inline_sync)
 	}
 	t0 = now_ns();
 	for (i = 0; i < n; i++)
-		spool_append(&s, b->data, b->len, (uint32_t)b->npoints,
+		spool_append(&s, b->data, b->len, (uint32_t)b->npoints, NULL,
 		    &cause);
 	t0 = (now_ns() - t0) / n / 1000;
 	spool_close(&s);

@@ -37,7 +37,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(cause);
 		return 0;
 	}
-	while (spool_peek(&s, &rec, &len, &n) == 0 && guard++ < 10000) {
+	while (spool_peek(&s, 1000, &rec, &len, &n) == 0 && guard++ < 10000) {
 		free(rec);
 		spool_ack(&s);
 	}

@@ -44,7 +44,7 @@ append(struct spool *s, int i)
 	char	buf[64], *cause = NULL;
 
 	snprintf(buf, sizeof buf, "m v=%di %d\n", i, i);
-	assert_int_equal(spool_append(s, buf, strlen(buf), 1, &cause), 0);
+	assert_int_equal(spool_append(s, buf, strlen(buf), 1, NULL, &cause), 0);
 }
 
 /* Peek and expect batch i; ack it when ack. */
@@ -56,7 +56,7 @@ expect(struct spool *s, int i, int ack)
 	uint32_t	 n;
 
 	snprintf(want, sizeof want, "m v=%di %d\n", i, i);
-	assert_int_equal(spool_peek(s, &data, &len, &n), 0);
+	assert_int_equal(spool_peek(s, 1, &data, &len, &n), 0);
 	assert_string_equal(data, want);
 	assert_int_equal(n, 1);
 	free(data);
@@ -76,7 +76,7 @@ test_order_and_restart(void **state)
 	(void)state;
 	assert_int_equal(spool_open(&s, dir, 1 << 20, &cause), 0);
 	assert_true(spool_empty(&s));
-	assert_int_equal(spool_peek(&s, &data, &len, &n), 1);
+	assert_int_equal(spool_peek(&s, 1, &data, &len, &n), 1);
 	for (i = 0; i < 10; i++)
 		append(&s, i);
 	assert_false(spool_empty(&s));
@@ -133,7 +133,7 @@ test_full_while_replaying(void **state)
 	(void)state;
 	assert_int_equal(spool_open(&s, dir, 16384, &cause), 0);
 	append(&s, 100);
-	assert_int_equal(spool_peek(&s, &data, &len, &n), 0);	/* out */
+	assert_int_equal(spool_peek(&s, 1, &data, &len, &n), 0);	/* out */
 	free(data);
 	for (i = 101; i < 1100; i++)
 		append(&s, i);
@@ -143,7 +143,7 @@ test_full_while_replaying(void **state)
 	assert_false(s.orphan);
 	assert_int_equal(s.dropped_points + s.points + 1, 1000);
 	expect(&s, (int)(100 + 1 + s.dropped_points), 1);
-	while (spool_peek(&s, &data, &len, &n) == 0) {
+	while (spool_peek(&s, 1, &data, &len, &n) == 0) {
 		free(data);
 		spool_ack(&s);
 	}
