@@ -644,10 +644,13 @@ gather(struct spool *s, int fd, uint64_t size, uint32_t max_points,
 	uint32_t	 n, pts = 0;
 
 	while (off + REC_HDR <= size && before_hold(s, s->rseq, off) &&
-	    (off == s->roff || (pts < max_points && blen < SPAN_MAX))) {
+	    blen < SPAN_MAX) {
 		if (pread(fd, hdr, REC_HDR, (off_t)off) != REC_HDR ||
 		    !hdr_ok(hdr) || off + REC_HDR + (n = le32(hdr + 4)) > size)
 			break;
+		if (pts > 0 && le32(hdr) == REC_MAGIC &&
+		    pts + le32(hdr + 8) > max_points)
+			break;	/* at least one record, then up to max */
 		if (le32(hdr) == REC_DONE) {
 			off += REC_HDR + n;
 			continue;
