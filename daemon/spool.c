@@ -24,6 +24,7 @@
 #define REC_MAX		(64u << 20)	/* larger lengths are corruption */
 #define SPAN_MAX	(1u << 20)	/* bytes a peek gathers at most */
 #define RETRY_MS	1000		/* a failing spool tries again */
+#define SYNC_MS		200		/* appends gathered into one flush */
 
 /* Little-endian 32-bit load and store. */
 static uint32_t
@@ -156,8 +157,9 @@ count_points(const struct spool *s, uint64_t seq, uint64_t off, uint64_t to)
 	return n;
 }
 
-/* The syncer thread: flush the segment being written whenever it is dirty
- * (at most a second later), off the event loop. */
+/* The syncer thread: flush the segment being written when it is dirty,
+ * gathering the appends of SYNC_MS into one fdatasync, off the event loop
+ * (on disk at most a second later). */
 static void *
 syncer(void *arg)
 {
@@ -172,6 +174,15 @@ syncer(void *arg)
 			ts.tv_sec += 1;
 			pthread_cond_timedwait(&s->cv, &s->mu, &ts);
 		}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += SYNC_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		while (!s->stop && pthread_cond_timedwait(&s->cv, &s->mu,
+		    &ts) == 0)
+			;	/* more appends meanwhile: one flush for all */
 		stop = s->stop;
 		fd = s->sync_fd;
 		s->dirty = 0;
@@ -190,7 +201,8 @@ syncer(void *arg)
 }
 
 /* Hand the syncer the segment now written (fd is duplicated), flushing and
- * closing the one before; or mark the current one dirty (fd -1). */
+ * closing the one before; or mark the current one dirty (fd -1), waking
+ * the syncer only when it was clean. */
 static void
 sync_post(struct spool *s, int fd)
 {
@@ -201,8 +213,10 @@ sync_post(struct spool *s, int fd)
 		old = s->sync_fd;
 		s->sync_fd = mine;
 	}
-	s->dirty = 1;
-	pthread_cond_signal(&s->cv);
+	if (!s->dirty || mine != -1) {
+		s->dirty = 1;
+		pthread_cond_signal(&s->cv);
+	}
 	pthread_mutex_unlock(&s->mu);
 	if (old != -1)
 		close(old);	/* its data was flushed or is in the cache */
