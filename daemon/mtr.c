@@ -452,7 +452,8 @@ unit_done(struct mtr *m, struct unit *u)
 
 	for (i = 0; i < u->n; i++) {
 		if (!spool_gone(&m->spool, &u->p[i].at))
-			spool_done(&m->spool, &u->p[i].at, u->p[i].npoints);
+			spool_done(&m->spool, &u->p[i].at, u->p[i].tlen,
+			    u->p[i].npoints);
 		else if (u->p[i].at.seq != 0)
 			m->recovered += u->p[i].npoints;
 	}

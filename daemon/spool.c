@@ -550,26 +550,6 @@ spool_gone(const struct spool *s, const struct spool_pos *at)
 	return at->seq == 0 || at->seq <= s->gone_seq;
 }
 
-void
-spool_done(struct spool *s, const struct spool_pos *at, uint32_t npoints)
-{
-	unsigned char	magic[4];
-	char		path[4096];
-
-	if (spool_gone(s, at))
-		return;
-	if (s->mfd == -1 || s->mseq != at->seq) {
-		if (s->mfd != -1)
-			close(s->mfd);
-		seg_path(s, at->seq, path, sizeof path);
-		s->mfd = open(path, O_WRONLY | O_CLOEXEC);
-		s->mseq = at->seq;
-	}
-	put_le32(magic, REC_DONE);
-	if (s->mfd != -1 && pwrite(s->mfd, magic, 4, (off_t)at->off) == 4)
-		s->points -= npoints < s->points ? npoints : s->points;
-}
-
 /* Done with segment rseq: delete it (unless it is being written) and move
  * to the next; 1 when there is nothing more. */
 static int
@@ -585,6 +565,39 @@ next_read_segment(struct spool *s)
 	s->roff = 0;
 	save_ack(s);
 	return 0;
+}
+
+void
+spool_done(struct spool *s, const struct spool_pos *at, size_t len,
+    uint32_t npoints)
+{
+	unsigned char	magic[4];
+	char		path[4096];
+
+	if (spool_gone(s, at))
+		return;
+	if (s->peek_len == 0 && at->seq == s->rseq && at->off == s->roff) {
+		/* first in line (no backlog): move the head, no I/O */
+		s->roff += REC_HDR + len;
+		s->points -= npoints < s->points ? npoints : s->points;
+		s->ack_dirty = 1;
+		if (s->rseq != s->wseq) {
+			seg_path(s, s->rseq, path, sizeof path);
+			if (s->roff >= file_size(path))
+				next_read_segment(s);
+		}
+		return;
+	}
+	if (s->mfd == -1 || s->mseq != at->seq) {
+		if (s->mfd != -1)
+			close(s->mfd);
+		seg_path(s, at->seq, path, sizeof path);
+		s->mfd = open(path, O_WRONLY | O_CLOEXEC);
+		s->mseq = at->seq;
+	}
+	put_le32(magic, REC_DONE);
+	if (s->mfd != -1 && pwrite(s->mfd, magic, 4, (off_t)at->off) == 4)
+		s->points -= npoints < s->points ? npoints : s->points;
 }
 
 /* Everything written was delivered: remove the write segment too, the next
@@ -606,18 +619,27 @@ spool_trim(struct spool *s)
 {
 	unsigned char	hdr[REC_HDR];
 	char		path[4096];
-	uint64_t	size, off0 = s->roff;
+	uint64_t	size = 0, size_seq = 0, off0 = s->roff;
 	int		fd = -1;
 
 	while (s->rseq != 0 && s->peek_len == 0 &&
 	    before_hold(s, s->rseq, s->roff)) {
-		seg_path(s, s->rseq, path, sizeof path);
-		size = file_size(path);
+		if (size_seq != s->rseq) {	/* a segment: stat it once */
+			if (fd != -1)
+				close(fd);
+			fd = -1;
+			seg_path(s, s->rseq, path, sizeof path);
+			size = file_size(path);
+			size_seq = s->rseq;
+		}
 		if (s->roff + REC_HDR > size) {
 			if (s->roff < size)
 				break;	/* a torn header: for spool_peek */
 			if (s->rseq == s->wseq) {
+				if (fd != -1)
+					close(fd);
 				caught_up(s);
+				s->ack_dirty = 0;
 				return;
 			}
 			if (next_read_segment(s))
@@ -632,15 +654,12 @@ spool_trim(struct spool *s)
 		    s->roff + REC_HDR + le32(hdr + 4) > size)
 			break;
 		s->roff += REC_HDR + le32(hdr + 4);
-		if (s->roff >= size) {
-			close(fd);
-			fd = -1;
-		}
 	}
 	if (fd != -1)
 		close(fd);
-	if (s->roff != off0 && s->rseq != 0)
+	if ((s->roff != off0 || s->ack_dirty) && s->rseq != 0)
 		save_ack(s);
+	s->ack_dirty = 0;
 }
 
 /* Gather records of segment rseq from roff into a buffer: up to max_points

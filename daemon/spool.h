@@ -54,6 +54,7 @@ struct spool {
 	uint64_t	 peek_len;	/* bytes of what spool_peek returned */
 	uint64_t	 peek_points;
 	int		 orphan;	/* that span's segment was dropped */
+	int		 ack_dirty;	/* the head moved, ack not saved */
 	struct spool_pos hold;		/* the live path owns from here on */
 	uint64_t	 gone_seq;	/* segments up to this one were dropped */
 	int		 mfd;		/* for marking records delivered */
@@ -101,9 +102,11 @@ void	spool_hold(struct spool *s, const struct spool_pos *from);
 /* Whether the record at *at was dropped to make room. */
 int	spool_gone(const struct spool *s, const struct spool_pos *at);
 
-/* The record of npoints points at *at was delivered by the live path:
- * mark it so (one 4-byte write), the replay skips it. */
-void	spool_done(struct spool *s, const struct spool_pos *at,
+/* The record at *at (a payload of len bytes, npoints points) was
+ * delivered by the live path: when it is first in line the head moves past
+ * it (no I/O); else it is marked so (one 4-byte write), and the replay
+ * skips it.  Call spool_trim after a run of these. */
+void	spool_done(struct spool *s, const struct spool_pos *at, size_t len,
 	    uint32_t npoints);
 
 /* Move the head over delivered records, removing finished segments. */

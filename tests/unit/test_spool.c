@@ -196,8 +196,6 @@ test_torn_and_corrupt(void **state)
 	spool_close(&s);
 }
 
-static void	expect_n(struct spool *, int);
-
 /* Append batch i with i % 7 + 1 points, its place in *at. */
 static void
 append_at(struct spool *s, int i, struct spool_pos *at)
@@ -210,15 +208,16 @@ append_at(struct spool *s, int i, struct spool_pos *at)
 }
 
 /* The live path holds the newest records: the replay stops before them;
- * those it delivers are marked and never replayed, also after a restart;
+ * those it delivers behind a backlog are marked on disk and never
+ * replayed, also after a restart; those first in line just move the head;
  * a peek gathers several records up to max_points. */
 static void
 test_hold_and_done(void **state)
 {
 	struct spool		 s;
-	struct spool_pos	 at[10];
+	struct spool_pos	 at[12];
 	char			*cause = NULL, *data;
-	size_t			 len;
+	size_t			 len, rl = strlen("m v=4i 4\n");
 	uint32_t		 n;
 	int			 i;
 
@@ -226,48 +225,43 @@ test_hold_and_done(void **state)
 	assert_int_equal(spool_open(&s, dir, 1 << 20, &cause), 0);
 	for (i = 0; i < 10; i++)
 		append_at(&s, i, &at[i]);
-	spool_hold(&s, &at[4]);		/* live owns 4..9 */
-	/* 1 + 2 + 3 points, then 4 would pass max_points 7 */
+	/* 1 + 2 + 3 points; with 4 more it would pass max_points 7 */
 	assert_int_equal(spool_peek(&s, 7, &data, &len, &n), 0);
 	assert_string_equal(data, "m v=0i 0\nm v=1i 1\nm v=2i 2\n");
 	assert_int_equal(n, 6);
 	free(data);
-	spool_ack(&s);
-	expect_n(&s, 3);
-	assert_int_equal(spool_peek(&s, 100, &data, &len, &n), 1);
+	spool_release(&s);
+	spool_hold(&s, &at[4]);		/* live owns 4..9, 0..3 wait */
 	for (i = 4; i < 8; i++)		/* live delivered 4..7 */
-		spool_done(&s, &at[i], (uint32_t)(i % 7 + 1));
+		spool_done(&s, &at[i], rl, (uint32_t)(i % 7 + 1));
 	spool_hold(&s, &at[8]);
 	spool_trim(&s);
-	assert_int_equal(spool_peek(&s, 100, &data, &len, &n), 1);
-	assert_int_equal(s.points, 8 % 7 + 1 + 9 % 7 + 1);
-	spool_hold(&s, NULL);		/* live gave 8 and 9 back */
-	spool_close(&s);
+	spool_close(&s);		/* killed here, say */
 	assert_int_equal(spool_open(&s, dir, 1 << 20, &cause), 0);
-	assert_int_equal(s.points, 2 + 3);
+	assert_int_equal(s.points, 1 + 2 + 3 + 4 + 2 + 3);
 	assert_int_equal(spool_peek(&s, 100, &data, &len, &n), 0);
-	assert_string_equal(data, "m v=8i 8\nm v=9i 9\n");
+	assert_string_equal(data, "m v=0i 0\nm v=1i 1\nm v=2i 2\n"
+	    "m v=3i 3\nm v=8i 8\nm v=9i 9\n");
+	assert_int_equal(n, 15);
 	free(data);
 	spool_ack(&s);
 	assert_true(spool_empty(&s));
 	assert_int_equal(s.bytes, 0);	/* all delivered: segments gone */
+	/* no backlog: delivering the first in line moves the head
+	 * ("m v=10i 10\n" is two bytes longer) */
+	append_at(&s, 10, &at[10]);
+	append_at(&s, 11, &at[11]);
+	spool_hold(&s, &at[10]);
+	assert_int_equal(spool_peek(&s, 100, &data, &len, &n), 1);
+	spool_done(&s, &at[10], rl + 2, 10 % 7 + 1);
+	spool_done(&s, &at[11], rl + 2, 11 % 7 + 1);
+	spool_hold(&s, NULL);
+	spool_trim(&s);
+	assert_int_equal(s.points, 0);
+	assert_int_equal(s.bytes, 0);
+	assert_true(spool_empty(&s));
 	assert_int_equal(s.corrupt, 0);
 	spool_close(&s);
-}
-
-/* Peek and ack batch i alone. */
-static void
-expect_n(struct spool *s, int i)
-{
-	char		*data, want[64];
-	size_t		 len;
-	uint32_t	 n;
-
-	snprintf(want, sizeof want, "m v=%di %d\n", i, i);
-	assert_int_equal(spool_peek(s, 1, &data, &len, &n), 0);
-	assert_string_equal(data, want);
-	free(data);
-	spool_ack(s);
 }
 
 /* Mount a tmpfs of kb KiB on path; 0, or -1 (and a skip) when the test
