@@ -108,30 +108,24 @@ before_hold(const struct spool *s, uint64_t seq, uint64_t off)
 	return seq < s->hold.seq || (seq == s->hold.seq && off < s->hold.off);
 }
 
-/* Persist the replay position: atomically through ack.tmp, or, when the
- * disk is too full for a new file, in place (fixed width, one write). */
+/* Persist the replay position: one fixed-width write in place, on a
+ * descriptor kept open, so that the loop makes no new file or rename for
+ * it; a killed pumpd cannot tear it (a power cut could: the spool is then
+ * replayed from its oldest segment, twice rather than lost). */
 static void
 save_ack(struct spool *s)
 {
-	char	path[4096], tmp[4096], line[64];
-	int	fd, n, ok = 0;
+	char	path[4096], line[64];
+	int	n;
 
-	snprintf(path, sizeof path, "%s/ack", s->dir);
-	snprintf(tmp, sizeof tmp, "%s/ack.tmp", s->dir);
 	n = snprintf(line, sizeof line, "%020" PRIu64 " %020" PRIu64 "\n",
 	    s->rseq, s->roff);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0600)) != -1) {
-		ok = write(fd, line, (size_t)n) == n && rename(tmp, path) == 0;
-		close(fd);
-		if (!ok)
-			unlink(tmp);
+	if (s->afd == -1) {
+		snprintf(path, sizeof path, "%s/ack", s->dir);
+		s->afd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 	}
-	if (!ok && (fd = open(path, O_WRONLY | O_CLOEXEC)) != -1) {
-		if (pwrite(fd, line, (size_t)n, 0) != n)
-			n = 0;	/* the old position stays: a replay repeats */
-		close(fd);
-	}
+	if (s->afd != -1 && pwrite(s->afd, line, (size_t)n, 0) != n)
+		n = 0;	/* the old position stays: a replay repeats */
 }
 
 /* Sum the points still to send in segment seq from offset off up to (not
@@ -264,7 +258,8 @@ size_segments(struct spool *s)
 }
 
 /* Find what an earlier run left: segments (removing empty ones, which only
- * a failed write leaves), a stale ack.tmp, the replay position. */
+ * a failed write leaves), an ack.tmp of older versions, the replay
+ * position. */
 static void
 scan(struct spool *s)
 {
@@ -301,6 +296,28 @@ scan(struct spool *s)
 	s->wseq = last + 1;
 }
 
+/* Everything written was delivered: remove the write segment too, so that
+ * a drained spool leaves no segment behind. */
+static void
+caught_up(struct spool *s)
+{
+	char	path[4096];
+
+	seg_path(s, s->wseq, path, sizeof path);
+	if (s->rseq != s->wseq || s->roff < s->wsize || s->wsize == 0 ||
+	    s->peek_len > 0 || file_size(path) != s->wsize)
+		return;
+	if (s->wfd != -1)
+		close(s->wfd);
+	s->wfd = -1;
+	remove_segment(s, s->wseq);
+	s->wseq++;
+	s->wsize = 0;
+	s->rseq = 0;
+	s->roff = 0;
+	save_ack(s);
+}
+
 int
 spool_open(struct spool *s, const char *dir, uint64_t max_bytes,
     char **cause)
@@ -309,7 +326,7 @@ spool_open(struct spool *s, const char *dir, uint64_t max_bytes,
 
 	memset(s, 0, sizeof *s);
 	*cause = NULL;
-	s->wfd = s->mfd = s->sync_fd = -1;
+	s->wfd = s->mfd = s->afd = s->sync_fd = -1;
 	s->max_bytes = max_bytes;
 	s->wseq = 1;
 	if ((s->dir = strdup(dir)) == NULL)
@@ -348,6 +365,14 @@ spool_close(struct spool *s)
 		pthread_cond_destroy(&s->cv);
 		s->running = 0;
 	}
+	if (s->dir != NULL) {
+		s->hold = (struct spool_pos){ 0, 0 };
+		spool_trim(s);
+		caught_up(s);
+	}
+	if (s->afd != -1)
+		close(s->afd);
+	s->afd = -1;
 	if (s->wfd != -1)
 		close(s->wfd);
 	if (s->mfd != -1)
@@ -576,6 +601,11 @@ spool_done(struct spool *s, const struct spool_pos *at, size_t len,
 
 	if (spool_gone(s, at))
 		return;
+	if (s->peek_len == 0 && s->rseq != 0 && at->seq > s->rseq) {
+		seg_path(s, s->rseq, path, sizeof path);
+		if (s->roff >= file_size(path))	/* the head's segment is */
+			next_read_segment(s);	/* read: go on to the next */
+	}
 	if (s->peek_len == 0 && at->seq == s->rseq && at->off == s->roff) {
 		/* first in line (no backlog): move the head, no I/O */
 		s->roff += REC_HDR + len;
@@ -600,20 +630,6 @@ spool_done(struct spool *s, const struct spool_pos *at, size_t len,
 		s->points -= npoints < s->points ? npoints : s->points;
 }
 
-/* Everything written was delivered: remove the write segment too, the next
- * append starts a fresh one. */
-static void
-caught_up(struct spool *s)
-{
-	uint64_t	seq = s->wseq;
-
-	roll(s);
-	remove_segment(s, seq);
-	s->rseq = 0;
-	s->roff = 0;
-	save_ack(s);
-}
-
 void
 spool_trim(struct spool *s)
 {
@@ -635,13 +651,6 @@ spool_trim(struct spool *s)
 		if (s->roff + REC_HDR > size) {
 			if (s->roff < size)
 				break;	/* a torn header: for spool_peek */
-			if (s->rseq == s->wseq) {
-				if (fd != -1)
-					close(fd);
-				caught_up(s);
-				s->ack_dirty = 0;
-				return;
-			}
 			if (next_read_segment(s))
 				break;
 			off0 = s->roff;
@@ -751,11 +760,6 @@ spool_peek(struct spool *s, uint32_t max_points, char **data, size_t *len,
 		if (s->roff + REC_HDR > size) {
 			if (s->roff < size && s->rseq != s->wseq)
 				s->corrupt++;	/* torn header at the end */
-			if (s->rseq == s->wseq && s->roff == size &&
-			    s->hold.seq == 0 && s->peek_len == 0 && size > 0) {
-				caught_up(s);
-				return 1;
-			}
 			if (next_read_segment(s))
 				return 1;
 			continue;
@@ -791,8 +795,6 @@ spool_ack(struct spool *s)
 		save_ack(s);
 	else if (s->rseq != s->wseq)
 		next_read_segment(s);
-	else if (s->hold.seq == 0)
-		caught_up(s);
 	else
 		save_ack(s);
 	spool_trim(s);

@@ -9,16 +9,18 @@
  * delivered out of order (by the live path): the replay skips those.
  *
  * Two readers: the replay, from the head (the position kept in the file
- * "ack", written atomically when the disk allows, in place when it is
- * full), and the live path, which owns the newest records from the "hold"
+ * "ack", one fixed-width write in place), and the live path, which owns the newest records from the "hold"
  * on (the batch being built and the one in flight); the replay never reads
  * past the hold.
  *
  * Bounded in bytes and by the file system: when the bound is reached, or a
  * write fails because the disk is full, the oldest segment goes first and
- * its points are counted as dropped (but for records the live path holds in
- * memory: those are for it to count).  A torn write is cut off again, and
- * empty segments and a stale ack.tmp are removed.  A directory that cannot
+ * its points are counted as dropped (the live path takes back those it
+ * still delivers from memory).  A torn write is cut off again; empty
+ * segments are removed, and the write segment too when everything was
+ * delivered at close; otherwise segments go once read and rolled (at a
+ * sixteenth of the file system, at most 4 MiB), so that the loop does not
+ * create and remove files at every batch.  A directory that cannot
  * be written (read-only, missing, full of other files) makes appends fail
  * fast, trying again at most once a second.  A torn or corrupt record is
  * skipped and counted, never fatal.
@@ -58,6 +60,7 @@ struct spool {
 	struct spool_pos hold;		/* the live path owns from here on */
 	uint64_t	 gone_seq;	/* segments up to this one were dropped */
 	int		 mfd;		/* for marking records delivered */
+	int		 afd;		/* the ack file */
 	uint64_t	 mseq;		/* mfd's segment */
 	char		*rec;		/* one record, header and payload */
 	size_t		 rec_cap;
