@@ -38,6 +38,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unlink(path);
 	if (spool_open(&s, dir, 1 << 20, &cause) == -1) {
 		free(cause);
+		spool_close(&s);
 		return 0;
 	}
 	spool_trim(&s);
