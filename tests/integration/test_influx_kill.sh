@@ -45,7 +45,7 @@ q "SELECT \"comms\" FROM \"station\" WHERE time >= $((t1 - 5000))ms AND time < $
         ([.values[][0]] | [range(1; length) as $i | .[$i] - .[$i - 1]] | max // 0),
         .values[0][0], .values[-1][0]] | @tsv' >"$WORK/run1.tsv"
 nst=$(wc -l <"$WORK/run1.tsv")
-bad=$(awk -v k="$tkill" -v t1="$t1" '$3 > 1500 || $5 < k - 1600 || $4 > t1 + 4000 { print }' "$WORK/run1.tsv")
+bad=$(awk -v k="$tkill" -v t1="$t1" '$3 > 1900 || $5 < k - 1600 || $4 > t1 + 4000 { print }' "$WORK/run1.tsv")
 polls=$(awk '{ s += $2 } END { print s + 0 }' "$WORK/run1.tsv")
 [ "$nst" = 30 ] && [ -z "$bad" ] &&
     ok "run 1, killed: all 30 stations' polls stored ($polls), none missing, the last at most one poll before the kill" ||
