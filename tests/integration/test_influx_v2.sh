@@ -18,11 +18,9 @@ awk -v tok="$WORK/token" '
 spawn "$BIN/plcsim" -c "$WORK/v2.conf" -s 1 >"$WORK/plcsim.log" 2>&1
 wait_port $(( $(port_base) + 29 )) || { fail "plcsim" ""; finish; exit 1; }
 resp=$(printf 'HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n')
-(printf '%s' "$resp" | nc -l 127.0.0.1 "$IPORT" >/dev/null 2>&1) &	# for wait_port
-wait_port "$IPORT"; sleep 0.2
 (printf '%s' "$resp" | nc -l 127.0.0.1 "$IPORT" >"$WORK/request" 2>/dev/null) &
 NC=$!
-sleep 0.2
+wait_port "$IPORT" || { fail "listener" "nc does not listen on $IPORT"; finish; exit 1; }
 "$BIN/pumpd" -c "$WORK/v2.conf" --state-dir "$WORK/state" --log-every 600 >"$WORK/pumpd.log" 2>&1 &
 PD=$!
 i=0; while [ ! -s "$WORK/request" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
