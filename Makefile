@@ -26,7 +26,8 @@ PUMPD_OBJS  = $(B)/daemon/pumpd.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
 	      $(B)/daemon/plc.o $(B)/daemon/mbtcp.o $(B)/daemon/lp.o \
 	      $(B)/daemon/mtr.o \
 	      $(B)/daemon/spool.o $(B)/daemon/schema.o $(B)/daemon/state.o
-PLCSIM_OBJS = $(B)/plc/plcsim.o $(B)/plc/model.o $(B)/plc/rain.o \
+PLCSIM_OBJS = $(B)/plc/plcsim.o $(B)/plc/model.o $(B)/plc/model_l1.o \
+	      $(B)/plc/rain.o \
 	      $(B)/daemon/cfg.o
 BINS	= $(B)/pumpd $(B)/plcsim
 
@@ -69,6 +70,7 @@ $(B)/tests/test_plc: $(B)/tests/unit/test_plc.o $(B)/daemon/plc.o \
 $(B)/tests/test_rain: $(B)/tests/unit/test_rain.o $(B)/plc/rain.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_model: $(B)/tests/unit/test_model.o $(B)/plc/model.o \
+		$(B)/plc/model_l1.o \
 		$(B)/plc/rain.o $(B)/daemon/cfg.o $(B)/tests/unit/fixture.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 
@@ -118,7 +120,8 @@ build-fuzz/fuzz_decode: tests/fuzz/fuzz_decode.c daemon/plc.c daemon/mbtcp.c \
 build-fuzz/fuzz_mbtcp: tests/fuzz/fuzz_mbtcp.c daemon/mbtcp.c
 build-fuzz/fuzz_spool: tests/fuzz/fuzz_spool.c daemon/spool.c
 build-fuzz/fuzz_rain: tests/fuzz/fuzz_rain.c plc/rain.c
-build-fuzz/fuzz_modbus: tests/fuzz/fuzz_modbus.c plc/model.c plc/rain.c \
+build-fuzz/fuzz_modbus: tests/fuzz/fuzz_modbus.c plc/model.c plc/model_l1.c \
+		plc/rain.c \
 		tests/unit/fixture.c
 build-fuzz/fuzz_%:
 	@mkdir -p build-fuzz
