@@ -1054,8 +1054,10 @@ main(int argc, char **argv)
 		s.d.st[i].port = s.port_base + i;
 	if (s.list) {
 		for (i = 0; i < s.d.nstations; i++)
-			printf("%s %d %d %s\n", s.d.st[i].id, s.d.st[i].port,
-			    s.d.st[i].npumps, cfg_kind_name(s.d.st[i].kind));
+			printf("%s %d %d %s %s\n", s.d.st[i].id,
+			    s.d.st[i].port, s.d.st[i].npumps,
+			    cfg_kind_name(s.d.st[i].kind),
+			    cfg_map_name(s.d.st[i].map));
 		cfg_free(&s.d);
 		return 0;
 	}
