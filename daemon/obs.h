@@ -69,7 +69,7 @@ struct obs {
 	/* Station flags, in plain words. */
 #define OBS_ST_REMOTE		0x001	/* the selector allows the centre to
 					 * write (v1 REMOTE, L1 REMOTE) */
-#define OBS_ST_PLC_CONTROL	0x002	/* the PLC runs its own level control
+#define OBS_ST_OWN_CONTROL	0x002	/* the PLC runs its own level control
 					 * (v1 LOCAL_CONTROL; L1 AUTO) */
 #define OBS_ST_WATCHDOG		0x004	/* v1: the PLC's watchdog expired */
 #define OBS_ST_MAINS_OK		0x008	/* station power healthy */
