@@ -619,7 +619,7 @@ plc_own_control(struct core_state *s, const struct obs *o)
 	int	on = o->acked && o->acked_remote &&
 	    !s->local && (o->flags & OBS_ST_REMOTE) &&
 	    !(o->flags & OBS_ST_WATCHDOG) &&
-	    (o->flags & OBS_ST_PLC_CONTROL);
+	    (o->flags & OBS_ST_OWN_CONTROL);
 
 	s->local_seen = on ? s->local_seen + 1 : 0;
 	return s->local_seen >= 2;
@@ -658,7 +658,7 @@ status_alarms(struct core_state *s, const struct obs *o,
 	core_alarm_set(s, out, CORE_AL_MAINS, !(o->flags & OBS_ST_MAINS_OK));
 	core_alarm_set(s, out, CORE_AL_WATCHDOG, s->started &&
 	    (o->flags & OBS_ST_WATCHDOG) != 0);
-	core_alarm_set(s, out, CORE_AL_PLC_RESTART, s->started &&
+	core_alarm_set(s, out, CORE_AL_RESTART, s->started &&
 	    o->restarted);
 }
 
@@ -678,7 +678,7 @@ adopt(struct core_state *s, const struct cfg_station *cfg,
 	 * the stop level that master used, is unknown (no saved state) */
 	unknown = !s->storm_known && !s->lasting.storm &&
 	    cfg->kind == CFG_STORMWATER && o->control == OBS_DIRECT &&
-	    !(o->flags & OBS_ST_PLC_CONTROL);
+	    !(o->flags & OBS_ST_OWN_CONTROL);
 	for (k = 0; k < o->npumps && k < OBS_MAX_PUMPS; k++)
 		if (o->pump[k].flags & OBS_PU_RUNNING) {
 			s->pump[k].cmd = 1;
@@ -1015,7 +1015,7 @@ core_export(const struct core_state *s, const char *id, int64_t now_ms,
 	 * command to clear it exists, a restart of pumpd clears it: it is not
 	 * saved.  CORE_AL_PUMPS_SHORT goes with state that is not saved
 	 * either. */
-	out->lasting.alarms &= ~(CORE_AL_COMMS | CORE_AL_PLC_RESTART |
+	out->lasting.alarms &= ~(CORE_AL_COMMS | CORE_AL_RESTART |
 	    CORE_AL_SECOND_MASTER | CORE_AL_PUMPS_SHORT);
 }
 

@@ -45,7 +45,7 @@ struct core_input {
 #define CORE_AL_LIMIT_OVERRIDDEN	(1u << 12)	/* flood risk beat a limit */
 #define CORE_AL_PUMP_FAULT		(1u << 13)	/* any pump FAULT */
 #define CORE_AL_FAIL_TO_START	(1u << 14)	/* any pump failed to start */
-#define CORE_AL_PLC_RESTART		(1u << 15)	/* cleared after a cycle */
+#define CORE_AL_RESTART		(1u << 15)	/* cleared after a cycle */
 #define CORE_AL_SECOND_MASTER	(1u << 16)	/* latched: core_clear() */
 #define CORE_AL_LOW_LOW		(1u << 17)	/* dry-run float */
 #define CORE_AL_DOOR_OPEN		(1u << 18)	/* intrusion */
