@@ -23,6 +23,7 @@ LDLIBS	+= $(PKG_LIBS) -lm -lpthread
 B	 = build
 
 PUMPD_OBJS  = $(B)/daemon/pumpd.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
+	      $(B)/plc/codec.o $(B)/plc/map_v1.o \
 	      $(B)/daemon/plc.o $(B)/daemon/mbtcp.o $(B)/daemon/lp.o \
 	      $(B)/daemon/mtr.o \
 	      $(B)/daemon/spool.o $(B)/daemon/schema.o $(B)/daemon/state.o
@@ -64,6 +65,7 @@ $(B)/tests/test_schema: $(B)/tests/unit/test_schema.o $(B)/daemon/schema.o \
 $(B)/tests/test_mbtcp: $(B)/tests/unit/test_mbtcp.o $(B)/daemon/mbtcp.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_plc: $(B)/tests/unit/test_plc.o $(B)/daemon/plc.o \
+		$(B)/plc/codec.o $(B)/plc/map_v1.o \
 		$(B)/daemon/mbtcp.o $(B)/daemon/cfg.o \
 		$(B)/tests/unit/fixture.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
