@@ -9,9 +9,11 @@
 
 /* The drivers, each defined in its plc/map_*.c. */
 extern const struct codec map_v1;
+extern const struct codec map_l1;
 
 static const struct codec *const codecs[] = {
 	&map_v1,
+	&map_l1,
 };
 
 const struct codec *
