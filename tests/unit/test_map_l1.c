@@ -482,10 +482,10 @@ test_identity(void **state)
 	assert_int_equal(l1->ident_check(&r, &cause), -1);
 	free(cause);
 	r.v[1] = 0xFF;
-	r.v[6] = 'V';				/* JNPS-V1 */
+	r.v[7] = 'V';				/* JNPS-V1 */
 	assert_int_equal(l1->ident_check(&r, &cause), -1);
 	free(cause);
-	r.v[6] = 'L';
+	r.v[7] = 'L';
 	r.n = 9;				/* no revision */
 	assert_int_equal(l1->ident_check(&r, &cause), -1);
 	free(cause);
