@@ -126,7 +126,8 @@ build-fuzz/fuzz_decode: tests/fuzz/fuzz_decode.c daemon/plc.c daemon/mbtcp.c \
 		daemon/core.c daemon/cfg.c tests/unit/fixture.c
 build-fuzz/fuzz_mbtcp: tests/fuzz/fuzz_mbtcp.c daemon/mbtcp.c
 build-fuzz/fuzz_spool: tests/fuzz/fuzz_spool.c daemon/spool.c
-build-fuzz/fuzz_l1: tests/fuzz/fuzz_l1.c plc/map_l1.c daemon/cfg.c \
+build-fuzz/fuzz_l1: tests/fuzz/fuzz_l1.c plc/map_l1.c plc/map_v1.c plc/codec.c \
+		daemon/cfg.c \
 		tests/unit/fixture.c
 build-fuzz/fuzz_rain: tests/fuzz/fuzz_rain.c plc/rain.c
 build-fuzz/fuzz_modbus: tests/fuzz/fuzz_modbus.c plc/model.c plc/model_l1.c \
