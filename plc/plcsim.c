@@ -580,6 +580,16 @@ print_status(struct plcsim *s)
 	fflush(stdout);
 }
 
+/* The level at which the station's control starts its lead pump: pumpd's
+ * duty start, or at an L1 station the start set-point its PLC runs on. */
+static double
+duty_m(const struct mdl_station *m)
+{
+	if (m->cfg->map != CFG_MAP_L1)
+		return m->cfg->duty_start_m;
+	return m->l1.remote_sp ? m->l1.sp_m[0] : m->cfg->panel.start_m;
+}
+
 /* Write the per-station summary: a table to out, key=value lines to path. */
 static void
 write_summary(struct plcsim *s, FILE *out, FILE *kv)
@@ -604,7 +614,7 @@ write_summary(struct plcsim *s, FILE *out, FILE *kv)
 			    "exceptions=%lu", m->cfg->id,
 			    cfg_kind_name(m->cfg->kind),
 			    cfg_map_name(m->cfg->map), m->max_level_m,
-			    m->min_level_m, m->cfg->lowlow_m, m->level_m, m->cfg->stop_m, m->cfg->duty_start_m,
+			    m->min_level_m, m->cfg->lowlow_m, m->level_m, m->cfg->stop_m, duty_m(m),
 			    m->cfg->npumps > 1 ? m->cfg->assist_start_m[0] :
 			    m->cfg->high_alarm_m, m->flood_m3,
 			    m->inflow_m3, m->pumped_m3, mdl_balance_m3(m),
