@@ -118,7 +118,7 @@ bench: $(B)/bench
 
 # Fuzz targets (libFuzzer, clang): every parser of outside input.
 FUZZ_SECONDS ?= 20
-FUZZ	 = cfg decode spool rain modbus mbtcp l1
+FUZZ	 = cfg decode spool rain modbus mbtcp l1 l1_req
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
 	      -Idaemon -Iplc -Itests/unit $(PKG_CFLAGS)
 build-fuzz/fuzz_cfg: tests/fuzz/fuzz_cfg.c daemon/cfg.c
@@ -129,6 +129,8 @@ build-fuzz/fuzz_spool: tests/fuzz/fuzz_spool.c daemon/spool.c
 build-fuzz/fuzz_l1: tests/fuzz/fuzz_l1.c plc/map_l1.c plc/map_v1.c plc/codec.c \
 		daemon/cfg.c \
 		tests/unit/fixture.c
+build-fuzz/fuzz_l1_req: tests/fuzz/fuzz_l1_req.c plc/model.c plc/model_l1.c \
+		plc/rain.c tests/unit/fixture.c
 build-fuzz/fuzz_rain: tests/fuzz/fuzz_rain.c plc/rain.c
 build-fuzz/fuzz_modbus: tests/fuzz/fuzz_modbus.c plc/model.c plc/model_l1.c \
 		plc/rain.c \
