@@ -111,11 +111,11 @@ bench: $(B)/bench
 
 # Fuzz targets (libFuzzer, clang): every parser of outside input.
 FUZZ_SECONDS ?= 20
-FUZZ	 = cfg decode spool rain modbus mbtcp
+FUZZ	 = cfg map_v1 spool rain modbus mbtcp
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
 	      -Idaemon -Iplc -Itests/unit $(PKG_CFLAGS)
 build-fuzz/fuzz_cfg: tests/fuzz/fuzz_cfg.c daemon/cfg.c
-build-fuzz/fuzz_decode: tests/fuzz/fuzz_decode.c daemon/plc.c daemon/mbtcp.c \
+build-fuzz/fuzz_map_v1: tests/fuzz/fuzz_map_v1.c plc/map_v1.c plc/codec.c \
 		daemon/core.c daemon/cfg.c tests/unit/fixture.c
 build-fuzz/fuzz_mbtcp: tests/fuzz/fuzz_mbtcp.c daemon/mbtcp.c
 build-fuzz/fuzz_spool: tests/fuzz/fuzz_spool.c daemon/spool.c
