@@ -33,7 +33,8 @@ BINS	= $(B)/pumpd $(B)/plcsim
 
 UNIT_TESTS = $(B)/tests/test_cfg $(B)/tests/test_rain $(B)/tests/test_model \
 	     $(B)/tests/test_core $(B)/tests/test_lp $(B)/tests/test_spool \
-	     $(B)/tests/test_schema $(B)/tests/test_mbtcp $(B)/tests/test_plc
+	     $(B)/tests/test_schema $(B)/tests/test_mbtcp $(B)/tests/test_plc \
+	     $(B)/tests/test_map_v1
 
 .PHONY: all deps test unit integration run asan clean check-config install fuzz \
 	bench
@@ -66,6 +67,10 @@ $(B)/tests/test_mbtcp: $(B)/tests/unit/test_mbtcp.o $(B)/daemon/mbtcp.o
 $(B)/tests/test_plc: $(B)/tests/unit/test_plc.o $(B)/daemon/plc.o \
 		$(B)/plc/codec.o $(B)/plc/map_v1.o \
 		$(B)/daemon/mbtcp.o $(B)/daemon/cfg.o \
+		$(B)/tests/unit/fixture.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+$(B)/tests/test_map_v1: $(B)/tests/unit/test_map_v1.o $(B)/plc/map_v1.o \
+		$(B)/plc/codec.o $(B)/daemon/mbtcp.o $(B)/daemon/cfg.o \
 		$(B)/tests/unit/fixture.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_rain: $(B)/tests/unit/test_rain.o $(B)/plc/rain.o
