@@ -36,3 +36,10 @@ fixture_station(struct cfg_station *c, int npumps)
 	c->runoff = 0.6;
 	c->tc_min = 15;
 }
+
+void
+fixture_station_l1(struct cfg_station *c)
+{
+	fixture_station(c, 3);
+	strcpy(c->id, "test-l1");
+}
