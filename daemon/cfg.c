@@ -505,9 +505,9 @@ load_pumps(struct loader *l, config_setting_t *s, struct cfg_station *st,
 		return;
 	}
 	n = config_setting_length(list);
-	if (n < 1 || n > CFG_MAX_PUMPS) {
+	if (n < 1 || n > OBS_MAX_PUMPS) {
 		diag_add(l, 0, line_of(list), p,
-		    "%d pumps: a station has 1 to %d", n, CFG_MAX_PUMPS);
+		    "%d pumps: a station has 1 to %d", n, OBS_MAX_PUMPS);
 		return;
 	}
 	st->npumps = n;
@@ -558,7 +558,7 @@ load_setpoints(struct loader *l, config_setting_t *s, struct cfg_station *st,
 		    n, st->npumps, st->npumps - 1);
 		return;
 	}
-	for (i = 0; i < n && i < CFG_MAX_PUMPS - 1; i++) {
+	for (i = 0; i < n && i < OBS_MAX_PUMPS - 1; i++) {
 		e = config_setting_get_elem(a, (unsigned)i);
 		snprintf(k, sizeof k, "%s.assist_start_m[%d]", p, i + 1);
 		if (config_setting_type(e) != CONFIG_TYPE_FLOAT &&

@@ -93,7 +93,7 @@ struct mdl_station {
 	enum mdl_level_fault lvl_fault[2];
 	uint16_t lvl_stuck_mm[2];
 
-	struct mdl_pump pump[CFG_MAX_PUMPS];
+	struct mdl_pump pump[OBS_MAX_PUMPS];
 };
 
 /* Set up station st for cfg under rain; the well starts at its stop level. */
