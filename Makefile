@@ -35,7 +35,7 @@ BINS	= $(B)/pumpd $(B)/plcsim
 UNIT_TESTS = $(B)/tests/test_cfg $(B)/tests/test_rain $(B)/tests/test_model \
 	     $(B)/tests/test_core $(B)/tests/test_lp $(B)/tests/test_spool \
 	     $(B)/tests/test_schema $(B)/tests/test_mbtcp $(B)/tests/test_plc \
-	     $(B)/tests/test_map_l1
+	     $(B)/tests/test_map_v1 $(B)/tests/test_map_l1
 
 .PHONY: all deps test unit integration run asan clean check-config install fuzz \
 	bench
@@ -68,6 +68,11 @@ $(B)/tests/test_mbtcp: $(B)/tests/unit/test_mbtcp.o $(B)/daemon/mbtcp.o
 $(B)/tests/test_plc: $(B)/tests/unit/test_plc.o $(B)/daemon/plc.o \
 		$(B)/plc/codec.o $(B)/plc/map_v1.o $(B)/plc/map_l1.o \
 		$(B)/daemon/mbtcp.o $(B)/daemon/cfg.o \
+		$(B)/tests/unit/fixture.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+$(B)/tests/test_map_v1: $(B)/tests/unit/test_map_v1.o $(B)/plc/map_v1.o \
+		$(B)/plc/map_l1.o \
+		$(B)/plc/codec.o $(B)/daemon/mbtcp.o $(B)/daemon/cfg.o \
 		$(B)/tests/unit/fixture.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_map_l1: $(B)/tests/unit/test_map_l1.o $(B)/plc/map_l1.o \
@@ -118,11 +123,12 @@ bench: $(B)/bench
 
 # Fuzz targets (libFuzzer, clang): every parser of outside input.
 FUZZ_SECONDS ?= 20
-FUZZ	 = cfg decode spool rain modbus mbtcp l1 l1_req
+FUZZ	 = cfg map_v1 spool rain modbus mbtcp l1 l1_req
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
 	      -Idaemon -Iplc -Itests/unit $(PKG_CFLAGS)
 build-fuzz/fuzz_cfg: tests/fuzz/fuzz_cfg.c daemon/cfg.c
-build-fuzz/fuzz_decode: tests/fuzz/fuzz_decode.c daemon/plc.c daemon/mbtcp.c \
+build-fuzz/fuzz_map_v1: tests/fuzz/fuzz_map_v1.c plc/map_v1.c plc/map_l1.c \
+		plc/codec.c \
 		daemon/core.c daemon/cfg.c tests/unit/fixture.c
 build-fuzz/fuzz_mbtcp: tests/fuzz/fuzz_mbtcp.c daemon/mbtcp.c
 build-fuzz/fuzz_spool: tests/fuzz/fuzz_spool.c daemon/spool.c

@@ -19,6 +19,7 @@
 #include <libconfig.h>
 
 #include "cfg.h"
+#include "plcmap_l1.h"	/* L1_MAX_PUMPS: the map's own limit */
 
 struct loader {
 	const char	*path;
@@ -534,9 +535,9 @@ load_pumps(struct loader *l, config_setting_t *s, struct cfg_station *st,
 		return;
 	}
 	n = config_setting_length(list);
-	if (n < 1 || n > CFG_MAX_PUMPS) {
+	if (n < 1 || n > OBS_MAX_PUMPS) {
 		diag_add(l, 0, line_of(list), p,
-		    "%d pumps: a station has 1 to %d", n, CFG_MAX_PUMPS);
+		    "%d pumps: a station has 1 to %d", n, OBS_MAX_PUMPS);
 		return;
 	}
 	st->npumps = n;
@@ -587,7 +588,7 @@ load_setpoints(struct loader *l, config_setting_t *s, struct cfg_station *st,
 		    n, st->npumps, st->npumps - 1);
 		return;
 	}
-	for (i = 0; i < n && i < CFG_MAX_PUMPS - 1; i++) {
+	for (i = 0; i < n && i < OBS_MAX_PUMPS - 1; i++) {
 		e = config_setting_get_elem(a, (unsigned)i);
 		snprintf(k, sizeof k, "%s.assist_start_m[%d]", p, i + 1);
 		if (config_setting_type(e) != CONFIG_TYPE_FLOAT &&
@@ -752,11 +753,11 @@ load_l1(struct loader *l, config_setting_t *s, struct cfg_station *st,
 	int			 i;
 
 	if (st->map == CFG_MAP_L1) {
-		if (st->npumps > CFG_L1_MAX_PUMPS) {
+		if (st->npumps > L1_MAX_PUMPS) {
 			snprintf(k, sizeof k, "%s.pumps", pfx);
 			diag_add(l, 0, line_of(config_setting_get_member(s,
 			    "pumps")), k, "%d pumps: a map L1 PLC has at most "
-			    "%d", st->npumps, CFG_L1_MAX_PUMPS);
+			    "%d", st->npumps, L1_MAX_PUMPS);
 		}
 		load_transducers(l, s, st, pfx);
 		load_panel(l, s, st, pfx);

@@ -9,11 +9,11 @@
 
 #include <stddef.h>
 
-#define CFG_MAX_PUMPS	8
+#include "obs.h"	/* OBS_MAX_PUMPS: pumps at a station, any map */
+
 #define CFG_ID_MAX	32
 #define CFG_NAME_MAX	64
 #define CFG_HOST_MAX	64
-#define CFG_L1_MAX_PUMPS 4	/* map L1 has four pump blocks */
 
 /* Which register map a station's PLC speaks. */
 enum cfg_map {
@@ -65,12 +65,12 @@ struct cfg_station {
 	double		highhigh_m;	/* high-high float switch */
 
 	int		npumps;
-	struct cfg_pump	pumps[CFG_MAX_PUMPS];
+	struct cfg_pump	pumps[OBS_MAX_PUMPS];
 
 	/* Level set-points, metres: stop < duty < assist[] < high alarm. */
 	double		stop_m;
 	double		duty_start_m;
-	double		assist_start_m[CFG_MAX_PUMPS - 1];	/* npumps - 1 */
+	double		assist_start_m[OBS_MAX_PUMPS - 1];	/* npumps - 1 */
 	double		high_alarm_m;
 
 	double		tip_mm;		/* rain-gauge depth per tip */

@@ -355,6 +355,26 @@ transact(struct plc_dev *d, struct mbtcp_req *q, const uint16_t *regs,
 	return check_quiet(fd, "after the reply", r);
 }
 
+/* What a request of function fc does, for a log line. */
+static const char *
+fc_name(uint8_t fc)
+{
+	switch (fc) {
+	case CODEC_FC_READ_COILS:
+		return "read coils";
+	case CODEC_FC_READ_DISCRETE:
+		return "read discrete inputs";
+	case CODEC_FC_READ_HOLDING:
+		return "read holding registers";
+	case CODEC_FC_READ_INPUT:
+		return "read input registers";
+	case CODEC_FC_REPORT_ID:
+		return "report server id";
+	default:
+		return "write";
+	}
+}
+
 /* One codec request and its reply; 0, or -1 with r's cause. */
 static int
 exchange(struct plc_dev *d, const struct codec_req *q, struct codec_reply *rep,
@@ -458,7 +478,7 @@ poll_plc(struct plc_dev *d)
 		if (i > 0 && stopping(d))
 			return 0;
 		if (exchange(d, &d->req[i], &d->rep[i], &r) == -1) {
-			post_err(d, r.cause, "read", r.why);
+			post_err(d, r.cause, fc_name(d->req[i].fc), r.why);
 			return -1;
 		}
 	}

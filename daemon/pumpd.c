@@ -381,7 +381,7 @@ log_district(struct pumpd *p, int64_t ms)
 	static const char *cname[] = { "OK", "STALE", "DOWN" };
 	static const char *mname[] = { "PLC-FALLBACK", "REMOTE", "WATCHING" };
 	struct station	*s;
-	char		 tbuf[16], pumps[CFG_MAX_PUMPS + 1], al[160];
+	char		 tbuf[16], pumps[OBS_MAX_PUMPS + 1], al[160];
 	int		 i, b;
 
 	for (i = 0; i < p->n; i++) {

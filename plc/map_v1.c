@@ -17,6 +17,8 @@
 #include "codec.h"
 #include "plcmap.h"
 
+_Static_assert(PLC_MAX_PUMPS <= OBS_MAX_PUMPS, "map v1 pumps fit an obs");
+
 /* codec_mem.last_u32[] slots of this codec */
 #define MEM_UPTIME	0
 

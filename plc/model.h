@@ -119,7 +119,7 @@ struct mdl_station {
 	enum mdl_level_fault lvl_fault[2];
 	uint16_t lvl_stuck_mm[2];
 
-	struct mdl_pump pump[CFG_MAX_PUMPS];
+	struct mdl_pump pump[OBS_MAX_PUMPS];
 	struct mdl_l1	l1;		/* map L1 stations only */
 };
 

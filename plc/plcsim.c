@@ -559,7 +559,7 @@ static void
 print_status(struct plcsim *s)
 {
 	const struct mdl_station	*m;
-	char				 pumps[CFG_MAX_PUMPS + 1];
+	char				 pumps[OBS_MAX_PUMPS + 1];
 	double				 r5;
 	int				 i;
 

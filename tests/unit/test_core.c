@@ -935,6 +935,283 @@ test_frozen_needs_evidence(void **state)
 	assert_float_equal(out.level_m, 4.8, 1e-9);
 }
 
+/* An observation of the L1 test station: one transducer at level m, the
+ * PLC in AUTO with REMOTE on, the given pumps running. */
+static struct obs
+l1_at(double m, unsigned running)
+{
+	struct obs	o;
+	int		k;
+
+	memset(&o, 0, sizeof o);
+	o.control = OBS_SUPERVISORY;
+	o.flags = OBS_ST_REMOTE | OBS_ST_MAINS_OK | OBS_ST_AUTO |
+	    OBS_ST_OWN_CONTROL;
+	o.nlevels = 1;
+	o.level_m[0] = m;
+	o.level_ok[0] = 1;
+	o.npumps = 3;
+	for (k = 0; k < 3; k++) {
+		o.pump[k].flags = OBS_PU_AVAILABLE |
+		    ((running >> k) & 1 ? OBS_PU_RUNNING : 0);
+		o.pump[k].speed_pct = -1;
+	}
+	return o;
+}
+
+/* The observation after the PLC acknowledged out's intent. */
+static void
+l1_ack(struct obs *o, const struct core_out *out)
+{
+	o->acked = 1;
+	o->acked_seq = out->it.seq;
+	o->acked_remote = out->it.remote;
+	o->restarted = 0;
+}
+
+/* The L1 set-points written when they change, not every poll. */
+static void
+test_l1_setpoints(void **state)
+{
+	struct cfg_station	l1;
+	struct core_state	s;
+	struct core_out		out;
+	struct obs		o = l1_at(1.2, 0);
+
+	(void)state;
+	fixture_station_l1(&l1);
+	core_init(&s);
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &in, 0, &out);
+	assert_true(out.it.write);
+	assert_int_equal(out.it.control, OBS_SUPERVISORY);
+	assert_true(out.it.remote);
+	assert_float_equal(out.it.start_m, 1.6, 1e-9);
+	assert_float_equal(out.it.stop_m, 1.0, 1e-9);
+	assert_float_equal(out.it.assist_step_m, 0.8, 1e-9);
+	assert_float_equal(out.it.all_on_m, 3.2, 1e-9);
+	assert_int_equal(out.it.inhibit_mask, 0);
+	assert_int_equal(out.it.run_mask, 0);	/* no pump command at L1 */
+	assert_false(s.lasting.alarms & CORE_AL_LOCAL_CONTROL);
+	assert_false(s.lasting.alarms & CORE_AL_LEVEL_B);
+	l1_ack(&o, &out);
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &in, 1000, &out);
+	assert_false(out.it.write);		/* acknowledged, unchanged */
+	/* high level, no pump running: rotation and failover are the
+	 * PLC's; pumpd neither commands pumps nor takes the station over */
+	o.level_m[0] = 3.9;
+	o.pump[0].flags |= OBS_PU_FAULT;
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &in, 200000, &out);
+	assert_false(out.it.write);
+	assert_true(s.lasting.alarms & CORE_AL_HIGH_LEVEL);
+	assert_false(s.lasting.alarms & CORE_AL_PUMPS_SHORT);
+	assert_false(s.lasting.alarms & CORE_AL_FAIL_TO_START);
+	/* a PLC restart clears its remote set-points: written again */
+	o.restarted = 1;
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &in, 201000, &out);
+	assert_true(out.it.write);
+	assert_true(out.it.remote);
+	/* a new connection (nothing acknowledged on it): written again */
+	l1_ack(&o, &out);
+	o.acked = 0;
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &in, 202000, &out);
+	assert_true(out.it.write);
+}
+
+/* Storm drawdown at L1: the PLC's set-points are lowered. */
+static void
+test_l1_storm_drawdown(void **state)
+{
+	struct cfg_station	l1;
+	struct core_state	s;
+	struct core_out		out;
+	struct core_input	storm = { CORE_WARN_RED, -1 };
+	struct obs		o = l1_at(1.2, 0);
+
+	(void)state;
+	fixture_station_l1(&l1);
+	core_init(&s);
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &in, 0, &out);
+	l1_ack(&o, &out);
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &storm, 1000, &out);
+	assert_true(s.lasting.storm);
+	assert_true(out.it.write);
+	assert_float_equal(out.it.start_m, 1.3, 1e-9);
+	assert_float_equal(out.it.stop_m, 0.7, 1e-9);
+	assert_float_equal(out.it.all_on_m, 2.9, 1e-9);
+	assert_float_equal(out.it.assist_step_m, 0.8, 1e-9);
+}
+
+/* A discharge limit at L1: inhibits beyond it, the pump that ran longest
+ * first; none at high-high, with an alarm. */
+static void
+test_l1_discharge_limit(void **state)
+{
+	struct cfg_station	l1;
+	struct core_state	s;
+	struct core_out		out;
+	struct core_input	lim = { CORE_WARN_NONE, 1 };
+	struct obs		o = l1_at(2.6, 0x5);
+
+	(void)state;
+	fixture_station_l1(&l1);
+	o.pump[0].run_s = 500;
+	o.pump[1].run_s = 10;
+	o.pump[2].run_s = 100;
+	core_init(&s);
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &lim, 0, &out);
+	assert_true(out.it.write);
+	assert_true(out.it.remote);
+	/* pump 3 runs and ran least: it stays; 1 (ran longest) and 2 go */
+	assert_int_equal(out.it.inhibit_mask, 0x3);
+	assert_false(s.lasting.alarms & CORE_AL_LIMIT_OVERRIDDEN);
+	/* nothing running: the least-run available pump is kept */
+	o = l1_at(2.6, 0);
+	o.pump[0].run_s = 500;
+	o.pump[1].run_s = 10;
+	o.pump[2].run_s = 100;
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &lim, 1000, &out);
+	assert_int_equal(out.it.inhibit_mask, 0x5);
+	/* high-high: flood risk beats the limit */
+	o.level_m[0] = 4.3;	/* risen in a plausible time */
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &lim, 200000, &out);
+	assert_true(out.it.write);
+	assert_int_equal(out.it.inhibit_mask, 0);
+	assert_true(s.lasting.alarms & CORE_AL_LIMIT_OVERRIDDEN);
+	/* the float alone says high-high too */
+	o.level_m[0] = 2.6;
+	o.flags |= OBS_ST_HIGH_HIGH;
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &lim, 400000, &out);
+	assert_int_equal(out.it.inhibit_mask, 0);
+	o.flags &= ~OBS_ST_HIGH_HIGH;
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &lim, 401000, &out);
+	assert_int_equal(out.it.inhibit_mask, 0x5);
+	assert_false(s.lasting.alarms & CORE_AL_LIMIT_OVERRIDDEN);
+}
+
+/* No valid level at L1: the panel set-points, inhibits cleared; comms
+ * lost or REMOTE off: nothing written, the PLC keeps controlling. */
+static void
+test_l1_handback(void **state)
+{
+	struct cfg_station	l1;
+	struct core_state	s;
+	struct core_out		out;
+	struct core_input	lim = { CORE_WARN_NONE, 1 };
+	struct obs		o = l1_at(2.6, 0x1);
+
+	(void)state;
+	fixture_station_l1(&l1);
+	core_init(&s);
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &lim, 0, &out);
+	assert_int_equal(out.it.inhibit_mask, 0x6);
+	l1_ack(&o, &out);
+	o.level_ok[0] = 0;	/* wire break */
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &lim, 1000, &out);
+	assert_true(s.lasting.alarms & CORE_AL_LEVEL_LOST);
+	assert_true(out.it.write);
+	assert_false(out.it.remote);
+	assert_int_equal(out.it.inhibit_mask, 0);
+	l1_ack(&o, &out);
+	o.level_ok[0] = 1;
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &lim, 2000, &out);
+	assert_true(out.it.write);
+	assert_true(out.it.remote);
+	core_step(&s, &l1, &par, NULL, CORE_COMMS_DOWN, &lim, 3000, &out);
+	assert_false(out.it.write);
+	o = l1_at(2.6, 0x1);
+	o.flags &= ~OBS_ST_REMOTE;
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &lim, 4000, &out);
+	assert_false(out.it.write);
+	assert_true(s.lasting.alarms & CORE_AL_REMOTE_OFF);
+	assert_false(s.lasting.alarms & CORE_AL_LOCAL_CONTROL);
+}
+
+/* The hand-over at a stop of pumpd at L1: REMOTE_SETPOINTS off, every
+ * inhibit cleared but lock-outs meant to outlive pumpd. */
+static void
+test_l1_handover(void **state)
+{
+	struct cfg_station	l1;
+	struct core_state	s;
+	struct core_out		out;
+	struct core_input	lim = { CORE_WARN_NONE, 1 };
+	struct obs		o = l1_at(2.6, 0x1);
+
+	(void)state;
+	fixture_station_l1(&l1);
+	core_init(&s);
+	core_handover(&s, &l1, &par, &out);
+	assert_false(out.it.write);	/* never controlled */
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &lim, 0, &out);
+	assert_int_equal(out.it.inhibit_mask, 0x6);
+	core_handover(&s, &l1, &par, &out);
+	assert_true(out.it.write);
+	assert_int_equal(out.it.control, OBS_SUPERVISORY);
+	assert_false(out.it.remote);
+	assert_int_equal(out.it.inhibit_mask, 0);
+	s.lasting.lockout_mask = 0x4;
+	core_handover(&s, &l1, &par, &out);
+	assert_int_equal(out.it.inhibit_mask, 0x4);
+	o.flags &= ~OBS_ST_REMOTE;
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &lim, 1000, &out);
+	core_handover(&s, &l1, &par, &out);
+	assert_false(out.it.write);
+}
+
+/* A per-pump manual run: refused at L1 with the reason, allowed at v1. */
+static void
+test_manual_run_allowed(void **state)
+{
+	struct cfg_station	l1;
+	struct core_state	s;
+	struct core_out		out;
+	struct obs		o = l1_at(1.2, 0);
+	struct obs		sn = snap_at(1.2, 0);
+	const char		*why;
+
+	(void)state;
+	fixture_station_l1(&l1);
+	core_init(&s);
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &in, 0, &out);
+	assert_int_equal(core_manual_run_allowed(&s, &l1, 1, &why), 0);
+	assert_non_null(strstr(why, "L1"));
+	fresh(&s, &sn);
+	assert_int_equal(core_manual_run_allowed(&s, &cfg, 1, &why), 1);
+	assert_int_equal(core_manual_run_allowed(&s, &cfg, 4, &why), 0);
+	assert_non_null(strstr(why, "no such pump"));
+}
+
+/* Events are structured: alarm bit and pump number, not only text. */
+static void
+test_events_structured(void **state)
+{
+	struct core_state	s;
+	struct core_out		out;
+	struct obs		sn = snap_at(1.8, 0);
+	int			i, start = 0, alarm_on = 0;
+
+	(void)state;
+	sn.pump[1].run_s = sn.pump[2].run_s = 100;
+	sn.flags &= ~OBS_ST_MAINS_OK;
+	fresh(&s, &sn);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	for (i = 0; i < out.nevents; i++) {
+		if (out.ev[i].kind == CORE_EV_INFO && out.ev[i].pump == 1 &&
+		    strcmp(out.ev[i].text, "start pump 1") == 0)
+			start = 1;
+		if (out.ev[i].kind == CORE_EV_ALARM_ON)
+			assert_int_equal(out.ev[i].pump, 0);
+	}
+	core_init(&s);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	for (i = 0; i < out.nevents; i++)
+		if (out.ev[i].kind == CORE_EV_ALARM_ON &&
+		    out.ev[i].alarm == CORE_AL_MAINS)
+			alarm_on = 1;
+	assert_true(start);
+	assert_true(alarm_on);
+}
+
 int
 main(void)
 {
@@ -965,6 +1242,13 @@ main(void)
 		cmocka_unit_test(test_fail_retry),
 		cmocka_unit_test(test_pumps_short_handover),
 		cmocka_unit_test(test_frozen_needs_evidence),
+		cmocka_unit_test(test_l1_setpoints),
+		cmocka_unit_test(test_l1_storm_drawdown),
+		cmocka_unit_test(test_l1_discharge_limit),
+		cmocka_unit_test(test_l1_handback),
+		cmocka_unit_test(test_l1_handover),
+		cmocka_unit_test(test_manual_run_allowed),
+		cmocka_unit_test(test_events_structured),
 	};
 
 	return cmocka_run_group_tests_name("core", tests, setup, NULL);
