@@ -574,7 +574,8 @@ print_status(struct plcsim *s)
 		printf("  %-20s level %5.2f m (alarm %.1f)  in %6.3f m3/s  "
 		    "pumps %-8s %s%s\n", m->cfg->id, m->level_m,
 		    m->cfg->high_alarm_m, m->inflow_m3s, pumps,
-		    mdl_local(m) ? "LOCAL" : "REMOTE",
+		    m->cfg->map == CFG_MAP_L1 ? (mdl_local(m) ? "L1 PANEL" :
+		    "L1 SUPERVISED") : mdl_local(m) ? "LOCAL" : "REMOTE",
 		    m->flood_m3 > 0 ? "  FLOODED" : "");
 	}
 	fflush(stdout);
