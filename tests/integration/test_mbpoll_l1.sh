@@ -7,16 +7,19 @@
 # lines of python3 ask function 17 (not in mbpoll) for the identity and time
 # the answers (20-50 ms).  A bad set-point is refused with exception 3 and
 # changes nothing, a reserved coil with exception 3, and with REMOTE off
-# every write gets exception 4.
+# every write gets exception 4.  The L1 PLC's slow answers never hold up
+# another station's: a v1 station answering 5 ms late, asked just after the
+# L1 station, answers first.
 . "$(dirname "$0")/lib.sh"
 
 CONF=$TOP/config/jinnan.conf
 PB=$(port_base)
-P=$PB
+V1=$PB		# shuangqiaohe, map v1 (first in the file)
+P=$((PB + 1))	# gegu-old
 CTL=$((PB + 50))
 ID=gegu-old	# transducer zero 0.2 m, span 5 m; panel 1.8 / 1.1 / 0.7 / 3.5
-spawn "$BIN/plcsim" -c "$CONF" --only $ID --port-base "$PB" -p $CTL >"$WORK/plcsim.log" 2>&1
-wait_port $P && wait_port $CTL || { fail "plcsim listens" "ports $P, $CTL"; finish; exit 1; }
+spawn "$BIN/plcsim" -c "$CONF" --only shuangqiaohe,$ID --port-base "$PB" -p $CTL >"$WORK/plcsim.log" 2>&1
+wait_port $P && wait_port $V1 && wait_port $CTL || { fail "plcsim listens" "ports $P, $CTL"; finish; exit 1; }
 
 mb() { mbpoll -m tcp -0 -1 -o 2 "$@" 2>&1; }
 vals() { awk '/^\[[0-9]+\]:/ { printf "%s%s", s, $2; s = " " }'; }
@@ -24,6 +27,30 @@ ctl() { exec 3<>/dev/tcp/127.0.0.1/$CTL; echo "$1" >&3; read -r -t 5 reply <&3; 
 
 "$BIN/plcsim" -c "$CONF" --only $ID --list | grep -q " L1$" && ok "--list names the map: L1" ||
     fail "--list names the map" "$("$BIN/plcsim" -c "$CONF" --only $ID --list)"
+
+# Another station's delayed answer is not queued behind the L1 PLC's.
+ctl "fault shuangqiaohe:slow:5" >/dev/null
+python3 - $P $V1 >"$WORK/order" <<'PY'
+import socket, struct, sys, time
+l1 = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+v1 = socket.create_connection(("127.0.0.1", int(sys.argv[2])))
+req = struct.pack(">HHHBBHH", 1, 0, 6, 1, 4, 0, 1)
+t = []
+for i in range(10):
+    l1.sendall(req)
+    time.sleep(0.002)
+    v1.sendall(req)
+    t0 = time.monotonic()
+    v1.recv(64)
+    t.append((time.monotonic() - t0) * 1000)
+    l1.recv(64)
+t.sort()
+print("%.0f" % t[5])
+PY
+med=$(cat "$WORK/order")
+[ "${med:-99}" -le 15 ] && ok "a v1 station 5 ms slow answers in $med ms (median) while the L1 PLC takes 20-50 ms" ||
+    fail "answers queued by due time" "v1 station answered in $med ms (median), want 5 ms"
+ctl "fault shuangqiaohe:answer" >/dev/null
 
 # Function 17, and the time each answer takes.
 python3 - $P >"$WORK/ident" <<'PY'
