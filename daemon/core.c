@@ -996,6 +996,10 @@ core_manual_run_allowed(const struct core_state *s,
 		*why = "no such pump at this station";
 		return 0;
 	}
+	if (!s->started) {
+		*why = "no observation of this station yet";
+		return 0;
+	}
 	if (s->control == OBS_SUPERVISORY) {
 		*why = "the station's PLC runs its own level control (map L1): "
 		    "it takes set-points and inhibits, no per-pump command";

@@ -212,7 +212,8 @@ double	core_rain_mmh(const struct core_state *s, int minutes, int64_t now_ms);
 /*
  * Whether an operator may run pump (1-based) by hand at this station now:
  * 1, or 0 with *why (static text).  Never at a SUPERVISORY station: its PLC
- * runs its own control and its map has no per-pump command.
+ * runs its own control and its map has no per-pump command; nor before
+ * the station was observed, nor while pumpd does not control it.
  */
 int	core_manual_run_allowed(const struct core_state *s,
 	    const struct cfg_station *cfg, int pump, const char **why);
