@@ -1,24 +1,31 @@
 /*
- * The control core.  Each cycle, in this order:
- *   1. alarms from the station status (REMOTE, ESTOP, mains, watchdog, PLC
+ * The control core, on observations and intents in engineering units (no
+ * register: the station's codec turns them into its map's).  Each cycle,
+ * in this order:
+ *   1. alarms from the station flags (REMOTE, ESTOP, mains, watchdog, PLC
  *      restart, dry-run float, door, the PLC's own control while we command
  *      REMOTE) and communications; another master writing the PLC;
  *   2. rain: tips to depth (wrap and PLC restart handled), minute buckets,
  *      intensities over 5, 15 and 60 minutes, storm mode;
- *   3. level: choose from transducers A and B (0xFFFF, out of range, frozen
- *      while the other moved, implausible rate; disagreement takes the
- *      higher, safer one);
- *   4. sequencing: how many pumps the level asks for, which ones (least run
- *      time first), one start per stagger, minimum run and off times, starts
- *      per hour, failed-to-start (judged on reads the PLC answered after it
- *      had the command) and its retry, discharge limits;
- *   5. the command block: heartbeat, REMOTE or LOCAL, pump_cmd, watchdog and
- *      the fallback set-points, so the PLC can take over at any moment.
- * Without fresh data, without a good level, or when pumpd cannot get the
- * pumps a level at or above the high alarm needs, the station is handed to
- * its PLC's fallback control (mode LOCAL) and an alarm is raised.  When
- * another master writes the PLC, nothing is written until an operator
- * clears the alarm.
+ *   3. level: choose from the transducers (no valid value, out of range,
+ *      frozen while the other moved, implausible rate; disagreement takes
+ *      the higher, safer one);
+ *   4. DIRECT (map v1): sequencing: how many pumps the level asks for,
+ *      which ones (least run time first), one start per stagger, minimum
+ *      run and off times, starts per hour, failed-to-start (judged on reads
+ *      the PLC answered after it had the intent) and its retry, discharge
+ *      limits; then the intent: REMOTE or LOCAL, the pumps to run, watchdog
+ *      and the fallback set-points, so the PLC can take over at any moment;
+ *   5. SUPERVISORY (map L1): the PLC runs its own control, rotation and
+ *      failover included; the intent is its start/stop/assist/all-on levels
+ *      (storm-lowered in storm mode) and the inhibits of a discharge limit
+ *      (none at high-high), written when they change.
+ * Without fresh data, without a good level, or (DIRECT) when pumpd cannot
+ * get the pumps a level at or above the high alarm needs, the station is
+ * handed to its PLC's own control (v1 mode LOCAL; L1 its panel set-points;
+ * nothing is written when the data is not fresh) and an alarm is raised.
+ * When another master writes the PLC, nothing is written until an
+ * operator clears the alarm.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -987,6 +994,10 @@ core_manual_run_allowed(const struct core_state *s,
 {
 	if (pump < 1 || pump > cfg->npumps) {
 		*why = "no such pump at this station";
+		return 0;
+	}
+	if (!s->started) {
+		*why = "no observation of this station yet";
 		return 0;
 	}
 	if (s->control == OBS_SUPERVISORY) {

@@ -34,23 +34,23 @@ struct core_input {
 #define CORE_AL_LEVEL_A		(1u << 1)	/* transducer A rejected */
 #define CORE_AL_LEVEL_B		(1u << 2)	/* transducer B rejected */
 #define CORE_AL_LEVEL_DISAGREE	(1u << 3)
-#define CORE_AL_LEVEL_LOST		(1u << 4)	/* no good level: PLC fallback */
-#define CORE_AL_HIGH_LEVEL		(1u << 5)
-#define CORE_AL_HIGH_HIGH		(1u << 6)	/* float or level */
-#define CORE_AL_REMOTE_OFF		(1u << 7)
-#define CORE_AL_WATCHDOG		(1u << 8)	/* PLC reports it expired */
+#define CORE_AL_LEVEL_LOST	(1u << 4)	/* no good level: PLC fallback */
+#define CORE_AL_HIGH_LEVEL	(1u << 5)
+#define CORE_AL_HIGH_HIGH	(1u << 6)	/* float or level */
+#define CORE_AL_REMOTE_OFF	(1u << 7)
+#define CORE_AL_WATCHDOG	(1u << 8)	/* PLC reports it expired */
 #define CORE_AL_ESTOP		(1u << 9)
 #define CORE_AL_MAINS		(1u << 10)
 #define CORE_AL_OUTFALL		(1u << 11)
-#define CORE_AL_LIMIT_OVERRIDDEN	(1u << 12)	/* flood risk beat a limit */
-#define CORE_AL_PUMP_FAULT		(1u << 13)	/* any pump FAULT */
+#define CORE_AL_LIMIT_OVERRIDDEN (1u << 12)	/* flood risk beat a limit */
+#define CORE_AL_PUMP_FAULT	(1u << 13)	/* any pump FAULT */
 #define CORE_AL_FAIL_TO_START	(1u << 14)	/* any pump failed to start */
 #define CORE_AL_RESTART		(1u << 15)	/* cleared after a cycle */
 #define CORE_AL_SECOND_MASTER	(1u << 16)	/* latched: core_clear() */
 #define CORE_AL_LOW_LOW		(1u << 17)	/* dry-run float */
-#define CORE_AL_DOOR_OPEN		(1u << 18)	/* intrusion */
+#define CORE_AL_DOOR_OPEN	(1u << 18)	/* intrusion */
 #define CORE_AL_LOCAL_CONTROL	(1u << 19)	/* PLC runs its own control */
-#define CORE_AL_PUMPS_SHORT		(1u << 20)	/* high level, pumps short:
+#define CORE_AL_PUMPS_SHORT	(1u << 20)	/* high level, pumps short:
 						 * PLC fallback control */
 #define CORE_AL_COUNT		21
 
@@ -212,7 +212,8 @@ double	core_rain_mmh(const struct core_state *s, int minutes, int64_t now_ms);
 /*
  * Whether an operator may run pump (1-based) by hand at this station now:
  * 1, or 0 with *why (static text).  Never at a SUPERVISORY station: its PLC
- * runs its own control and its map has no per-pump command.
+ * runs its own control and its map has no per-pump command; nor before
+ * the station was observed, nor while pumpd does not control it.
  */
 int	core_manual_run_allowed(const struct core_state *s,
 	    const struct cfg_station *cfg, int pump, const char **why);

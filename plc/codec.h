@@ -94,8 +94,9 @@ struct codec {
 	int	(*poll)(const struct cfg_station *cfg, struct codec_req *req);
 
 	/*
-	 * Decode the n replies of one poll (rep[i] answers req[i], exception
-	 * replies included) into o, checking each against the map and the
+	 * Decode the n replies of one poll (rep[i] answers req[i]; the worker
+	 * ends a poll at a failed or exception reply, as a transport error,
+	 * but a codec checks ok anyway) into o, checking each against the map and the
 	 * station's configuration, with ack (the intent acknowledged before
 	 * the poll) and mem (updated only on success).  0 when good, else -1
 	 * with *cause (to be freed): a reply that fails a check gives no obs.

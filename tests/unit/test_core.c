@@ -1172,6 +1172,8 @@ test_manual_run_allowed(void **state)
 	(void)state;
 	fixture_station_l1(&l1);
 	core_init(&s);
+	assert_int_equal(core_manual_run_allowed(&s, &l1, 1, &why), 0);
+	assert_non_null(strstr(why, "no observation"));
 	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &in, 0, &out);
 	assert_int_equal(core_manual_run_allowed(&s, &l1, 1, &why), 0);
 	assert_non_null(strstr(why, "L1"));

@@ -35,10 +35,12 @@ struct srv {
 	int		lfd;
 	int		port;
 	int		drip_ms;	/* > 0: one byte of a reply this often */
+	uint16_t	version;	/* map version it reports (0: 1) */
 	pthread_t	thr;
 	pthread_mutex_t	mu;
 	int		quit;
 	int		n;		/* requests seen */
+	int		conns;		/* connections accepted */
 	uint8_t		fc[MAX_LOG];
 	double		t[MAX_LOG];
 	uint16_t	hr[PLC_HR_COUNT];	/* as written */
@@ -107,7 +109,8 @@ answer(struct srv *s, const uint8_t *q, uint8_t *a)
 		for (i = 0; i < n; i++)
 			put16(a + 9 + 2 * i, q[7] == MBTCP_FC_READ_HOLDING ?
 			    (i < PLC_HR_COUNT ? s->hr[i] : 0) :
-			    i == PLC_IR_MAP_VERSION ? PLC_MAP_VERSION :
+			    i == PLC_IR_MAP_VERSION ? (s->version ?
+			    s->version : PLC_MAP_VERSION) :
 			    i == PLC_IR_PUMP_COUNT ? 1 : 0);
 		len = 9 + 2 * n;
 	}
@@ -171,8 +174,12 @@ srv_main(void *arg)
 		}
 		pthread_mutex_unlock(&s->mu);
 		if (poll(&pfd, 1, 50) == 1 &&
-		    (fd = accept(s->lfd, NULL, NULL)) != -1)
+		    (fd = accept(s->lfd, NULL, NULL)) != -1) {
+			pthread_mutex_lock(&s->mu);
+			s->conns++;
+			pthread_mutex_unlock(&s->mu);
 			serve(s, fd);
+		}
 	}
 	return NULL;
 }
@@ -278,6 +285,41 @@ test_poll_reads_back_and_acks(void **state)
 	assert_int_equal(r.ok, 1);
 	assert_int_equal(r.obs.foreign, 1);
 	plc_stop(&d);
+	srv_stop(&s);
+	close(efd);
+}
+
+/* The worker decodes: a PLC of another map version is refused there, with
+ * the codec's cause, and the connection stays up. */
+static void
+test_rejected_on_the_worker(void **state)
+{
+	struct srv		s;
+	struct cfg_station	c;
+	struct plc_dev		d;
+	struct plc_result	r;
+	int			efd = eventfd(0, EFD_NONBLOCK), n, conns;
+
+	(void)state;
+	srv_start(&s, 0);
+	s.version = 2;
+	station(&c, &s);
+	assert_int_equal(plc_start(&d, &c, codec_find("v1"), efd, 0.1, 0.5),
+	    0);
+	assert_true(wait_result(&d, &r, 2000));
+	assert_int_equal(r.ok, 0);
+	assert_int_equal(r.rejected, 1);
+	assert_int_equal(r.cause, MBTCP_OK);
+	assert_string_equal(r.err, "map version 2, not 1: refusing to control");
+	assert_true(wait_result(&d, &r, 2000));
+	assert_int_equal(r.rejected, 1);
+	plc_stop(&d);
+	pthread_mutex_lock(&s.mu);
+	n = s.n;
+	conns = s.conns;
+	pthread_mutex_unlock(&s.mu);
+	assert_true(n >= 4);	/* two polls of two reads */
+	assert_int_equal(conns, 1);	/* on one connection */
 	srv_stop(&s);
 	close(efd);
 }
@@ -400,6 +442,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_poll_reads_back_and_acks),
+		cmocka_unit_test(test_rejected_on_the_worker),
 		cmocka_unit_test(test_command_written_at_once),
 		cmocka_unit_test(test_drip_timeout_and_bounded_stop),
 		cmocka_unit_test(test_stop_while_connecting),
