@@ -8,6 +8,9 @@
  *            flow, storage, flood above flood_m; counters and energy;
  *   publish: the input registers.
  *
+ * A map L1 station's PLC (its own level control, its images and request
+ * checks) is model_l1.c's; the physics here serves both maps.
+ *
  * The RUNNING bit is the contactor's auxiliary feedback; a fault can make
  * it arrive fb_delay_s late (the pump runs meanwhile).
  *

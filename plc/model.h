@@ -1,7 +1,8 @@
 /*
  * One simulated pumping station: the wet well and its inflows (the physics)
  * and the PLC that runs its pumps (interlocks, watchdog, fallback control,
- * the 3 s start spacing), behind the register map of plcmap.h.  Pure: no
+ * the 3 s start spacing), behind the register map of plcmap.h, or for a
+ * map L1 station the PLC of model_l1.c behind plcmap_l1.h.  Pure: no
  * I/O, no clock; plcsim calls mdl_step() with a fixed simulated step and
  * serves the register images over Modbus TCP.  Every clock the PLC shows
  * (uptime, run time, watchdog) runs in simulated seconds.
