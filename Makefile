@@ -23,16 +23,19 @@ LDLIBS	+= $(PKG_LIBS) -lm -lpthread
 B	 = build
 
 PUMPD_OBJS  = $(B)/daemon/pumpd.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
+	      $(B)/plc/codec.o $(B)/plc/map_v1.o $(B)/plc/map_l1.o \
 	      $(B)/daemon/plc.o $(B)/daemon/mbtcp.o $(B)/daemon/lp.o \
 	      $(B)/daemon/mtr.o \
 	      $(B)/daemon/spool.o $(B)/daemon/schema.o $(B)/daemon/state.o
-PLCSIM_OBJS = $(B)/plc/plcsim.o $(B)/plc/model.o $(B)/plc/rain.o \
+PLCSIM_OBJS = $(B)/plc/plcsim.o $(B)/plc/model.o $(B)/plc/model_l1.o \
+	      $(B)/plc/rain.o \
 	      $(B)/daemon/cfg.o
 BINS	= $(B)/pumpd $(B)/plcsim
 
 UNIT_TESTS = $(B)/tests/test_cfg $(B)/tests/test_rain $(B)/tests/test_model \
 	     $(B)/tests/test_core $(B)/tests/test_lp $(B)/tests/test_spool \
-	     $(B)/tests/test_schema $(B)/tests/test_mbtcp $(B)/tests/test_plc
+	     $(B)/tests/test_schema $(B)/tests/test_mbtcp $(B)/tests/test_plc \
+	     $(B)/tests/test_map_v1 $(B)/tests/test_map_l1
 
 .PHONY: all deps test unit integration run asan clean check-config install fuzz \
 	bench
@@ -63,12 +66,23 @@ $(B)/tests/test_schema: $(B)/tests/unit/test_schema.o $(B)/daemon/schema.o \
 $(B)/tests/test_mbtcp: $(B)/tests/unit/test_mbtcp.o $(B)/daemon/mbtcp.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_plc: $(B)/tests/unit/test_plc.o $(B)/daemon/plc.o \
+		$(B)/plc/codec.o $(B)/plc/map_v1.o $(B)/plc/map_l1.o \
 		$(B)/daemon/mbtcp.o $(B)/daemon/cfg.o \
+		$(B)/tests/unit/fixture.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+$(B)/tests/test_map_v1: $(B)/tests/unit/test_map_v1.o $(B)/plc/map_v1.o \
+		$(B)/plc/map_l1.o \
+		$(B)/plc/codec.o $(B)/daemon/mbtcp.o $(B)/daemon/cfg.o \
+		$(B)/tests/unit/fixture.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+$(B)/tests/test_map_l1: $(B)/tests/unit/test_map_l1.o $(B)/plc/map_l1.o \
+		$(B)/plc/codec.o $(B)/plc/map_v1.o $(B)/daemon/cfg.o \
 		$(B)/tests/unit/fixture.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_rain: $(B)/tests/unit/test_rain.o $(B)/plc/rain.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_model: $(B)/tests/unit/test_model.o $(B)/plc/model.o \
+		$(B)/plc/model_l1.o \
 		$(B)/plc/rain.o $(B)/daemon/cfg.o $(B)/tests/unit/fixture.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 
@@ -109,16 +123,23 @@ bench: $(B)/bench
 
 # Fuzz targets (libFuzzer, clang): every parser of outside input.
 FUZZ_SECONDS ?= 20
-FUZZ	 = cfg decode spool rain modbus mbtcp
+FUZZ	 = cfg map_v1 spool rain modbus mbtcp l1 l1_req
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
 	      -Idaemon -Iplc -Itests/unit $(PKG_CFLAGS)
 build-fuzz/fuzz_cfg: tests/fuzz/fuzz_cfg.c daemon/cfg.c
-build-fuzz/fuzz_decode: tests/fuzz/fuzz_decode.c daemon/plc.c daemon/mbtcp.c \
+build-fuzz/fuzz_map_v1: tests/fuzz/fuzz_map_v1.c plc/map_v1.c plc/map_l1.c \
+		plc/codec.c \
 		daemon/core.c daemon/cfg.c tests/unit/fixture.c
 build-fuzz/fuzz_mbtcp: tests/fuzz/fuzz_mbtcp.c daemon/mbtcp.c
 build-fuzz/fuzz_spool: tests/fuzz/fuzz_spool.c daemon/spool.c
+build-fuzz/fuzz_l1: tests/fuzz/fuzz_l1.c plc/map_l1.c plc/map_v1.c plc/codec.c \
+		daemon/cfg.c \
+		tests/unit/fixture.c
+build-fuzz/fuzz_l1_req: tests/fuzz/fuzz_l1_req.c plc/model.c plc/model_l1.c \
+		plc/rain.c tests/unit/fixture.c
 build-fuzz/fuzz_rain: tests/fuzz/fuzz_rain.c plc/rain.c
-build-fuzz/fuzz_modbus: tests/fuzz/fuzz_modbus.c plc/model.c plc/rain.c \
+build-fuzz/fuzz_modbus: tests/fuzz/fuzz_modbus.c plc/model.c plc/model_l1.c \
+		plc/rain.c \
 		tests/unit/fixture.c
 build-fuzz/fuzz_%:
 	@mkdir -p build-fuzz

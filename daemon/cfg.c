@@ -19,6 +19,7 @@
 #include <libconfig.h>
 
 #include "cfg.h"
+#include "plcmap_l1.h"	/* L1_MAX_PUMPS: the map's own limit */
 
 struct loader {
 	const char	*path;
@@ -38,8 +39,13 @@ static const char *influx_keys[] = { "url", "version", "database",
     "token_file", "batch_points", "batch_ms", "timeout_ms", "spool_max_kb",
     "replay_per_s", NULL };
 static const char *station_keys[] = { "id", "name", "kind", "plc", "well",
-    "pumps", "setpoints", "rain", "catchment", "outfall", "head_m", NULL };
-static const char *plc_keys[] = { "host", "port", "unit", NULL };
+    "pumps", "setpoints", "rain", "catchment", "outfall", "head_m",
+    "transducer", "panel", NULL };
+static const char *plc_keys[] = { "host", "port", "unit", "map", NULL };
+static const char *tx_keys[] = { "level", "outfall", NULL };
+static const char *tx_one_keys[] = { "zero_m", "span_m", NULL };
+static const char *panel_keys[] = { "start_m", "stop_m", "assist_step_m",
+    "all_on_m", NULL };
 static const char *well_keys[] = { "area_m2", "depth_m", "flood_m",
     "lowlow_m", "highhigh_m", NULL };
 static const char *pump_keys[] = { "capacity_m3s", "vfd", NULL };
@@ -440,7 +446,30 @@ valid_id(const char *s)
 	return 1;
 }
 
-/* Load the plc { host, port, unit } group. */
+/* Read plc.map into st->map: "v1" (the default) or "L1". */
+static void
+load_map(struct loader *l, config_setting_t *g, struct cfg_station *st,
+    const char *p)
+{
+	config_setting_t	*m = config_setting_get_member(g, "map");
+	char			 k[160], name[16];
+
+	st->map = CFG_MAP_V1;
+	if (m == NULL)
+		return;
+	snprintf(k, sizeof k, "%s.map", p);
+	if (get_str(l, g, "map", p, name, sizeof name) == -1)
+		return;
+	if (strcmp(name, "v1") == 0)
+		st->map = CFG_MAP_V1;
+	else if (strcmp(name, "L1") == 0)
+		st->map = CFG_MAP_L1;
+	else
+		diag_add(l, 0, line_of(m), k, "\"%s\": expected \"v1\" or "
+		    "\"L1\"", name);
+}
+
+/* Load the plc { host, port, unit, map } group. */
 static void
 load_plc(struct loader *l, config_setting_t *s, struct cfg_station *st,
     const char *pfx)
@@ -465,6 +494,7 @@ load_plc(struct loader *l, config_setting_t *s, struct cfg_station *st,
 	st->unit = 1;
 	get_int(l, g, "port", p, 0, &st->port, 1, 65535);
 	get_int(l, g, "unit", p, 0, &st->unit, 0, 255);
+	load_map(l, g, st, p);
 }
 
 /* Load the well { ... } group. */
@@ -505,9 +535,9 @@ load_pumps(struct loader *l, config_setting_t *s, struct cfg_station *st,
 		return;
 	}
 	n = config_setting_length(list);
-	if (n < 1 || n > CFG_MAX_PUMPS) {
+	if (n < 1 || n > OBS_MAX_PUMPS) {
 		diag_add(l, 0, line_of(list), p,
-		    "%d pumps: a station has 1 to %d", n, CFG_MAX_PUMPS);
+		    "%d pumps: a station has 1 to %d", n, OBS_MAX_PUMPS);
 		return;
 	}
 	st->npumps = n;
@@ -558,7 +588,7 @@ load_setpoints(struct loader *l, config_setting_t *s, struct cfg_station *st,
 		    n, st->npumps, st->npumps - 1);
 		return;
 	}
-	for (i = 0; i < n && i < CFG_MAX_PUMPS - 1; i++) {
+	for (i = 0; i < n && i < OBS_MAX_PUMPS - 1; i++) {
 		e = config_setting_get_elem(a, (unsigned)i);
 		snprintf(k, sizeof k, "%s.assist_start_m[%d]", p, i + 1);
 		if (config_setting_type(e) != CONFIG_TYPE_FLOAT &&
@@ -581,7 +611,7 @@ load_extras(struct loader *l, config_setting_t *s, struct cfg_station *st,
 	config_setting_t	*g;
 	char			 p[128];
 
-	st->tip_mm = 0.1;
+	st->tip_mm = st->map == CFG_MAP_L1 ? 0.2 : 0.1;
 	st->head_m = 6.0;
 	get_num(l, s, "head_m", pfx, 0, &st->head_m, 0.5, 100);
 	snprintf(p, sizeof p, "%s.rain", pfx);
@@ -604,6 +634,141 @@ load_extras(struct loader *l, config_setting_t *s, struct cfg_station *st,
 		st->has_outfall = 1;
 		get_num(l, g, "base_m", p, 1, &st->outfall_base_m, 0, 20);
 		get_num(l, g, "warn_m", p, 1, &st->outfall_warn_m, 0, 20);
+	}
+}
+
+/* Load one transducer { zero_m, span_m } group of transducer t. */
+static int
+load_tx(struct loader *l, config_setting_t *t, const char *key,
+    const char *p, struct cfg_transducer *tx)
+{
+	config_setting_t	*g;
+	char			 k[160];
+
+	snprintf(k, sizeof k, "%s.%s", p, key);
+	if ((g = get_group(l, t, key, p, 1)) == NULL)
+		return -1;
+	check_keys(l, g, tx_one_keys, k);
+	if (get_num(l, g, "zero_m", k, 1, &tx->zero_m, -20, 20) == -1 ||
+	    get_num(l, g, "span_m", k, 1, &tx->span_m, 0.1, 40) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * The level a transducer can still show: from its zero less the valid
+ * under-range (-4864 counts) to zero + span plus the valid over-range (32511
+ * counts); 27648 counts are the span.
+ */
+static double
+tx_low_m(const struct cfg_transducer *tx)
+{
+	return tx->zero_m - tx->span_m * 4864 / 27648;
+}
+
+/* The highest level transducer tx can show. */
+static double
+tx_high_m(const struct cfg_transducer *tx)
+{
+	return tx->zero_m + tx->span_m * 32511 / 27648;
+}
+
+/* Load transducer { level { ... }; outfall { ... } } of an L1 station and
+ * check that the level transducer sees from the low-low float to the flood
+ * level. */
+static void
+load_transducers(struct loader *l, config_setting_t *s,
+    struct cfg_station *st, const char *pfx)
+{
+	config_setting_t	*t;
+	char			 p[128], k[160];
+
+	snprintf(p, sizeof p, "%s.transducer", pfx);
+	if ((t = get_group(l, s, "transducer", pfx, 1)) == NULL)
+		return;
+	check_keys(l, t, tx_keys, p);
+	snprintf(k, sizeof k, "%s.level", p);
+	if (load_tx(l, t, "level", p, &st->level_tx) == 0) {
+		if (tx_low_m(&st->level_tx) > st->lowlow_m)
+			diag_add(l, 0, line_of(t), k, "reads from %.2f m: it "
+			    "must see the low-low float level (%g m)",
+			    tx_low_m(&st->level_tx), st->lowlow_m);
+		if (tx_high_m(&st->level_tx) < st->flood_m)
+			diag_add(l, 0, line_of(t), k, "reads up to %.2f m: it "
+			    "must see the flood level (%g m)",
+			    tx_high_m(&st->level_tx), st->flood_m);
+	}
+	snprintf(k, sizeof k, "%s.outfall", p);
+	if (st->has_outfall)
+		load_tx(l, t, "outfall", p, &st->outfall_tx);
+	else if (config_setting_get_member(t, "outfall") != NULL)
+		diag_add(l, 0, line_of(t), k, "the station has no outfall "
+		    "group");
+}
+
+/* Load panel { start_m, stop_m, assist_step_m, all_on_m } of an L1
+ * station: the PLC would refuse an order it cannot hold, so must we. */
+static void
+load_panel(struct loader *l, config_setting_t *s, struct cfg_station *st,
+    const char *pfx)
+{
+	struct cfg_panel	*c = &st->panel;
+	config_setting_t	*g;
+	char			 p[128], k[160];
+
+	snprintf(p, sizeof p, "%s.panel", pfx);
+	if ((g = get_group(l, s, "panel", pfx, 1)) == NULL)
+		return;
+	check_keys(l, g, panel_keys, p);
+	if (get_num(l, g, "start_m", p, 1, &c->start_m, 0, 20) == -1 ||
+	    get_num(l, g, "stop_m", p, 1, &c->stop_m, 0, 20) == -1 ||
+	    get_num(l, g, "assist_step_m", p, 1, &c->assist_step_m, 0,
+	    20) == -1 || get_num(l, g, "all_on_m", p, 1, &c->all_on_m, 0,
+	    20) == -1)
+		return;
+	snprintf(k, sizeof k, "%s.stop_m", p);
+	if (c->stop_m >= c->start_m)
+		diag_add(l, 0, line_of(g), k, "%g m must be below start_m "
+		    "(%g m)", c->stop_m, c->start_m);
+	else if (c->stop_m <= st->lowlow_m)
+		diag_add(l, 0, line_of(g), k, "%g m must be above "
+		    "well.lowlow_m (%g m)", c->stop_m, st->lowlow_m);
+	snprintf(k, sizeof k, "%s.all_on_m", p);
+	if (c->start_m > c->all_on_m)
+		diag_add(l, 0, line_of(g), k, "%g m must not be below start_m "
+		    "(%g m)", c->all_on_m, c->start_m);
+	else if (c->all_on_m >= st->flood_m)
+		diag_add(l, 0, line_of(g), k, "%g m must be below "
+		    "well.flood_m (%g m)", c->all_on_m, st->flood_m);
+}
+
+/* The L1 keys: required at an L1 station, refused at a v1 station. */
+static void
+load_l1(struct loader *l, config_setting_t *s, struct cfg_station *st,
+    const char *pfx)
+{
+	static const char	*only_l1[] = { "transducer", "panel", NULL };
+	config_setting_t	*m;
+	char			 k[160];
+	int			 i;
+
+	if (st->map == CFG_MAP_L1) {
+		if (st->npumps > L1_MAX_PUMPS) {
+			snprintf(k, sizeof k, "%s.pumps", pfx);
+			diag_add(l, 0, line_of(config_setting_get_member(s,
+			    "pumps")), k, "%d pumps: a map L1 PLC has at most "
+			    "%d", st->npumps, L1_MAX_PUMPS);
+		}
+		load_transducers(l, s, st, pfx);
+		load_panel(l, s, st, pfx);
+		return;
+	}
+	for (i = 0; only_l1[i] != NULL; i++) {
+		if ((m = config_setting_get_member(s, only_l1[i])) == NULL)
+			continue;
+		snprintf(k, sizeof k, "%s.%s", pfx, only_l1[i]);
+		diag_add(l, 0, line_of(m), k, "only for a map L1 PLC "
+		    "(plc.map = \"L1\"); this station's is v1");
 	}
 }
 
@@ -732,6 +897,7 @@ load_station(struct loader *l, config_setting_t *s, int i,
 	load_pumps(l, s, st, pfx);
 	load_setpoints(l, s, st, pfx);
 	load_extras(l, s, st, pfx);
+	load_l1(l, s, st, pfx);
 	check_levels(l, s, st, pfx);
 	check_well_volume(l, s, st, pfx);
 }
@@ -971,6 +1137,12 @@ cfg_capacity_m3s(const struct cfg_station *s)
 	for (i = 0; i < s->npumps; i++)
 		sum += s->pumps[i].capacity_m3s;
 	return sum;
+}
+
+const char *
+cfg_map_name(enum cfg_map m)
+{
+	return m == CFG_MAP_L1 ? "L1" : "v1";
 }
 
 const char *

@@ -9,10 +9,32 @@
 
 #include <stddef.h>
 
-#define CFG_MAX_PUMPS	8
+#include "obs.h"	/* OBS_MAX_PUMPS: pumps at a station, any map */
+
 #define CFG_ID_MAX	32
 #define CFG_NAME_MAX	64
 #define CFG_HOST_MAX	64
+
+/* Which register map a station's PLC speaks. */
+enum cfg_map {
+	CFG_MAP_V1,		/* ../shared/plc-interface.md, the default */
+	CFG_MAP_L1,		/* ../shared/plc-legacy.md, rebuilt stations */
+};
+
+/* A 4-20 mA transducer: 4 mA reads zero_m, 20 mA reads zero_m + span_m. */
+struct cfg_transducer {
+	double	zero_m;
+	double	span_m;
+};
+
+/* The set-points stored at an L1 PLC's panel, metres above the floor: what
+ * the PLC controls on when the centre does not supervise it. */
+struct cfg_panel {
+	double	start_m;
+	double	stop_m;
+	double	assist_step_m;
+	double	all_on_m;
+};
 
 enum cfg_kind {
 	CFG_STORMWATER,
@@ -33,6 +55,7 @@ struct cfg_station {
 	char		host[CFG_HOST_MAX];	/* PLC address */
 	int		port;
 	int		unit;
+	enum cfg_map	map;			/* plc.map, "v1" by default */
 
 	/* Wet well, levels in metres above its floor. */
 	double		area_m2;
@@ -42,12 +65,12 @@ struct cfg_station {
 	double		highhigh_m;	/* high-high float switch */
 
 	int		npumps;
-	struct cfg_pump	pumps[CFG_MAX_PUMPS];
+	struct cfg_pump	pumps[OBS_MAX_PUMPS];
 
 	/* Level set-points, metres: stop < duty < assist[] < high alarm. */
 	double		stop_m;
 	double		duty_start_m;
-	double		assist_start_m[CFG_MAX_PUMPS - 1];	/* npumps - 1 */
+	double		assist_start_m[OBS_MAX_PUMPS - 1];	/* npumps - 1 */
 	double		high_alarm_m;
 
 	double		tip_mm;		/* rain-gauge depth per tip */
@@ -62,6 +85,11 @@ struct cfg_station {
 	double		runoff;		/* runoff coefficient 0..1 */
 	double		tc_min;		/* time of concentration */
 	double		dwf_m3s;	/* sewage dry-weather flow (mean) */
+
+	/* Map L1 only (plc.map = "L1"). */
+	struct cfg_transducer level_tx;		/* transducer.level */
+	struct cfg_transducer outfall_tx;	/* transducer.outfall */
+	struct cfg_panel panel;
 };
 
 /* Where metrics go: InfluxDB 1.x or 2.x over HTTP. */
@@ -146,6 +174,9 @@ double	cfg_well_volume_m3(const struct cfg_station *s);
 
 /* Installed pump capacity of a station, m3/s. */
 double	cfg_capacity_m3s(const struct cfg_station *s);
+
+/* "v1" or "L1". */
+const char *cfg_map_name(enum cfg_map m);
 
 /* "stormwater" or "sewage". */
 const char *cfg_kind_name(enum cfg_kind k);

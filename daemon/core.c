@@ -1,24 +1,31 @@
 /*
- * The control core.  Each cycle, in this order:
- *   1. alarms from the station status (REMOTE, ESTOP, mains, watchdog, PLC
+ * The control core, on observations and intents in engineering units (no
+ * register: the station's codec turns them into its map's).  Each cycle,
+ * in this order:
+ *   1. alarms from the station flags (REMOTE, ESTOP, mains, watchdog, PLC
  *      restart, dry-run float, door, the PLC's own control while we command
  *      REMOTE) and communications; another master writing the PLC;
  *   2. rain: tips to depth (wrap and PLC restart handled), minute buckets,
  *      intensities over 5, 15 and 60 minutes, storm mode;
- *   3. level: choose from transducers A and B (0xFFFF, out of range, frozen
- *      while the other moved, implausible rate; disagreement takes the
- *      higher, safer one);
- *   4. sequencing: how many pumps the level asks for, which ones (least run
- *      time first), one start per stagger, minimum run and off times, starts
- *      per hour, failed-to-start (judged on reads the PLC answered after it
- *      had the command) and its retry, discharge limits;
- *   5. the command block: heartbeat, REMOTE or LOCAL, pump_cmd, watchdog and
- *      the fallback set-points, so the PLC can take over at any moment.
- * Without fresh data, without a good level, or when pumpd cannot get the
- * pumps a level at or above the high alarm needs, the station is handed to
- * its PLC's fallback control (mode LOCAL) and an alarm is raised.  When
- * another master writes the PLC, nothing is written until an operator
- * clears the alarm.
+ *   3. level: choose from the transducers (no valid value, out of range,
+ *      frozen while the other moved, implausible rate; disagreement takes
+ *      the higher, safer one);
+ *   4. DIRECT (map v1): sequencing: how many pumps the level asks for,
+ *      which ones (least run time first), one start per stagger, minimum
+ *      run and off times, starts per hour, failed-to-start (judged on reads
+ *      the PLC answered after it had the intent) and its retry, discharge
+ *      limits; then the intent: REMOTE or LOCAL, the pumps to run, watchdog
+ *      and the fallback set-points, so the PLC can take over at any moment;
+ *   5. SUPERVISORY (map L1): the PLC runs its own control, rotation and
+ *      failover included; the intent is its start/stop/assist/all-on levels
+ *      (storm-lowered in storm mode) and the inhibits of a discharge limit
+ *      (none at high-high), written when they change.
+ * Without fresh data, without a good level, or (DIRECT) when pumpd cannot
+ * get the pumps a level at or above the high alarm needs, the station is
+ * handed to its PLC's own control (v1 mode LOCAL; L1 its panel set-points;
+ * nothing is written when the data is not fresh) and an alarm is raised.
+ * When another master writes the PLC, nothing is written until an
+ * operator clears the alarm.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -28,7 +35,7 @@
 
 #include "core.h"
 
-static const char *alarm_names[AL_COUNT] = {
+static const char *alarm_names[CORE_AL_COUNT] = {
 	"comms", "level A rejected", "level B rejected",
 	"level transducers disagree", "no valid level: PLC fallback control",
 	"high level", "high-high level", "REMOTE off: watching only",
@@ -42,10 +49,13 @@ static const char *alarm_names[AL_COUNT] = {
 };
 
 /* A transducer that did not move while the other moved this far is
- * frozen (after level_frozen_s). */
-#define FROZEN_EVIDENCE_MM	50
+ * frozen (after level_frozen_s), in m. */
+#define FROZEN_EVIDENCE_M	0.05
 /* Fallback set-points are kept at least this far apart (m). */
 #define LEVEL_GAP_M		0.01
+/* The watchdog written at a hand-over (s): the longest any map allows;
+ * a codec clamps it to its own. */
+#define CORE_HANDOVER_WATCHDOG_S	3600
 
 void
 core_init(struct core_state *s)
@@ -54,18 +64,20 @@ core_init(struct core_state *s)
 
 	memset(s, 0, sizeof *s);
 	s->level_m = -1;
+	s->last_m[0] = s->last_m[1] = -1;
+	s->ref_m[0] = s->ref_m[1] = -1;
 	s->last_start_ms = INT64_MIN / 2;
 	s->short_ms = INT64_MIN;
-	for (k = 0; k < PLC_MAX_PUMPS; k++)
-		s->pump[k].off_ms = INT64_MIN / 2;
+	for (k = 0; k < OBS_MAX_PUMPS; k++)
+		s->lasting.pump[k].off_ms = INT64_MIN / 2;
 }
 
 int
 core_clear(struct core_state *s, uint32_t alarm)
 {
-	if (alarm != AL_SECOND_MASTER)
+	if (alarm != CORE_AL_SECOND_MASTER)
 		return -1;
-	s->alarms &= ~alarm;
+	s->lasting.alarms &= ~alarm;
 	s->foreign = 0;
 	return 0;
 }
@@ -74,7 +86,7 @@ void
 core_levels(const struct core_state *s, const struct cfg_station *cfg,
     const struct cfg_control *p, struct core_levels *lv)
 {
-	double	drop = s->storm ? p->storm_drawdown_m : 0, lo;
+	double	drop = s->lasting.storm ? p->storm_drawdown_m : 0, lo;
 	int	i, n = cfg->npumps < 1 ? 1 : cfg->npumps;
 
 	memset(lv, 0, sizeof *lv);
@@ -82,7 +94,7 @@ core_levels(const struct core_state *s, const struct cfg_station *cfg,
 	if (lv->stop < 0)
 		lv->stop = 0;
 	lo = lv->stop + LEVEL_GAP_M;	/* lowered levels must not cross */
-	for (i = 0; i < n && i < PLC_MAX_PUMPS; i++) {
+	for (i = 0; i < n && i < OBS_MAX_PUMPS; i++) {
 		lv->start[i] = (i == 0 ? cfg->duty_start_m :
 		    cfg->assist_start_m[i - 1]) - drop;
 		if (lv->start[i] < lo)
@@ -97,20 +109,20 @@ core_alarm_name(uint32_t alarm)
 {
 	int	i;
 
-	for (i = 0; i < AL_COUNT; i++)
+	for (i = 0; i < CORE_AL_COUNT; i++)
 		if (alarm == (1u << i))
 			return alarm_names[i];
 	return "?";
 }
 
-/* Append an event to out. */
+/* Append an event to out: alarm bit (or 0), 1-based pump (or 0), text. */
 static void
-event(struct core_out *out, enum core_ev_kind kind, uint32_t alarm,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+core_event_add(struct core_out *out, enum core_ev_kind kind, uint32_t bit,
+    int pump, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 static void
-event(struct core_out *out, enum core_ev_kind kind, uint32_t alarm,
-    const char *fmt, ...)
+core_event_add(struct core_out *out, enum core_ev_kind kind, uint32_t bit,
+    int pump, const char *fmt, ...)
 {
 	struct core_event	*e;
 	va_list			 ap;
@@ -119,7 +131,8 @@ event(struct core_out *out, enum core_ev_kind kind, uint32_t alarm,
 		return;
 	e = &out->ev[out->nevents++];
 	e->kind = kind;
-	e->alarm = alarm;
+	e->alarm = bit;
+	e->pump = pump;
 	va_start(ap, fmt);
 	vsnprintf(e->text, sizeof e->text, fmt, ap);
 	va_end(ap);
@@ -127,27 +140,29 @@ event(struct core_out *out, enum core_ev_kind kind, uint32_t alarm,
 
 /* Raise or clear alarm a, with an event on each change. */
 static void
-alarm(struct core_state *s, struct core_out *out, uint32_t a, int on)
+core_alarm_set(struct core_state *s, struct core_out *out, uint32_t a, int on)
 {
-	if (on && !(s->alarms & a)) {
-		s->alarms |= a;
-		event(out, EV_ALARM_ON, a, "%s", core_alarm_name(a));
-	} else if (!on && (s->alarms & a)) {
-		s->alarms &= ~a;
-		event(out, EV_ALARM_OFF, a, "%s cleared", core_alarm_name(a));
+	if (on && !(s->lasting.alarms & a)) {
+		s->lasting.alarms |= a;
+		core_event_add(out, CORE_EV_ALARM_ON, a, 0, "%s",
+		    core_alarm_name(a));
+	} else if (!on && (s->lasting.alarms & a)) {
+		s->lasting.alarms &= ~a;
+		core_event_add(out, CORE_EV_ALARM_OFF, a, 0, "%s cleared",
+		    core_alarm_name(a));
 	}
 }
 
 /* Rain depth since the last snapshot, from the tip counter. */
 static double
 rain_delta_mm(struct core_state *s, const struct cfg_station *cfg,
-    const struct core_snap *snap)
+    const struct obs *o)
 {
-	uint32_t	tips = snap->rain_tips, d;
+	uint32_t	tips = o->rain_tips, d;
 
 	if (!s->started)
 		return 0;
-	if (snap->uptime_s < s->last_uptime)	/* PLC restart: from 0 */
+	if (o->restarted)	/* PLC restart: from 0 */
 		d = tips;
 	else
 		d = tips - s->last_tips;	/* unsigned: wraps correctly */
@@ -163,14 +178,14 @@ rain_add(struct core_state *s, double mm, int64_t now_ms)
 	int64_t	m = now_ms / 60000;
 	int	i = (int)(m % CORE_RAIN_MIN);
 
-	if (s->bucket_min[i] != m) {
-		s->bucket_min[i] = m;
-		s->bucket_mm[i] = 0;
+	if (s->lasting.bucket_min[i] != m) {
+		s->lasting.bucket_min[i] = m;
+		s->lasting.bucket_mm[i] = 0;
 	}
-	s->bucket_mm[i] += mm;
-	s->rain_mm += mm;
+	s->lasting.bucket_mm[i] += mm;
+	s->lasting.rain_mm += mm;
 	if (mm > 0)
-		s->last_rain_ms = now_ms;
+		s->lasting.last_rain_ms = now_ms;
 }
 
 double
@@ -181,76 +196,86 @@ core_rain_mmh(const struct core_state *s, int minutes, int64_t now_ms)
 	int	i;
 
 	for (i = 0; i < CORE_RAIN_MIN; i++)
-		if (s->bucket_min[i] > m - minutes && s->bucket_min[i] <= m)
-			sum += s->bucket_mm[i];
+		if (s->lasting.bucket_min[i] > m - minutes && s->lasting.bucket_min[i] <= m)
+			sum += s->lasting.bucket_mm[i];
 	return sum * 60 / minutes;
+}
+
+/* Transducer i's reading in m; -1 when the PLC has none (not installed,
+ * or no valid value). */
+static double
+reading(const struct obs *o, int i)
+{
+	if (i >= o->nlevels || i >= OBS_MAX_LEVELS || !o->level_ok[i])
+		return -1;
+	return o->level_m[i];
 }
 
 /*
  * Whether transducer i is frozen: unchanged for level_frozen_s while the
- * other one moved by more than FROZEN_EVIDENCE_MM.  A steady level is no
+ * other one moved by more than FROZEN_EVIDENCE_M.  A steady level is no
  * evidence by itself (pumps may balance a steady inflow), and a level held
  * at the flood level (the water leaves the well there) or confirmed by the
- * high-high float is never frozen.
+ * high-high float is never frozen.  A single transducer has no witness.
  */
 static int
 level_frozen(const struct core_state *s, const struct cfg_station *cfg,
-    const struct cfg_control *p, const struct core_snap *snap, int i)
+    const struct cfg_control *p, const struct obs *o, int i)
 {
-	uint16_t	mm = snap->level_mm[i], other = snap->level_mm[!i];
+	double	m = reading(o, i), other = reading(o, !i);
 
 	if (s->now_ms - s->changed_ms[i] <= (int64_t)p->level_frozen_s * 1000)
 		return 0;
-	if (mm >= cfg->flood_m * 1000 - 5 || ((snap->status &
-	    PLC_ST_HIGH_HIGH) && mm >= cfg->highhigh_m * 1000))
+	if (m >= cfg->flood_m - 0.005 || ((o->flags & OBS_ST_HIGH_HIGH) &&
+	    m >= cfg->highhigh_m))
 		return 0;
-	if (other == PLC_NO_VALUE || s->ref_mm[i] == PLC_NO_VALUE)
+	if (other < 0 || s->ref_m[i] < 0)
 		return 0;
-	return abs((int)other - (int)s->ref_mm[i]) > FROZEN_EVIDENCE_MM;
+	return fabs(other - s->ref_m[i]) > FROZEN_EVIDENCE_M + 1e-9;
 }
 
 /* Judge transducer i: 1 good, 0 rejected. */
 static int
 level_good(struct core_state *s, const struct cfg_station *cfg,
-    const struct cfg_control *p, const struct core_snap *snap, int i)
+    const struct cfg_control *p, const struct obs *o, int i)
 {
-	uint16_t	mm = snap->level_mm[i];
-	double		dt;
+	double	m = reading(o, i), dt;
 
-	if (mm != s->last_mm[i] || !s->started) {
+	if (m != s->last_m[i] || !s->started) {
 		s->changed_ms[i] = s->now_ms;
-		s->ref_mm[i] = snap->level_mm[!i];
+		s->ref_m[i] = reading(o, !i);
 	}
 	/* the depth cap: a flooding well stands at flood_m <= depth_m */
-	if (mm == PLC_NO_VALUE || mm > cfg->depth_m * 1000)
+	if (m < 0 || m > cfg->depth_m)
 		return 0;
-	if (level_frozen(s, cfg, p, snap, i))
+	if (level_frozen(s, cfg, p, o, i))
 		return 0;
 	dt = (s->now_ms - s->last_ms) / 1000.0;
-	if (s->started && dt > 0 && s->last_mm[i] != PLC_NO_VALUE &&
-	    fabs(mm - (double)s->last_mm[i]) / 1000 > p->level_max_rate_m_s * dt +
-	    0.05)
+	if (s->started && dt > 0 && s->last_m[i] >= 0 &&
+	    fabs(m - s->last_m[i]) > p->level_max_rate_m_s * dt + 0.05)
 		return 0;	/* implausible jump */
 	return 1;
 }
 
-/* Choose the level; -1 when neither transducer is good. */
+/* Choose the level; -1 when no transducer is good.  With two, the
+ * higher (safer) one; their disagreement is an alarm. */
 static double
 choose_level(struct core_state *s, const struct cfg_station *cfg,
-    const struct cfg_control *p, const struct core_snap *snap,
+    const struct cfg_control *p, const struct obs *o,
     struct core_out *out)
 {
-	int	ga = level_good(s, cfg, p, snap, 0);
-	int	gb = level_good(s, cfg, p, snap, 1);
-	double	a = snap->level_mm[0] / 1000.0, b = snap->level_mm[1] / 1000.0;
+	int	two = o->nlevels >= 2;
+	int	ga = level_good(s, cfg, p, o, 0);
+	int	gb = two && level_good(s, cfg, p, o, 1);
+	double	a = reading(o, 0), b = reading(o, 1);
 
-	s->last_mm[0] = snap->level_mm[0];
-	s->last_mm[1] = snap->level_mm[1];
-	alarm(s, out, AL_LEVEL_A, !ga);
-	alarm(s, out, AL_LEVEL_B, !gb);
-	alarm(s, out, AL_LEVEL_DISAGREE, ga && gb && fabs(a - b) >
-	    p->level_disagree_m);
-	alarm(s, out, AL_LEVEL_LOST, !ga && !gb);
+	s->last_m[0] = a;
+	s->last_m[1] = b;
+	core_alarm_set(s, out, CORE_AL_LEVEL_A, !ga);
+	core_alarm_set(s, out, CORE_AL_LEVEL_B, two && !gb);
+	core_alarm_set(s, out, CORE_AL_LEVEL_DISAGREE, ga && gb &&
+	    fabs(a - b) > p->level_disagree_m);
+	core_alarm_set(s, out, CORE_AL_LEVEL_LOST, !ga && !gb);
 	if (ga && gb)
 		return fmax(a, b);
 	return ga ? a : gb ? b : -1;
@@ -260,11 +285,10 @@ choose_level(struct core_state *s, const struct cfg_station *cfg,
 static int
 starts_last_hour(const struct core_state *s, int k)
 {
-	const struct core_pump	*cp = &s->pump[k];
-	int			 i, n = 0;
+	int	i, n = 0;
 
-	for (i = 0; i < 16 && i < cp->nstarts; i++)
-		if (cp->start_ms[i] > s->now_ms - 3600000)
+	for (i = 0; i < CORE_STARTS && i < s->lasting.pump[k].nstarts; i++)
+		if (s->lasting.pump[k].start_ms[i] > s->now_ms - 3600000)
 			n++;
 	return n;
 }
@@ -285,18 +309,18 @@ retry_due(const struct core_state *s, const struct cfg_control *p, int k,
  * starts-per-hour limit. */
 static int
 can_start(const struct core_state *s, const struct cfg_station *cfg,
-    const struct cfg_control *p, const struct core_snap *snap, int k,
+    const struct cfg_control *p, const struct obs *o, int k,
     int high)
 {
 	const struct core_pump	*cp = &s->pump[k];
-	uint16_t		 st = snap->pump[k].status;
+	unsigned		 st = o->pump[k].flags;
 	int			 lim = cfg->kind == CFG_SEWAGE ?
 	    p->starts_per_hour_sewage : p->starts_per_hour_stormwater;
 
-	if (cp->cmd || (st & PLC_PU_FAULT) || !(st & PLC_PU_AVAILABLE) ||
-	    (st & PLC_PU_RUNNING) || !retry_due(s, p, k, high))
+	if (cp->cmd || (st & OBS_PU_FAULT) || !(st & OBS_PU_AVAILABLE) ||
+	    (st & OBS_PU_RUNNING) || !retry_due(s, p, k, high))
 		return 0;
-	if (s->now_ms - cp->off_ms < (int64_t)p->min_off_s * 1000 && !high)
+	if (s->now_ms - s->lasting.pump[k].off_ms < (int64_t)p->min_off_s * 1000 && !high)
 		return 0;
 	return high || starts_last_hour(s, k) < lim;
 }
@@ -328,55 +352,54 @@ pumps_wanted(const struct core_state *s, const struct cfg_station *cfg,
 }
 
 /*
- * Whether the PLC has the block with heartbeat h: acknowledged by the
- * worker (acked), or echoed by the PLC (heartbeat_echo, the last heartbeat
- * its program saw).  1 yes, 0 not yet, -1 when the snapshot does not say:
- * no acknowledgement, and an echo that is 0 (a PLC fresh from power-up) or
- * not one of our recent heartbeats (another pumpd before us).
+ * Whether the PLC has the intent with seq h: acknowledged by the worker
+ * (acked), or echoed by the PLC's program (echo_seq, v1's heartbeat echo).
+ * 1 yes, 0 not yet, -1 when the observation does not say: no
+ * acknowledgement, and no echo or one that is not one of our recent seqs
+ * (another pumpd before us).
  */
 static int
-block_seen(const struct core_state *s, const struct core_snap *snap,
-    uint16_t h)
+block_seen(const struct core_state *s, const struct obs *o, uint16_t h)
 {
-	if (snap->acked)
-		return (int16_t)(uint16_t)(snap->acked_hb - h) >= 0;
-	if (snap->hb_echo != 0 && (uint16_t)(s->hb - snap->hb_echo) < 1000)
-		return (int16_t)(uint16_t)(snap->hb_echo - h) >= 0;
+	if (o->acked)
+		return (int16_t)(uint16_t)(o->acked_seq - h) >= 0;
+	if (o->echo_ok && (uint16_t)(s->seq - o->echo_seq) < 1000)
+		return (int16_t)(uint16_t)(o->echo_seq - h) >= 0;
 	return -1;
 }
 
 /* Whether an interlock of the PLC holds pump k: then a commanded pump that
  * does not run has not failed to start. */
 static int
-interlocked(const struct core_snap *snap, int k)
+interlocked(const struct obs *o, int k)
 {
-	uint16_t	st = snap->pump[k].status;
+	unsigned	st = o->pump[k].flags;
 
-	return (st & PLC_PU_FAULT) || !(st & PLC_PU_AVAILABLE) ||
-	    (snap->status & (PLC_ST_ESTOP | PLC_ST_LOW_LOW)) ||
-	    !(snap->status & PLC_ST_REMOTE);
+	return (st & OBS_PU_FAULT) || !(st & OBS_PU_AVAILABLE) ||
+	    (o->flags & (OBS_ST_ESTOP | OBS_ST_LOW_LOW)) ||
+	    !(o->flags & OBS_ST_REMOTE);
 }
 
 /*
- * Whether commanded pump k, not RUNNING in snap, has failed to start: for
+ * Whether commanded pump k, not RUNNING in o, has failed to start: for
  * fail_to_start_s, and on at least two snapshots, read after the PLC had
  * the block that started it (on time alone when the snapshot cannot say).
  */
 static int
 start_failed(struct core_state *s, const struct cfg_control *p,
-    const struct core_snap *snap, int k)
+    const struct obs *o, int k)
 {
 	struct core_pump	*cp = &s->pump[k];
 	int64_t			 fts_ms = (int64_t)p->fail_to_start_s * 1000;
 	int			 seen;
 
-	if (interlocked(snap, k) || (s->alarms & AL_SECOND_MASTER)) {
+	if (interlocked(o, k) || (s->lasting.alarms & CORE_AL_SECOND_MASTER)) {
 		/* not ours to judge; the clock starts when it clears */
 		cp->seen = 0;
 		cp->cmd_ms = s->now_ms;
 		return 0;
 	}
-	if ((seen = block_seen(s, snap, cp->cmd_hb)) == -1)
+	if ((seen = block_seen(s, o, cp->cmd_seq)) == -1)
 		return s->now_ms - cp->cmd_ms > fts_ms;
 	if (!cp->seen && seen) {
 		cp->seen = 1;
@@ -392,7 +415,7 @@ start_failed(struct core_state *s, const struct cfg_control *p,
 /* Update pump bookkeeping from feedback: faults, failed-to-start. */
 static void
 pump_feedback(struct core_state *s, const struct cfg_station *cfg,
-    const struct cfg_control *p, const struct core_snap *snap,
+    const struct cfg_control *p, const struct obs *o,
     struct core_out *out)
 {
 	struct core_pump	*cp;
@@ -401,33 +424,34 @@ pump_feedback(struct core_state *s, const struct cfg_station *cfg,
 
 	for (k = 0; k < cfg->npumps; k++) {
 		cp = &s->pump[k];
-		st = snap->pump[k].status;
+		st = o->pump[k].flags;
 		failed = 0;
-		if ((st & PLC_PU_FAULT) && !cp->was_fault)
-			event(out, EV_INFO, 0, "pump %d FAULT", k + 1);
-		cp->was_fault = (st & PLC_PU_FAULT) != 0;
-		if (st & PLC_PU_RUNNING) {
+		if ((st & OBS_PU_FAULT) && !cp->was_fault)
+			core_event_add(out, CORE_EV_INFO, 0, k + 1, "pump %d FAULT", k + 1);
+		cp->was_fault = (st & OBS_PU_FAULT) != 0;
+		if (st & OBS_PU_RUNNING) {
 			if (cp->failed)
-				event(out, EV_INFO, 0, "pump %d runs", k + 1);
+				core_event_add(out, CORE_EV_INFO, 0, k + 1, "pump %d runs", k + 1);
 			cp->failed = 0;
 			cp->nseen = 0;
-		} else if (cp->cmd && start_failed(s, p, snap, k)) {
-			event(out, EV_INFO, 0, "pump %d failed to start%s",
+		} else if (cp->cmd && start_failed(s, p, o, k)) {
+			core_event_add(out, CORE_EV_INFO, 0, k + 1,
+			    "pump %d failed to start%s",
 			    k + 1, cp->failed ? " again" : "");
 			cp->failed = failed = 1;
 			cp->failed_ms = s->now_ms;
 		}
-		if (cp->cmd && (failed || (st & PLC_PU_FAULT) ||
-		    !(st & PLC_PU_AVAILABLE))) {
+		if (cp->cmd && (failed || (st & OBS_PU_FAULT) ||
+		    !(st & OBS_PU_AVAILABLE))) {
 			cp->cmd = 0;
-			cp->off_ms = s->now_ms;
+			s->lasting.pump[k].off_ms = s->now_ms;
 			s->lost++;	/* its work goes to another pump */
 		}
 		fault |= cp->was_fault;
 		fts |= cp->failed;
 	}
-	alarm(s, out, AL_PUMP_FAULT, fault);
-	alarm(s, out, AL_FAIL_TO_START, fts);
+	core_alarm_set(s, out, CORE_AL_PUMP_FAULT, fault);
+	core_alarm_set(s, out, CORE_AL_FAIL_TO_START, fts);
 }
 
 /* Start pump k now. */
@@ -438,33 +462,34 @@ start_pump(struct core_state *s, int k, struct core_out *out)
 
 	cp->cmd = 1;
 	cp->cmd_ms = s->now_ms;
-	cp->cmd_hb = (uint16_t)(s->hb + 1);	/* the next block's */
+	cp->cmd_seq = (uint16_t)(s->seq + 1);	/* the next intent's */
 	cp->seen = 0;
-	cp->start_ms[cp->nstarts++ % 16] = s->now_ms;
+	s->lasting.pump[k].start_ms[s->lasting.pump[k].nstarts++ %
+	    CORE_STARTS] = s->now_ms;
 	s->last_start_ms = s->now_ms;
-	event(out, EV_INFO, 0, "start pump %d", k + 1);
+	core_event_add(out, CORE_EV_INFO, 0, k + 1, "start pump %d", k + 1);
 }
 
 /* Whether the level or the float says high-high. */
 static int
-high_high(const struct cfg_station *cfg, const struct core_snap *snap,
+high_high(const struct cfg_station *cfg, const struct obs *o,
     double lvl)
 {
-	return lvl >= cfg->highhigh_m || (snap->status & PLC_ST_HIGH_HIGH);
+	return lvl >= cfg->highhigh_m || (o->flags & OBS_ST_HIGH_HIGH);
 }
 
 /* Pumps the PLC's own fallback control would run at a level at or above
  * fb_all: every pump its interlocks allow. */
 static int
-plc_would_run(const struct cfg_station *cfg, const struct core_snap *snap)
+plc_would_run(const struct cfg_station *cfg, const struct obs *o)
 {
 	int	k, n = 0;
 
-	if (snap->status & (PLC_ST_ESTOP | PLC_ST_LOW_LOW))
+	if (o->flags & (OBS_ST_ESTOP | OBS_ST_LOW_LOW))
 		return 0;
 	for (k = 0; k < cfg->npumps; k++)
-		n += (snap->pump[k].status & PLC_PU_AVAILABLE) &&
-		    !(snap->pump[k].status & PLC_PU_FAULT);
+		n += (o->pump[k].flags & OBS_PU_AVAILABLE) &&
+		    !(o->pump[k].flags & OBS_PU_FAULT);
 	return n;
 }
 
@@ -478,11 +503,11 @@ plc_would_run(const struct cfg_station *cfg, const struct core_snap *snap)
  */
 static int
 pumps_short(struct core_state *s, const struct cfg_station *cfg,
-    const struct cfg_control *p, const struct core_snap *snap,
+    const struct cfg_control *p, const struct obs *o,
     const struct core_input *in, struct core_out *out)
 {
 	struct core_levels	lv;
-	int			k, run = 0, plc = plc_would_run(cfg, snap);
+	int			k, run = 0, plc = plc_would_run(cfg, o);
 
 	if (s->short_plc) {
 		core_levels(s, cfg, p, &lv);
@@ -490,13 +515,13 @@ pumps_short(struct core_state *s, const struct cfg_station *cfg,
 			return 1;
 		s->short_plc = 0;
 		s->short_ms = INT64_MIN;
-		alarm(s, out, AL_PUMPS_SHORT, 0);
+		core_alarm_set(s, out, CORE_AL_PUMPS_SHORT, 0);
 		return 0;
 	}
 	for (k = 0; k < cfg->npumps; k++)
-		run += (snap->pump[k].status & PLC_PU_RUNNING) != 0;
+		run += (o->pump[k].flags & OBS_PU_RUNNING) != 0;
 	if (in->limit_pumps >= 0 && plc > in->limit_pumps &&
-	    !high_high(cfg, snap, s->level_m))
+	    !high_high(cfg, o, s->level_m))
 		plc = in->limit_pumps;
 	if (s->level_m < cfg->high_alarm_m || run >= plc) {
 		s->short_ms = INT64_MIN;
@@ -508,7 +533,7 @@ pumps_short(struct core_state *s, const struct cfg_station *cfg,
 	    (int64_t)p->stagger_s * (plc - 1)) * 1000)
 		return 0;
 	s->short_plc = 1;
-	alarm(s, out, AL_PUMPS_SHORT, 1);
+	core_alarm_set(s, out, CORE_AL_PUMPS_SHORT, 1);
 	return 1;
 }
 
@@ -519,22 +544,22 @@ static int
 adopt_held(const struct core_state *s, const struct cfg_station *cfg,
     const struct cfg_control *p, int k, double lvl)
 {
-	return s->pump[k].adopted && !s->storm &&
+	return s->pump[k].adopted && !s->lasting.storm &&
 	    lvl > cfg->stop_m - p->storm_drawdown_m;
 }
 
 /* Decide pump commands for level lvl. */
 static void
 sequence(struct core_state *s, const struct cfg_station *cfg,
-    const struct cfg_control *p, const struct core_snap *snap,
+    const struct cfg_control *p, const struct obs *o,
     const struct core_input *in, double lvl, struct core_out *out)
 {
 	int	k, best, running = 0, navail = 0, want, hh, high;
 
 	for (k = 0; k < cfg->npumps; k++) {
 		running += s->pump[k].cmd;
-		navail += (snap->pump[k].status & PLC_PU_AVAILABLE) &&
-		    !(snap->pump[k].status & PLC_PU_FAULT) &&
+		navail += (o->pump[k].flags & OBS_PU_AVAILABLE) &&
+		    !(o->pump[k].flags & OBS_PU_FAULT) &&
 		    retry_due(s, p, k, lvl >= cfg->high_alarm_m);
 	}
 	/* a pump lost to a fault still counts as wanted until replaced */
@@ -542,13 +567,13 @@ sequence(struct core_state *s, const struct cfg_station *cfg,
 	if (s->lost > 0 && want <= running)
 		s->lost = 0;
 	high = lvl >= cfg->high_alarm_m;
-	hh = high_high(cfg, snap, lvl);
+	hh = high_high(cfg, o, lvl);
 	if (in->limit_pumps >= 0 && want > in->limit_pumps) {
-		alarm(s, out, AL_LIMIT_OVERRIDDEN, hh);
+		core_alarm_set(s, out, CORE_AL_LIMIT_OVERRIDDEN, hh);
 		if (!hh)
 			want = in->limit_pumps;
 	} else
-		alarm(s, out, AL_LIMIT_OVERRIDDEN, 0);
+		core_alarm_set(s, out, CORE_AL_LIMIT_OVERRIDDEN, 0);
 	for (k = 0; k < cfg->npumps; k++)	/* adoption ends with a stop */
 		s->pump[k].adopted &= s->pump[k].cmd;
 	/* too many: stop the one that ran longest, after its minimum run;
@@ -561,14 +586,15 @@ sequence(struct core_state *s, const struct cfg_station *cfg,
 			if (s->pump[k].cmd && (want == 0 ?
 			    !adopt_held(s, cfg, p, k, lvl) : s->now_ms -
 			    s->pump[k].cmd_ms >= (int64_t)p->min_run_s * 1000) &&
-			    (best < 0 || snap->pump[k].run_s >
-			    snap->pump[best].run_s))
+			    (best < 0 || o->pump[k].run_s >
+			    o->pump[best].run_s))
 				best = k;
 		if (best < 0)
 			break;
 		s->pump[best].cmd = 0;
-		s->pump[best].off_ms = s->now_ms;
-		event(out, EV_INFO, 0, "stop pump %d", best + 1);
+		s->lasting.pump[best].off_ms = s->now_ms;
+		core_event_add(out, CORE_EV_INFO, 0, best + 1, "stop pump %d",
+		    best + 1);
 		running--;
 	}
 	/* too few: start the least-run available pump, one per stagger */
@@ -576,8 +602,8 @@ sequence(struct core_state *s, const struct cfg_station *cfg,
 	    (int64_t)p->stagger_s * 1000) {
 		best = -1;
 		for (k = 0; k < cfg->npumps; k++)
-			if (can_start(s, cfg, p, snap, k, high) && (best < 0 ||
-			    snap->pump[k].run_s < snap->pump[best].run_s))
+			if (can_start(s, cfg, p, o, k, high) && (best < 0 ||
+			    o->pump[k].run_s < o->pump[best].run_s))
 				best = k;
 		if (best >= 0) {
 			start_pump(s, best, out);
@@ -595,59 +621,59 @@ sequence(struct core_state *s, const struct cfg_station *cfg,
  * act on a block).
  */
 static int
-plc_own_control(struct core_state *s, const struct core_snap *snap)
+plc_own_control(struct core_state *s, const struct obs *o)
 {
-	int	on = snap->acked && snap->acked_mode == PLC_MODE_REMOTE &&
-	    !s->local && (snap->status & PLC_ST_REMOTE) &&
-	    !(snap->status & PLC_ST_WATCHDOG) &&
-	    (snap->status & PLC_ST_LOCAL_CONTROL);
+	int	on = o->acked && o->acked_remote &&
+	    !s->local && (o->flags & OBS_ST_REMOTE) &&
+	    !(o->flags & OBS_ST_WATCHDOG) &&
+	    (o->flags & OBS_ST_OWN_CONTROL);
 
 	s->local_seen = on ? s->local_seen + 1 : 0;
 	return s->local_seen >= 2;
 }
 
 /*
- * Another master: the holding registers read back differ from the block
- * the PLC acknowledged from us, with no PLC restart between (a restart
- * resets them), on two polls in a row.  Latched until core_clear().
+ * Another master: what the PLC holds, read back, differs from the intent
+ * it acknowledged from us, with no PLC restart between (the codec judges
+ * that), on two polls in a row.  Latched until core_clear().
  */
 static void
-master_check(struct core_state *s, const struct core_snap *snap,
+master_check(struct core_state *s, const struct obs *o,
     struct core_out *out)
 {
-	int	other = snap->acked && snap->hr_valid &&
-	    !(s->started && snap->uptime_s < s->last_uptime) &&
-	    (snap->hr_hb != snap->acked_hb ||
-	    snap->hr_mode != snap->acked_mode ||
-	    snap->hr_cmd != snap->acked_cmd);
+	int	other = o->acked && o->foreign && !o->restarted;
 
 	s->foreign = other ? s->foreign + 1 : 0;
 	if (s->foreign >= 2)
-		alarm(s, out, AL_SECOND_MASTER, 1);
+		core_alarm_set(s, out, CORE_AL_SECOND_MASTER, 1);
 }
 
 /* Station status alarms and PLC restart detection. */
 static void
-status_alarms(struct core_state *s, const struct core_snap *snap,
+status_alarms(struct core_state *s, const struct obs *o,
     struct core_out *out)
 {
-	alarm(s, out, AL_LOW_LOW, (snap->status & PLC_ST_LOW_LOW) != 0);
-	alarm(s, out, AL_DOOR_OPEN, (snap->status & PLC_ST_DOOR_OPEN) != 0);
-	alarm(s, out, AL_LOCAL_CONTROL, plc_own_control(s, snap));
-	alarm(s, out, AL_REMOTE_OFF, !(snap->status & PLC_ST_REMOTE));
-	alarm(s, out, AL_ESTOP, (snap->status & PLC_ST_ESTOP) != 0);
-	alarm(s, out, AL_MAINS, !(snap->status & PLC_ST_MAINS_OK));
-	alarm(s, out, AL_WATCHDOG, s->started &&
-	    (snap->status & PLC_ST_WATCHDOG) != 0);
-	alarm(s, out, AL_PLC_RESTART, s->started &&
-	    snap->uptime_s < s->last_uptime);
+	core_alarm_set(s, out, CORE_AL_LOW_LOW,
+	    (o->flags & OBS_ST_LOW_LOW) != 0);
+	core_alarm_set(s, out, CORE_AL_DOOR_OPEN,
+	    (o->flags & OBS_ST_DOOR_OPEN) != 0);
+	/* an L1 PLC always runs its own control: no alarm there */
+	core_alarm_set(s, out, CORE_AL_LOCAL_CONTROL,
+	    o->control == OBS_DIRECT && plc_own_control(s, o));
+	core_alarm_set(s, out, CORE_AL_REMOTE_OFF, !(o->flags & OBS_ST_REMOTE));
+	core_alarm_set(s, out, CORE_AL_ESTOP, (o->flags & OBS_ST_ESTOP) != 0);
+	core_alarm_set(s, out, CORE_AL_MAINS, !(o->flags & OBS_ST_MAINS_OK));
+	core_alarm_set(s, out, CORE_AL_WATCHDOG, s->started &&
+	    (o->flags & OBS_ST_WATCHDOG) != 0);
+	core_alarm_set(s, out, CORE_AL_RESTART, s->started &&
+	    o->restarted);
 }
 
 /* Adopt what runs at the first snapshot: no pump starts or stops because
  * pumpd started. */
 static void
 adopt(struct core_state *s, const struct cfg_station *cfg,
-    const struct core_snap *snap, struct core_out *out)
+    const struct obs *o, struct core_out *out)
 {
 	int	k, n = 0, unknown;
 
@@ -657,60 +683,49 @@ adopt(struct core_state *s, const struct cfg_station *cfg,
 	 * the stop level in force it stops like any other pump, unless a
 	 * master (not the PLC's own control) ran it while storm mode, and so
 	 * the stop level that master used, is unknown (no saved state) */
-	unknown = !s->storm_known && !s->storm &&
-	    cfg->kind == CFG_STORMWATER &&
-	    !(snap->status & PLC_ST_LOCAL_CONTROL);
-	for (k = 0; k < snap->npumps && k < PLC_MAX_PUMPS; k++)
-		if (snap->pump[k].status & PLC_PU_RUNNING) {
+	unknown = !s->storm_known && !s->lasting.storm &&
+	    cfg->kind == CFG_STORMWATER && o->control == OBS_DIRECT &&
+	    !(o->flags & OBS_ST_OWN_CONTROL);
+	for (k = 0; k < o->npumps && k < OBS_MAX_PUMPS; k++)
+		if (o->pump[k].flags & OBS_PU_RUNNING) {
 			s->pump[k].cmd = 1;
 			s->pump[k].cmd_ms = s->now_ms;
-			s->pump[k].cmd_hb = (uint16_t)(s->hb + 1);
+			s->pump[k].cmd_seq = (uint16_t)(s->seq + 1);
 			s->pump[k].adopted = unknown;
 			n++;
 		}
 	s->last_start_ms = s->now_ms;
-	s->last_uptime = snap->uptime_s;
-	s->last_tips = snap->rain_tips;
+	s->last_tips = o->rain_tips;
 	s->started = 1;
-	event(out, EV_INFO, 0, "adopted: %d pump%s running", n,
+	core_event_add(out, CORE_EV_INFO, 0, 0, "adopted: %d pump%s running", n,
 	    n == 1 ? "" : "s");
 }
 
-/* A level in m as a set-point register in mm. */
-static uint16_t
-setpoint_mm(double m)
-{
-	long	mm = lround(m * 1000);
-
-	return (uint16_t)(mm < 0 ? 0 : mm > PLC_SETPOINT_MAX_MM ?
-	    PLC_SETPOINT_MAX_MM : mm);
-}
-
-/* Fill the command block; the fallback set-points are the levels in force,
- * so that a hand-over to the PLC at any moment changes nothing. */
+/* Fill the DIRECT intent; the fallback set-points are the levels in
+ * force, so that a hand-over to the PLC at any moment changes nothing. */
 static void
-command_block(struct core_state *s, const struct cfg_station *cfg,
+direct_intent(struct core_state *s, const struct cfg_station *cfg,
     const struct cfg_control *p, struct core_out *out)
 {
+	struct intent		*it = &out->it;
 	struct core_levels	 lv;
-	uint16_t		*hr = out->hr, cmd = 0;
 	int			 k;
 
-	memset(out->hr, 0, sizeof out->hr);
-	hr[PLC_HR_HEARTBEAT] = ++s->hb;
-	hr[PLC_HR_MODE] = s->local ? PLC_MODE_LOCAL : PLC_MODE_REMOTE;
-	for (k = 0; k < cfg->npumps; k++)
+	memset(it, 0, sizeof *it);
+	it->control = OBS_DIRECT;
+	it->seq = ++s->seq;
+	it->remote = !s->local;
+	for (k = 0; k < cfg->npumps && !s->local; k++)
 		if (s->pump[k].cmd)
-			cmd |= (uint16_t)(1u << k);
-	hr[PLC_HR_PUMP_CMD] = s->local ? 0 : cmd;
-	hr[PLC_HR_WATCHDOG] = (uint16_t)p->watchdog_s;
+			it->run_mask |= 1u << k;
+	it->watchdog_s = p->watchdog_s;
 	core_levels(s, cfg, p, &lv);
-	hr[PLC_HR_FB_START] = setpoint_mm(lv.start[0]);
-	hr[PLC_HR_FB_STOP] = setpoint_mm(lv.stop);
-	hr[PLC_HR_FB_ALL] = setpoint_mm(lv.all);
-	for (k = 0; k < PLC_MAX_PUMPS; k++)
-		hr[PLC_HR_SPEED_SP(k)] = PLC_SPEED_MAX;
-	out->write = 1;
+	it->fb_start_m = lv.start[0];
+	it->fb_stop_m = lv.stop;
+	it->fb_all_m = lv.all;
+	for (k = 0; k < OBS_MAX_PUMPS; k++)
+		it->speed_pct[k] = 100;
+	it->write = 1;
 }
 
 /* Storm mode: on by intensity or warning, off after the hold time. */
@@ -721,17 +736,17 @@ storm_mode(struct core_state *s, const struct cfg_control *p,
 	static const char	*warn[] = { "no warning", "blue warning",
 	    "yellow warning", "orange warning", "red warning" };
 	int			 on = out->rain_mmh15 >= p->storm_mm_h ||
-	    in->warning != WARN_NONE;
+	    in->warning != CORE_WARN_NONE;
 
-	if (on && !s->storm) {
-		s->storm = 1;
-		event(out, EV_INFO, 0, "storm mode on (%.1f mm/h over 15 min, "
-		    "%s)", out->rain_mmh15, warn[in->warning <= WARN_RED ?
+	if (on && !s->lasting.storm) {
+		s->lasting.storm = 1;
+		core_event_add(out, CORE_EV_INFO, 0, 0, "storm mode on (%.1f mm/h over 15 min, "
+		    "%s)", out->rain_mmh15, warn[in->warning <= CORE_WARN_RED ?
 		    in->warning : 0]);
-	} else if (!on && s->storm && s->now_ms - s->last_rain_ms >=
+	} else if (!on && s->lasting.storm && s->now_ms - s->lasting.last_rain_ms >=
 	    (int64_t)p->storm_hold_min * 60000) {
-		s->storm = 0;
-		event(out, EV_INFO, 0, "storm mode off");
+		s->lasting.storm = 0;
+		core_event_add(out, CORE_EV_INFO, 0, 0, "storm mode off");
 	}
 }
 
@@ -746,9 +761,177 @@ hand_to_plc(struct core_state *s, const struct cfg_station *cfg)
 		s->pump[k].cmd = 0;
 }
 
+/* DIRECT: decide pump commands and fill the intent (watch only when
+ * REMOTE is off or another master writes). */
+static void
+direct_step(struct core_state *s, const struct cfg_station *cfg,
+    const struct cfg_control *p, const struct obs *o,
+    const struct core_input *in, struct core_out *out)
+{
+	int	k;
+
+	if (!(o->flags & OBS_ST_REMOTE) ||
+	    (s->lasting.alarms & CORE_AL_SECOND_MASTER)) {
+		/* watch only: keep in step with what runs, command nothing
+		 * (REMOTE off, or another master: two must never fight) */
+		for (k = 0; k < cfg->npumps; k++)
+			s->pump[k].cmd = (o->pump[k].flags &
+			    OBS_PU_RUNNING) != 0;
+		out->it.write = 0;
+	} else if (s->level_m < 0 || pumps_short(s, cfg, p, o, in, out)) {
+		hand_to_plc(s, cfg);
+		direct_intent(s, cfg, p, out);
+	} else {
+		if (s->local)	/* taking back from fallback: bumpless */
+			for (k = 0; k < cfg->npumps; k++)
+				if ((s->pump[k].cmd = (o->pump[k].flags &
+				    OBS_PU_RUNNING) != 0))
+					s->pump[k].cmd_ms = s->now_ms;
+		s->local = 0;
+		sequence(s, cfg, p, o, in, s->level_m, out);
+		direct_intent(s, cfg, p, out);
+	}
+}
+
+/* How a pump ranks to stay allowed under a discharge limit, lower first:
+ * running ones, then available ones, then the rest. */
+static int
+limit_rank(const struct obs *o, int k)
+{
+	unsigned	f = o->pump[k].flags;
+
+	if (f & OBS_PU_RUNNING)
+		return 0;
+	return (f & OBS_PU_AVAILABLE) && !(f & OBS_PU_FAULT) ? 1 : 2;
+}
+
+/*
+ * SUPERVISORY discharge limit: the inhibit mask that leaves the PLC at
+ * most limit pumps.  Allowed are, in turn, pumps that run, then pumps that
+ * can run, then the rest (so that a pump that recovers can take over);
+ * within each group the least-run first, so that when running pumps must
+ * go, the ones that ran longest are inhibited (stopped) first, as at v1.
+ */
+static unsigned
+limit_inhibits(const struct cfg_station *cfg, const struct obs *o, int limit)
+{
+	unsigned	allowed = 0, mask = 0;
+	int		n, k, best;
+
+	for (n = 0; n < limit && n < cfg->npumps; n++) {
+		best = -1;
+		for (k = 0; k < cfg->npumps; k++)
+			if (!(allowed & (1u << k)) && (best < 0 ||
+			    limit_rank(o, k) < limit_rank(o, best) ||
+			    (limit_rank(o, k) == limit_rank(o, best) &&
+			    o->pump[k].run_s < o->pump[best].run_s)))
+				best = k;
+		allowed |= 1u << best;
+	}
+	for (k = 0; k < cfg->npumps; k++)
+		if (!(allowed & (1u << k)))
+			mask |= 1u << k;
+	return mask;
+}
+
+/* The SUPERVISORY set-points in force (storm-lowered in storm mode) and
+ * the inhibits of a discharge limit, overridden at high-high. */
+static void
+supervisory_levels(struct core_state *s, const struct cfg_station *cfg,
+    const struct cfg_control *p, const struct obs *o,
+    const struct core_input *in, struct core_out *out, struct intent *it)
+{
+	struct core_levels	lv;
+	int			hh = high_high(cfg, o, s->level_m);
+	int			n = cfg->npumps < 1 ? 1 : cfg->npumps;
+	int			cut = in->limit_pumps >= 0 &&
+	    in->limit_pumps < plc_would_run(cfg, o);
+
+	core_levels(s, cfg, p, &lv);
+	it->remote = 1;
+	it->start_m = lv.start[0];
+	it->stop_m = lv.stop;
+	it->all_on_m = lv.all;
+	it->assist_step_m = n > 1 ? (lv.all - lv.start[0]) / (n - 1) : 0;
+	core_alarm_set(s, out, CORE_AL_LIMIT_OVERRIDDEN, cut && hh);
+	if (in->limit_pumps >= 0 && !hh)
+		it->inhibit_mask |= limit_inhibits(cfg, o, in->limit_pumps);
+}
+
+/* Whether two SUPERVISORY intents write the same. */
+static int
+same_supervision(const struct intent *a, const struct intent *b)
+{
+	return a->remote == b->remote && a->start_m == b->start_m &&
+	    a->stop_m == b->stop_m && a->assist_step_m == b->assist_step_m &&
+	    a->all_on_m == b->all_on_m && a->inhibit_mask == b->inhibit_mask;
+}
+
+/*
+ * SUPERVISORY: the PLC runs its own control; pumpd decides its set-points
+ * and inhibits, and hands back to the panel set-points (inhibits cleared
+ * but lock-outs) while it has no valid level.  Nothing is written while
+ * REMOTE is off (the PLC refuses) or another master writes.  Written when
+ * the intent changes, after a PLC restart, or until acknowledged.
+ */
+static void
+supervisory_step(struct core_state *s, const struct cfg_station *cfg,
+    const struct cfg_control *p, const struct obs *o,
+    const struct core_input *in, struct core_out *out)
+{
+	struct intent	it;
+
+	memset(&it, 0, sizeof it);
+	it.control = OBS_SUPERVISORY;
+	it.inhibit_mask = s->lasting.lockout_mask;
+	if (!(o->flags & OBS_ST_REMOTE) ||
+	    (s->lasting.alarms & CORE_AL_SECOND_MASTER)) {
+		s->written = 0;	/* write afresh when it may */
+		return;
+	}
+	s->local = s->level_m < 0;
+	if (!s->local)
+		supervisory_levels(s, cfg, p, o, in, out, &it);
+	if (s->written && !o->restarted && o->acked &&
+	    o->acked_seq == s->last_it.seq && same_supervision(&it, &s->last_it))
+		return;
+	it.seq = ++s->seq;
+	it.write = 1;
+	s->last_it = it;
+	s->written = 1;
+	out->it = it;
+}
+
+/* Observations of one cycle: alarms, adoption, rain, storm, level. */
+static void
+observe(struct core_state *s, const struct cfg_station *cfg,
+    const struct cfg_control *p, const struct obs *o,
+    const struct core_input *in, struct core_out *out)
+{
+	status_alarms(s, o, out);
+	master_check(s, o, out);
+	if (!s->started)
+		adopt(s, cfg, o, out);
+	rain_add(s, rain_delta_mm(s, cfg, o), s->now_ms);
+	out->rain_mmh5 = core_rain_mmh(s, 5, s->now_ms);
+	out->rain_mmh15 = core_rain_mmh(s, 15, s->now_ms);
+	out->rain_mmh60 = core_rain_mmh(s, 60, s->now_ms);
+	storm_mode(s, p, in, out);
+	s->level_m = out->level_m = choose_level(s, cfg, p, o, out);
+	core_alarm_set(s, out, CORE_AL_OUTFALL, cfg->has_outfall &&
+	    o->outfall_ok && o->outfall_m > cfg->outfall_warn_m);
+	if (s->level_m >= 0) {
+		core_alarm_set(s, out, CORE_AL_HIGH_LEVEL,
+		    s->level_m >= cfg->high_alarm_m);
+		core_alarm_set(s, out, CORE_AL_HIGH_HIGH,
+		    high_high(cfg, o, s->level_m));
+	}
+	pump_feedback(s, cfg, p, o, out);
+}
+
 void
 core_step(struct core_state *s, const struct cfg_station *cfg,
-    const struct cfg_control *p, const struct core_snap *snap,
+    const struct cfg_control *p, const struct obs *o,
     enum core_comms comms, const struct core_input *in, int64_t now_ms,
     struct core_out *out)
 {
@@ -756,57 +939,27 @@ core_step(struct core_state *s, const struct cfg_station *cfg,
 
 	memset(out, 0, sizeof *out);
 	s->now_ms = now_ms;
-	alarm(s, out, AL_COMMS, comms != CORE_COMMS_OK || snap == NULL);
-	if (comms != CORE_COMMS_OK || snap == NULL) {
-		/* Nothing to decide on: the PLC's watchdog hands over. */
+	core_alarm_set(s, out, CORE_AL_COMMS, comms != CORE_COMMS_OK ||
+	    o == NULL);
+	if (comms != CORE_COMMS_OK || o == NULL) {
+		/* Nothing to decide on: a v1 PLC's watchdog hands over; an
+		 * L1 PLC keeps controlling, nothing is written to it. */
 		hand_to_plc(s, cfg);
+		s->written = 0;
 		s->level_m = -1;
 		out->level_m = -1;
 		return;
 	}
-	status_alarms(s, snap, out);
-	master_check(s, snap, out);
-	if (!s->started)
-		adopt(s, cfg, snap, out);
-	rain_add(s, rain_delta_mm(s, cfg, snap), now_ms);
-	out->rain_mmh5 = core_rain_mmh(s, 5, now_ms);
-	out->rain_mmh15 = core_rain_mmh(s, 15, now_ms);
-	out->rain_mmh60 = core_rain_mmh(s, 60, now_ms);
-	storm_mode(s, p, in, out);
-	s->level_m = out->level_m = choose_level(s, cfg, p, snap, out);
-	alarm(s, out, AL_OUTFALL, cfg->has_outfall &&
-	    snap->outfall_mm != PLC_NO_VALUE &&
-	    snap->outfall_mm / 1000.0 > cfg->outfall_warn_m);
-	if (s->level_m >= 0) {
-		alarm(s, out, AL_HIGH_LEVEL, s->level_m >= cfg->high_alarm_m);
-		alarm(s, out, AL_HIGH_HIGH, high_high(cfg, snap, s->level_m));
-	}
-	pump_feedback(s, cfg, p, snap, out);
-	if (!(snap->status & PLC_ST_REMOTE) || (s->alarms & AL_SECOND_MASTER)) {
-		/* watch only: keep in step with what runs, command nothing
-		 * (REMOTE off, or another master: two must never fight) */
-		for (k = 0; k < cfg->npumps; k++)
-			s->pump[k].cmd = (snap->pump[k].status &
-			    PLC_PU_RUNNING) != 0;
-		out->write = 0;
-	} else if (s->level_m < 0 || pumps_short(s, cfg, p, snap, in, out)) {
-		hand_to_plc(s, cfg);
-		command_block(s, cfg, p, out);
-	} else {
-		if (s->local)	/* taking back from fallback: bumpless */
-			for (k = 0; k < cfg->npumps; k++)
-				if ((s->pump[k].cmd = (snap->pump[k].status &
-				    PLC_PU_RUNNING) != 0))
-					s->pump[k].cmd_ms = now_ms;
-		s->local = 0;
-		sequence(s, cfg, p, snap, in, s->level_m, out);
-		command_block(s, cfg, p, out);
-	}
+	s->control = o->control;
+	observe(s, cfg, p, o, in, out);
+	if (o->control == OBS_SUPERVISORY)
+		supervisory_step(s, cfg, p, o, in, out);
+	else
+		direct_step(s, cfg, p, o, in, out);
 	for (k = 0; k < cfg->npumps; k++)
-		out->running += (snap->pump[k].status & PLC_PU_RUNNING) != 0;
+		out->running += (o->pump[k].flags & OBS_PU_RUNNING) != 0;
 	s->last_ms = now_ms;
-	s->last_tips = snap->rain_tips;
-	s->last_uptime = snap->uptime_s;
+	s->last_tips = o->rain_tips;
 }
 
 void
@@ -814,42 +967,67 @@ core_handover(struct core_state *s, const struct cfg_station *cfg,
     const struct cfg_control *p, struct core_out *out)
 {
 	memset(out, 0, sizeof *out);
-	if (!s->started || (s->alarms & (AL_REMOTE_OFF | AL_SECOND_MASTER)))
+	if (!s->started || (s->lasting.alarms & (CORE_AL_REMOTE_OFF |
+	    CORE_AL_SECOND_MASTER)))
 		return;
 	hand_to_plc(s, cfg);
-	command_block(s, cfg, p, out);
+	if (s->control == OBS_SUPERVISORY) {
+		/* the panel set-points, inhibits cleared but lock-outs */
+		out->it.control = OBS_SUPERVISORY;
+		out->it.inhibit_mask = s->lasting.lockout_mask;
+		out->it.seq = ++s->seq;
+		out->it.write = 1;
+		return;
+	}
+	direct_intent(s, cfg, p, out);
 	/* an orderly stop is no watchdog failure: the longest watchdog keeps
 	 * the PLC from reporting one for ten minutes (in LOCAL it runs its
 	 * own control whatever the watchdog says; a pumpd that comes back
-	 * writes the configured watchdog with its first block) */
-	out->hr[PLC_HR_WATCHDOG] = PLC_WATCHDOG_MAX_S;
+	 * writes the configured watchdog with its first block); the codec
+	 * clamps it to its map's longest */
+	out->it.watchdog_s = CORE_HANDOVER_WATCHDOG_S;
+}
+
+int
+core_manual_run_allowed(const struct core_state *s,
+    const struct cfg_station *cfg, int pump, const char **why)
+{
+	if (pump < 1 || pump > cfg->npumps) {
+		*why = "no such pump at this station";
+		return 0;
+	}
+	if (!s->started) {
+		*why = "no observation of this station yet";
+		return 0;
+	}
+	if (s->control == OBS_SUPERVISORY) {
+		*why = "the station's PLC runs its own level control (map L1): "
+		    "it takes set-points and inhibits, no per-pump command";
+		return 0;
+	}
+	if (s->lasting.alarms & (CORE_AL_REMOTE_OFF | CORE_AL_SECOND_MASTER |
+	    CORE_AL_COMMS)) {
+		*why = "pumpd does not control this station now";
+		return 0;
+	}
+	*why = NULL;
+	return 1;
 }
 
 void
 core_export(const struct core_state *s, const char *id, int64_t now_ms,
     struct core_persist *out)
 {
-	int	k;
-
 	memset(out, 0, sizeof *out);
 	snprintf(out->id, sizeof out->id, "%s", id);
 	out->saved_ms = now_ms;
-	/* AL_SECOND_MASTER is latched for an operator to clear; until a
+	out->lasting = s->lasting;
+	/* CORE_AL_SECOND_MASTER is latched for an operator to clear; until a
 	 * command to clear it exists, a restart of pumpd clears it: it is not
-	 * saved.  AL_PUMPS_SHORT goes with state that is not saved either. */
-	out->alarms = s->alarms & ~(AL_COMMS | AL_PLC_RESTART |
-	    AL_SECOND_MASTER | AL_PUMPS_SHORT);
-	out->storm = s->storm;
-	out->last_rain_ms = s->last_rain_ms;
-	out->rain_mm = s->rain_mm;
-	memcpy(out->bucket_mm, s->bucket_mm, sizeof out->bucket_mm);
-	memcpy(out->bucket_min, s->bucket_min, sizeof out->bucket_min);
-	for (k = 0; k < PLC_MAX_PUMPS; k++) {
-		memcpy(out->pump[k].start_ms, s->pump[k].start_ms,
-		    sizeof out->pump[k].start_ms);
-		out->pump[k].nstarts = s->pump[k].nstarts;
-		out->pump[k].off_ms = s->pump[k].off_ms;
-	}
+	 * saved.  CORE_AL_PUMPS_SHORT goes with state that is not saved
+	 * either. */
+	out->lasting.alarms &= ~(CORE_AL_COMMS | CORE_AL_RESTART |
+	    CORE_AL_SECOND_MASTER | CORE_AL_PUMPS_SHORT);
 }
 
 int
@@ -860,19 +1038,11 @@ core_import(struct core_state *s, const struct core_persist *in,
 
 	if (in->saved_ms > now_ms || now_ms - in->saved_ms > max_age_ms)
 		return -1;
-	s->alarms = in->alarms & ~(AL_SECOND_MASTER | AL_PUMPS_SHORT);
-	s->storm = in->storm;
+	s->lasting = in->lasting;
+	s->lasting.alarms &= ~(CORE_AL_SECOND_MASTER | CORE_AL_PUMPS_SHORT);
+	for (k = 0; k < OBS_MAX_PUMPS; k++)
+		if (s->lasting.pump[k].nstarts < 0)
+			s->lasting.pump[k].nstarts = 0;
 	s->storm_known = 1;
-	s->last_rain_ms = in->last_rain_ms;
-	s->rain_mm = in->rain_mm;
-	memcpy(s->bucket_mm, in->bucket_mm, sizeof s->bucket_mm);
-	memcpy(s->bucket_min, in->bucket_min, sizeof s->bucket_min);
-	for (k = 0; k < PLC_MAX_PUMPS; k++) {
-		memcpy(s->pump[k].start_ms, in->pump[k].start_ms,
-		    sizeof s->pump[k].start_ms);
-		s->pump[k].nstarts = in->pump[k].nstarts < 0 ? 0 :
-		    in->pump[k].nstarts;
-		s->pump[k].off_ms = in->pump[k].off_ms;
-	}
 	return 0;
 }

@@ -1,8 +1,10 @@
 /*
  * The control core: pure decisions for one station.  It takes the station's
- * configuration, the tuning (the configuration's control group), the last snapshot of its PLC (or
- * none when communications are lost), the operators' inputs and the time,
- * and returns the command block to write and the events to report.  No I/O,
+ * configuration, the tuning (the configuration's control group), the last
+ * observation of its PLC in engineering units (or none when communications
+ * are lost), the operators' inputs and the time, and returns the intent to
+ * write and the events to report.  It knows no register: a codec
+ * (plc/codec.h) turns observations and intents into a map's registers.  No I/O,
  * no clock, no globals: the caller owns struct core_state and passes it back
  * each cycle.  Runs on the event-loop thread only.
  */
@@ -12,42 +14,15 @@
 #include <stdint.h>
 
 #include "cfg.h"
-#include "plcmap.h"
-
-/* A decoded, already validated input block. */
-struct core_snap {
-	uint16_t status;
-	uint16_t level_mm[2];	/* A, B; PLC_NO_VALUE when invalid */
-	uint32_t rain_tips;
-	uint16_t outfall_mm;
-	uint16_t hb_echo;
-	uint32_t uptime_s;
-	int	 npumps;
-	struct {
-		uint16_t status;
-		uint16_t current;
-		uint16_t speed;
-		uint32_t run_s;
-		uint32_t starts;
-	} pump[PLC_MAX_PUMPS];
-	/*
-	 * The last command block the worker wrote on this connection before
-	 * this read, as the PLC acknowledged it (acked 0: none yet).  Feedback
-	 * is judged only on reads taken after a command was acknowledged.
-	 */
-	int	 acked;
-	uint16_t acked_hb, acked_mode, acked_cmd;
-	/* Holding registers 0..2 as read back in this poll (function 03);
-	 * a difference from the acked block, with no PLC restart between,
-	 * means somebody else writes this PLC. */
-	int	 hr_valid;
-	uint16_t hr_hb, hr_mode, hr_cmd;
-};
+#include "obs.h"
 
 enum core_comms { CORE_COMMS_OK, CORE_COMMS_STALE, CORE_COMMS_DOWN };
 
 /* Rainstorm warning signals of the China Meteorological Administration. */
-enum core_warning { WARN_NONE, WARN_BLUE, WARN_YELLOW, WARN_ORANGE, WARN_RED };
+enum core_warning {
+	CORE_WARN_NONE, CORE_WARN_BLUE, CORE_WARN_YELLOW, CORE_WARN_ORANGE,
+	CORE_WARN_RED
+};
 
 struct core_input {
 	enum core_warning warning;
@@ -55,49 +30,75 @@ struct core_input {
 };
 
 /* Alarms: one bit each, raised and cleared with an event. */
-#define AL_COMMS		(1u << 0)	/* no fresh data */
-#define AL_LEVEL_A		(1u << 1)	/* transducer A rejected */
-#define AL_LEVEL_B		(1u << 2)	/* transducer B rejected */
-#define AL_LEVEL_DISAGREE	(1u << 3)
-#define AL_LEVEL_LOST		(1u << 4)	/* no good level: PLC fallback */
-#define AL_HIGH_LEVEL		(1u << 5)
-#define AL_HIGH_HIGH		(1u << 6)	/* float or level */
-#define AL_REMOTE_OFF		(1u << 7)
-#define AL_WATCHDOG		(1u << 8)	/* PLC reports it expired */
-#define AL_ESTOP		(1u << 9)
-#define AL_MAINS		(1u << 10)
-#define AL_OUTFALL		(1u << 11)
-#define AL_LIMIT_OVERRIDDEN	(1u << 12)	/* flood risk beat a limit */
-#define AL_PUMP_FAULT		(1u << 13)	/* any pump FAULT */
-#define AL_FAIL_TO_START	(1u << 14)	/* any pump failed to start */
-#define AL_PLC_RESTART		(1u << 15)	/* cleared after a cycle */
-#define AL_SECOND_MASTER	(1u << 16)	/* latched: core_clear() */
-#define AL_LOW_LOW		(1u << 17)	/* dry-run float */
-#define AL_DOOR_OPEN		(1u << 18)	/* intrusion */
-#define AL_LOCAL_CONTROL	(1u << 19)	/* PLC runs its own control */
-#define AL_PUMPS_SHORT		(1u << 20)	/* high level, pumps short:
+#define CORE_AL_COMMS		(1u << 0)	/* no fresh data */
+#define CORE_AL_LEVEL_A		(1u << 1)	/* transducer A rejected */
+#define CORE_AL_LEVEL_B		(1u << 2)	/* transducer B rejected */
+#define CORE_AL_LEVEL_DISAGREE	(1u << 3)
+#define CORE_AL_LEVEL_LOST	(1u << 4)	/* no good level: PLC fallback */
+#define CORE_AL_HIGH_LEVEL	(1u << 5)
+#define CORE_AL_HIGH_HIGH	(1u << 6)	/* float or level */
+#define CORE_AL_REMOTE_OFF	(1u << 7)
+#define CORE_AL_WATCHDOG	(1u << 8)	/* PLC reports it expired */
+#define CORE_AL_ESTOP		(1u << 9)
+#define CORE_AL_MAINS		(1u << 10)
+#define CORE_AL_OUTFALL		(1u << 11)
+#define CORE_AL_LIMIT_OVERRIDDEN (1u << 12)	/* flood risk beat a limit */
+#define CORE_AL_PUMP_FAULT	(1u << 13)	/* any pump FAULT */
+#define CORE_AL_FAIL_TO_START	(1u << 14)	/* any pump failed to start */
+#define CORE_AL_RESTART		(1u << 15)	/* cleared after a cycle */
+#define CORE_AL_SECOND_MASTER	(1u << 16)	/* latched: core_clear() */
+#define CORE_AL_LOW_LOW		(1u << 17)	/* dry-run float */
+#define CORE_AL_DOOR_OPEN	(1u << 18)	/* intrusion */
+#define CORE_AL_LOCAL_CONTROL	(1u << 19)	/* PLC runs its own control */
+#define CORE_AL_PUMPS_SHORT	(1u << 20)	/* high level, pumps short:
 						 * PLC fallback control */
-#define AL_COUNT		21
+#define CORE_AL_COUNT		21
 
-enum core_ev_kind { EV_ALARM_ON, EV_ALARM_OFF, EV_INFO };
+enum core_ev_kind { CORE_EV_ALARM_ON, CORE_EV_ALARM_OFF, CORE_EV_INFO };
 
+/* One event, structured so that nobody parses its text: the station is
+ * the caller's (core_step runs for one station). */
 struct core_event {
 	enum core_ev_kind kind;
-	uint32_t	  alarm;	/* AL_* for alarms */
-	char		  text[112];
+	uint32_t	  alarm;	/* CORE_AL_* for alarms, else 0 */
+	int		  pump;		/* 1-based pump it is about; 0 none */
+	char		  text[112];	/* in words, for logs and metrics */
 };
 
 #define CORE_MAX_EVENTS	24
 #define CORE_RAIN_MIN	61	/* minute buckets kept */
+#define CORE_STARTS	16	/* recent starts kept per pump */
+
+/*
+ * The lasting part of a station's state: what survives a restart of pumpd
+ * (alarms standing, storm mode and the rain behind it, each pump's recent
+ * starts and last stop, for starts per hour and minimum off time).  What
+ * runs is never taken from here: it is adopted from the PLC.
+ */
+struct core_lasting {
+	uint32_t alarms;	/* CORE_AL_* standing */
+	int	 storm;		/* storm mode on */
+	int64_t	 last_rain_ms;	/* when rain last fell */
+	double	 rain_mm;	/* cumulative since the state began */
+	double	 bucket_mm[CORE_RAIN_MIN];	/* rain per minute */
+	int64_t	 bucket_min[CORE_RAIN_MIN];	/* which minute (epoch) */
+	/* SUPERVISORY: pumps locked out by an operator, meant to outlive
+	 * pumpd (kept inhibited at a hand-over).  No command sets it yet. */
+	unsigned lockout_mask;
+	struct {
+		int64_t	start_ms[CORE_STARTS];	/* ring, nstarts % 16 */
+		int	nstarts;	/* starts ever recorded */
+		int64_t	off_ms;		/* when it last stopped */
+	} pump[OBS_MAX_PUMPS];
+};
 
 struct core_pump {
 	int	cmd;		/* we command it to run */
 	int64_t	cmd_ms;		/* when cmd last went to 1 */
-	int64_t	off_ms;		/* when it last stopped */
-	uint16_t cmd_hb;	/* heartbeat of the block that started it */
-	int	seen;		/* the PLC has that block (acked or echoed) */
+	uint16_t cmd_seq;	/* seq of the intent that started it */
+	int	seen;		/* the PLC has that intent (acked or echoed) */
 	int64_t	seen_ms;	/* since when, interlocks clear */
-	int	nseen;		/* snapshots since then without RUNNING */
+	int	nseen;		/* observations since then without RUNNING */
 	int	failed;		/* failed to start: retried after
 				 * fail_retry_s, at once at high level */
 	int64_t	failed_ms;	/* when it last failed */
@@ -105,41 +106,35 @@ struct core_pump {
 	int	adopted;	/* found running under a master (a pumpd
 				 * before us) with storm mode unknown: runs
 				 * down to the storm-lowered stop level */
-	int64_t	start_ms[16];	/* our recent starts */
-	int	nstarts;
 };
 
 struct core_state {
-	int	 started;	/* first good snapshot seen (adopted) */
+	struct core_lasting lasting;	/* survives a restart of pumpd */
+	enum obs_control control;	/* the station's, from its obs */
+	int	 started;	/* first good observation seen (adopted) */
 	int64_t	 now_ms;
-	uint16_t hb;
-	uint32_t alarms;
+	uint16_t seq;		/* of the last intent */
 	double	 level_m;	/* chosen level; < 0 when none */
-	uint16_t last_mm[2];
-	int64_t	 changed_ms[2];	/* when each transducer last moved */
-	int64_t	 last_ms;	/* previous snapshot */
+	double	 last_m[OBS_MAX_LEVELS];	/* previous reading; < 0 none */
+	int64_t	 changed_ms[OBS_MAX_LEVELS];	/* when each last moved */
+	double	 ref_m[OBS_MAX_LEVELS];	/* the other transducer then */
+	int64_t	 last_ms;	/* previous observation */
 	uint32_t last_tips;
-	uint32_t last_uptime;
-	double	 rain_mm;	/* cumulative since pumpd started */
-	double	 bucket_mm[CORE_RAIN_MIN];
-	int64_t	 bucket_min[CORE_RAIN_MIN];
-	int	 storm;
 	int	 storm_known;	/* storm mode taken from a saved state */
-	int64_t	 last_rain_ms;
 	int64_t	 last_start_ms;
 	int	 local;		/* we hand the station to its PLC */
 	int	 lost;		/* running pumps lost to a fault: replace */
-	uint16_t ref_mm[2];	/* the other transducer when each last moved */
 	int	 foreign;	/* polls in a row showing another master */
 	int	 local_seen;	/* polls in a row LOCAL_CONTROL under REMOTE */
 	int	 short_plc;	/* handed over: pumps short at high level */
 	int64_t	 short_ms;	/* since when short; INT64_MIN when not */
-	struct core_pump pump[PLC_MAX_PUMPS];
+	struct intent last_it;	/* SUPERVISORY: the last intent written */
+	int	 written;	/* last_it holds one */
+	struct core_pump pump[OBS_MAX_PUMPS];
 };
 
 struct core_out {
-	int		 write;		/* write hr to the PLC */
-	uint16_t	 hr[PLC_HR_COUNT];
+	struct intent	 it;		/* it.write: write it to the PLC */
 	int		 nevents;
 	struct core_event ev[CORE_MAX_EVENTS];
 	/* for display */
@@ -148,24 +143,11 @@ struct core_out {
 	int		 running;
 };
 
-/* What of a station's state survives a restart of pumpd: alarms standing,
- * storm mode and the rain behind it, and the recent starts of each pump
- * (for starts per hour and minimum off time).  What runs is never taken
- * from here: it is adopted from the PLC. */
+/* A saved station: its id, when, and its lasting state. */
 struct core_persist {
 	char	 id[CFG_ID_MAX];
 	int64_t	 saved_ms;
-	uint32_t alarms;
-	int	 storm;
-	int64_t	 last_rain_ms;
-	double	 rain_mm;
-	double	 bucket_mm[CORE_RAIN_MIN];
-	int64_t	 bucket_min[CORE_RAIN_MIN];
-	struct {
-		int64_t	start_ms[16];
-		int	nstarts;
-		int64_t	off_ms;
-	} pump[PLC_MAX_PUMPS];
+	struct core_lasting lasting;
 };
 
 /* Copy what survives a restart out of s, at now_ms. */
@@ -181,26 +163,33 @@ int	core_import(struct core_state *s, const struct core_persist *in,
 void	core_init(struct core_state *s);
 
 /*
- * One cycle at now_ms.  snap is NULL when there is no fresh data (comms says
- * why).  Fills out; out->write says whether to write out->hr.
+ * One cycle at now_ms.  o is NULL when there is no fresh observation (comms
+ * says why).  Fills out; out->it.write says whether to write out->it.
+ * DIRECT: pump commands, REMOTE or LOCAL, the fallback set-points.
+ * SUPERVISORY: the PLC's set-points (storm-lowered in storm mode) and the
+ * inhibits of a discharge limit (none at high-high); rotation and failover
+ * are the PLC's own.  Written when it changes or was not acknowledged.
  */
 void	core_step(struct core_state *s, const struct cfg_station *cfg,
-	    const struct cfg_control *p, const struct core_snap *snap,
+	    const struct cfg_control *p, const struct obs *o,
 	    enum core_comms comms, const struct core_input *in, int64_t now_ms,
 	    struct core_out *out);
 
 /*
- * The hand-over at a stop of pumpd: fill out with the command block that
- * hands the station to its PLC's own control (mode LOCAL, the fallback
- * set-points in force, storm-lowered in storm mode); pumps that run keep
- * running (the PLC's take-over is bumpless).  out->write is 0 where nothing
- * may be written (never controlled, REMOTE off, another master).
+ * The hand-over at a stop of pumpd: fill out with the intent that hands the
+ * station to its PLC's own control.  DIRECT: mode LOCAL, the fallback
+ * set-points in force (storm-lowered in storm mode), the longest watchdog;
+ * pumps that run keep running (the PLC's take-over is bumpless).
+ * SUPERVISORY: REMOTE_SETPOINTS off (the panel set-points) and every
+ * inhibit cleared but the lock-outs meant to outlive pumpd
+ * (lasting.lockout_mask).  out->it.write is 0 where nothing may be written
+ * (never controlled, REMOTE off, another master).
  */
 void	core_handover(struct core_state *s, const struct cfg_station *cfg,
 	    const struct cfg_control *p, struct core_out *out);
 
 /*
- * An operator clears a latched alarm (AL_SECOND_MASTER): pumpd writes to the
+ * An operator clears a latched alarm (CORE_AL_SECOND_MASTER): pumpd writes to the
  * station again from the next cycle.  0, or -1 when alarm is not latched.
  */
 int	core_clear(struct core_state *s, uint32_t alarm);
@@ -211,7 +200,7 @@ int	core_clear(struct core_state *s, uint32_t alarm);
  * which pumpd runs every pump (the last start), written as fb_all. */
 struct core_levels {
 	double	stop;
-	double	start[PLC_MAX_PUMPS];
+	double	start[OBS_MAX_PUMPS];
 	double	all;
 };
 void	core_levels(const struct core_state *s, const struct cfg_station *cfg,
@@ -219,6 +208,15 @@ void	core_levels(const struct core_state *s, const struct cfg_station *cfg,
 
 /* Rain intensity (mm/h) over the last minutes (1..60) at now_ms. */
 double	core_rain_mmh(const struct core_state *s, int minutes, int64_t now_ms);
+
+/*
+ * Whether an operator may run pump (1-based) by hand at this station now:
+ * 1, or 0 with *why (static text).  Never at a SUPERVISORY station: its PLC
+ * runs its own control and its map has no per-pump command; nor before
+ * the station was observed, nor while pumpd does not control it.
+ */
+int	core_manual_run_allowed(const struct core_state *s,
+	    const struct cfg_station *cfg, int pump, const char **why);
 
 /* Name of an alarm bit. */
 const char *core_alarm_name(uint32_t alarm);

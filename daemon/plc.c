@@ -6,7 +6,9 @@
  * a byte at a time is given up at the response timeout.  libmodbus's own
  * error recovery stays off: on any error the worker closes the connection
  * and reconnects after a backoff, 0.5 s doubling to 30 s with +-25 % jitter.
- * Transaction ids are the worker's own, one per request.  Descriptors are
+ * Transaction ids are the worker's own, one per request.  The requests and
+ * their meaning are the station codec's; the worker decodes on its own
+ * thread and posts an observation, never registers.  Descriptors are
  * few (one per station), well under select()'s 1024.
  */
 #include <errno.h>
@@ -56,6 +58,7 @@ post_ok(struct plc_dev *d)
 	pthread_mutex_lock(&d->mu);
 	d->res = d->work;
 	d->res.ok = 1;
+	d->res.rejected = 0;
 	d->res.cause = MBTCP_OK;
 	d->res.err[0] = '\0';
 	d->have_res = 1;
@@ -73,10 +76,31 @@ post_err(struct plc_dev *d, enum mbtcp_cause cause, const char *what,
 
 	pthread_mutex_lock(&d->mu);
 	d->res.ok = 0;
+	d->res.rejected = 0;
 	d->res.cause = cause;
 	snprintf(d->res.err, sizeof d->res.err, "%s: %s", what, why);
 	d->have_res = 1;
 	pthread_mutex_unlock(&d->mu);
+	if (write(d->notify_fd, &one, sizeof one) == -1)
+		return;
+}
+
+/* Post what the codec refused (why, to be freed; NULL: out of memory)
+ * to the loop and wake it. */
+static void
+post_reject(struct plc_dev *d, char *why)
+{
+	uint64_t	one = 1;
+
+	pthread_mutex_lock(&d->mu);
+	d->res.ok = 0;
+	d->res.rejected = 1;
+	d->res.cause = MBTCP_OK;
+	snprintf(d->res.err, sizeof d->res.err, "%s", why != NULL ? why :
+	    "out of memory");
+	d->have_res = 1;
+	pthread_mutex_unlock(&d->mu);
+	free(why);
 	if (write(d->notify_fd, &one, sizeof one) == -1)
 		return;
 }
@@ -87,7 +111,7 @@ static void
 disconnect(struct plc_dev *d)
 {
 	pthread_mutex_lock(&d->mu);
-	d->acked = 0;
+	d->ack.valid = 0;
 	d->have_cmd = 0;
 	pthread_mutex_unlock(&d->mu);
 	if (d->ctx != NULL) {
@@ -150,6 +174,8 @@ stopping(struct plc_dev *d)
 	return stop;
 }
 
+static int	identify(struct plc_dev *);
+
 /* Connect; 0 on success. */
 static int
 connect_plc(struct plc_dev *d)
@@ -172,6 +198,10 @@ connect_plc(struct plc_dev *d)
 		    modbus_strerror(errno));
 		disconnect(d);
 		post_err(d, MBTCP_E_IO, "connect", err);
+		return -1;
+	}
+	if (identify(d) == -1) {
+		disconnect(d);
 		return -1;
 	}
 	d->backoff_s = BACKOFF_MIN_S;
@@ -325,69 +355,138 @@ transact(struct plc_dev *d, struct mbtcp_req *q, const uint16_t *regs,
 	return check_quiet(fd, "after the reply", r);
 }
 
-/* Write the pending command block, if any; -1 on error. */
+/* What a request of function fc does, for a log line. */
+static const char *
+fc_name(uint8_t fc)
+{
+	switch (fc) {
+	case CODEC_FC_READ_COILS:
+		return "read coils";
+	case CODEC_FC_READ_DISCRETE:
+		return "read discrete inputs";
+	case CODEC_FC_READ_HOLDING:
+		return "read holding registers";
+	case CODEC_FC_READ_INPUT:
+		return "read input registers";
+	case CODEC_FC_REPORT_ID:
+		return "report server id";
+	default:
+		return "write";
+	}
+}
+
+/* One codec request and its reply; 0, or -1 with r's cause. */
+static int
+exchange(struct plc_dev *d, const struct codec_req *q, struct codec_reply *rep,
+    struct mbtcp_reply *r)
+{
+	struct mbtcp_req	mq = { 0, 0, q->fc, q->addr, q->n };
+	int			i;
+
+	if (transact(d, &mq, q->v, r) == -1)
+		return -1;
+	memset(rep, 0, sizeof *rep);
+	rep->ok = 1;
+	rep->n = q->fc == CODEC_FC_WRITE_REGS ||
+	    q->fc == CODEC_FC_WRITE_COILS || q->fc == CODEC_FC_WRITE_COIL ?
+	    0 : q->n;
+	for (i = 0; i < rep->n && i < MBTCP_MAX_READ; i++)
+		rep->v[i] = r->regs[i];
+	return 0;
+}
+
+/* Ask the PLC who it is, where the map says how; 0 when it is the map's
+ * PLC (or the map cannot tell), else -1 with a result posted. */
+static int
+identify(struct plc_dev *d)
+{
+	struct mbtcp_reply	r;
+	char			*why = NULL;
+
+	if (d->codec->ident_request == NULL)
+		return 0;
+	d->codec->ident_request(&d->req[0]);
+	if (exchange(d, &d->req[0], &d->rep[0], &r) == -1) {
+		post_err(d, r.cause, "identify", r.why);
+		return -1;
+	}
+	if (d->codec->ident_check(&d->rep[0], &why) == -1) {
+		post_reject(d, why);
+		return -1;
+	}
+	return 0;
+}
+
+/* Encode and write the pending intent, if any; -1 on error. */
 static int
 write_pending(struct plc_dev *d)
 {
-	struct mbtcp_req	q = { 0, 0, MBTCP_FC_WRITE_MULTIPLE, 0,
-	    PLC_HR_COUNT };
-	struct mbtcp_reply	r;
-	uint16_t		cmd[PLC_HR_COUNT];
-	double			t, age_ms;
-	int			have;
+	struct mbtcp_reply	 r;
+	struct codec_ack	*a = &d->work_ack;
+	struct intent		 it;
+	char			*why = NULL;
+	double			 t, age_ms;
+	int			 have, i;
 
 	pthread_mutex_lock(&d->mu);
 	if ((have = d->have_cmd) != 0)
-		memcpy(cmd, d->cmd, sizeof cmd);
+		it = d->cmd;
 	t = d->cmd_t;
 	d->have_cmd = 0;
 	pthread_mutex_unlock(&d->mu);
 	if (!have)
 		return 0;
-	if (transact(d, &q, cmd, &r) == -1) {
-		post_err(d, r.cause, "write", r.why);
-		return -1;
+	memset(a, 0, sizeof *a);
+	if ((a->nreq = d->codec->encode(d->cfg, &it, a->req, &why)) == -1) {
+		post_reject(d, why);
+		return 0;	/* ours, not the PLC's: keep the connection */
 	}
+	for (i = 0; i < a->nreq; i++)
+		if (exchange(d, &a->req[i], &d->rep[0], &r) == -1) {
+			post_err(d, r.cause, "write", r.why);
+			return -1;
+		}
+	a->valid = 1;
+	a->seq = it.seq;
+	a->remote = it.remote;
 	age_ms = (mono() - t) * 1000;
 	pthread_mutex_lock(&d->mu);
-	d->acked = 1;
-	memcpy(d->acked_hr, cmd, sizeof d->acked_hr);
+	d->ack = *a;
 	d->ages_ms[d->nages++ % PLC_AGES] = age_ms;
 	d->age_max_ms = fmax(d->age_max_ms, age_ms);
 	pthread_mutex_unlock(&d->mu);
 	return 0;
 }
 
-/* One poll: the input block, then the holding registers read back; a
- * result either way.  -1 on error. */
+/* One poll: the codec's reads, then its decode; a result either way.  -1
+ * on a transport error. */
 static int
 poll_plc(struct plc_dev *d)
 {
-	struct mbtcp_req	qi = { 0, 0, MBTCP_FC_READ_INPUT, 0,
-	    PLC_IR_COUNT };
-	struct mbtcp_req	qh = { 0, 0, MBTCP_FC_READ_HOLDING, 0,
-	    PLC_HR_COUNT };
-	struct mbtcp_reply	r;
+	struct mbtcp_reply	 r;
 	struct plc_result	*w = &d->work;
-	double			t0 = mono();
+	char			*why = NULL;
+	double			 t0 = mono();
+	int			 n, i;
 
 	d->next_poll = t0 + d->poll_s;
 	pthread_mutex_lock(&d->mu);
-	w->acked = d->acked;
-	memcpy(w->acked_hr, d->acked_hr, sizeof w->acked_hr);
+	d->work_ack = d->ack;
 	pthread_mutex_unlock(&d->mu);
-	if (transact(d, &qi, NULL, &r) == -1) {
-		post_err(d, r.cause, "read input registers", r.why);
-		return -1;
+	n = d->codec->poll(d->cfg, d->req);
+	for (i = 0; i < n; i++) {
+		if (i > 0 && stopping(d))
+			return 0;
+		if (exchange(d, &d->req[i], &d->rep[i], &r) == -1) {
+			post_err(d, r.cause, fc_name(d->req[i].fc), r.why);
+			return -1;
+		}
 	}
-	memcpy(w->ir, r.regs, sizeof w->ir);
-	if (stopping(d))
+	if (d->codec->decode(d->cfg, &d->mem, d->req, d->rep, n,
+	    &d->work_ack, &w->obs, &why) == -1) {
+		post_reject(d, why);
 		return 0;
-	if (transact(d, &qh, NULL, &r) == -1) {
-		post_err(d, r.cause, "read holding registers", r.why);
-		return -1;
 	}
-	memcpy(w->hr, r.regs, sizeof w->hr);
 	w->rtt_ms = (mono() - t0) * 1000;
 	post_ok(d);
 	return 0;
@@ -421,13 +520,14 @@ worker(void *arg)
 }
 
 int
-plc_start(struct plc_dev *d, const struct cfg_station *cfg, int notify_fd,
-    double poll_s, double timeout_s)
+plc_start(struct plc_dev *d, const struct cfg_station *cfg,
+    const struct codec *c, int notify_fd, double poll_s, double timeout_s)
 {
 	pthread_condattr_t	ca;
 
 	memset(d, 0, sizeof *d);
 	d->cfg = cfg;
+	d->codec = c;
 	d->notify_fd = notify_fd;
 	d->poll_s = poll_s;
 	d->timeout_s = timeout_s;
@@ -461,10 +561,10 @@ plc_stop(struct plc_dev *d)
 }
 
 void
-plc_command(struct plc_dev *d, const uint16_t *hr)
+plc_command(struct plc_dev *d, const struct intent *it)
 {
 	pthread_mutex_lock(&d->mu);
-	memcpy(d->cmd, hr, sizeof d->cmd);
+	d->cmd = *it;
 	if (!d->have_cmd)	/* a replaced command keeps its age */
 		d->cmd_t = mono();
 	d->have_cmd = 1;
@@ -473,13 +573,13 @@ plc_command(struct plc_dev *d, const uint16_t *hr)
 }
 
 int
-plc_acked(struct plc_dev *d, uint16_t *hb)
+plc_acked(struct plc_dev *d, uint16_t *seq)
 {
 	int	acked;
 
 	pthread_mutex_lock(&d->mu);
-	if ((acked = d->acked) != 0)
-		*hb = d->acked_hr[PLC_HR_HEARTBEAT];
+	if ((acked = d->ack.valid) != 0)
+		*seq = d->ack.seq;
 	pthread_mutex_unlock(&d->mu);
 	return acked;
 }
@@ -511,70 +611,4 @@ plc_take_ages(struct plc_dev *d, double *ages, double *max_ms)
 	d->age_max_ms = 0;
 	pthread_mutex_unlock(&d->mu);
 	return n;
-}
-
-/* The command block acknowledged before the read and the holding
- * registers read back after it. */
-static void
-decode_hr(const struct plc_result *r, struct core_snap *snap)
-{
-	snap->acked = r->acked;
-	if (r->acked) {
-		snap->acked_hb = r->acked_hr[PLC_HR_HEARTBEAT];
-		snap->acked_mode = r->acked_hr[PLC_HR_MODE];
-		snap->acked_cmd = r->acked_hr[PLC_HR_PUMP_CMD];
-	}
-	snap->hr_valid = 1;
-	snap->hr_hb = r->hr[PLC_HR_HEARTBEAT];
-	snap->hr_mode = r->hr[PLC_HR_MODE];
-	snap->hr_cmd = r->hr[PLC_HR_PUMP_CMD];
-}
-
-int
-plc_decode(const struct cfg_station *cfg, const struct plc_result *r,
-    struct core_snap *snap, char *cause, int len)
-{
-	const uint16_t	*ir = r->ir, *p;
-	int		 k;
-
-	if (ir[PLC_IR_MAP_VERSION] != PLC_MAP_VERSION) {
-		snprintf(cause, (size_t)len, "map version %u, not %d: refusing "
-		    "to control", ir[PLC_IR_MAP_VERSION], PLC_MAP_VERSION);
-		return -1;
-	}
-	if (ir[PLC_IR_PUMP_COUNT] != cfg->npumps) {
-		snprintf(cause, (size_t)len, "PLC reports %u pumps, the "
-		    "configuration %d", ir[PLC_IR_PUMP_COUNT], cfg->npumps);
-		return -1;
-	}
-	memset(snap, 0, sizeof *snap);
-	snap->status = ir[PLC_IR_STATUS];
-	snap->level_mm[0] = ir[PLC_IR_LEVEL_A];
-	snap->level_mm[1] = ir[PLC_IR_LEVEL_B];
-	snap->rain_tips = plc_u32(&ir[PLC_IR_RAIN_TIPS]);
-	snap->outfall_mm = ir[PLC_IR_OUTFALL];
-	snap->hb_echo = ir[PLC_IR_HB_ECHO];
-	snap->uptime_s = plc_u32(&ir[PLC_IR_UPTIME]);
-	snap->npumps = cfg->npumps;
-	decode_hr(r, snap);
-	if (snap->status > 0xFF) {
-		snprintf(cause, (size_t)len, "station_status 0x%04x has "
-		    "undefined bits", snap->status);
-		return -1;
-	}
-	for (k = 0; k < cfg->npumps; k++) {
-		p = &ir[PLC_IR_PUMP(k)];
-		snap->pump[k].status = p[PLC_PU_STATUS];
-		snap->pump[k].current = p[PLC_PU_CURRENT];
-		snap->pump[k].speed = p[PLC_PU_SPEED];
-		snap->pump[k].run_s = plc_u32(&p[PLC_PU_RUN_TIME]);
-		snap->pump[k].starts = plc_u32(&p[PLC_PU_STARTS]);
-		if (p[PLC_PU_SPEED] > PLC_SPEED_MAX || p[PLC_PU_STATUS] > 0x3F) {
-			snprintf(cause, (size_t)len, "pump %d: speed %u or "
-			    "status 0x%04x out of range", k + 1,
-			    p[PLC_PU_SPEED], p[PLC_PU_STATUS]);
-			return -1;
-		}
-	}
-	return 0;
 }

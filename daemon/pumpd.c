@@ -80,7 +80,7 @@ struct station {
 	unsigned		 logged;	/* causes logged this episode */
 	char			 last_err[192];
 	enum ho			 ho;		/* at a stop */
-	uint16_t		 ho_hb;		/* heartbeat of that block */
+	uint16_t		 ho_seq;	/* seq of that intent */
 	const char		*ho_why;	/* HO_LEFT: why */
 };
 
@@ -166,14 +166,14 @@ log_events(const struct station *s, int64_t ms)
 
 	for (i = 0; i < s->out.nevents; i++)
 		printf("%s %s: %s%s\n", clock_str(ms, tbuf, sizeof tbuf),
-		    s->cfg->id, s->out.ev[i].kind == EV_ALARM_ON ? "ALARM " :
+		    s->cfg->id, s->out.ev[i].kind == CORE_EV_ALARM_ON ? "ALARM " :
 		    "", s->out.ev[i].text);
 }
 
 /* Metrics of one core cycle of station s: its events, its points. */
 static void
 emit_station(struct pumpd *p, const struct station *s,
-    const struct core_snap *snap, int64_t ms)
+    const struct obs *snap, int64_t ms)
 {
 	struct sch_station	sc = { s->cfg, &s->core, &s->out, snap,
 	    s->comms };
@@ -281,34 +281,41 @@ log_metrics(struct pumpd *p)
 	    p->overruns, p->max_lag_ms);
 }
 
+/* The codec of station cfg's PLC map (every station speaks map v1 until
+ * the configuration names a map per station). */
+static const struct codec *
+station_codec(const struct cfg_station *cfg)
+{
+	(void)cfg;
+	return codec_find("v1");
+}
+
 /* Run the core for station s on snap (NULL: no fresh data). */
 static void
-control(struct pumpd *p, struct station *s, const struct core_snap *snap,
+control(struct pumpd *p, struct station *s, const struct obs *snap,
     int64_t ms)
 {
 	core_step(&s->core, s->cfg, &p->d.control, snap, s->comms, &p->in, ms,
 	    &s->out);
 	log_events(s, ms);
 	emit_station(p, s, snap, ms);
-	if (s->out.write && snap != NULL)
-		plc_command(&s->dev, s->out.hr);
+	if (s->out.it.write && snap != NULL)
+		plc_command(&s->dev, &s->out.it);
 }
 
 /* A result from station s's worker. */
 static void
 on_result(struct pumpd *p, struct station *s, const struct plc_result *r)
 {
-	struct core_snap	snap;
-	char			cause[160], tbuf[16];
+	char			tbuf[16];
 	int64_t			ms = now_ms(p);
 	unsigned		bit;
 
-	if (!r->ok || plc_decode(s->cfg, r, &snap, cause,
-	    sizeof cause) == -1) {
-		if (r->ok) {
+	if (!r->ok) {
+		if (r->rejected) {
 			s->rejected++;
 			snprintf(s->last_err, sizeof s->last_err, "rejected: "
-			    "%s", cause);
+			    "%s", r->err);
 		} else {
 			s->failures++;
 			s->causes[r->cause]++;
@@ -317,7 +324,7 @@ on_result(struct pumpd *p, struct station *s, const struct plc_result *r)
 		}
 		s->bad_episode++;
 		/* once per episode and cause (a map check's is MBTCP_OK) */
-		bit = 1u << (r->ok ? MBTCP_OK : r->cause);
+		bit = 1u << (r->rejected ? MBTCP_OK : r->cause);
 		if (!(s->logged & bit))
 			printf("%s plc %s: %s\n", clock_str(ms, tbuf,
 			    sizeof tbuf), s->cfg->id, s->last_err);
@@ -335,7 +342,7 @@ on_result(struct pumpd *p, struct station *s, const struct plc_result *r)
 	s->comms = CORE_COMMS_OK;
 	if (p->nrtt < RTT_SAMPLES)
 		p->rtt[p->nrtt++] = r->rtt_ms;
-	control(p, s, &snap, ms);
+	control(p, s, &r->obs, ms);
 }
 
 /* The workers posted results: take them all. */
@@ -376,15 +383,15 @@ log_district(struct pumpd *p, int64_t ms)
 	static const char *cname[] = { "OK", "STALE", "DOWN" };
 	static const char *mname[] = { "PLC-FALLBACK", "REMOTE", "WATCHING" };
 	struct station	*s;
-	char		 tbuf[16], pumps[CFG_MAX_PUMPS + 1], al[160];
+	char		 tbuf[16], pumps[OBS_MAX_PUMPS + 1], al[160];
 	int		 i, b;
 
 	for (i = 0; i < p->n; i++) {
 		s = &p->st[i];
 		pump_string(s, pumps);
 		al[0] = '\0';
-		for (b = 0; b < AL_COUNT; b++)
-			if (s->core.alarms & (1u << b))
+		for (b = 0; b < CORE_AL_COUNT; b++)
+			if (s->core.lasting.alarms & (1u << b))
 				snprintf(al + strlen(al), sizeof al - strlen(al),
 				    "%s%s", al[0] ? ", " : " ALARMS: ",
 				    core_alarm_name(1u << b));
@@ -394,7 +401,7 @@ log_district(struct pumpd *p, int64_t ms)
 			    s->cfg->id, s->core.level_m,
 			    core_rain_mmh(&s->core, 5, ms), pumps,
 			    cname[s->comms], mname[sch_mode(&s->core)],
-			    s->core.storm ? " STORM" : "", al);
+			    s->core.lasting.storm ? " STORM" : "", al);
 		else
 			printf("%s %-20s level  ---   comms %s%s\n",
 			    clock_str(ms, tbuf, sizeof tbuf), s->cfg->id,
@@ -563,19 +570,19 @@ handover_station(struct pumpd *p, struct station *s, int64_t ms)
 		    "answering" : "never controlled: the PLC never answered";
 		return;
 	}
-	if (s->core.alarms & AL_REMOTE_OFF) {
+	if (s->core.lasting.alarms & CORE_AL_REMOTE_OFF) {
 		s->ho_why = "REMOTE switch off: the PLC runs its own control";
 		return;
 	}
 	core_handover(&s->core, s->cfg, &p->d.control, &s->out);
-	if (!s->out.write) {
+	if (!s->out.it.write) {
 		s->ho_why = s->core.started ? "nothing may be written to it" :
 		    "never controlled";
 		return;
 	}
 	s->ho = HO_SENT;
-	s->ho_hb = s->out.hr[PLC_HR_HEARTBEAT];
-	plc_command(&s->dev, s->out.hr);
+	s->ho_seq = s->out.it.seq;
+	plc_command(&s->dev, &s->out.it);
 }
 
 /* Mark the stations whose PLC acknowledged its hand-over block; 1 when
@@ -583,13 +590,13 @@ handover_station(struct pumpd *p, struct station *s, int64_t ms)
 static int
 handover_acked(struct pumpd *p)
 {
-	uint16_t	hb;
+	uint16_t	seq;
 	int		i, waiting = 0;
 
 	for (i = 0; i < p->n; i++) {
 		if (p->st[i].ho != HO_SENT)
 			continue;
-		if (plc_acked(&p->st[i].dev, &hb) && hb == p->st[i].ho_hb)
+		if (plc_acked(&p->st[i].dev, &seq) && seq == p->st[i].ho_seq)
 			p->st[i].ho = HO_DONE;
 		else
 			waiting++;
@@ -608,7 +615,7 @@ emit_note(struct pumpd *p, const struct station *s, const char *text,
 		return;
 	memset(&o, 0, sizeof o);
 	o.nevents = 1;
-	o.ev[0].kind = EV_INFO;
+	o.ev[0].kind = CORE_EV_INFO;
 	snprintf(o.ev[0].text, sizeof o.ev[0].text, "%s", text);
 	sch_events(mtr_buf(p->mtr), s->cfg->id, &o, ms);
 	mtr_commit(p->mtr);
@@ -618,14 +625,16 @@ emit_note(struct pumpd *p, const struct station *s, const char *text,
 static int
 handover_report(struct pumpd *p, const struct station *s, int64_t ms)
 {
-	const uint16_t	*hr = s->out.hr;
-	char		 text[112], tbuf[16];
+	const struct intent	*it = &s->out.it;
+	char			 text[112], tbuf[16];
 
-	if (s->ho == HO_DONE)
+	if (s->ho == HO_DONE && it->control == OBS_SUPERVISORY)
+		snprintf(text, sizeof text, "handed back to its PLC (panel "
+		    "set-points; inhibits cleared)");
+	else if (s->ho == HO_DONE)
 		snprintf(text, sizeof text, "handed over to its PLC (LOCAL; "
 		    "fallback start %.2f m, stop %.2f m, all pumps %.2f m)",
-		    hr[PLC_HR_FB_START] / 1000.0, hr[PLC_HR_FB_STOP] / 1000.0,
-		    hr[PLC_HR_FB_ALL] / 1000.0);
+		    it->fb_start_m, it->fb_stop_m, it->fb_all_m);
 	else if (s->ho == HO_SENT)
 		snprintf(text, sizeof text, "left to its watchdog: the PLC did "
 		    "not acknowledge the hand-over within %d ms",
@@ -762,7 +771,7 @@ workers_start(struct pumpd *p)
 		 * most 20 (simulated) polls, as a slow PLC must not stall a
 		 * whole simulated storm */
 		if (plc_start(&p->st[p->nworkers].dev, p->st[p->nworkers].cfg,
-		    p->efd, tick_s, fmin(p->timeout_ms / 1000.0,
+		    station_codec(p->st[p->nworkers].cfg), p->efd, tick_s, fmin(p->timeout_ms / 1000.0,
 		    fmax(0.2, tick_s * 20))) == -1)
 			return refuse("cannot start the PLC worker of",
 			    strdup(p->st[p->nworkers].cfg->id));

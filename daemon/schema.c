@@ -8,7 +8,7 @@
 int
 sch_mode(const struct core_state *core)
 {
-	if (core->alarms & AL_REMOTE_OFF)
+	if (core->lasting.alarms & CORE_AL_REMOTE_OFF)
 		return 2;
 	return core->local ? 0 : 1;
 }
@@ -17,20 +17,20 @@ sch_mode(const struct core_state *core)
 static void
 station_fields(struct lp_buf *b, const struct sch_station *s)
 {
-	const struct core_snap	*snap = s->snap;
+	const struct obs	*o = s->obs;
 
 	if (s->core->level_m >= 0)
 		lp_float(b, "level_m", s->core->level_m);
-	if (snap->level_mm[0] != PLC_NO_VALUE)
-		lp_float(b, "level_a_m", snap->level_mm[0] / 1000.0);
-	if (snap->level_mm[1] != PLC_NO_VALUE)
-		lp_float(b, "level_b_m", snap->level_mm[1] / 1000.0);
+	if (o->nlevels > 0 && o->level_ok[0])
+		lp_float(b, "level_a_m", o->level_m[0]);
+	if (o->nlevels > 1 && o->level_ok[1])
+		lp_float(b, "level_b_m", o->level_m[1]);
 	lp_float(b, "rain_mm_h", s->out->rain_mmh5);
-	lp_float(b, "rain_mm", s->core->rain_mm);
-	if (snap->outfall_mm != PLC_NO_VALUE)
-		lp_float(b, "outfall_m", snap->outfall_mm / 1000.0);
+	lp_float(b, "rain_mm", s->core->lasting.rain_mm);
+	if (o->outfall_ok)
+		lp_float(b, "outfall_m", o->outfall_m);
 	lp_int(b, "pumps_running", s->out->running);
-	lp_int(b, "storm", s->core->storm);
+	lp_int(b, "storm", s->core->lasting.storm);
 	lp_int(b, "mode", sch_mode(s->core));
 	/* the set-points, so that a dashboard can draw the level against
 	 * them without reading the configuration */
@@ -44,20 +44,23 @@ station_fields(struct lp_buf *b, const struct sch_station *s)
 static void
 pump_point(struct lp_buf *b, const struct sch_station *s, int k, int64_t ms)
 {
-	uint16_t	st = s->snap->pump[k].status;
-	char		num[12];
+	const struct obs_pump	*op = &s->obs->pump[k];
+	unsigned		 st = op->flags;
+	char			 num[12];
 
 	snprintf(num, sizeof num, "%d", k + 1);
 	lp_begin(b, "pump");
 	lp_tag(b, "station", s->cfg->id);
 	lp_tag(b, "pump", num);
-	lp_int(b, "running", (st & PLC_PU_RUNNING) != 0);
-	lp_int(b, "fault", (st & PLC_PU_FAULT) != 0);
-	lp_int(b, "available", (st & PLC_PU_AVAILABLE) != 0);
-	lp_float(b, "current_a", s->snap->pump[k].current / 10.0);
-	lp_float(b, "speed_pct", s->snap->pump[k].speed / 10.0);
-	lp_int(b, "run_s", s->snap->pump[k].run_s);
-	lp_int(b, "starts", s->snap->pump[k].starts);
+	lp_int(b, "running", (st & OBS_PU_RUNNING) != 0);
+	lp_int(b, "fault", (st & OBS_PU_FAULT) != 0);
+	lp_int(b, "available", (st & OBS_PU_AVAILABLE) != 0);
+	if (op->current_a >= 0)
+		lp_float(b, "current_a", op->current_a);
+	if (op->speed_pct >= 0)	/* L1 has no speed feedback */
+		lp_float(b, "speed_pct", op->speed_pct);
+	lp_int(b, "run_s", op->run_s);
+	lp_int(b, "starts", op->starts);
 	lp_end(b, ms);
 }
 
@@ -69,12 +72,12 @@ sch_station(struct lp_buf *b, const struct sch_station *s, int64_t ms)
 	lp_begin(b, "station");
 	lp_tag(b, "station", s->cfg->id);
 	lp_tag(b, "kind", cfg_kind_name(s->cfg->kind));
-	if (s->snap != NULL)
+	if (s->obs != NULL)
 		station_fields(b, s);
 	lp_int(b, "comms", s->comms);
-	lp_int(b, "alarms", __builtin_popcount(s->core->alarms));
+	lp_int(b, "alarms", __builtin_popcount(s->core->lasting.alarms));
 	lp_end(b, ms);
-	for (k = 0; s->snap != NULL && k < s->cfg->npumps; k++)
+	for (k = 0; s->obs != NULL && k < s->cfg->npumps; k++)
 		pump_point(b, s, k, ms);
 }
 

@@ -19,7 +19,7 @@ struct sch_station {
 	const struct cfg_station *cfg;
 	const struct core_state	 *core;
 	const struct core_out	 *out;
-	const struct core_snap	 *snap;	/* NULL: no fresh data */
+	const struct obs	 *obs;	/* NULL: no fresh data */
 	enum core_comms		  comms;
 };
 

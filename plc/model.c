@@ -8,6 +8,9 @@
  *            flow, storage, flood above flood_m; counters and energy;
  *   publish: the input registers.
  *
+ * A map L1 station's PLC (its own level control, its images and request
+ * checks) is model_l1.c's; the physics here serves both maps.
+ *
  * The RUNNING bit is the contactor's auxiliary feedback; a fault can make
  * it arrive fb_delay_s late (the pump runs meanwhile).
  *
@@ -76,6 +79,8 @@ mdl_init(struct mdl_station *st, const struct cfg_station *cfg,
 		st->pump[i].deliver = 1.0;
 	hr_defaults(st);
 	st->local = 1;
+	if (cfg->map == CFG_MAP_L1)
+		mdl_l1_init(st);
 	mdl_publish(st);
 	return 0;
 }
@@ -90,6 +95,8 @@ mdl_free(struct mdl_station *st)
 int
 mdl_local(const struct mdl_station *st)
 {
+	if (st->cfg->map == CFG_MAP_L1)
+		return !st->l1.remote_sp;
 	return !st->remote || st->hr[PLC_HR_MODE] != PLC_MODE_REMOTE ||
 	    st->wd_expired;
 }
@@ -105,9 +112,8 @@ plc_level_mm(const struct mdl_station *st)
 	return -1;
 }
 
-/* Whether pump k may run at all: the PLC's hard interlocks. */
-static int
-interlock_ok(const struct mdl_station *st, int k)
+int
+mdl_interlock_ok(const struct mdl_station *st, int k)
 {
 	const struct mdl_pump	*p = &st->pump[k];
 
@@ -135,7 +141,7 @@ fallback(struct mdl_station *st)
 	} else if (lvl >= 0 && lvl >= st->hr[PLC_HR_FB_START] && !any) {
 		for (i = 0; i < n; i++) {
 			k = (st->lead + i) % n;
-			if (interlock_ok(st, k)) {
+			if (mdl_interlock_ok(st, k)) {
 				st->pump[k].fb_want = 1;
 				break;
 			}
@@ -144,8 +150,8 @@ fallback(struct mdl_station *st)
 }
 
 /* Record a start of pump k at time t and update its worst hour. */
-static void
-count_start(struct mdl_station *st, int k)
+void
+mdl_count_start(struct mdl_station *st, int k)
 {
 	struct mdl_pump	*p = &st->pump[k];
 	int		 i, n = 0;
@@ -188,14 +194,14 @@ plc_scan(struct mdl_station *st)
 	for (k = 0; k < n; k++) {
 		want = local ? st->pump[k].fb_want :
 		    (st->hr[PLC_HR_PUMP_CMD] >> k) & 1;
-		if (!interlock_ok(st, k))
+		if (!mdl_interlock_ok(st, k))
 			want = 0;
 		if (!want)
 			st->pump[k].contactor = 0;
 		else if (!st->pump[k].contactor &&
 		    st->t - st->last_start_t >= PLC_START_SPACING_S) {
 			st->pump[k].contactor = 1;
-			count_start(st, k);
+			mdl_count_start(st, k);
 		}
 	}
 }
@@ -306,6 +312,12 @@ physics(struct mdl_station *st, double dt)
 static uint16_t
 pump_current(const struct mdl_station *st, int k)
 {
+	return (uint16_t)fmin(mdl_current_a(st, k) * 10, 65534);
+}
+
+double
+mdl_current_a(const struct mdl_station *st, int k)
+{
 	const struct cfg_pump	*c = &st->cfg->pumps[k];
 	double			 rated_kw, kw, amps;
 
@@ -316,7 +328,14 @@ pump_current(const struct mdl_station *st, int k)
 	kw = rated_kw / 3 + 9.81 * st->pump[k].flow_m3s * st->cfg->head_m /
 	    PUMP_EFFICIENCY * 2 / 3;
 	amps = kw * 1000 / (sqrt(3) * MOTOR_VOLTS * MOTOR_PF);
-	return (uint16_t)fmin(amps * 10, 65534);
+	return amps;
+}
+
+int
+mdl_running_fb(const struct mdl_station *st, int k)
+{
+	return st->pump[k].contactor && st->t - st->pump[k].on_t >=
+	    st->fb_delay_s - 1e-9;
 }
 
 /* The value a level transducer shows. */
@@ -342,8 +361,7 @@ pump_status(const struct mdl_station *st, int k)
 {
 	uint16_t	s = 0;
 
-	if (st->pump[k].contactor && st->t - st->pump[k].on_t >=
-	    st->fb_delay_s - 1e-9)
+	if (mdl_running_fb(st, k))
 		s |= PLC_PU_RUNNING;
 	if (st->pump[k].tripped)
 		s |= PLC_PU_FAULT;
@@ -362,6 +380,10 @@ mdl_publish(struct mdl_station *st)
 	double				 out;
 	int				 k;
 
+	if (c->map == CFG_MAP_L1) {
+		mdl_l1_publish(st);
+		return;
+	}
 	memset(ir, 0, sizeof st->ir);
 	ir[PLC_IR_MAP_VERSION] = PLC_MAP_VERSION;
 	s |= st->remote ? PLC_ST_REMOTE : 0;
@@ -401,7 +423,11 @@ mdl_publish(struct mdl_station *st)
 void
 mdl_step(struct mdl_station *st, double dt)
 {
-	plc_scan(st);
+	if (st->cfg->map == CFG_MAP_L1) {
+		mdl_l1_scan(st);
+		st->local = mdl_local(st);
+	} else
+		plc_scan(st);
 	physics(st, dt);
 	mdl_publish(st);
 }
@@ -478,6 +504,8 @@ mdl_check_request(const struct mdl_station *st, const uint8_t *req,
 {
 	int	i;
 
+	if (st->cfg->map == CFG_MAP_L1)
+		return mdl_l1_check_request(st, req, len, hl, r);
 	memset(r, 0, sizeof *r);
 	if (hl < 1 || len < hl + 1)
 		return -1;
@@ -538,12 +566,13 @@ mdl_set_level(struct mdl_station *st, double level_m)
 int
 mdl_plc_run(struct mdl_station *st, int k)
 {
-	if (k < 0 || k >= st->cfg->npumps || !interlock_ok(st, k))
+	if (k < 0 || k >= st->cfg->npumps || !mdl_interlock_ok(st, k) ||
+	    st->cfg->map == CFG_MAP_L1)
 		return -1;
 	st->pump[k].fb_want = 1;
 	if (!st->pump[k].contactor) {
 		st->pump[k].contactor = 1;
-		count_start(st, k);
+		mdl_count_start(st, k);
 	}
 	mdl_publish(st);
 	return 0;
@@ -556,6 +585,11 @@ mdl_restart(struct mdl_station *st)
 
 	st->plc_t0 = st->t;
 	st->plc_rain0_mm = st->rain_mm;
+	if (st->cfg->map == CFG_MAP_L1) {
+		mdl_l1_restart(st);
+		mdl_publish(st);
+		return;
+	}
 	for (k = 0; k < st->cfg->npumps; k++) {
 		st->pump[k].plc_run_s = 0;
 		st->pump[k].plc_starts = 0;

@@ -1,7 +1,8 @@
 /*
  * One simulated pumping station: the wet well and its inflows (the physics)
  * and the PLC that runs its pumps (interlocks, watchdog, fallback control,
- * the 3 s start spacing), behind the register map of plcmap.h.  Pure: no
+ * the 3 s start spacing), behind the register map of plcmap.h, or for a
+ * map L1 station the PLC of model_l1.c behind plcmap_l1.h.  Pure: no
  * I/O, no clock; plcsim calls mdl_step() with a fixed simulated step and
  * serves the register images over Modbus TCP.  Every clock the PLC shows
  * (uptime, run time, watchdog) runs in simulated seconds.
@@ -13,6 +14,7 @@
 
 #include "cfg.h"
 #include "plcmap.h"
+#include "plcmap_l1.h"
 #include "rain.h"
 
 #define MDL_START_LOG	64	/* recent start times kept per pump */
@@ -20,7 +22,29 @@
 enum mdl_level_fault {
 	MDL_LVL_OK,
 	MDL_LVL_STUCK,		/* transducer frozen at its last value */
-	MDL_LVL_FAILED,		/* transducer reads 0xFFFF */
+	MDL_LVL_FAILED,		/* v1: reads 0xFFFF; L1: wire break 32767 */
+	MDL_LVL_UNDER,		/* L1: under range (below -4864 counts) */
+};
+
+#define MDL_L1_UNDER_RAW	(-5000)	/* what an under-range transducer shows */
+
+/*
+ * The PLC of a map L1 station (../shared/plc-legacy.md): it always runs its
+ * own level control, on the set-points of its holding registers when
+ * REMOTE_SETPOINTS is set, else on those stored at its panel.  The images
+ * are what a read returns, refreshed by mdl_publish().
+ */
+struct mdl_l1 {
+	int	 remote_sp;		/* coil REMOTE_SETPOINTS */
+	int	 inhibit[L1_MAX_PUMPS];	/* coils PUMP_INHIBIT */
+	float	 sp_m[4];		/* start, stop, assist step, all-on */
+	int	 nwant;			/* pumps the level control holds on */
+	unsigned resets;		/* ALARM_RESET writes */
+	uint16_t stuck_raw;		/* the level a stuck transducer shows */
+	uint8_t	 di[L1_DI_COUNT];
+	uint8_t	 coil[L1_COIL_COUNT];
+	uint16_t ir[L1_IR_COUNT];
+	uint16_t hr[L1_HR_COUNT];
 };
 
 struct mdl_pump {
@@ -42,6 +66,9 @@ struct mdl_pump {
 	/* PLC counters (reset by a PLC restart). */
 	double	plc_run_s;
 	uint32_t plc_starts;
+	/* L1 counters: retentive, with the history of a rebuilt station. */
+	uint32_t l1_run_h0;
+	uint32_t l1_starts0;
 };
 
 struct mdl_station {
@@ -93,7 +120,8 @@ struct mdl_station {
 	enum mdl_level_fault lvl_fault[2];
 	uint16_t lvl_stuck_mm[2];
 
-	struct mdl_pump pump[CFG_MAX_PUMPS];
+	struct mdl_pump pump[OBS_MAX_PUMPS];
+	struct mdl_l1	l1;		/* map L1 stations only */
 };
 
 /* Set up station st for cfg under rain; the well starts at its stop level. */
@@ -122,7 +150,8 @@ int	mdl_read_check(int input, int addr, int n);
 struct mdl_req {
 	int	unit, fc, addr, nb;
 	int	nwrite;			/* values to write, in v */
-	uint16_t v[PLC_HR_COUNT > 123 ? PLC_HR_COUNT : 123];
+	uint16_t v[PLC_HR_COUNT > 123 ? PLC_HR_COUNT : 123];	/* L1 coils:
+					 * one bit a value */
 };
 
 /*
@@ -134,6 +163,46 @@ struct mdl_req {
  */
 int	mdl_check_request(const struct mdl_station *st, const uint8_t *req,
 	    int len, int hl, struct mdl_req *r);
+
+/*
+ * The same for a map L1 station: reads 01, 02, 03, 04, writes 05, 15, 16 and
+ * function 17; exception 4 on any write while REMOTE is off, exception 3 on
+ * a write of 1 to a reserved coil or of set-points the PLC refuses.
+ * mdl_check_request() calls it for an L1 station.
+ */
+int	mdl_l1_check_request(const struct mdl_station *st, const uint8_t *req,
+	    int len, int hl, struct mdl_req *r);
+
+/* Apply an L1 write that mdl_l1_check_request() accepted. */
+void	mdl_l1_apply(struct mdl_station *st, const struct mdl_req *r);
+
+/* Check n holding-register values v written at addr of an L1 PLC: 0, 2
+ * (illegal address) or 3 (a float not finite, below 0 or above 20 m, stop
+ * at or above start, start above all-on, or not whole floats). */
+int	mdl_l1_sp_check(const struct mdl_station *st, int addr, int n,
+	    const uint16_t *v);
+
+/* Function 17's answer of an L1 PLC (byte count first) into buf; its
+ * length. */
+int	mdl_l1_ident(uint8_t *buf, int len);
+
+/* L1 internals for model.c: set up, one PLC scan, publish, restart. */
+void	mdl_l1_init(struct mdl_station *st);
+void	mdl_l1_scan(struct mdl_station *st);
+void	mdl_l1_publish(struct mdl_station *st);
+void	mdl_l1_restart(struct mdl_station *st);
+
+/* Whether pump k may run at all: the PLC's hard interlocks. */
+int	mdl_interlock_ok(const struct mdl_station *st, int k);
+
+/* Record a start of pump k now. */
+void	mdl_count_start(struct mdl_station *st, int k);
+
+/* Motor current of pump k in amperes. */
+double	mdl_current_a(const struct mdl_station *st, int k);
+
+/* Whether pump k's RUNNING feedback shows. */
+int	mdl_running_fb(const struct mdl_station *st, int k);
 
 /* Set the wet well to level_m (0..flood_m), as if it had filled or emptied
  * there: the balance counts the change as inflow or outflow of storage. */

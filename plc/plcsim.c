@@ -1,8 +1,11 @@
 /*
  * plcsim: the district's station PLCs, simulated.  One process serves every
  * station of a configuration file, each on its own Modbus TCP port on
- * 127.0.0.1, speaking map version 1 exactly (plcmap.h), with the physical
- * model of model.c behind the registers.
+ * 127.0.0.1, speaking map version 1 exactly (plcmap.h), or map L1 for a
+ * station configured with plc.map = "L1" (plcmap_l1.h: function 17 identity,
+ * discrete inputs, coils, CDAB values, raw 4-20 mA levels, 20-50 ms to
+ * answer every request), with the physical model of model.c behind the
+ * registers.
  *
  * Single-threaded: one poll() loop accepts connections, answers requests
  * (libmodbus decodes and encodes the frames; the map's own address and value
@@ -31,6 +34,7 @@
 #include "cfg.h"
 #include "model.h"
 #include "plcmap.h"
+#include "plcmap_l1.h"
 #include "rain.h"
 
 #define MAX_CLIENTS	8	/* per station */
@@ -54,6 +58,7 @@ struct sim_station {
 	int			 cfd[MAX_CLIENTS];
 	int			 silent;	/* accept, read, never answer */
 	int			 slow_ms;	/* answer after a delay */
+	unsigned long		 received;	/* requests read */
 	unsigned long		 requests;
 	unsigned long		 exceptions;
 };
@@ -204,6 +209,13 @@ apply_fault(struct plcsim *s, const char *spec, int dry, char *err,
 		m->lvl_fault[f[1][6] - 'a'] = MDL_LVL_STUCK;
 	else if (strcmp(f[1], "level-a-fail") == 0 || strcmp(f[1], "level-b-fail") == 0)
 		m->lvl_fault[f[1][6] - 'a'] = MDL_LVL_FAILED;
+	else if (strcmp(f[1], "level-stuck") == 0)
+		m->lvl_fault[0] = MDL_LVL_STUCK;
+	else if (strcmp(f[1], "level-wire-break") == 0)
+		m->lvl_fault[0] = MDL_LVL_FAILED;
+	else if (strcmp(f[1], "level-under") == 0 &&
+	    m->cfg->map == CFG_MAP_L1)
+		m->lvl_fault[0] = MDL_LVL_UNDER;
 	else if (strcmp(f[1], "level-ok") == 0)
 		m->lvl_fault[0] = m->lvl_fault[1] = MDL_LVL_OK;
 	else if (strcmp(f[1], "trip") == 0 && k >= 0)
@@ -249,10 +261,11 @@ apply_fault(struct plcsim *s, const char *spec, int dry, char *err,
 	else {
 		snprintf(err, errlen, "\"%s\": unknown fault or bad argument; "
 		    "faults: level-a-stuck level-b-stuck level-a-fail "
-		    "level-b-fail level-ok trip:K|duty unavailable:K degrade:K:FRAC "
+		    "level-b-fail level-stuck level-wire-break level-under "
+		    "(L1) level-ok trip:K|duty unavailable:K degrade:K:FRAC "
 		    "pump-ok:K estop estop-off remote-off remote-on mains-fail "
 		    "mains-ok silent slow:MS answer restart feedback-delay:S "
-		    "level:M plc-run:K", spec);
+		    "level:M plc-run:K (v1)", spec);
 		return -1;
 	}
 	mdl_publish(m);
@@ -286,6 +299,42 @@ drop_client(struct sim_station *st, int j)
 	st->cfd[j] = -1;
 }
 
+/* Function 17 of an L1 PLC: libmodbus would answer with its own identity,
+ * so the frame is built here (MBAP header, function, then the identity). */
+static void
+answer_ident(int fd, const uint8_t *req, int hl)
+{
+	uint8_t	out[64];
+	int	n = mdl_l1_ident(out + hl + 1, (int)sizeof out - hl - 1);
+
+	memcpy(out, req, (size_t)hl);	/* transaction, protocol, unit */
+	out[4] = (uint8_t)((n + 2) >> 8);
+	out[5] = (uint8_t)(n + 2);
+	out[hl] = req[hl];
+	if (write(fd, out, (size_t)(hl + 1 + n)) == -1)
+		return;
+}
+
+/* Answer an accepted request of an L1 PLC: libmodbus serves the images. */
+static void
+answer_l1(struct sim_station *st, int fd, const uint8_t *req, int len,
+    const struct mdl_req *rq)
+{
+	int	hl = modbus_get_header_length(st->ctx);
+
+	if (rq->fc == 0x11) {
+		answer_ident(fd, req, hl);
+		return;
+	}
+	memcpy(st->map->tab_bits, st->m.l1.coil, sizeof st->m.l1.coil);
+	memcpy(st->map->tab_input_bits, st->m.l1.di, sizeof st->m.l1.di);
+	memcpy(st->map->tab_input_registers, st->m.l1.ir, sizeof st->m.l1.ir);
+	memcpy(st->map->tab_registers, st->m.l1.hr, sizeof st->m.l1.hr);
+	if (rq->nwrite > 0)
+		mdl_l1_apply(&st->m, rq);
+	modbus_reply(st->ctx, req, len, st->map);
+}
+
 /* Answer one request on fd now. */
 static void
 answer(struct sim_station *st, int fd, const uint8_t *req, int len)
@@ -302,6 +351,10 @@ answer(struct sim_station *st, int fd, const uint8_t *req, int len)
 		modbus_reply_exception(st->ctx, req, (unsigned)ex);
 		return;
 	}
+	if (st->m.cfg->map == CFG_MAP_L1) {
+		answer_l1(st, fd, req, len, &rq);
+		return;
+	}
 	memcpy(st->map->tab_input_registers, st->m.ir, sizeof st->m.ir);
 	memcpy(st->map->tab_registers, st->m.hr, sizeof st->m.hr);
 	if (rq.nwrite > 0)
@@ -309,13 +362,46 @@ answer(struct sim_station *st, int fd, const uint8_t *req, int len)
 	modbus_reply(st->ctx, req, len, st->map);
 }
 
+/*
+ * How long station st takes to answer its n-th request, ms: a "slow" fault's
+ * delay, plus 20-50 ms at an L1 PLC (its old communications module), spread
+ * over that range by a fixed sequence so that runs repeat.
+ */
+static int
+delay_ms(const struct sim_station *st, unsigned long n)
+{
+	int	ms = st->slow_ms;
+
+	if (st->m.cfg->map == CFG_MAP_L1)
+		ms += 20 + (int)((n * 17 + 5) % 31);
+	return ms;
+}
+
+/* Queue p by due time, after anything queued for the same connection (its
+ * answers keep their order); a later due time never holds up an earlier
+ * one, so one station's delay never delays another. */
+static void
+queue_pending(struct plcsim *s, struct pending *p)
+{
+	struct pending	**pp, *q;
+
+	for (q = s->pending; q != NULL; q = q->next)
+		if (q->fd == p->fd && q->due > p->due)
+			p->due = q->due;
+	for (pp = &s->pending; *pp != NULL && (*pp)->due <= p->due;
+	    pp = &(*pp)->next)
+		;
+	p->next = *pp;
+	*pp = p;
+}
+
 /* A request arrived on client j of station st. */
 static void
 on_request(struct plcsim *s, struct sim_station *st, int j)
 {
 	uint8_t		 req[MODBUS_TCP_MAX_ADU_LENGTH];
-	struct pending	*p, **pp;
-	int		 len;
+	struct pending	*p;
+	int		 len, ms;
 
 	modbus_set_socket(st->ctx, st->cfd[j]);
 	if ((len = modbus_receive(st->ctx, req)) == -1) {
@@ -324,19 +410,17 @@ on_request(struct plcsim *s, struct sim_station *st, int j)
 	}
 	if (len == 0 || st->silent)
 		return;
-	if (st->slow_ms == 0) {
+	if ((ms = delay_ms(st, st->received++)) == 0) {
 		answer(st, st->cfd[j], req, len);
 		return;
 	}
 	if ((p = calloc(1, sizeof *p)) == NULL)
 		return;
 	p->fd = st->cfd[j];
-	p->due = now_real() + st->slow_ms / 1000.0;
+	p->due = now_real() + ms / 1000.0;
 	p->len = len;
 	memcpy(p->req, req, (size_t)len);
-	for (pp = &s->pending; *pp != NULL; pp = &(*pp)->next)
-		;
-	*pp = p;
+	queue_pending(s, p);
 }
 
 /* Station of a client descriptor, for a delayed answer; NULL if closed. */
@@ -418,8 +502,9 @@ station_open(struct plcsim *s, int i, double tod0_s)
 	for (j = 0; j < MAX_CLIENTS; j++)
 		st->cfd[j] = -1;
 	if ((st->ctx = modbus_new_tcp("127.0.0.1", c->port)) == NULL ||
-	    (st->map = modbus_mapping_new(0, 0, PLC_HR_COUNT,
-	    PLC_IR_COUNT)) == NULL) {
+	    (st->map = c->map == CFG_MAP_L1 ? modbus_mapping_new(
+	    L1_COIL_COUNT, L1_DI_COUNT, L1_HR_COUNT, L1_IR_COUNT) :
+	    modbus_mapping_new(0, 0, PLC_HR_COUNT, PLC_IR_COUNT)) == NULL) {
 		fprintf(stderr, "plcsim %s: libmodbus: %s\n", c->id,
 		    modbus_strerror(errno));
 		return -1;
@@ -474,7 +559,7 @@ static void
 print_status(struct plcsim *s)
 {
 	const struct mdl_station	*m;
-	char				 pumps[CFG_MAX_PUMPS + 1];
+	char				 pumps[OBS_MAX_PUMPS + 1];
 	double				 r5;
 	int				 i;
 
@@ -489,10 +574,21 @@ print_status(struct plcsim *s)
 		printf("  %-20s level %5.2f m (alarm %.1f)  in %6.3f m3/s  "
 		    "pumps %-8s %s%s\n", m->cfg->id, m->level_m,
 		    m->cfg->high_alarm_m, m->inflow_m3s, pumps,
-		    mdl_local(m) ? "LOCAL" : "REMOTE",
+		    m->cfg->map == CFG_MAP_L1 ? (mdl_local(m) ? "L1 PANEL" :
+		    "L1 SUPERVISED") : mdl_local(m) ? "LOCAL" : "REMOTE",
 		    m->flood_m3 > 0 ? "  FLOODED" : "");
 	}
 	fflush(stdout);
+}
+
+/* The level at which the station's control starts its lead pump: pumpd's
+ * duty start, or at an L1 station the start set-point its PLC runs on. */
+static double
+duty_m(const struct mdl_station *m)
+{
+	if (m->cfg->map != CFG_MAP_L1)
+		return m->cfg->duty_start_m;
+	return m->l1.remote_sp ? m->l1.sp_m[0] : m->cfg->panel.start_m;
 }
 
 /* Write the per-station summary: a table to out, key=value lines to path. */
@@ -511,14 +607,15 @@ write_summary(struct plcsim *s, FILE *out, FILE *kv)
 		kwh = run_h = 0;
 		starts = sph = 0;
 		if (kv)
-			fprintf(kv, "station=%s kind=%s max_level_m=%.3f "
+			fprintf(kv, "station=%s kind=%s map=%s max_level_m=%.3f "
 			    "min_level_m=%.3f lowlow_m=%.3f end_level_m=%.3f stop_m=%.3f duty_m=%.3f assist1_m=%.3f "
 			    "flood_m3=%.3f "
 			    "inflow_m3=%.1f pumped_m3=%.1f balance_m3=%.6f "
 			    "local_s=%.0f wd_trips=%u requests=%lu "
 			    "exceptions=%lu", m->cfg->id,
-			    cfg_kind_name(m->cfg->kind), m->max_level_m,
-			    m->min_level_m, m->cfg->lowlow_m, m->level_m, m->cfg->stop_m, m->cfg->duty_start_m,
+			    cfg_kind_name(m->cfg->kind),
+			    cfg_map_name(m->cfg->map), m->max_level_m,
+			    m->min_level_m, m->cfg->lowlow_m, m->level_m, m->cfg->stop_m, duty_m(m),
 			    m->cfg->npumps > 1 ? m->cfg->assist_start_m[0] :
 			    m->cfg->high_alarm_m, m->flood_m3,
 			    m->inflow_m3, m->pumped_m3, mdl_balance_m3(m),
@@ -760,8 +857,10 @@ usage(int status)
 "      --start HH:MM      time of day at the start (08:00)\n"
 "      --only ID[,ID]     simulate only these stations\n"
 "      --port-base N      serve station i on port N+i instead of its own\n"
-"      --list             print \"id port pumps kind\" per station and exit\n"
+"      --list             print \"id port pumps kind map\" per station and exit\n"
 "faults: level-a-stuck level-b-stuck level-a-fail level-b-fail level-ok\n"
+"  level-stuck level-wire-break (transducer A; at an L1 PLC the level reads\n"
+"  32767) level-under (L1: under range)\n"
 "  trip:K unavailable:K degrade:K:FRAC pump-ok:K (K from 1, or duty) estop\n"
 "  estop-off remote-off remote-on mains-fail mains-ok silent slow:MS answer\n"
 "  restart feedback-delay:S (RUNNING shows S simulated s after the contactor\n"
@@ -966,8 +1065,10 @@ main(int argc, char **argv)
 		s.d.st[i].port = s.port_base + i;
 	if (s.list) {
 		for (i = 0; i < s.d.nstations; i++)
-			printf("%s %d %d %s\n", s.d.st[i].id, s.d.st[i].port,
-			    s.d.st[i].npumps, cfg_kind_name(s.d.st[i].kind));
+			printf("%s %d %d %s %s\n", s.d.st[i].id,
+			    s.d.st[i].port, s.d.st[i].npumps,
+			    cfg_kind_name(s.d.st[i].kind),
+			    cfg_map_name(s.d.st[i].map));
 		cfg_free(&s.d);
 		return 0;
 	}

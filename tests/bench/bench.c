@@ -67,9 +67,9 @@ bench_core(int n)
 {
 	struct cfg_station	c;
 	struct cfg_control	p;
-	struct core_input	in = { WARN_NONE, -1 };
+	struct core_input	in = { CORE_WARN_NONE, -1 };
 	struct core_state	s;
-	struct core_snap	snap;
+	struct obs		snap;
 	struct core_out		out;
 	double			t0;
 	int			i, k;
@@ -78,16 +78,18 @@ bench_core(int n)
 	cfg_control_defaults(&p);
 	core_init(&s);
 	memset(&snap, 0, sizeof snap);
+	snap.control = OBS_DIRECT;
 	snap.npumps = 4;
-	snap.status = 0x09;
+	snap.nlevels = 2;
+	snap.level_ok[0] = snap.level_ok[1] = 1;
+	snap.flags = OBS_ST_REMOTE | OBS_ST_MAINS_OK;
 	for (k = 0; k < 4; k++)
-		snap.pump[k].status = 0x04;
+		snap.pump[k].flags = OBS_PU_AVAILABLE;
 	t0 = now_ns();
 	for (i = 0; i < n; i++) {
-		snap.level_mm[0] = snap.level_mm[1] =
-		    (uint16_t)(1000 + (i % 2000));
+		snap.level_m[0] = snap.level_m[1] = (1000 + (i % 2000)) /
+		    1000.0;
 		snap.rain_tips = (uint32_t)(i / 10);
-		snap.uptime_s = (uint32_t)i;
 		core_step(&s, &c, &p, &snap, CORE_COMMS_OK, &in,
 		    (int64_t)i * 1000, &out);
 	}

@@ -13,7 +13,7 @@ storm_run() {
 	spawn "$BIN/plcsim" -c "$WORK/district.conf" -s "$SPEED" -r storm:3:120@10 \
 	    -d "$minutes" -S "$WORK/summary" "$@" >"$WORK/plcsim.log" 2>&1
 	SIM=$!
-	wait_port $((PB + 29)) || { fail "plcsim listens" ""; finish; exit 1; }
+	wait_port $((PB + 32)) || { fail "plcsim listens" ""; finish; exit 1; }
 	spawn "$BIN/pumpd" -c "$WORK/district.conf" --sim-speed "$SPEED" --log-every 600 \
 	    --state-dir "$WORK/state" \
 	    >"$WORK/pumpd.log" 2>&1

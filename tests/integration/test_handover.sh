@@ -29,7 +29,8 @@ holding() {
 	mb -t 4 -r 0 -c 8 -p "$1" 127.0.0.1 | awk '/^\[[0-9]+\]:/ { v[substr($1, 2) + 0] = $2 }
 	    END { print v[1] + 0, v[5] + 0, v[6] + 0 }'
 }
-"$BIN/plcsim" -c "$WORK/district.conf" --list >"$WORK/stations"
+# the map v1 stations (30 of 33): these checks read v1 registers
+"$BIN/plcsim" -c "$WORK/district.conf" --list | awk '$5 == "v1"' >"$WORK/stations"
 # the fallback set-points in force in storm mode, mm: id start stop
 python3 - "$WORK/district.conf" >"$WORK/storm_fb" <<'PY'
 import re, sys
@@ -38,6 +39,8 @@ m = re.search(r'storm_drawdown_m\s*=\s*([0-9.]+)', t)
 dd = float(m.group(1)) if m else 0.3
 for b in re.findall(r'\n\t\{\n.*?\n\t\}', t, flags=re.S):
     sid = re.search(r'id = "([^"]+)"', b).group(1)
+    if re.search(r'map = "L1"', b):
+        continue
     storm = re.search(r'kind = "stormwater"', b) is not None
     duty = float(re.search(r'duty_start_m = ([0-9.]+)', b).group(1))
     stop = float(re.search(r'stop_m = ([0-9.]+)', b).group(1))

@@ -1,6 +1,7 @@
 #!/bin/bash
-# plcsim serves the 30-station district on loopback; mbpoll (Debian's, an
-# independent Modbus client) reads every station: map version 1, the pump
+# plcsim serves the 33-station district on loopback; mbpoll (Debian's, an
+# independent Modbus client) reads every map v1 station (30; the three L1
+# stations are test_mbpoll_l1.sh's): map version 1, the pump
 # count from the configuration, exception 2 outside the map, exception 3 for
 # an out-of-range write, and a good write read back.
 . "$(dirname "$0")/lib.sh"
@@ -9,12 +10,14 @@ CONF=$TOP/config/jinnan.conf
 PB=$(port_base)
 "$BIN/plcsim" -c "$CONF" --port-base "$PB" --list >"$WORK/stations"
 spawn "$BIN/plcsim" -c "$CONF" --port-base "$PB" -s 10 >"$WORK/plcsim.log" 2>&1
-wait_port $((PB + 29)) || { fail "plcsim listens" "no port $((PB + 29))"; finish; exit 1; }
+wait_port $((PB + 32)) || { fail "plcsim listens" "no port $((PB + 32))"; finish; exit 1; }
 
 mb() { mbpoll -m tcp -0 -1 -o 2 "$@" 2>&1; }
 
 n=0
-while read -r id port pumps kind; do
+nl1=0
+while read -r id port pumps kind map; do
+	[ "$map" = L1 ] && { nl1=$((nl1 + 1)); continue; }
 	n=$((n + 1))
 	out=$(mb -t 3 -r 0 -c 80 -p "$port" 127.0.0.1)
 	ver=$(echo "$out" | awk '$1 == "[0]:" { print $2 }')
@@ -26,7 +29,8 @@ while read -r id port pumps kind; do
 		fail "$id" "map_version=$ver pump_count=$cnt (want $pumps) registers=$lines"
 	fi
 done <"$WORK/stations"
-[ "$n" = 30 ] && ok "30 stations listed" || fail "30 stations listed" "got $n"
+[ "$n" = 30 ] && [ "$nl1" = 3 ] && ok "33 stations listed, 30 on map v1, 3 on L1" ||
+    fail "33 stations listed" "got $n on v1, $nl1 on L1"
 
 P=$PB
 out=$(mb -t 3 -r 80 -c 1 -p $P 127.0.0.1)

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Storm run: plcsim with the 30-station district under a Tianjin 3-year,
+# Storm run: plcsim with the 33-station district under a Tianjin 3-year,
 # 2-hour design storm (starting at minute 10), played 60 times faster, and
 # pumpd controlling it with the same clock factor.  From the simulator's
 # summary, 70 minutes after the rain: no flood volume at any station, no pump

@@ -25,7 +25,7 @@ fixture_station(struct cfg_station *c, int npumps)
 	c->pumps[0].vfd = 1;
 	c->stop_m = 1.0;
 	c->duty_start_m = 1.6;
-	for (k = 0; k < CFG_MAX_PUMPS - 1; k++)
+	for (k = 0; k < OBS_MAX_PUMPS - 1; k++)
 		c->assist_start_m[k] = 2.4 + 0.8 * k;
 	c->high_alarm_m = 3.8;
 	c->tip_mm = 0.1;
@@ -35,4 +35,11 @@ fixture_station(struct cfg_station *c, int npumps)
 	c->catch_ha = 20;
 	c->runoff = 0.6;
 	c->tc_min = 15;
+}
+
+void
+fixture_station_l1(struct cfg_station *c)
+{
+	fixture_station(c, 3);
+	strcpy(c->id, "test-l1");
 }

@@ -13,4 +13,8 @@
 /* Fill c with the test station of npumps pumps (1..8). */
 void	fixture_station(struct cfg_station *c, int npumps);
 
+/* Fill c with the test station of a legacy (map L1, supervisory) PLC: the
+ * same levels, 3 pumps (assists from 2.4 m every 0.8 m). */
+void	fixture_station_l1(struct cfg_station *c);
+
 #endif

@@ -114,15 +114,16 @@ test_shipped(void **state)
 	struct cfg_district		 d;
 	struct cfg_diag			 diag = { 0 };
 	const struct cfg_station	*s;
-	int				 i, nsew = 0;
+	int				 i, nsew = 0, nl1 = 0;
 
 	(void)state;
 	assert_int_equal(cfg_load(SHIPPED, &d, &diag), 0);
 	assert_int_equal(diag.nerrors, 0);
 	assert_int_equal(diag.nwarnings, 0);
-	assert_int_equal(d.nstations, 30);
+	assert_int_equal(d.nstations, 33);
 	for (i = 0; i < d.nstations; i++) {
 		nsew += d.st[i].kind == CFG_SEWAGE;
+		nl1 += d.st[i].map == CFG_MAP_L1;
 		assert_true(d.st[i].npumps >= 2 && d.st[i].npumps <= 6);
 		if (d.st[i].kind == CFG_STORMWATER) {
 			assert_true(d.st[i].npumps >= 3);
@@ -131,7 +132,15 @@ test_shipped(void **state)
 			assert_true(cfg_capacity_m3s(&d.st[i]) < 1);
 	}
 	assert_int_equal(nsew, 8);
+	assert_int_equal(nl1, 3);
+	assert_non_null(s = cfg_find(&d, "gegu-old"));
+	assert_int_equal(s->map, CFG_MAP_L1);
+	assert_int_equal(s->port, 15032);
+	assert_true(s->tip_mm == 0.2);		/* the L1 default */
+	assert_true(s->level_tx.zero_m == 0.2 && s->level_tx.span_m == 5.0);
+	assert_true(s->panel.stop_m == 1.1 && s->panel.all_on_m == 3.5);
 	assert_non_null(s = cfg_find(&d, "shuangqiaohe"));
+	assert_int_equal(s->map, CFG_MAP_V1);
 	assert_string_equal(s->name, "双桥河雨水泵站");
 	assert_non_null(cfg_find(&d, "sandaogou"));
 	assert_non_null(cfg_find(&d, "beishilin"));
@@ -236,6 +245,133 @@ test_pump_count(void **state)
 	expect_error("pumps = ( { capacity_m3s = 1.5; vfd = true; }, "
 	    "{ capacity_m3s = 1.5; } )", nine,
 	    "8: xz.pumps: 9 pumps: a station has 1 to 8");
+}
+
+/* base turned into an L1 station: line 6 names the map, line 11 holds the
+ * transducer and panel groups. */
+static char *
+l1_text(void)
+{
+	char	*a, *b;
+
+	a = subst(base, "port = 15001; }", "port = 15001; map = \"L1\"; }");
+	b = subst(a, "tc_min = 15.0; };\n", "tc_min = 15.0; };\n"
+	    "  transducer = { level = { zero_m = 0.0; span_m = 6.0; }; }; "
+	    "panel = { start_m = 1.8; stop_m = 1.0; assist_step_m = 0.5; "
+	    "all_on_m = 3.6; };\n");
+	free(a);
+	return b;
+}
+
+/* Load l1_text() with from replaced by to; expect msg (NULL: no error). */
+static void
+expect_l1(const char *from, const char *to, const char *msg)
+{
+	struct cfg_diag	 diag;
+	char		*l1 = l1_text(), *text = subst(l1, from, to);
+	int		 rc;
+
+	diag = load_text(text, &rc);
+	if (msg == NULL) {
+		if (rc != 0)
+			expect_msg(&diag, "(no error)");
+	} else {
+		assert_int_equal(rc, -1);
+		expect_msg(&diag, msg);
+	}
+	cfg_diag_free(&diag);
+	free(text);
+	free(l1);
+}
+
+static void
+test_l1_station(void **state)
+{
+	struct cfg_district	 d;
+	struct cfg_diag		 diag = { 0 };
+	char			*l1 = l1_text();
+
+	(void)state;
+	write_file(l1);
+	assert_int_equal(cfg_load(path, &d, &diag), 0);
+	unlink(path);
+	assert_int_equal(d.st[0].map, CFG_MAP_L1);
+	assert_true(d.st[0].tip_mm == 0.2);
+	assert_true(d.st[0].panel.assist_step_m == 0.5);
+	assert_true(d.st[0].level_tx.span_m == 6.0);
+	cfg_free(&d);
+	cfg_diag_free(&diag);
+	free(l1);
+	/* "v1" is the default and may be said */
+	expect_error("port = 15001; }", "port = 15001; map = \"v2\"; }",
+	    "6: xz.plc.map: \"v2\": expected \"v1\" or \"L1\"");
+	expect_l1("map = \"L1\"", "map = \"L1\"", NULL);
+}
+
+static void
+test_l1_keys_on_v1(void **state)
+{
+	char	*l1 = l1_text(), *v1 = subst(l1, " map = \"L1\";", "");
+	struct cfg_diag	diag;
+	int		rc;
+
+	(void)state;
+	diag = load_text(v1, &rc);
+	assert_int_equal(rc, -1);
+	expect_msg(&diag, "11: xz.transducer: only for a map L1 PLC "
+	    "(plc.map = \"L1\"); this station's is v1");
+	expect_msg(&diag, "11: xz.panel: only for a map L1 PLC "
+	    "(plc.map = \"L1\"); this station's is v1");
+	assert_int_equal(diag.nerrors, 2);
+	cfg_diag_free(&diag);
+	free(v1);
+	free(l1);
+}
+
+static void
+test_l1_checks(void **state)
+{
+	(void)state;
+	expect_l1("panel = { start_m = 1.8; stop_m = 1.0; assist_step_m = 0.5; "
+	    "all_on_m = 3.6; };", "",
+	    "2: xz.panel: missing");
+	expect_l1("transducer = { level = { zero_m = 0.0; span_m = 6.0; }; };",
+	    "", "2: xz.transducer: missing");
+	expect_l1("stop_m = 1.0; assist", "stop_m = 1.8; assist",
+	    "11: xz.panel.stop_m: 1.8 m must be below start_m (1.8 m)");
+	expect_l1("stop_m = 1.0; assist", "stop_m = 0.4; assist",
+	    "11: xz.panel.stop_m: 0.4 m must be above well.lowlow_m (0.5 m)");
+	expect_l1("all_on_m = 3.6", "all_on_m = 1.7",
+	    "11: xz.panel.all_on_m: 1.7 m must not be below start_m (1.8 m)");
+	expect_l1("all_on_m = 3.6", "all_on_m = 4.8",
+	    "11: xz.panel.all_on_m: 4.8 m must be below well.flood_m (4.8 m)");
+	expect_l1("all_on_m = 3.6", "all_on_m = 21",
+	    "11: xz.panel.all_on_m: 21 is out of range (0 to 20)");
+	expect_l1("span_m = 6.0", "span_m = 3.0",
+	    "11: xz.transducer.level: reads up to 3.53 m: it must see the "
+	    "flood level (4.8 m)");
+	/* below its zero it still reads 4864/27648 of its span */
+	expect_l1("zero_m = 0.0", "zero_m = 1.0", NULL);
+	expect_l1("zero_m = 0.0", "zero_m = 1.6",
+	    "11: xz.transducer.level: reads from 0.54 m: it must see the "
+	    "low-low float level (0.5 m)");
+	expect_l1("span_m = 6.0", "span_m = 0",
+	    "11: xz.transducer.level.span_m: 0 is out of range (0.1 to 40)");
+	expect_l1("level = {", "outfall = { zero_m = 0.0; span_m = 8.0; }; "
+	    "level = {", "11: xz.transducer.outfall: the station has no "
+	    "outfall group");
+	expect_l1("port = 15001;", "port = 15001; unit = 1;", NULL);
+}
+
+static void
+test_l1_pump_count(void **state)
+{
+	(void)state;
+	expect_l1("pumps = ( { capacity_m3s = 1.5; vfd = true; }, "
+	    "{ capacity_m3s = 1.5; } )", "pumps = ( { capacity_m3s = 1.0; }, "
+	    "{ capacity_m3s = 1.0; }, { capacity_m3s = 1.0; }, "
+	    "{ capacity_m3s = 1.0; }, { capacity_m3s = 1.0; } )",
+	    "8: xz.pumps: 5 pumps: a map L1 PLC has at most 4");
 }
 
 static void
@@ -510,6 +646,10 @@ main(void)
 		cmocka_unit_test(test_no_final_newline),
 		cmocka_unit_test(test_include),
 		cmocka_unit_test(test_handover_ms),
+		cmocka_unit_test(test_l1_station),
+		cmocka_unit_test(test_l1_keys_on_v1),
+		cmocka_unit_test(test_l1_checks),
+		cmocka_unit_test(test_l1_pump_count),
 	};
 
 	return cmocka_run_group_tests_name("cfg", tests, NULL, NULL);

@@ -20,7 +20,7 @@
 
 static struct cfg_station cfg;
 static struct cfg_control par;
-static struct core_input in = { WARN_NONE, -1 };
+static struct core_input in = { CORE_WARN_NONE, -1 };
 
 static int
 setup(void **state)
@@ -32,28 +32,31 @@ setup(void **state)
 }
 
 /* A healthy snapshot at level m with the given pumps running. */
-static struct core_snap
+static struct obs
 snap_at(double m, unsigned running)
 {
-	struct core_snap	sn;
+	struct obs	sn;
 	int			k;
 
 	memset(&sn, 0, sizeof sn);
-	sn.status = PLC_ST_REMOTE | PLC_ST_MAINS_OK;
-	sn.level_mm[0] = sn.level_mm[1] = (uint16_t)lround(m * 1000);
-	sn.outfall_mm = 2000;
+	sn.flags = OBS_ST_REMOTE | OBS_ST_MAINS_OK;
+	sn.control = OBS_DIRECT;
+	sn.nlevels = 2;
+	sn.level_m[0] = sn.level_m[1] = m;
+	sn.level_ok[0] = sn.level_ok[1] = 1;
+	sn.outfall_m = 2.0;
+	sn.outfall_ok = 1;
 	sn.npumps = 3;
-	sn.uptime_s = 1000;
 	for (k = 0; k < 3; k++)
-		sn.pump[k].status = PLC_PU_AVAILABLE |
-		    ((running >> k) & 1 ? PLC_PU_RUNNING : 0);
+		sn.pump[k].flags = OBS_PU_AVAILABLE |
+		    ((running >> k) & 1 ? OBS_PU_RUNNING : 0);
 	return sn;
 }
 
 /* A core that adopted the station 10 s ago (one stagger) with snapshot
  * sn, so that it may start a pump at time 0. */
 static void
-fresh(struct core_state *s, const struct core_snap *sn)
+fresh(struct core_state *s, const struct obs *sn)
 {
 	struct core_out	out;
 
@@ -78,19 +81,19 @@ test_adopt_bumpless(void **state)
 {
 	struct core_state	s;
 	struct core_out		out;
-	struct core_snap	sn = snap_at(1.2, 0x2);
+	struct obs	sn = snap_at(1.2, 0x2);
 
 	(void)state;
 	core_init(&s);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
-	assert_true(out.write);
-	assert_int_equal(out.hr[PLC_HR_MODE], PLC_MODE_REMOTE);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x2);	/* keeps pump 2 */
+	assert_true(out.it.write);
+	assert_true(out.it.remote);
+	assert_int_equal(out.it.run_mask, 0x2);	/* keeps pump 2 */
 	assert_true(has_event(&out, "adopted: 1 pump running"));
-	assert_int_equal(out.hr[PLC_HR_FB_START], 1600);
-	assert_int_equal(out.hr[PLC_HR_FB_STOP], 1000);
-	assert_int_equal(out.hr[PLC_HR_FB_ALL], 3200);	/* last assist */
-	assert_int_equal(out.hr[PLC_HR_WATCHDOG], 10);
+	assert_float_equal(out.it.fb_start_m, 1.6, 5e-4);
+	assert_float_equal(out.it.fb_stop_m, 1, 5e-4);
+	assert_float_equal(out.it.fb_all_m, 3.2, 5e-4);	/* last assist */
+	assert_int_equal(out.it.watchdog_s, 10);
 }
 
 /* A restart of pumpd starts or stops nothing by itself: at a level asking
@@ -101,24 +104,24 @@ test_adopt_starts_nothing(void **state)
 {
 	struct core_state	s;
 	struct core_out		out;
-	struct core_snap	sn = snap_at(3.5, 0x1);
+	struct obs	sn = snap_at(3.5, 0x1);
 
 	(void)state;
 	core_init(&s);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	assert_int_equal(out.it.run_mask, 0x1);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 9000, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	assert_int_equal(out.it.run_mask, 0x1);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 10000, &out);
-	assert_int_equal(__builtin_popcount(out.hr[PLC_HR_PUMP_CMD]), 2);
+	assert_int_equal(__builtin_popcount(out.it.run_mask), 2);
 	core_init(&s);
 	sn = snap_at(1.8, 0x6);	/* two run; the level asks for one */
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x6);
+	assert_int_equal(out.it.run_mask, 0x6);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 60000, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x6);
+	assert_int_equal(out.it.run_mask, 0x6);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 120000, &out);
-	assert_int_equal(__builtin_popcount(out.hr[PLC_HR_PUMP_CMD]), 1);
+	assert_int_equal(__builtin_popcount(out.it.run_mask), 1);
 }
 
 /* Issue 7, item 6: an adopted pump follows the stop rule.  The PLC's own
@@ -132,46 +135,46 @@ test_adopt_stops_at_stop(void **state)
 	struct core_state	s;
 	struct core_persist	rec;
 	struct core_out		out;
-	struct core_snap	sn = snap_at(1.05, 0x1);
+	struct obs	sn = snap_at(1.05, 0x1);
 
 	(void)state;
 	core_init(&s);
-	sn.status |= PLC_ST_LOCAL_CONTROL;
+	sn.flags |= OBS_ST_OWN_CONTROL;
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	assert_int_equal(out.it.run_mask, 0x1);
 	assert_int_equal(out.nevents, 1);	/* "adopted", nothing else */
 	sn = snap_at(1.02, 0x1);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 5000, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	assert_int_equal(out.it.run_mask, 0x1);
 	sn = snap_at(1.0, 0x1);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 10000, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0);
+	assert_int_equal(out.it.run_mask, 0);
 	assert_true(has_event(&out, "stop pump 1"));
 	core_init(&s);
 	sn = snap_at(0.9, 0x1);
-	sn.status |= PLC_ST_LOCAL_CONTROL;
+	sn.flags |= OBS_ST_OWN_CONTROL;
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0);
+	assert_int_equal(out.it.run_mask, 0);
 	/* a master ran it (a pumpd before us, maybe in storm mode) and no
 	 * saved state says whether it was: down to the storm stop level,
 	 * 0.7 m, not below, not stopped by its minimum run */
 	core_init(&s);
 	sn = snap_at(0.9, 0x1);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	assert_int_equal(out.it.run_mask, 0x1);
 	sn = snap_at(0.72, 0x1);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 200000, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	assert_int_equal(out.it.run_mask, 0x1);
 	sn = snap_at(0.7, 0x1);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 201000, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0);
+	assert_int_equal(out.it.run_mask, 0);
 	/* a saved state says storm mode was off: the stop level in force */
 	core_init(&s);
 	core_export(&s, "t", 0, &rec);
 	assert_int_equal(core_import(&s, &rec, 1000, 3600000), 0);
 	sn = snap_at(0.9, 0x1);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 2000, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0);
+	assert_int_equal(out.it.run_mask, 0);
 }
 
 static void
@@ -179,15 +182,15 @@ test_heartbeat_changes(void **state)
 {
 	struct core_state	s;
 	struct core_out		out;
-	struct core_snap	sn = snap_at(1.2, 0);
-	uint16_t		hb;
+	struct obs	sn = snap_at(1.2, 0);
+	uint16_t		seq;
 
 	(void)state;
 	core_init(&s);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
-	hb = out.hr[PLC_HR_HEARTBEAT];
+	seq = out.it.seq;
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 1000, &out);
-	assert_int_not_equal(out.hr[PLC_HR_HEARTBEAT], hb);
+	assert_int_not_equal(out.it.seq, seq);
 }
 
 /* Duty then assists, one start per stagger, least run time first. */
@@ -196,7 +199,7 @@ test_sequencing_stagger_lead(void **state)
 {
 	struct core_state	s;
 	struct core_out		out;
-	struct core_snap	sn = snap_at(3.5, 0);
+	struct obs	sn = snap_at(3.5, 0);
 
 	(void)state;
 	fresh(&s, &sn);
@@ -204,15 +207,15 @@ test_sequencing_stagger_lead(void **state)
 	sn.pump[1].run_s = 100;
 	sn.pump[2].run_s = 300;
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x2);	/* least run */
-	sn.pump[1].status |= PLC_PU_RUNNING;
+	assert_int_equal(out.it.run_mask, 0x2);	/* least run */
+	sn.pump[1].flags |= OBS_PU_RUNNING;
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 5000, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x2);	/* stagger */
+	assert_int_equal(out.it.run_mask, 0x2);	/* stagger */
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 10000, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x6);	/* then pump 3 */
-	sn.pump[2].status |= PLC_PU_RUNNING;
+	assert_int_equal(out.it.run_mask, 0x6);	/* then pump 3 */
+	sn.pump[2].flags |= OBS_PU_RUNNING;
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 20000, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x7);	/* 3.5 >= 3.2 */
+	assert_int_equal(out.it.run_mask, 0x7);	/* 3.5 >= 3.2 */
 }
 
 /* Hysteresis, minimum run time, stop level. */
@@ -221,26 +224,26 @@ test_stop_and_min_run(void **state)
 {
 	struct core_state	s;
 	struct core_out		out;
-	struct core_snap	sn = snap_at(1.7, 0);
+	struct obs	sn = snap_at(1.7, 0);
 
 	(void)state;
 	fresh(&s, &sn);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	assert_int_equal(out.it.run_mask, 0x1);
 	sn = snap_at(1.3, 0x1);	/* between stop and start: keeps running */
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 30000, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	assert_int_equal(out.it.run_mask, 0x1);
 	sn = snap_at(0.99, 0x1);	/* at stop level: stops */
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 60000, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0);
+	assert_int_equal(out.it.run_mask, 0);
 	/* minimum off time: not restarted 30 s later, other pump is */
 	sn = snap_at(1.7, 0);
 	sn.pump[0].run_s = 0;
 	sn.pump[1].run_s = 10;
 	sn.pump[2].run_s = 10;
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 90000, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD] & 0x1, 0);
-	assert_int_not_equal(out.hr[PLC_HR_PUMP_CMD], 0);
+	assert_int_equal(out.it.run_mask & 0x1, 0);
+	assert_int_not_equal(out.it.run_mask, 0);
 }
 
 /* An assist keeps running above its start minus hysteresis, and stops
@@ -251,20 +254,20 @@ test_assist_hysteresis(void **state)
 {
 	struct core_state	s;
 	struct core_out		out;
-	struct core_snap	sn = snap_at(2.5, 0x3);
+	struct obs	sn = snap_at(2.5, 0x3);
 
 	(void)state;
 	core_init(&s);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x3);
+	assert_int_equal(out.it.run_mask, 0x3);
 	sn = snap_at(2.1, 0x3);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 20000, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x3);
+	assert_int_equal(out.it.run_mask, 0x3);
 	sn = snap_at(1.9, 0x3);	/* below 2.4 - 0.4 m, but adopted 40 s ago */
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 40000, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x3);
+	assert_int_equal(out.it.run_mask, 0x3);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 120000, &out);
-	assert_int_equal(__builtin_popcount(out.hr[PLC_HR_PUMP_CMD]), 1);
+	assert_int_equal(__builtin_popcount(out.it.run_mask), 1);
 }
 
 /* A FAULT or not-available pump is skipped; the next one takes over. */
@@ -273,18 +276,18 @@ test_fault_replaced(void **state)
 {
 	struct core_state	s;
 	struct core_out		out;
-	struct core_snap	sn = snap_at(1.8, 0x1);
+	struct obs	sn = snap_at(1.8, 0x1);
 
 	(void)state;
 	fresh(&s, &sn);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
-	sn.pump[0].status = PLC_PU_FAULT;
-	sn.pump[1].status = 0;	/* not available */
+	assert_int_equal(out.it.run_mask, 0x1);
+	sn.pump[0].flags = OBS_PU_FAULT;
+	sn.pump[1].flags = 0;	/* not available */
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 20000, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x4);
+	assert_int_equal(out.it.run_mask, 0x4);
 	assert_true(has_event(&out, "pump 1 FAULT"));
-	assert_true(s.alarms & AL_PUMP_FAULT);
+	assert_true(s.lasting.alarms & CORE_AL_PUMP_FAULT);
 }
 
 /* The duty pump trips while pumping down between stop and start levels:
@@ -294,21 +297,21 @@ test_trip_while_pumping_down(void **state)
 {
 	struct core_state	s;
 	struct core_out		out;
-	struct core_snap	sn = snap_at(1.3, 0x1);
+	struct obs	sn = snap_at(1.3, 0x1);
 
 	(void)state;
 	fresh(&s, &sn);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	assert_int_equal(out.it.run_mask, 0x1);
 	sn = snap_at(1.29, 0);
-	sn.pump[0].status = PLC_PU_FAULT;
+	sn.pump[0].flags = OBS_PU_FAULT;
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 20000, &out);
-	assert_int_equal(__builtin_popcount(out.hr[PLC_HR_PUMP_CMD]), 1);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD] & 0x1, 0);
+	assert_int_equal(__builtin_popcount(out.it.run_mask), 1);
+	assert_int_equal(out.it.run_mask & 0x1, 0);
 	/* and once it has pumped down, it stops as usual */
-	sn = snap_at(0.99, out.hr[PLC_HR_PUMP_CMD]);
+	sn = snap_at(0.99, out.it.run_mask);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 200000, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0);
+	assert_int_equal(out.it.run_mask, 0);
 }
 
 /* No RUNNING feedback within fts_s: failed to start, the next pump starts
@@ -318,18 +321,18 @@ test_fail_to_start(void **state)
 {
 	struct core_state	s;
 	struct core_out		out;
-	struct core_snap	sn = snap_at(1.8, 0);
+	struct obs	sn = snap_at(1.8, 0);
 
 	(void)state;
 	fresh(&s, &sn);
 	sn.pump[1].run_s = sn.pump[2].run_s = 100;
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	assert_int_equal(out.it.run_mask, 0x1);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 16000, &out);
 	assert_true(has_event(&out, "pump 1 failed to start"));
-	assert_true(s.alarms & AL_FAIL_TO_START);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD] & 0x1, 0);
-	assert_int_not_equal(out.hr[PLC_HR_PUMP_CMD], 0);
+	assert_true(s.lasting.alarms & CORE_AL_FAIL_TO_START);
+	assert_int_equal(out.it.run_mask & 0x1, 0);
+	assert_int_not_equal(out.it.run_mask, 0);
 }
 
 /* At or above the high-alarm level every available pump runs. */
@@ -338,13 +341,13 @@ test_high_level_all(void **state)
 {
 	struct core_state	s;
 	struct core_out		out;
-	struct core_snap	sn = snap_at(3.9, 0x3);
+	struct obs	sn = snap_at(3.9, 0x3);
 
 	(void)state;
 	fresh(&s, &sn);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x7);
-	assert_true(s.alarms & AL_HIGH_LEVEL);
+	assert_int_equal(out.it.run_mask, 0x7);
+	assert_true(s.lasting.alarms & CORE_AL_HIGH_LEVEL);
 }
 
 /* Level choice: 0xFFFF rejected, disagreement takes the higher, neither
@@ -355,39 +358,40 @@ test_level_choice(void **state)
 {
 	struct core_state	s;
 	struct core_out		out;
-	struct core_snap	sn = snap_at(2.0, 0);
+	struct obs	sn = snap_at(2.0, 0);
 	int64_t			t;
 
 	(void)state;
 	core_init(&s);
-	sn.level_mm[0] = PLC_NO_VALUE;
+	sn.level_ok[0] = 0;
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
 	assert_float_equal(out.level_m, 2.0, 1e-9);
-	assert_true(s.alarms & AL_LEVEL_A);
-	sn.level_mm[0] = 2500;
+	assert_true(s.lasting.alarms & CORE_AL_LEVEL_A);
+	sn.level_m[0] = 2.5;
+	sn.level_ok[0] = 1;
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 100000, &out);
 	assert_float_equal(out.level_m, 2.5, 1e-9);
-	assert_true(s.alarms & AL_LEVEL_DISAGREE);
-	sn.level_mm[0] = sn.level_mm[1] = PLC_NO_VALUE;
+	assert_true(s.lasting.alarms & CORE_AL_LEVEL_DISAGREE);
+	sn.level_ok[0] = sn.level_ok[1] = 0;
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 101000, &out);
-	assert_true(s.alarms & AL_LEVEL_LOST);
-	assert_int_equal(out.hr[PLC_HR_MODE], PLC_MODE_LOCAL);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0);
-	assert_true(out.write);
+	assert_true(s.lasting.alarms & CORE_AL_LEVEL_LOST);
+	assert_false(out.it.remote);
+	assert_int_equal(out.it.run_mask, 0);
+	assert_true(out.it.write);
 	/* frozen A while pumps run and B moves */
 	core_init(&s);
 	for (t = 0; t <= 200; t++) {
 		sn = snap_at(2.0 - t * 0.001, 0x1);
-		sn.level_mm[0] = 2000;
+		sn.level_m[0] = 2.0;
 		core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, t * 1000,
 		    &out);
 	}
-	assert_true(s.alarms & AL_LEVEL_A);
-	assert_false(s.alarms & AL_LEVEL_B);
+	assert_true(s.lasting.alarms & CORE_AL_LEVEL_A);
+	assert_false(s.lasting.alarms & CORE_AL_LEVEL_B);
 	/* an implausible jump of B */
-	sn.level_mm[1] = 4500;
+	sn.level_m[1] = 4.5;
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 201000, &out);
-	assert_true(s.alarms & AL_LEVEL_B);
+	assert_true(s.lasting.alarms & CORE_AL_LEVEL_B);
 }
 
 /* Rain intensity from tips, across a counter wrap and a PLC restart. */
@@ -396,7 +400,7 @@ test_rain_and_storm(void **state)
 {
 	struct core_state	s;
 	struct core_out		out;
-	struct core_snap	sn = snap_at(1.2, 0);
+	struct obs	sn = snap_at(1.2, 0);
 	int64_t			t;
 
 	(void)state;
@@ -406,32 +410,32 @@ test_rain_and_storm(void **state)
 	/* 0.1 mm/min = 6 mm/h for 15 minutes, wrapping the counter */
 	for (t = 1; t <= 15; t++) {
 		sn.rain_tips += 1;
-		sn.uptime_s += 60;
+		sn.restarted = 0;
 		core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, t * 60000,
 		    &out);
 	}
 	assert_float_equal(out.rain_mmh15, 6.0, 0.5);
-	assert_true(s.storm);
-	assert_true(has_event(&out, "storm mode on") || s.storm);
+	assert_true(s.lasting.storm);
+	assert_true(has_event(&out, "storm mode on") || s.lasting.storm);
 	/* storm mode lowers the start: 1.35 m starts the duty pump */
 	sn = snap_at(1.35, 0);
 	sn.rain_tips = s.last_tips;
-	sn.uptime_s = s.last_uptime + 1;
+	sn.restarted = 0;
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 16 * 60000, &out);
-	assert_int_not_equal(out.hr[PLC_HR_PUMP_CMD], 0);
+	assert_int_not_equal(out.it.run_mask, 0);
 	/* PLC restart: counter from 0, no huge jump */
 	sn.rain_tips = 2;
-	sn.uptime_s = 3;
+	sn.restarted = 1;
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 17 * 60000, &out);
-	assert_true(s.alarms & AL_PLC_RESTART);
+	assert_true(s.lasting.alarms & CORE_AL_RESTART);
 	assert_true(out.rain_mmh60 < 5);
 	/* no rain for the hold time: storm mode ends */
 	for (t = 18; t < 18 + 62; t++) {
-		sn.uptime_s += 60;
+		sn.restarted = 0;
 		core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, t * 60000,
 		    &out);
 	}
-	assert_false(s.storm);
+	assert_false(s.lasting.storm);
 }
 
 /* An operator's rainstorm warning starts storm mode at once. */
@@ -440,13 +444,13 @@ test_warning_storm_mode(void **state)
 {
 	struct core_state	s;
 	struct core_out		out;
-	struct core_snap	sn = snap_at(1.2, 0);
-	struct core_input	w = { WARN_YELLOW, -1 };
+	struct obs	sn = snap_at(1.2, 0);
+	struct core_input	w = { CORE_WARN_YELLOW, -1 };
 
 	(void)state;
 	fresh(&s, &sn);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &w, 0, &out);
-	assert_true(s.storm);
+	assert_true(s.lasting.storm);
 }
 
 /* A discharge limit caps the pumps, until high-high where flood risk wins. */
@@ -455,17 +459,17 @@ test_discharge_limit(void **state)
 {
 	struct core_state	s;
 	struct core_out		out;
-	struct core_snap	sn = snap_at(3.9, 0x1);
-	struct core_input	lim = { WARN_NONE, 1 };
+	struct obs	sn = snap_at(3.9, 0x1);
+	struct core_input	lim = { CORE_WARN_NONE, 1 };
 
 	(void)state;
 	fresh(&s, &sn);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &lim, 0, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	assert_int_equal(out.it.run_mask, 0x1);
 	sn = snap_at(4.3, 0x1);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &lim, 20000, &out);
-	assert_int_equal(__builtin_popcount(out.hr[PLC_HR_PUMP_CMD]), 2);
-	assert_true(s.alarms & AL_LIMIT_OVERRIDDEN);
+	assert_int_equal(__builtin_popcount(out.it.run_mask), 2);
+	assert_true(s.lasting.alarms & CORE_AL_LIMIT_OVERRIDDEN);
 }
 
 /* Sewage: at most 6 starts an hour per pump. */
@@ -474,7 +478,7 @@ test_sewage_starts_per_hour(void **state)
 {
 	struct core_state	s;
 	struct core_out		out;
-	struct core_snap	sn;
+	struct obs	sn;
 	int64_t			t = 0;
 	int			cycles;
 
@@ -487,13 +491,13 @@ test_sewage_starts_per_hour(void **state)
 		sn.npumps = 1;
 		core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, t, &out);
 		t += 130000;
-		sn = snap_at(0.9, out.hr[PLC_HR_PUMP_CMD]);
+		sn = snap_at(0.9, out.it.run_mask);
 		sn.npumps = 1;
 		core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, t, &out);
 		t += 70000;
 	}
-	assert_true(s.pump[0].nstarts <= 6 + 1);
-	assert_int_equal(s.pump[0].nstarts, 6);
+	assert_true(s.lasting.pump[0].nstarts <= 6 + 1);
+	assert_int_equal(s.lasting.pump[0].nstarts, 6);
 	cfg.kind = CFG_STORMWATER;
 	cfg.npumps = 3;
 }
@@ -504,21 +508,21 @@ test_remote_off_and_comms(void **state)
 {
 	struct core_state	s;
 	struct core_out		out;
-	struct core_snap	sn = snap_at(3.0, 0x1);
+	struct obs	sn = snap_at(3.0, 0x1);
 
 	(void)state;
 	fresh(&s, &sn);
-	sn.status &= (uint16_t)~PLC_ST_REMOTE;
+	sn.flags &= (uint16_t)~OBS_ST_REMOTE;
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
-	assert_false(out.write);
-	assert_true(s.alarms & AL_REMOTE_OFF);
+	assert_false(out.it.write);
+	assert_true(s.lasting.alarms & CORE_AL_REMOTE_OFF);
 	core_step(&s, &cfg, &par, NULL, CORE_COMMS_STALE, &in, 1000, &out);
-	assert_false(out.write);
-	assert_true(s.alarms & AL_COMMS);
-	sn.status |= PLC_ST_REMOTE;
+	assert_false(out.it.write);
+	assert_true(s.lasting.alarms & CORE_AL_COMMS);
+	sn.flags |= OBS_ST_REMOTE;
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 2000, &out);
-	assert_false(s.alarms & AL_COMMS);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD] & 0x1, 0x1);	/* bumpless */
+	assert_false(s.lasting.alarms & CORE_AL_COMMS);
+	assert_int_equal(out.it.run_mask & 0x1, 0x1);	/* bumpless */
 }
 
 /* Outfall above its warning level raises an alarm. */
@@ -527,13 +531,13 @@ test_outfall_alarm(void **state)
 {
 	struct core_state	s;
 	struct core_out		out;
-	struct core_snap	sn = snap_at(1.2, 0);
+	struct obs	sn = snap_at(1.2, 0);
 
 	(void)state;
 	fresh(&s, &sn);
-	sn.outfall_mm = 4100;
+	sn.outfall_m = 4.1;
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
-	assert_true(s.alarms & AL_OUTFALL);
+	assert_true(s.lasting.alarms & CORE_AL_OUTFALL);
 }
 
 /* What survives a restart: alarms, storm mode, rain, starts; taken back
@@ -544,33 +548,33 @@ test_persist(void **state)
 	struct core_state	a, b;
 	struct core_persist	rec;
 	struct core_out		out;
-	struct core_snap	sn = snap_at(1.8, 0);
-	struct core_input	w = { WARN_RED, -1 };
+	struct obs	sn = snap_at(1.8, 0);
+	struct core_input	w = { CORE_WARN_RED, -1 };
 
 	(void)state;
 	fresh(&a, &sn);
 	core_step(&a, &cfg, &par, &sn, CORE_COMMS_OK, &w, 0, &out);
-	assert_true(a.storm);
-	assert_int_equal(a.pump[0].nstarts + a.pump[1].nstarts +
-	    a.pump[2].nstarts, 1);
-	sn.outfall_mm = 4500;
+	assert_true(a.lasting.storm);
+	assert_int_equal(a.lasting.pump[0].nstarts + a.lasting.pump[1].nstarts +
+	    a.lasting.pump[2].nstarts, 1);
+	sn.outfall_m = 4.5;
 	core_step(&a, &cfg, &par, &sn, CORE_COMMS_OK, &w, 1000, &out);
-	assert_true(a.alarms & AL_OUTFALL);
+	assert_true(a.lasting.alarms & CORE_AL_OUTFALL);
 	core_export(&a, "t", 1000, &rec);
 	assert_string_equal(rec.id, "t");
 	core_init(&b);
 	assert_int_equal(core_import(&b, &rec, 500, 3600000), -1);	/* future */
 	assert_int_equal(core_import(&b, &rec, 1000 + 3600001, 3600000), -1);
 	assert_int_equal(core_import(&b, &rec, 61000, 3600000), 0);
-	assert_true(b.storm);
-	assert_true(b.alarms & AL_OUTFALL);
-	assert_int_equal(b.pump[0].nstarts + b.pump[1].nstarts +
-	    b.pump[2].nstarts, 1);
+	assert_true(b.lasting.storm);
+	assert_true(b.lasting.alarms & CORE_AL_OUTFALL);
+	assert_int_equal(b.lasting.pump[0].nstarts + b.lasting.pump[1].nstarts +
+	    b.lasting.pump[2].nstarts, 1);
 	/* the restored alarm is not raised twice; storm mode holds without
 	 * the warning while the hold time runs */
 	core_step(&b, &cfg, &par, &sn, CORE_COMMS_OK, &in, 62000, &out);
 	assert_false(has_event(&out, "outfall above warning level"));
-	assert_true(b.storm);
+	assert_true(b.lasting.storm);
 }
 
 /* Item 1: the fallback set-points are the levels in force, the same ones
@@ -582,27 +586,27 @@ test_fallback_setpoints_in_force(void **state)
 {
 	struct core_state	s;
 	struct core_out		out;
-	struct core_snap	sn = snap_at(1.35, 0);
-	struct core_input	w = { WARN_YELLOW, -1 };
+	struct obs	sn = snap_at(1.35, 0);
+	struct core_input	w = { CORE_WARN_YELLOW, -1 };
 
 	(void)state;
 	fresh(&s, &sn);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
-	assert_int_equal(out.hr[PLC_HR_FB_START], 1600);
-	assert_int_equal(out.hr[PLC_HR_FB_STOP], 1000);
-	assert_int_equal(out.hr[PLC_HR_FB_ALL], 3200);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0);
+	assert_float_equal(out.it.fb_start_m, 1.6, 5e-4);
+	assert_float_equal(out.it.fb_stop_m, 1, 5e-4);
+	assert_float_equal(out.it.fb_all_m, 3.2, 5e-4);
+	assert_int_equal(out.it.run_mask, 0);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &w, 1000, &out);
-	assert_true(s.storm);
-	assert_int_equal(out.hr[PLC_HR_FB_START], 1300);	/* 1.6 - 0.3 */
-	assert_int_equal(out.hr[PLC_HR_FB_STOP], 700);	/* 1.0 - 0.3 */
-	assert_int_equal(out.hr[PLC_HR_FB_ALL], 2900);	/* 3.2 - 0.3 */
-	assert_int_not_equal(out.hr[PLC_HR_PUMP_CMD], 0);	/* 1.35 >= 1.3 */
+	assert_true(s.lasting.storm);
+	assert_float_equal(out.it.fb_start_m, 1.3, 5e-4);	/* 1.6 - 0.3 */
+	assert_float_equal(out.it.fb_stop_m, 0.7, 5e-4);	/* 1.0 - 0.3 */
+	assert_float_equal(out.it.fb_all_m, 2.9, 5e-4);	/* 3.2 - 0.3 */
+	assert_int_not_equal(out.it.run_mask, 0);	/* 1.35 >= 1.3 */
 	core_handover(&s, &cfg, &par, &out);
-	assert_int_equal(out.hr[PLC_HR_MODE], PLC_MODE_LOCAL);
-	assert_int_equal(out.hr[PLC_HR_WATCHDOG], PLC_WATCHDOG_MAX_S);
-	assert_int_equal(out.hr[PLC_HR_FB_START], 1300);
-	assert_int_equal(out.hr[PLC_HR_FB_STOP], 700);
+	assert_false(out.it.remote);
+	assert_true(out.it.watchdog_s >= 600);	/* the longest: the codec clamps */
+	assert_float_equal(out.it.fb_start_m, 1.3, 5e-4);
+	assert_float_equal(out.it.fb_stop_m, 0.7, 5e-4);
 	/* sewage keeps its stop level; a duty start lowered below it is
 	 * kept above it, and the sequencing uses the same level */
 	cfg.kind = CFG_SEWAGE;
@@ -610,12 +614,12 @@ test_fallback_setpoints_in_force(void **state)
 	fresh(&s, &sn);
 	sn = snap_at(1.005, 0);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &w, 0, &out);
-	assert_int_equal(out.hr[PLC_HR_FB_STOP], 1000);
-	assert_int_equal(out.hr[PLC_HR_FB_START], 1010);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0);
+	assert_float_equal(out.it.fb_stop_m, 1, 5e-4);
+	assert_float_equal(out.it.fb_start_m, 1.01, 5e-4);
+	assert_int_equal(out.it.run_mask, 0);
 	sn = snap_at(1.01, 0);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &w, 1000, &out);
-	assert_int_not_equal(out.hr[PLC_HR_PUMP_CMD], 0);
+	assert_int_not_equal(out.it.run_mask, 0);
 	cfg.kind = CFG_STORMWATER;
 	cfg.duty_start_m = 1.6;
 	/* a one-pump station runs every pump at its duty start */
@@ -623,19 +627,20 @@ test_fallback_setpoints_in_force(void **state)
 	sn.npumps = 1;
 	fresh(&s, &sn);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
-	assert_int_equal(out.hr[PLC_HR_FB_ALL], 1600);
+	assert_float_equal(out.it.fb_all_m, 1.6, 5e-4);
 	cfg.npumps = 3;
 }
 
-/* A snapshot whose holding registers read back as the block the PLC
- * acknowledged from us, hb. */
+/* An observation in which the PLC acknowledged out's intent and holds
+ * what it wrote. */
 static void
-ack(struct core_snap *sn, const struct core_out *out)
+ack(struct obs *sn, const struct core_out *out)
 {
-	sn->acked = sn->hr_valid = 1;
-	sn->acked_hb = sn->hr_hb = sn->hb_echo = out->hr[PLC_HR_HEARTBEAT];
-	sn->acked_mode = sn->hr_mode = out->hr[PLC_HR_MODE];
-	sn->acked_cmd = sn->hr_cmd = out->hr[PLC_HR_PUMP_CMD];
+	sn->acked = sn->echo_ok = 1;
+	sn->acked_seq = sn->echo_seq = out->it.seq;
+	sn->acked_remote = out->it.remote;
+	sn->foreign = 0;
+	sn->restarted = 0;
 }
 
 /* Item 3: registers read back that are not what the PLC acknowledged from
@@ -647,54 +652,53 @@ test_second_master(void **state)
 	struct core_state	s;
 	struct core_persist	rec;
 	struct core_out		out;
-	struct core_snap	sn = snap_at(1.8, 0x1);
+	struct obs	sn = snap_at(1.8, 0x1);
 
 	(void)state;
 	fresh(&s, &sn);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
 	ack(&sn, &out);
-	sn.hr_cmd = 0x2;	/* one poll: may be a write in flight */
+	sn.foreign = 1;	/* one poll: may be a write in flight */
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 1000, &out);
-	assert_true(out.write);
+	assert_true(out.it.write);
 	ack(&sn, &out);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 2000, &out);
 	ack(&sn, &out);
-	sn.hr_hb = 7;	/* a PLC restart resets the registers: not counted */
-	sn.uptime_s = 2;
+	sn.foreign = 1;	/* a PLC restart resets the registers: not counted */
+	sn.restarted = 1;
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 3000, &out);
 	ack(&sn, &out);
-	sn.hr_hb = 7;
-	sn.uptime_s = 3;
+	sn.foreign = 1;
+	sn.restarted = 0;
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 4000, &out);
-	assert_false(s.alarms & AL_SECOND_MASTER);
-	assert_true(out.write);
-	sn.hr_hb = 9;	/* two polls in a row */
-	sn.uptime_s = 4;
+	assert_false(s.lasting.alarms & CORE_AL_SECOND_MASTER);
+	assert_true(out.it.write);
+	sn.foreign = 1;	/* two polls in a row */
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 5000, &out);
-	assert_true(s.alarms & AL_SECOND_MASTER);
+	assert_true(s.lasting.alarms & CORE_AL_SECOND_MASTER);
 	assert_true(has_event(&out, "another master writes this PLC"));
-	assert_false(out.write);
+	assert_false(out.it.write);
 	core_handover(&s, &cfg, &par, &out);
-	assert_false(out.write);
+	assert_false(out.it.write);
 	/* latched: the registers agree again, still nothing written */
-	sn.hr_hb = sn.acked_hb;
+	sn.foreign = 0;
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 6000, &out);
-	assert_true(s.alarms & AL_SECOND_MASTER);
-	assert_false(out.write);
+	assert_true(s.lasting.alarms & CORE_AL_SECOND_MASTER);
+	assert_false(out.it.write);
 	core_export(&s, "t", 6000, &rec);	/* a restart clears it */
-	assert_false(rec.alarms & AL_SECOND_MASTER);
-	assert_int_equal(core_clear(&s, AL_HIGH_LEVEL), -1);
-	assert_int_equal(core_clear(&s, AL_SECOND_MASTER), 0);
+	assert_false(rec.lasting.alarms & CORE_AL_SECOND_MASTER);
+	assert_int_equal(core_clear(&s, CORE_AL_HIGH_LEVEL), -1);
+	assert_int_equal(core_clear(&s, CORE_AL_SECOND_MASTER), 0);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 7000, &out);
-	assert_false(s.alarms & AL_SECOND_MASTER);
-	assert_true(out.write);
+	assert_false(s.lasting.alarms & CORE_AL_SECOND_MASTER);
+	assert_true(out.it.write);
 	/* without acknowledgement information nothing is judged */
 	fresh(&s, &sn);
 	sn.acked = 0;
-	sn.hr_cmd = 0x4;
+	sn.foreign = 1;
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 1000, &out);
-	assert_false(s.alarms & AL_SECOND_MASTER);
+	assert_false(s.lasting.alarms & CORE_AL_SECOND_MASTER);
 }
 
 /* Item 6: the dry-run float, the door and the PLC running its own control
@@ -705,42 +709,42 @@ test_status_bit_alarms(void **state)
 {
 	struct core_state	s;
 	struct core_out		out;
-	struct core_snap	sn = snap_at(1.8, 0);
+	struct obs	sn = snap_at(1.8, 0);
 
 	(void)state;
 	fresh(&s, &sn);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
-	sn.status |= PLC_ST_LOW_LOW | PLC_ST_DOOR_OPEN;
+	assert_int_equal(out.it.run_mask, 0x1);
+	sn.flags |= OBS_ST_LOW_LOW | OBS_ST_DOOR_OPEN;
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 1000, &out);
-	assert_true(s.alarms & AL_LOW_LOW);
-	assert_true(s.alarms & AL_DOOR_OPEN);
+	assert_true(s.lasting.alarms & CORE_AL_LOW_LOW);
+	assert_true(s.lasting.alarms & CORE_AL_DOOR_OPEN);
 	assert_true(has_event(&out, "station door open: intrusion"));
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 30000, &out);
-	assert_false(s.alarms & AL_FAIL_TO_START);
+	assert_false(s.lasting.alarms & CORE_AL_FAIL_TO_START);
 	assert_false(has_event(&out, "failed to start"));
-	sn.status &= ~(PLC_ST_LOW_LOW | PLC_ST_DOOR_OPEN);
+	sn.flags &= ~(OBS_ST_LOW_LOW | OBS_ST_DOOR_OPEN);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 31000, &out);
-	assert_false(s.alarms & (AL_LOW_LOW | AL_DOOR_OPEN));
+	assert_false(s.lasting.alarms & (CORE_AL_LOW_LOW | CORE_AL_DOOR_OPEN));
 	/* LOCAL_CONTROL: not judged before the PLC acknowledged REMOTE */
-	sn.status |= PLC_ST_LOCAL_CONTROL;
-	sn.pump[0].status |= PLC_PU_RUNNING;
+	sn.flags |= OBS_ST_OWN_CONTROL;
+	sn.pump[0].flags |= OBS_PU_RUNNING;
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 32000, &out);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 33000, &out);
-	assert_false(s.alarms & AL_LOCAL_CONTROL);
+	assert_false(s.lasting.alarms & CORE_AL_LOCAL_CONTROL);
 	ack(&sn, &out);	/* acknowledged: one poll may precede the scan */
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 34000, &out);
-	assert_false(s.alarms & AL_LOCAL_CONTROL);
+	assert_false(s.lasting.alarms & CORE_AL_LOCAL_CONTROL);
 	ack(&sn, &out);
-	sn.status |= PLC_ST_WATCHDOG;	/* its watchdog expired: that alarm */
+	sn.flags |= OBS_ST_WATCHDOG;	/* its watchdog expired: that alarm */
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 35000, &out);
-	assert_false(s.alarms & AL_LOCAL_CONTROL);
+	assert_false(s.lasting.alarms & CORE_AL_LOCAL_CONTROL);
 	ack(&sn, &out);
-	sn.status &= ~PLC_ST_WATCHDOG;
+	sn.flags &= ~OBS_ST_WATCHDOG;
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 36000, &out);
 	ack(&sn, &out);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 37000, &out);
-	assert_true(s.alarms & AL_LOCAL_CONTROL);
+	assert_true(s.lasting.alarms & CORE_AL_LOCAL_CONTROL);
 	assert_true(has_event(&out, "PLC runs its own control although "
 	    "pumpd commands REMOTE"));
 }
@@ -753,7 +757,7 @@ test_fail_to_start_after_ack(void **state)
 {
 	struct core_state	s;
 	struct core_out		out;
-	struct core_snap	sn = snap_at(1.8, 0);
+	struct obs	sn = snap_at(1.8, 0);
 	uint16_t		h;
 
 	(void)state;
@@ -762,36 +766,37 @@ test_fail_to_start_after_ack(void **state)
 	ack(&sn, &out);
 	sn.pump[1].run_s = sn.pump[2].run_s = 100;
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
-	h = out.hr[PLC_HR_HEARTBEAT];
+	assert_int_equal(out.it.run_mask, 0x1);
+	h = out.it.seq;
 	/* reads that lag the write: 30 s and still not acknowledged */
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 16000, &out);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 30000, &out);
-	assert_false(s.alarms & AL_FAIL_TO_START);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	assert_false(s.lasting.alarms & CORE_AL_FAIL_TO_START);
+	assert_int_equal(out.it.run_mask, 0x1);
 	ack(&sn, &out);	/* the PLC has it now */
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 31000, &out);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 45000, &out);
-	assert_false(s.alarms & AL_FAIL_TO_START);
-	sn.pump[0].status |= PLC_PU_RUNNING;	/* late feedback: counted */
+	assert_false(s.lasting.alarms & CORE_AL_FAIL_TO_START);
+	sn.pump[0].flags |= OBS_PU_RUNNING;	/* late feedback: counted */
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 46000, &out);
-	assert_false(s.alarms & AL_FAIL_TO_START);
+	assert_false(s.lasting.alarms & CORE_AL_FAIL_TO_START);
 	assert_int_equal(out.running, 1);
 	/* the same from the heartbeat echo alone (no acknowledgement) */
 	sn = snap_at(1.8, 0);
 	sn.pump[1].run_s = sn.pump[2].run_s = 100;
 	fresh(&s, &sn);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
-	h = out.hr[PLC_HR_HEARTBEAT];
-	sn.hb_echo = (uint16_t)(h - 1);
+	h = out.it.seq;
+	sn.echo_ok = 1;
+	sn.echo_seq = (uint16_t)(h - 1);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 20000, &out);
-	assert_false(s.alarms & AL_FAIL_TO_START);
-	sn.hb_echo = h;
+	assert_false(s.lasting.alarms & CORE_AL_FAIL_TO_START);
+	sn.echo_seq = h;
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 21000, &out);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 35000, &out);
-	assert_false(s.alarms & AL_FAIL_TO_START);
+	assert_false(s.lasting.alarms & CORE_AL_FAIL_TO_START);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 36000, &out);
-	assert_true(s.alarms & AL_FAIL_TO_START);
+	assert_true(s.lasting.alarms & CORE_AL_FAIL_TO_START);
 	assert_true(has_event(&out, "pump 1 failed to start"));
 }
 
@@ -802,34 +807,34 @@ test_fail_retry(void **state)
 {
 	struct core_state	s;
 	struct core_out		out;
-	struct core_snap	sn = snap_at(1.8, 0);
+	struct obs	sn = snap_at(1.8, 0);
 
 	(void)state;
 	cfg.npumps = 1;
 	sn.npumps = 1;
 	fresh(&s, &sn);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	assert_int_equal(out.it.run_mask, 0x1);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 16000, &out);
-	assert_true(s.alarms & AL_FAIL_TO_START);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0);
+	assert_true(s.lasting.alarms & CORE_AL_FAIL_TO_START);
+	assert_int_equal(out.it.run_mask, 0);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 16000 + 299000,
 	    &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0);
+	assert_int_equal(out.it.run_mask, 0);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 16000 + 300000,
 	    &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);	/* retried */
+	assert_int_equal(out.it.run_mask, 0x1);	/* retried */
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 332000, &out);
 	assert_true(has_event(&out, "pump 1 failed to start again"));
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0);
+	assert_int_equal(out.it.run_mask, 0);
 	sn = snap_at(3.9, 0);	/* high level: at once */
 	sn.npumps = 1;
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 400000, &out);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
-	sn.pump[0].status |= PLC_PU_RUNNING;
+	assert_int_equal(out.it.run_mask, 0x1);
+	sn.pump[0].flags |= OBS_PU_RUNNING;
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 401000, &out);
-	assert_false(s.alarms & AL_FAIL_TO_START);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	assert_false(s.lasting.alarms & CORE_AL_FAIL_TO_START);
+	assert_int_equal(out.it.run_mask, 0x1);
 	cfg.npumps = 3;
 }
 
@@ -842,36 +847,36 @@ test_pumps_short_handover(void **state)
 {
 	struct core_state	s;
 	struct core_out		out;
-	struct core_snap	sn = snap_at(3.9, 0);
+	struct obs	sn = snap_at(3.9, 0);
 	int64_t			t;
 
 	(void)state;
 	fresh(&s, &sn);	/* adopted at -10 s with nothing running */
 	for (t = 0; t <= 25000; t += 1000) {	/* and nothing ever runs */
 		core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, t, &out);
-		assert_int_equal(out.hr[PLC_HR_MODE], PLC_MODE_REMOTE);
+		assert_true(out.it.remote);
 	}
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 26000, &out);
-	assert_true(s.alarms & AL_PUMPS_SHORT);
+	assert_true(s.lasting.alarms & CORE_AL_PUMPS_SHORT);
 	assert_true(has_event(&out, "pumps short at high level"));
-	assert_int_equal(out.hr[PLC_HR_MODE], PLC_MODE_LOCAL);
-	assert_true(out.write);
+	assert_false(out.it.remote);
+	assert_true(out.it.write);
 	sn = snap_at(2.0, 0x7);	/* the PLC runs them all; above duty start */
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 100000, &out);
-	assert_int_equal(out.hr[PLC_HR_MODE], PLC_MODE_LOCAL);
+	assert_false(out.it.remote);
 	sn = snap_at(1.55, 0x7);	/* below it: taken back as it runs */
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 110000, &out);
-	assert_false(s.alarms & AL_PUMPS_SHORT);
-	assert_int_equal(out.hr[PLC_HR_MODE], PLC_MODE_REMOTE);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x7);
+	assert_false(s.lasting.alarms & CORE_AL_PUMPS_SHORT);
+	assert_true(out.it.remote);
+	assert_int_equal(out.it.run_mask, 0x7);
 	/* every pump the PLC would run runs: no hand-over */
 	sn = snap_at(3.9, 0x3);
-	sn.pump[2].status = PLC_PU_FAULT;
+	sn.pump[2].flags = OBS_PU_FAULT;
 	fresh(&s, &sn);
 	for (t = 0; t <= 200000; t += 1000)
 		core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, t, &out);
-	assert_false(s.alarms & AL_PUMPS_SHORT);
-	assert_int_equal(out.hr[PLC_HR_MODE], PLC_MODE_REMOTE);
+	assert_false(s.lasting.alarms & CORE_AL_PUMPS_SHORT);
+	assert_true(out.it.remote);
 }
 
 /* Item 8: a level held at the flood level, or confirmed by the high-high
@@ -882,12 +887,12 @@ test_frozen_needs_evidence(void **state)
 {
 	struct core_state	s;
 	struct core_out		out;
-	struct core_snap	sn;
+	struct obs	sn;
 	int64_t			t;
 
 	(void)state;
 	sn = snap_at(4.8, 0x7);	/* flooding: the water leaves the well */
-	sn.status |= PLC_ST_HIGH_HIGH;
+	sn.flags |= OBS_ST_HIGH_HIGH;
 	sn.rain_tips = 0;
 	core_init(&s);
 	for (t = 0; t <= 400; t++) {
@@ -895,29 +900,29 @@ test_frozen_needs_evidence(void **state)
 		core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, t * 1000,
 		    &out);
 	}
-	assert_false(s.alarms & (AL_LEVEL_A | AL_LEVEL_B | AL_LEVEL_LOST));
+	assert_false(s.lasting.alarms & (CORE_AL_LEVEL_A | CORE_AL_LEVEL_B | CORE_AL_LEVEL_LOST));
 	assert_float_equal(out.level_m, 4.8, 1e-9);
-	assert_int_equal(out.hr[PLC_HR_MODE], PLC_MODE_REMOTE);
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x7);
+	assert_true(out.it.remote);
+	assert_int_equal(out.it.run_mask, 0x7);
 	/* A stands above high-high with the float on while B sinks: A is
 	 * confirmed by the float, not frozen */
 	core_init(&s);
 	for (t = 0; t <= 400; t++) {
 		sn = snap_at(4.5 - t * 0.0005, 0x7);
-		sn.status |= PLC_ST_HIGH_HIGH;
-		sn.level_mm[0] = 4500;
+		sn.flags |= OBS_ST_HIGH_HIGH;
+		sn.level_m[0] = 4.5;
 		core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, t * 1000,
 		    &out);
 	}
-	assert_false(s.alarms & AL_LEVEL_A);
+	assert_false(s.lasting.alarms & CORE_AL_LEVEL_A);
 	/* pumps balancing a steady inflow, both transducers steady */
 	core_init(&s);
 	sn = snap_at(2.0, 0x1);
 	for (t = 0; t <= 400; t++)
 		core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, t * 1000,
 		    &out);
-	assert_false(s.alarms & (AL_LEVEL_A | AL_LEVEL_B | AL_LEVEL_LOST));
-	assert_int_equal(out.hr[PLC_HR_PUMP_CMD], 0x1);
+	assert_false(s.lasting.alarms & (CORE_AL_LEVEL_A | CORE_AL_LEVEL_B | CORE_AL_LEVEL_LOST));
+	assert_int_equal(out.it.run_mask, 0x1);
 	/* the rate rule and the depth cap take a well rising fast into its
 	 * flood level: 0.04 m/s for 60 s up to 4.8 m */
 	core_init(&s);
@@ -926,8 +931,287 @@ test_frozen_needs_evidence(void **state)
 		core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, t * 1000,
 		    &out);
 	}
-	assert_false(s.alarms & (AL_LEVEL_A | AL_LEVEL_B | AL_LEVEL_LOST));
+	assert_false(s.lasting.alarms & (CORE_AL_LEVEL_A | CORE_AL_LEVEL_B | CORE_AL_LEVEL_LOST));
 	assert_float_equal(out.level_m, 4.8, 1e-9);
+}
+
+/* An observation of the L1 test station: one transducer at level m, the
+ * PLC in AUTO with REMOTE on, the given pumps running. */
+static struct obs
+l1_at(double m, unsigned running)
+{
+	struct obs	o;
+	int		k;
+
+	memset(&o, 0, sizeof o);
+	o.control = OBS_SUPERVISORY;
+	o.flags = OBS_ST_REMOTE | OBS_ST_MAINS_OK | OBS_ST_AUTO |
+	    OBS_ST_OWN_CONTROL;
+	o.nlevels = 1;
+	o.level_m[0] = m;
+	o.level_ok[0] = 1;
+	o.npumps = 3;
+	for (k = 0; k < 3; k++) {
+		o.pump[k].flags = OBS_PU_AVAILABLE |
+		    ((running >> k) & 1 ? OBS_PU_RUNNING : 0);
+		o.pump[k].speed_pct = -1;
+	}
+	return o;
+}
+
+/* The observation after the PLC acknowledged out's intent. */
+static void
+l1_ack(struct obs *o, const struct core_out *out)
+{
+	o->acked = 1;
+	o->acked_seq = out->it.seq;
+	o->acked_remote = out->it.remote;
+	o->restarted = 0;
+}
+
+/* The L1 set-points written when they change, not every poll. */
+static void
+test_l1_setpoints(void **state)
+{
+	struct cfg_station	l1;
+	struct core_state	s;
+	struct core_out		out;
+	struct obs		o = l1_at(1.2, 0);
+
+	(void)state;
+	fixture_station_l1(&l1);
+	core_init(&s);
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &in, 0, &out);
+	assert_true(out.it.write);
+	assert_int_equal(out.it.control, OBS_SUPERVISORY);
+	assert_true(out.it.remote);
+	assert_float_equal(out.it.start_m, 1.6, 1e-9);
+	assert_float_equal(out.it.stop_m, 1.0, 1e-9);
+	assert_float_equal(out.it.assist_step_m, 0.8, 1e-9);
+	assert_float_equal(out.it.all_on_m, 3.2, 1e-9);
+	assert_int_equal(out.it.inhibit_mask, 0);
+	assert_int_equal(out.it.run_mask, 0);	/* no pump command at L1 */
+	assert_false(s.lasting.alarms & CORE_AL_LOCAL_CONTROL);
+	assert_false(s.lasting.alarms & CORE_AL_LEVEL_B);
+	l1_ack(&o, &out);
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &in, 1000, &out);
+	assert_false(out.it.write);		/* acknowledged, unchanged */
+	/* high level, no pump running: rotation and failover are the
+	 * PLC's; pumpd neither commands pumps nor takes the station over */
+	o.level_m[0] = 3.9;
+	o.pump[0].flags |= OBS_PU_FAULT;
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &in, 200000, &out);
+	assert_false(out.it.write);
+	assert_true(s.lasting.alarms & CORE_AL_HIGH_LEVEL);
+	assert_false(s.lasting.alarms & CORE_AL_PUMPS_SHORT);
+	assert_false(s.lasting.alarms & CORE_AL_FAIL_TO_START);
+	/* a PLC restart clears its remote set-points: written again */
+	o.restarted = 1;
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &in, 201000, &out);
+	assert_true(out.it.write);
+	assert_true(out.it.remote);
+	/* a new connection (nothing acknowledged on it): written again */
+	l1_ack(&o, &out);
+	o.acked = 0;
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &in, 202000, &out);
+	assert_true(out.it.write);
+}
+
+/* Storm drawdown at L1: the PLC's set-points are lowered. */
+static void
+test_l1_storm_drawdown(void **state)
+{
+	struct cfg_station	l1;
+	struct core_state	s;
+	struct core_out		out;
+	struct core_input	storm = { CORE_WARN_RED, -1 };
+	struct obs		o = l1_at(1.2, 0);
+
+	(void)state;
+	fixture_station_l1(&l1);
+	core_init(&s);
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &in, 0, &out);
+	l1_ack(&o, &out);
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &storm, 1000, &out);
+	assert_true(s.lasting.storm);
+	assert_true(out.it.write);
+	assert_float_equal(out.it.start_m, 1.3, 1e-9);
+	assert_float_equal(out.it.stop_m, 0.7, 1e-9);
+	assert_float_equal(out.it.all_on_m, 2.9, 1e-9);
+	assert_float_equal(out.it.assist_step_m, 0.8, 1e-9);
+}
+
+/* A discharge limit at L1: inhibits beyond it, the pump that ran longest
+ * first; none at high-high, with an alarm. */
+static void
+test_l1_discharge_limit(void **state)
+{
+	struct cfg_station	l1;
+	struct core_state	s;
+	struct core_out		out;
+	struct core_input	lim = { CORE_WARN_NONE, 1 };
+	struct obs		o = l1_at(2.6, 0x5);
+
+	(void)state;
+	fixture_station_l1(&l1);
+	o.pump[0].run_s = 500;
+	o.pump[1].run_s = 10;
+	o.pump[2].run_s = 100;
+	core_init(&s);
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &lim, 0, &out);
+	assert_true(out.it.write);
+	assert_true(out.it.remote);
+	/* pump 3 runs and ran least: it stays; 1 (ran longest) and 2 go */
+	assert_int_equal(out.it.inhibit_mask, 0x3);
+	assert_false(s.lasting.alarms & CORE_AL_LIMIT_OVERRIDDEN);
+	/* nothing running: the least-run available pump is kept */
+	o = l1_at(2.6, 0);
+	o.pump[0].run_s = 500;
+	o.pump[1].run_s = 10;
+	o.pump[2].run_s = 100;
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &lim, 1000, &out);
+	assert_int_equal(out.it.inhibit_mask, 0x5);
+	/* high-high: flood risk beats the limit */
+	o.level_m[0] = 4.3;	/* risen in a plausible time */
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &lim, 200000, &out);
+	assert_true(out.it.write);
+	assert_int_equal(out.it.inhibit_mask, 0);
+	assert_true(s.lasting.alarms & CORE_AL_LIMIT_OVERRIDDEN);
+	/* the float alone says high-high too */
+	o.level_m[0] = 2.6;
+	o.flags |= OBS_ST_HIGH_HIGH;
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &lim, 400000, &out);
+	assert_int_equal(out.it.inhibit_mask, 0);
+	o.flags &= ~OBS_ST_HIGH_HIGH;
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &lim, 401000, &out);
+	assert_int_equal(out.it.inhibit_mask, 0x5);
+	assert_false(s.lasting.alarms & CORE_AL_LIMIT_OVERRIDDEN);
+}
+
+/* No valid level at L1: the panel set-points, inhibits cleared; comms
+ * lost or REMOTE off: nothing written, the PLC keeps controlling. */
+static void
+test_l1_handback(void **state)
+{
+	struct cfg_station	l1;
+	struct core_state	s;
+	struct core_out		out;
+	struct core_input	lim = { CORE_WARN_NONE, 1 };
+	struct obs		o = l1_at(2.6, 0x1);
+
+	(void)state;
+	fixture_station_l1(&l1);
+	core_init(&s);
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &lim, 0, &out);
+	assert_int_equal(out.it.inhibit_mask, 0x6);
+	l1_ack(&o, &out);
+	o.level_ok[0] = 0;	/* wire break */
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &lim, 1000, &out);
+	assert_true(s.lasting.alarms & CORE_AL_LEVEL_LOST);
+	assert_true(out.it.write);
+	assert_false(out.it.remote);
+	assert_int_equal(out.it.inhibit_mask, 0);
+	l1_ack(&o, &out);
+	o.level_ok[0] = 1;
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &lim, 2000, &out);
+	assert_true(out.it.write);
+	assert_true(out.it.remote);
+	core_step(&s, &l1, &par, NULL, CORE_COMMS_DOWN, &lim, 3000, &out);
+	assert_false(out.it.write);
+	o = l1_at(2.6, 0x1);
+	o.flags &= ~OBS_ST_REMOTE;
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &lim, 4000, &out);
+	assert_false(out.it.write);
+	assert_true(s.lasting.alarms & CORE_AL_REMOTE_OFF);
+	assert_false(s.lasting.alarms & CORE_AL_LOCAL_CONTROL);
+}
+
+/* The hand-over at a stop of pumpd at L1: REMOTE_SETPOINTS off, every
+ * inhibit cleared but lock-outs meant to outlive pumpd. */
+static void
+test_l1_handover(void **state)
+{
+	struct cfg_station	l1;
+	struct core_state	s;
+	struct core_out		out;
+	struct core_input	lim = { CORE_WARN_NONE, 1 };
+	struct obs		o = l1_at(2.6, 0x1);
+
+	(void)state;
+	fixture_station_l1(&l1);
+	core_init(&s);
+	core_handover(&s, &l1, &par, &out);
+	assert_false(out.it.write);	/* never controlled */
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &lim, 0, &out);
+	assert_int_equal(out.it.inhibit_mask, 0x6);
+	core_handover(&s, &l1, &par, &out);
+	assert_true(out.it.write);
+	assert_int_equal(out.it.control, OBS_SUPERVISORY);
+	assert_false(out.it.remote);
+	assert_int_equal(out.it.inhibit_mask, 0);
+	s.lasting.lockout_mask = 0x4;
+	core_handover(&s, &l1, &par, &out);
+	assert_int_equal(out.it.inhibit_mask, 0x4);
+	o.flags &= ~OBS_ST_REMOTE;
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &lim, 1000, &out);
+	core_handover(&s, &l1, &par, &out);
+	assert_false(out.it.write);
+}
+
+/* A per-pump manual run: refused at L1 with the reason, allowed at v1. */
+static void
+test_manual_run_allowed(void **state)
+{
+	struct cfg_station	l1;
+	struct core_state	s;
+	struct core_out		out;
+	struct obs		o = l1_at(1.2, 0);
+	struct obs		sn = snap_at(1.2, 0);
+	const char		*why;
+
+	(void)state;
+	fixture_station_l1(&l1);
+	core_init(&s);
+	assert_int_equal(core_manual_run_allowed(&s, &l1, 1, &why), 0);
+	assert_non_null(strstr(why, "no observation"));
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &in, 0, &out);
+	assert_int_equal(core_manual_run_allowed(&s, &l1, 1, &why), 0);
+	assert_non_null(strstr(why, "L1"));
+	fresh(&s, &sn);
+	assert_int_equal(core_manual_run_allowed(&s, &cfg, 1, &why), 1);
+	assert_int_equal(core_manual_run_allowed(&s, &cfg, 4, &why), 0);
+	assert_non_null(strstr(why, "no such pump"));
+}
+
+/* Events are structured: alarm bit and pump number, not only text. */
+static void
+test_events_structured(void **state)
+{
+	struct core_state	s;
+	struct core_out		out;
+	struct obs		sn = snap_at(1.8, 0);
+	int			i, start = 0, alarm_on = 0;
+
+	(void)state;
+	sn.pump[1].run_s = sn.pump[2].run_s = 100;
+	sn.flags &= ~OBS_ST_MAINS_OK;
+	fresh(&s, &sn);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	for (i = 0; i < out.nevents; i++) {
+		if (out.ev[i].kind == CORE_EV_INFO && out.ev[i].pump == 1 &&
+		    strcmp(out.ev[i].text, "start pump 1") == 0)
+			start = 1;
+		if (out.ev[i].kind == CORE_EV_ALARM_ON)
+			assert_int_equal(out.ev[i].pump, 0);
+	}
+	core_init(&s);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	for (i = 0; i < out.nevents; i++)
+		if (out.ev[i].kind == CORE_EV_ALARM_ON &&
+		    out.ev[i].alarm == CORE_AL_MAINS)
+			alarm_on = 1;
+	assert_true(start);
+	assert_true(alarm_on);
 }
 
 int
@@ -960,6 +1244,13 @@ main(void)
 		cmocka_unit_test(test_fail_retry),
 		cmocka_unit_test(test_pumps_short_handover),
 		cmocka_unit_test(test_frozen_needs_evidence),
+		cmocka_unit_test(test_l1_setpoints),
+		cmocka_unit_test(test_l1_storm_drawdown),
+		cmocka_unit_test(test_l1_discharge_limit),
+		cmocka_unit_test(test_l1_handback),
+		cmocka_unit_test(test_l1_handover),
+		cmocka_unit_test(test_manual_run_allowed),
+		cmocka_unit_test(test_events_structured),
 	};
 
 	return cmocka_run_group_tests_name("core", tests, setup, NULL);

@@ -3,6 +3,9 @@
  * watchdog and fallback control, start spacing, the map's write checks, a
  * PLC restart, and the faults that issue 7's tests need: late RUNNING
  * feedback, a level set from outside, the PLC's own control running a pump.
+ * Map L1: the PLC's own level control with assist steps, lead rotation and
+ * 5 s spacing, interlocks with inhibits, the raw 4-20 mA scaling, CDAB, the
+ * write checks (exceptions 1, 2, 3, 4), function 17 and a restart.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -412,6 +415,386 @@ test_set_level_and_plc_run(void **state)
 	mdl_free(&st);
 }
 
+/* An L1 station of four pumps: transducer zero 0.2 m, span 5 m; panel
+ * start 1.8, stop 1.0, assist step 0.5, all-on 3.6 m; a well so wide that
+ * four pumps lower it by 0.6 mm a second; no inflow. */
+static void
+l1_cfg(struct cfg_station *c)
+{
+	fixture_station(c, 4);
+	c->map = CFG_MAP_L1;
+	c->has_outfall = 0;
+	c->area_m2 = 10000;
+	c->catch_ha = 0;
+	c->tip_mm = 0.2;
+	c->level_tx = (struct cfg_transducer){ 0.2, 5.0 };
+	c->panel = (struct cfg_panel){ 1.8, 1.0, 0.5, 3.6 };
+}
+
+/* Which contactors are closed, as "1010". */
+static const char *
+running(const struct mdl_station *st)
+{
+	static char	buf[L1_MAX_PUMPS + 1];
+	int		k;
+
+	for (k = 0; k < st->cfg->npumps; k++)
+		buf[k] = st->pump[k].contactor ? '1' : '0';
+	buf[k] = '\0';
+	return buf;
+}
+
+/* Raw counts: 0 at the zero, 27648 at zero + span, the over range valid to
+ * 32511, 32767 wire break, below -4864 under range. */
+static void
+test_l1_raw(void **state)
+{
+	struct cfg_station	c;
+	struct mdl_station	st;
+
+	(void)state;
+	l1_cfg(&c);
+	mdl_init(&st, &c, &norain, 0);
+	mdl_set_level(&st, 0.2);
+	assert_int_equal(st.l1.ir[L1_IR_LEVEL_RAW], 0);
+	c.level_tx.span_m = 4.0;	/* 4.2 m is 20 mA */
+	mdl_set_level(&st, 4.2);
+	assert_int_equal(st.l1.ir[L1_IR_LEVEL_RAW], 27648);
+	mdl_set_level(&st, 4.8);	/* over range: 31795 counts, valid */
+	assert_int_equal(st.l1.ir[L1_IR_LEVEL_RAW], 31795);
+	assert_true(l1_raw_valid(31795));
+	assert_float_equal(l1_raw_m(31795, 0.2, 4.0), 4.8, 1e-4);
+	c.level_tx.span_m = 3.0;	/* 4.8 m is beyond: saturates */
+	mdl_set_level(&st, 4.7);
+	assert_int_equal(st.l1.ir[L1_IR_LEVEL_RAW], L1_RAW_OVER_MAX);
+	c.level_tx.span_m = 5.0;
+	mdl_set_level(&st, 0.0);	/* below the zero: negative, valid */
+	assert_int_equal((int16_t)st.l1.ir[L1_IR_LEVEL_RAW], -1106);
+	assert_true(l1_raw_valid(st.l1.ir[L1_IR_LEVEL_RAW]));
+	assert_true(l1_raw_valid(27649) && l1_raw_valid(32511));
+	assert_false(l1_raw_valid(32512));
+	assert_true(l1_raw_valid((uint16_t)-4864));
+	assert_false(l1_raw_valid((uint16_t)-4865));
+	st.lvl_fault[0] = MDL_LVL_FAILED;
+	mdl_publish(&st);
+	assert_int_equal(st.l1.ir[L1_IR_LEVEL_RAW], 32767);
+	assert_false(l1_raw_valid(32767));
+	st.lvl_fault[0] = MDL_LVL_UNDER;
+	mdl_publish(&st);
+	assert_int_equal((int16_t)st.l1.ir[L1_IR_LEVEL_RAW], -5000);
+	assert_false(l1_raw_valid(st.l1.ir[L1_IR_LEVEL_RAW]));
+	/* no outfall: 32767 */
+	assert_int_equal(st.l1.ir[L1_IR_OUTFALL_RAW], 32767);
+	mdl_free(&st);
+}
+
+/* 32-bit values low word first; the published counters and floats. */
+static void
+test_l1_cdab(void **state)
+{
+	struct cfg_station	c;
+	struct mdl_station	st;
+	uint16_t		r[2];
+
+	(void)state;
+	l1_put_u32(r, 0x12345678);
+	assert_int_equal(r[0], 0x5678);
+	assert_int_equal(r[1], 0x1234);
+	assert_int_equal(l1_u32(r), 0x12345678);
+	l1_put_f32(r, 1.8f);		/* 0x3FE66666 */
+	assert_int_equal(r[0], 0x6666);
+	assert_int_equal(r[1], 0x3FE6);
+	assert_true(l1_f32(r) == 1.8f);
+	l1_cfg(&c);
+	mdl_init(&st, &c, &norain, 0);
+	assert_int_equal(st.l1.ir[L1_IR_STARTS(0)], 70000 & 0xFFFF);
+	assert_int_equal(st.l1.ir[L1_IR_STARTS(0) + 1], 1);
+	assert_int_equal(l1_u32(&st.l1.ir[L1_IR_STARTS(1)]), 71234);
+	assert_int_equal(l1_u32(&st.l1.ir[L1_IR_RUN_HOURS(0)]), 21000);
+	assert_true(l1_f32(&st.l1.hr[L1_HR_START]) == 1.8f);
+	assert_true(l1_f32(&st.l1.hr[L1_HR_ALL_ON]) == 3.6f);
+	mdl_free(&st);
+}
+
+/* The PLC's own control: the lead at start, one more every assist step
+ * (5 s apart), all at all-on, all off at stop, the lead rotating. */
+static void
+test_l1_control(void **state)
+{
+	struct cfg_station	c;
+	struct mdl_station	st;
+
+	(void)state;
+	l1_cfg(&c);
+	mdl_init(&st, &c, &norain, 0);
+	run(&st, 10, 0.5);
+	assert_string_equal(running(&st), "0000");
+	mdl_set_level(&st, 1.85);
+	run(&st, 1, 0.5);
+	assert_string_equal(running(&st), "1000");
+	mdl_set_level(&st, 2.35);	/* 1.8 + 0.5: the first assist */
+	run(&st, 1, 0.5);
+	assert_string_equal(running(&st), "1000");	/* 5 s spacing */
+	run(&st, 5, 0.5);
+	assert_string_equal(running(&st), "1100");
+	mdl_set_level(&st, 2.0);	/* between the starts: both hold */
+	run(&st, 6, 0.5);
+	assert_string_equal(running(&st), "1100");
+	mdl_set_level(&st, 3.6);	/* all-on, one start every 5 s */
+	run(&st, 1, 0.5);
+	assert_string_equal(running(&st), "1110");
+	run(&st, 5, 0.5);
+	assert_string_equal(running(&st), "1111");
+	assert_true(st.pump[3].on_t - st.pump[2].on_t >= 5 - 1e-9);
+	mdl_set_level(&st, 1.0);	/* stop: all off, the lead moves on */
+	run(&st, 1, 0.5);
+	assert_string_equal(running(&st), "0000");
+	mdl_set_level(&st, 1.9);
+	run(&st, 6, 0.5);
+	assert_string_equal(running(&st), "0100");
+	assert_int_equal(st.l1.di[L1_DI_RUNNING(1)], 1);
+	assert_true(l1_f32(&st.l1.ir[L1_IR_CURRENT(1)]) > 10);
+	assert_true(l1_f32(&st.l1.ir[L1_IR_CURRENT(0)]) == 0);
+	/* the holding registers rule once REMOTE_SETPOINTS is set */
+	st.l1.sp_m[0] = 2.5f;
+	st.l1.sp_m[1] = 1.95f;
+	st.l1.remote_sp = 1;
+	run(&st, 1, 0.5);
+	assert_string_equal(running(&st), "0000");	/* 1.9 <= stop 1.95 */
+	assert_int_equal(mdl_local(&st), 0);
+	mdl_free(&st);
+}
+
+/* Interlocks: FAULT, not AVAILABLE, inhibited, ESTOP, LOW_LOW; the next
+ * pump in turn runs instead. */
+static void
+test_l1_interlocks(void **state)
+{
+	struct cfg_station	c;
+	struct mdl_station	st;
+
+	(void)state;
+	l1_cfg(&c);
+	mdl_init(&st, &c, &norain, 0);
+	st.l1.inhibit[0] = 1;
+	st.pump[1].tripped = 1;
+	mdl_set_level(&st, 1.9);
+	run(&st, 1, 0.5);
+	assert_string_equal(running(&st), "0010");
+	assert_int_equal(st.l1.di[L1_DI_INHIBITED(0)], 1);
+	assert_int_equal(st.l1.di[L1_DI_FAULT(1)], 1);
+	assert_int_equal(st.l1.di[L1_DI_AVAILABLE(1)], 0);
+	assert_int_equal(st.l1.di[L1_DI_AVAILABLE(0)], 1);	/* inhibit not
+								 * counted */
+	st.pump[2].unavailable = 1;
+	run(&st, 1, 0.5);
+	assert_string_equal(running(&st), "0000");	/* 5 s spacing */
+	run(&st, 5, 0.5);
+	assert_string_equal(running(&st), "0001");
+	st.estop = 1;
+	run(&st, 1, 0.5);
+	assert_string_equal(running(&st), "0000");
+	assert_int_equal(st.l1.di[L1_DI_ESTOP], 1);
+	st.estop = 0;
+	run(&st, 6, 0.5);
+	assert_string_equal(running(&st), "0001");
+	st.l1.inhibit[3] = 1;		/* inhibit stops a running pump */
+	run(&st, 1, 0.5);
+	assert_string_equal(running(&st), "0000");
+	st.l1.inhibit[3] = 0;
+	run(&st, 6, 0.5);
+	c.lowlow_m = 1.95;		/* the dry-run float: all stop */
+	run(&st, 1, 0.5);
+	assert_string_equal(running(&st), "0000");
+	assert_int_equal(st.l1.di[L1_DI_LOW_LOW], 1);
+	mdl_free(&st);
+}
+
+/* A set-point write of whole floats, n registers at addr. */
+static int
+sp_write(const struct mdl_station *st, int addr, float a, float b)
+{
+	uint16_t	v[4];
+
+	l1_put_f32(&v[0], a);
+	l1_put_f32(&v[2], b);
+	return mdl_l1_sp_check(st, addr, 4, v);
+}
+
+/* The write checks: the four set-points as the contract says. */
+static void
+test_l1_write_checks(void **state)
+{
+	struct cfg_station	c;
+	struct mdl_station	st;
+	uint16_t		v[8];
+
+	(void)state;
+	l1_cfg(&c);
+	mdl_init(&st, &c, &norain, 0);
+	l1_put_f32(&v[0], 2.0f);
+	l1_put_f32(&v[2], 1.2f);
+	l1_put_f32(&v[4], 0.5f);
+	l1_put_f32(&v[6], 3.0f);
+	assert_int_equal(mdl_l1_sp_check(&st, 0, 8, v), 0);
+	l1_put_f32(&v[2], 2.0f);		/* stop = start */
+	assert_int_equal(mdl_l1_sp_check(&st, 0, 8, v), 3);
+	l1_put_f32(&v[2], 1.2f);
+	l1_put_f32(&v[6], 1.9f);		/* all-on below start */
+	assert_int_equal(mdl_l1_sp_check(&st, 0, 8, v), 3);
+	l1_put_f32(&v[6], 2.0f);		/* all-on = start: allowed */
+	assert_int_equal(mdl_l1_sp_check(&st, 0, 8, v), 0);
+	l1_put_f32(&v[4], NAN);
+	assert_int_equal(mdl_l1_sp_check(&st, 0, 8, v), 3);
+	l1_put_f32(&v[4], INFINITY);
+	assert_int_equal(mdl_l1_sp_check(&st, 0, 8, v), 3);
+	l1_put_f32(&v[4], -0.1f);
+	assert_int_equal(mdl_l1_sp_check(&st, 0, 8, v), 3);
+	l1_put_f32(&v[4], 20.5f);
+	assert_int_equal(mdl_l1_sp_check(&st, 0, 8, v), 3);
+	l1_put_f32(&v[4], 20.0f);		/* 20 m: the limit */
+	l1_put_f32(&v[6], 20.0f);
+	assert_int_equal(mdl_l1_sp_check(&st, 0, 8, v), 0);
+	/* part of the block: checked against the values in force (panel
+	 * start 1.8, stop 1.0) */
+	assert_int_equal(sp_write(&st, 2, 1.7f, 0.5f), 0);
+	assert_int_equal(sp_write(&st, 2, 1.8f, 0.5f), 3);
+	assert_int_equal(sp_write(&st, 0, 0.9f, 1.0f), 3);
+	assert_int_equal(mdl_l1_sp_check(&st, 1, 2, v), 3);	/* half */
+	assert_int_equal(mdl_l1_sp_check(&st, 0, 3, v), 3);
+	assert_int_equal(mdl_l1_sp_check(&st, 6, 4, v), 2);
+	mdl_free(&st);
+}
+
+/* Requests off the wire: reads of the four tables, writes 05, 15, 16,
+ * exception 4 with REMOTE off, 06 refused, function 17. */
+static void
+test_l1_requests(void **state)
+{
+	struct cfg_station	c;
+	struct mdl_station	st;
+	struct mdl_req		r;
+	uint8_t			rd[] = { 0, 1, 0, 0, 0, 6, 1, 0x02, 0, 0, 0, 24 };
+	uint8_t			wc[] = { 0, 2, 0, 0, 0, 6, 1, 0x05, 0, 0, 0xFF,
+	    0 };
+	uint8_t			wm[] = { 0, 3, 0, 0, 0, 8, 1, 0x0F, 0, 8, 0, 4,
+	    1, 0x05 };
+	uint8_t			wr[] = { 0, 4, 0, 0, 0, 23, 1, 0x10, 0, 0, 0, 8,
+	    16, 0, 0, 0x40, 0, 0x99, 0x9A, 0x3F, 0x99, 0, 0, 0x3F, 0,
+	    0, 0, 0x40, 0x40 };		/* 2.0 1.2 0.5 3.0, low word first */
+	uint8_t			id[] = { 0, 5, 0, 0, 0, 2, 1, 0x11 };
+	uint8_t			out[32];
+	int			n;
+
+	(void)state;
+	l1_cfg(&c);
+	mdl_init(&st, &c, &norain, 0);
+	assert_int_equal(mdl_check_request(&st, rd, sizeof rd, 7, &r), 0);
+	rd[11] = 25;
+	assert_int_equal(mdl_check_request(&st, rd, sizeof rd, 7, &r), 2);
+	rd[7] = 0x01;				/* coils 0..24 */
+	assert_int_equal(mdl_check_request(&st, rd, sizeof rd, 7, &r), 2);
+	rd[11] = 12;
+	assert_int_equal(mdl_check_request(&st, rd, sizeof rd, 7, &r), 0);
+	rd[7] = 0x04;
+	rd[11] = 28;
+	assert_int_equal(mdl_check_request(&st, rd, sizeof rd, 7, &r), 0);
+	rd[7] = 0x03;				/* holding 0..27 */
+	assert_int_equal(mdl_check_request(&st, rd, sizeof rd, 7, &r), 2);
+	rd[11] = 8;
+	assert_int_equal(mdl_check_request(&st, rd, sizeof rd, 7, &r), 0);
+	rd[7] = 0x06;				/* half a float */
+	assert_int_equal(mdl_check_request(&st, rd, sizeof rd, 7, &r), 1);
+	/* coil 0 := 1 */
+	assert_int_equal(mdl_check_request(&st, wc, sizeof wc, 7, &r), 0);
+	mdl_l1_apply(&st, &r);
+	assert_int_equal(st.l1.remote_sp, 1);
+	wc[9] = 1;				/* ALARM_RESET: reads 0 */
+	assert_int_equal(mdl_check_request(&st, wc, sizeof wc, 7, &r), 0);
+	mdl_l1_apply(&st, &r);
+	assert_int_equal(st.l1.resets, 1);
+	assert_int_equal(st.l1.coil[L1_COIL_ALARM_RESET], 0);
+	wc[9] = 2;				/* reserved */
+	assert_int_equal(mdl_check_request(&st, wc, sizeof wc, 7, &r), 3);
+	wc[10] = 0;				/* writing 0 there is fine */
+	assert_int_equal(mdl_check_request(&st, wc, sizeof wc, 7, &r), 0);
+	wc[10] = 0x12;				/* neither 0xFF00 nor 0 */
+	assert_int_equal(mdl_check_request(&st, wc, sizeof wc, 7, &r), 3);
+	/* coils 8..11 := 1 0 1 0 */
+	assert_int_equal(mdl_check_request(&st, wm, sizeof wm, 7, &r), 0);
+	mdl_l1_apply(&st, &r);
+	assert_int_equal(st.l1.inhibit[0] + 2 * st.l1.inhibit[1] +
+	    4 * st.l1.inhibit[2] + 8 * st.l1.inhibit[3], 5);
+	assert_int_equal(st.l1.coil[L1_COIL_INHIBIT(2)], 1);
+	wm[9] = 9;				/* 9..12: past the coils */
+	assert_int_equal(mdl_check_request(&st, wm, sizeof wm, 7, &r), 2);
+	wm[9] = 4;				/* 4..7 := 1 0 1 0: reserved */
+	assert_int_equal(mdl_check_request(&st, wm, sizeof wm, 7, &r), 3);
+	wm[12] = 2;				/* byte count off */
+	assert_int_equal(mdl_check_request(&st, wm, sizeof wm, 7, &r), 3);
+	/* the four set-points */
+	assert_int_equal(mdl_check_request(&st, wr, sizeof wr, 7, &r), 0);
+	mdl_l1_apply(&st, &r);
+	assert_true(st.l1.sp_m[0] == 2.0f && st.l1.sp_m[1] == 1.2f &&
+	    st.l1.sp_m[2] == 0.5f && st.l1.sp_m[3] == 3.0f);
+	wr[15] = 0x41;				/* start 2.0 -> 8.0, above
+						 * all-on 3.0 */
+	assert_int_equal(mdl_check_request(&st, wr, sizeof wr, 7, &r), 3);
+	wr[15] = 0x40;
+	/* REMOTE off: every write gets 4, reads go on */
+	st.remote = 0;
+	assert_int_equal(mdl_check_request(&st, wr, sizeof wr, 7, &r), 4);
+	wc[9] = 0;
+	wc[10] = 0;
+	assert_int_equal(mdl_check_request(&st, wc, sizeof wc, 7, &r), 4);
+	wm[9] = 8;
+	wm[12] = 1;
+	assert_int_equal(mdl_check_request(&st, wm, sizeof wm, 7, &r), 4);
+	assert_int_equal(mdl_check_request(&st, rd, sizeof rd, 7, &r), 1);
+	rd[7] = 0x03;
+	assert_int_equal(mdl_check_request(&st, rd, sizeof rd, 7, &r), 0);
+	/* function 17 */
+	assert_int_equal(mdl_check_request(&st, id, sizeof id, 7, &r), 0);
+	n = mdl_l1_ident(out, sizeof out);
+	assert_int_equal(n, 15);
+	assert_memory_equal(out, "\x0e\x4c\xffJNPS-L1 2.07", 15);
+	id[6] = 2;				/* another unit */
+	assert_int_equal(mdl_check_request(&st, id, sizeof id, 7, &r), 11);
+	mdl_free(&st);
+}
+
+/* A restart: REMOTE_SETPOINTS and the inhibits 0, the set-points the
+ * panel's, counters kept, rain tips from 0. */
+static void
+test_l1_restart(void **state)
+{
+	struct cfg_station	c;
+	struct mdl_station	st;
+	uint32_t		starts;
+
+	(void)state;
+	l1_cfg(&c);
+	c.catch_ha = 20;
+	c.area_m2 = 200;
+	mdl_init(&st, &c, &storm, 0);
+	run(&st, 1800, 1);
+	assert_true(l1_u32(&st.l1.ir[L1_IR_RAIN_TIPS]) > 0);
+	assert_int_equal(l1_u32(&st.l1.ir[L1_IR_RAIN_TIPS]),
+	    (uint32_t)floor(st.rain_mm / 0.2 + 1e-9));
+	starts = l1_u32(&st.l1.ir[L1_IR_STARTS(0)]);
+	assert_true(starts > 70000);
+	st.l1.remote_sp = 1;
+	st.l1.inhibit[2] = 1;
+	st.l1.sp_m[0] = 2.2f;
+	mdl_restart(&st);
+	assert_int_equal(st.l1.coil[L1_COIL_REMOTE_SP], 0);
+	assert_int_equal(st.l1.coil[L1_COIL_INHIBIT(2)], 0);
+	assert_true(l1_f32(&st.l1.hr[L1_HR_START]) == 1.8f);
+	assert_int_equal(l1_u32(&st.l1.ir[L1_IR_STARTS(0)]), starts);
+	assert_int_equal(l1_u32(&st.l1.ir[L1_IR_RAIN_TIPS]), 0);
+	mdl_free(&st);
+}
+
 int
 main(void)
 {
@@ -427,6 +810,13 @@ main(void)
 		cmocka_unit_test(test_requests),
 		cmocka_unit_test(test_feedback_delay),
 		cmocka_unit_test(test_set_level_and_plc_run),
+		cmocka_unit_test(test_l1_raw),
+		cmocka_unit_test(test_l1_cdab),
+		cmocka_unit_test(test_l1_control),
+		cmocka_unit_test(test_l1_interlocks),
+		cmocka_unit_test(test_l1_write_checks),
+		cmocka_unit_test(test_l1_requests),
+		cmocka_unit_test(test_l1_restart),
 	};
 
 	return cmocka_run_group_tests_name("model", tests, setup, NULL);

@@ -1,7 +1,7 @@
 /*
  * The PLC worker against a real Modbus TCP server on loopback (a thread of
- * this test, speaking the map's blocks): the snapshot carries the command
- * block acknowledged before the read and the holding registers read back;
+ * this test, speaking map v1's blocks): the observation carries the intent
+ * acknowledged before the read and whether the PLC holds what it wrote;
  * a command handed over late in a poll period is written at once, not
  * after the next read; a PLC dripping its reply is given up at the response
  * timeout, and plc_stop returns within one timeout while it drips or
@@ -26,6 +26,7 @@
 
 #include "fixture.h"
 #include "plc.h"
+#include "plcmap.h"
 
 #define MAX_LOG	256
 
@@ -34,10 +35,12 @@ struct srv {
 	int		lfd;
 	int		port;
 	int		drip_ms;	/* > 0: one byte of a reply this often */
+	uint16_t	version;	/* map version it reports (0: 1) */
 	pthread_t	thr;
 	pthread_mutex_t	mu;
 	int		quit;
 	int		n;		/* requests seen */
+	int		conns;		/* connections accepted */
 	uint8_t		fc[MAX_LOG];
 	double		t[MAX_LOG];
 	uint16_t	hr[PLC_HR_COUNT];	/* as written */
@@ -104,8 +107,11 @@ answer(struct srv *s, const uint8_t *q, uint8_t *a)
 	} else {
 		a[8] = (uint8_t)(2 * n);
 		for (i = 0; i < n; i++)
-			put16(a + 9 + 2 * i, q[7] == MBTCP_FC_READ_HOLDING &&
-			    i < PLC_HR_COUNT ? s->hr[i] : i == 0 ? 1 : 0);
+			put16(a + 9 + 2 * i, q[7] == MBTCP_FC_READ_HOLDING ?
+			    (i < PLC_HR_COUNT ? s->hr[i] : 0) :
+			    i == PLC_IR_MAP_VERSION ? (s->version ?
+			    s->version : PLC_MAP_VERSION) :
+			    i == PLC_IR_PUMP_COUNT ? 1 : 0);
 		len = 9 + 2 * n;
 	}
 	put16(a + 4, (unsigned)len - 6);
@@ -168,8 +174,12 @@ srv_main(void *arg)
 		}
 		pthread_mutex_unlock(&s->mu);
 		if (poll(&pfd, 1, 50) == 1 &&
-		    (fd = accept(s->lfd, NULL, NULL)) != -1)
+		    (fd = accept(s->lfd, NULL, NULL)) != -1) {
+			pthread_mutex_lock(&s->mu);
+			s->conns++;
+			pthread_mutex_unlock(&s->mu);
 			serve(s, fd);
+		}
 	}
 	return NULL;
 }
@@ -233,69 +243,83 @@ station(struct cfg_station *c, const struct srv *s)
 }
 
 static void
-test_decode_carries_acked_and_hr(void **state)
-{
-	struct cfg_station	c;
-	struct plc_result	r;
-	struct core_snap	snap;
-	char			cause[160];
-
-	(void)state;
-	fixture_station(&c, 1);
-	memset(&r, 0, sizeof r);
-	r.ok = 1;
-	r.ir[PLC_IR_MAP_VERSION] = 1;
-	r.ir[PLC_IR_PUMP_COUNT] = 1;
-	r.hr[PLC_HR_HEARTBEAT] = 41;
-	r.hr[PLC_HR_MODE] = 1;
-	r.hr[PLC_HR_PUMP_CMD] = 1;
-	assert_int_equal(plc_decode(&c, &r, &snap, cause, sizeof cause), 0);
-	assert_int_equal(snap.acked, 0);
-	assert_int_equal(snap.hr_valid, 1);
-	assert_int_equal(snap.hr_hb, 41);
-	assert_int_equal(snap.hr_mode, 1);
-	assert_int_equal(snap.hr_cmd, 1);
-	r.acked = 1;
-	r.acked_hr[PLC_HR_HEARTBEAT] = 40;
-	r.acked_hr[PLC_HR_MODE] = 1;
-	r.acked_hr[PLC_HR_PUMP_CMD] = 0;
-	assert_int_equal(plc_decode(&c, &r, &snap, cause, sizeof cause), 0);
-	assert_int_equal(snap.acked, 1);
-	assert_int_equal(snap.acked_hb, 40);
-	assert_int_equal(snap.acked_mode, 1);
-	assert_int_equal(snap.acked_cmd, 0);
-	assert_int_equal(snap.hr_hb, 41);
-}
-
-static void
 test_poll_reads_back_and_acks(void **state)
 {
 	struct srv		s;
 	struct cfg_station	c;
 	struct plc_dev		d;
 	struct plc_result	r;
-	uint16_t		cmd[PLC_HR_COUNT] = { 7, 1, 1, 0, 10 }, hb;
+	struct intent		it = { .write = 1, .seq = 7, .remote = 1,
+	    .control = OBS_DIRECT, .run_mask = 1, .watchdog_s = 10 };
+	uint16_t		seq;
 	int			efd = eventfd(0, EFD_NONBLOCK);
 
 	(void)state;
 	srv_start(&s, 0);
 	station(&c, &s);
-	assert_int_equal(plc_start(&d, &c, efd, 0.2, 0.5), 0);
+	assert_int_equal(plc_start(&d, &c, codec_find("v1"), efd, 0.2, 0.5),
+	    0);
 	assert_true(wait_result(&d, &r, 2000));
 	assert_int_equal(r.ok, 1);
-	assert_int_equal(r.acked, 0);
-	assert_int_equal(plc_acked(&d, &hb), 0);
-	plc_command(&d, cmd);
-	/* the next poll carries it as acknowledged and reads it back */
+	assert_int_equal(r.obs.acked, 0);
+	assert_int_equal(plc_acked(&d, &seq), 0);
+	plc_command(&d, &it);
+	/* the next poll carries it as acknowledged, reads back the same */
 	assert_true(wait_result(&d, &r, 2000));
 	assert_int_equal(r.ok, 1);
-	assert_int_equal(r.acked, 1);
-	assert_int_equal(r.acked_hr[PLC_HR_HEARTBEAT], 7);
-	assert_int_equal(r.hr[PLC_HR_HEARTBEAT], 7);
-	assert_int_equal(r.hr[PLC_HR_WATCHDOG], 10);
-	assert_int_equal(plc_acked(&d, &hb), 1);
-	assert_int_equal(hb, 7);
+	assert_int_equal(r.obs.acked, 1);
+	assert_int_equal(r.obs.acked_seq, 7);
+	assert_int_equal(r.obs.acked_remote, 1);
+	assert_int_equal(r.obs.foreign, 0);
+	pthread_mutex_lock(&s.mu);
+	assert_int_equal(s.hr[PLC_HR_HEARTBEAT], 7);
+	assert_int_equal(s.hr[PLC_HR_WATCHDOG], 10);
+	pthread_mutex_unlock(&s.mu);
+	assert_int_equal(plc_acked(&d, &seq), 1);
+	assert_int_equal(seq, 7);
+	/* another master writes: the next poll says so */
+	pthread_mutex_lock(&s.mu);
+	s.hr[PLC_HR_PUMP_CMD] = 0x2;
+	pthread_mutex_unlock(&s.mu);
+	assert_true(wait_result(&d, &r, 2000));
+	assert_int_equal(r.ok, 1);
+	assert_int_equal(r.obs.foreign, 1);
 	plc_stop(&d);
+	srv_stop(&s);
+	close(efd);
+}
+
+/* The worker decodes: a PLC of another map version is refused there, with
+ * the codec's cause, and the connection stays up. */
+static void
+test_rejected_on_the_worker(void **state)
+{
+	struct srv		s;
+	struct cfg_station	c;
+	struct plc_dev		d;
+	struct plc_result	r;
+	int			efd = eventfd(0, EFD_NONBLOCK), n, conns;
+
+	(void)state;
+	srv_start(&s, 0);
+	s.version = 2;
+	station(&c, &s);
+	assert_int_equal(plc_start(&d, &c, codec_find("v1"), efd, 0.1, 0.5),
+	    0);
+	assert_true(wait_result(&d, &r, 2000));
+	assert_int_equal(r.ok, 0);
+	assert_int_equal(r.rejected, 1);
+	assert_int_equal(r.cause, MBTCP_OK);
+	assert_string_equal(r.err, "map version 2, not 1: refusing to control");
+	assert_true(wait_result(&d, &r, 2000));
+	assert_int_equal(r.rejected, 1);
+	plc_stop(&d);
+	pthread_mutex_lock(&s.mu);
+	n = s.n;
+	conns = s.conns;
+	pthread_mutex_unlock(&s.mu);
+	assert_true(n >= 4);	/* two polls of two reads */
+	assert_int_equal(conns, 1);	/* on one connection */
 	srv_stop(&s);
 	close(efd);
 }
@@ -307,18 +331,19 @@ test_command_written_at_once(void **state)
 	struct cfg_station	c;
 	struct plc_dev		d;
 	struct plc_result	r;
-	uint16_t		cmd[PLC_HR_COUNT] = { 9, 1, 1, 0, 10 };
+	struct intent		it = { .write = 1, .seq = 9, .remote = 1,
+	    .control = OBS_DIRECT, .run_mask = 1, .watchdog_s = 10 };
 	double			t, ages[PLC_AGES], max_ms;
 	int			efd = eventfd(0, EFD_NONBLOCK), i, w = -1;
 
 	(void)state;
 	srv_start(&s, 0);
 	station(&c, &s);
-	assert_int_equal(plc_start(&d, &c, efd, 1.0, 0.5), 0);
+	assert_int_equal(plc_start(&d, &c, codec_find("v1"), efd, 1.0, 0.5), 0);
 	assert_true(wait_result(&d, &r, 2000));
 	sleep_ms(700);		/* late in the poll period */
 	t = now_s();
-	plc_command(&d, cmd);
+	plc_command(&d, &it);
 	sleep_ms(200);
 	pthread_mutex_lock(&s.mu);
 	for (i = 0; i < s.n && i < MAX_LOG; i++)
@@ -352,7 +377,7 @@ test_drip_timeout_and_bounded_stop(void **state)
 	srv_start(&s, 100);	/* 169 bytes: 17 s for one reply */
 	station(&c, &s);
 	t0 = now_s();
-	assert_int_equal(plc_start(&d, &c, efd, 0.2, 0.4), 0);
+	assert_int_equal(plc_start(&d, &c, codec_find("v1"), efd, 0.2, 0.4), 0);
 	assert_true(wait_result(&d, &r, 3000));
 	t = now_s() - t0;
 	assert_int_equal(r.ok, 0);
@@ -397,7 +422,7 @@ test_stop_while_connecting(void **state)
 	fixture_station(&c, 1);
 	strcpy(c.host, "127.0.0.1");
 	c.port = ntohs(sin.sin_port);
-	assert_int_equal(plc_start(&d, &c, efd, 0.2, 0.4), 0);
+	assert_int_equal(plc_start(&d, &c, codec_find("v1"), efd, 0.2, 0.4), 0);
 	assert_true(wait_result(&d, &r, 1000));
 	assert_int_equal(r.cause, MBTCP_E_IO);
 	assert_non_null(strstr(r.err, "timed out"));
@@ -416,8 +441,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_decode_carries_acked_and_hr),
 		cmocka_unit_test(test_poll_reads_back_and_acks),
+		cmocka_unit_test(test_rejected_on_the_worker),
 		cmocka_unit_test(test_command_written_at_once),
 		cmocka_unit_test(test_drip_timeout_and_bounded_stop),
 		cmocka_unit_test(test_stop_while_connecting),

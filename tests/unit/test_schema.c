@@ -19,7 +19,7 @@ test_station_and_pumps(void **state)
 	struct cfg_station	c;
 	struct core_state	core;
 	struct core_out		out;
-	struct core_snap	snap;
+	struct obs		snap;
 	struct sch_station	s = { &c, &core, &out, &snap, CORE_COMMS_OK };
 	struct lp_buf		b;
 
@@ -30,21 +30,24 @@ test_station_and_pumps(void **state)
 	memset(&out, 0, sizeof out);
 	memset(&snap, 0, sizeof snap);
 	core.level_m = 2.345;
-	core.rain_mm = 12.5;
-	core.storm = 1;
-	core.alarms = AL_HIGH_LEVEL | AL_LEVEL_B;
+	core.lasting.rain_mm = 12.5;
+	core.lasting.storm = 1;
+	core.lasting.alarms = CORE_AL_HIGH_LEVEL | CORE_AL_LEVEL_B;
 	out.rain_mmh5 = 30;
 	out.running = 1;
-	snap.level_mm[0] = 2345;
-	snap.level_mm[1] = PLC_NO_VALUE;
-	snap.outfall_mm = 2100;
+	snap.nlevels = 2;
+	snap.level_m[0] = 2.345;
+	snap.level_ok[0] = 1;
+	snap.level_ok[1] = 0;
+	snap.outfall_m = 2.1;
+	snap.outfall_ok = 1;
 	snap.npumps = 2;
-	snap.pump[0].status = PLC_PU_RUNNING | PLC_PU_AVAILABLE;
-	snap.pump[0].current = 1234;
-	snap.pump[0].speed = 1000;
+	snap.pump[0].flags = OBS_PU_RUNNING | OBS_PU_AVAILABLE;
+	snap.pump[0].current_a = 123.4;
+	snap.pump[0].speed_pct = 100;
 	snap.pump[0].run_s = 3600;
 	snap.pump[0].starts = 7;
-	snap.pump[1].status = PLC_PU_FAULT;
+	snap.pump[1].flags = OBS_PU_FAULT;
 	lp_init(&b);
 	sch_station(&b, &s, 1764000000123LL);
 	assert_string_equal(b.data,
@@ -73,7 +76,7 @@ test_station_without_data(void **state)
 	fixture_station(&c, 3);
 	c.kind = CFG_SEWAGE;
 	core_init(&core);
-	core.alarms = AL_COMMS;
+	core.lasting.alarms = CORE_AL_COMMS;
 	memset(&out, 0, sizeof out);
 	lp_init(&b);
 	sch_station(&b, &s, 5);
@@ -92,9 +95,9 @@ test_events_and_mode(void **state)
 	(void)state;
 	memset(&out, 0, sizeof out);
 	out.nevents = 2;
-	out.ev[0].kind = EV_ALARM_ON;
+	out.ev[0].kind = CORE_EV_ALARM_ON;
 	strcpy(out.ev[0].text, "high level");
-	out.ev[1].kind = EV_INFO;
+	out.ev[1].kind = CORE_EV_INFO;
 	strcpy(out.ev[1].text, "start pump 2");
 	lp_init(&b);
 	sch_events(&b, "xiaozhan-north", &out, 100);
@@ -107,7 +110,7 @@ test_events_and_mode(void **state)
 	assert_int_equal(sch_mode(&core), 1);
 	core.local = 1;
 	assert_int_equal(sch_mode(&core), 0);
-	core.alarms = AL_REMOTE_OFF;
+	core.lasting.alarms = CORE_AL_REMOTE_OFF;
 	assert_int_equal(sch_mode(&core), 2);
 }
 
