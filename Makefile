@@ -6,7 +6,7 @@
 #   make asan       build and test with AddressSanitizer and UBSan
 
 CC	?= cc
-PKGS	 = libmodbus libevent libcurl libconfig libsystemd zlib
+PKGS	 = libmodbus libevent libcurl libconfig libsystemd zlib jansson
 CPPFLAGS += -D_GNU_SOURCE -Idaemon -Iplc -Itests/unit
 CFLAGS	?= -O2 -g
 WARN	 = -std=c11 -Wall -Wextra -Wshadow -Wmissing-prototypes \
@@ -25,14 +25,16 @@ B	 = build
 PUMPD_OBJS  = $(B)/daemon/pumpd.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
 	      $(B)/daemon/plc.o $(B)/daemon/mbtcp.o $(B)/daemon/lp.o \
 	      $(B)/daemon/mtr.o \
-	      $(B)/daemon/spool.o $(B)/daemon/schema.o $(B)/daemon/state.o
+	      $(B)/daemon/spool.o $(B)/daemon/schema.o $(B)/daemon/state.o \
+	      $(B)/daemon/log.o
 PLCSIM_OBJS = $(B)/plc/plcsim.o $(B)/plc/model.o $(B)/plc/rain.o \
 	      $(B)/daemon/cfg.o
 BINS	= $(B)/pumpd $(B)/plcsim
 
 UNIT_TESTS = $(B)/tests/test_cfg $(B)/tests/test_rain $(B)/tests/test_model \
 	     $(B)/tests/test_core $(B)/tests/test_lp $(B)/tests/test_spool \
-	     $(B)/tests/test_schema $(B)/tests/test_mbtcp $(B)/tests/test_plc
+	     $(B)/tests/test_schema $(B)/tests/test_mbtcp $(B)/tests/test_plc \
+	     $(B)/tests/test_log $(B)/tests/test_state
 
 .PHONY: all deps test unit integration run asan clean check-config install fuzz \
 	bench
@@ -65,6 +67,11 @@ $(B)/tests/test_mbtcp: $(B)/tests/unit/test_mbtcp.o $(B)/daemon/mbtcp.o
 $(B)/tests/test_plc: $(B)/tests/unit/test_plc.o $(B)/daemon/plc.o \
 		$(B)/daemon/mbtcp.o $(B)/daemon/cfg.o \
 		$(B)/tests/unit/fixture.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+$(B)/tests/test_log: $(B)/tests/unit/test_log.o $(B)/daemon/log.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+$(B)/tests/test_state: $(B)/tests/unit/test_state.o $(B)/daemon/state.o \
+		$(B)/daemon/core.o $(B)/daemon/cfg.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_rain: $(B)/tests/unit/test_rain.o $(B)/plc/rain.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
