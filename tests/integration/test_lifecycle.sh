@@ -100,7 +100,7 @@ if [ $rc != 0 ] && [ $rc != 124 ] && [ $rc -lt 128 ] && [ $el -lt 2000 ] &&
 else fail "second pumpd refused" "status $rc after $el ms"; fi
 grep -q "PID $A\b" "$WORK/b3.log" && ok "its message names the holder: $(head -1 "$WORK/b3.log")" ||
     fail "holder's PID in the message" "$(cat "$WORK/b3.log")"
-grep -q "^pumpd: [0-9]* stations" "$WORK/b3.log" && fail "nothing started" "$(head -3 "$WORK/b3.log")"
+grep -q "started: [0-9]* stations" "$WORK/b3.log" && fail "nothing started" "$(head -3 "$WORK/b3.log")"
 back=$(awk 'NR > 1 && $1 < last { n++ } { last = $1 } END { print n + 0 }' "$WORK/hb")
 ns=$(wc -l <"$WORK/hb"); first=$(head -1 "$WORK/hb"); last=$(tail -1 "$WORK/hb")
 [ "$back" = 0 ] && [ "$ns" -gt 20 ] && [ "$last" -gt "$first" ] &&
@@ -135,7 +135,7 @@ grep -q "0 of 1 stations taken from .*; not taken: 1 without a record" "$WORK/g.
 # under make asan, whose failures also exit 1), a clear message, and
 # nothing started (no station line, no PLC contacted)
 refused() {
-	if [ "$1" = 1 ] && grep -q "$3" "$2" && ! grep -q "^pumpd: [0-9]* stations" "$2" &&
+	if [ "$1" = 1 ] && grep -q "$3" "$2" && ! grep -q "started: [0-9]* stations" "$2" &&
 	    ! grep -q "Sanitizer\|runtime error" "$2"; then
 		ok "refused with status 1: $(grep "$3" "$2" | head -1)"
 	else fail "refused ($3)" "status $1: $(head -3 "$2")"; fi
