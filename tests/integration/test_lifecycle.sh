@@ -111,9 +111,9 @@ kill -0 $A 2>/dev/null && ok "the first pumpd still runs" || fail "first pumpd" 
     fail "lock file" "$(cat "$WORK/state/lock")"
 # 4. REMOTE off: watched only
 [ "$(ctl "fault $ID:remote-off")" = ok ] || fail "fault remote-off" ""
-i=0; while ! grep -q "$ID .*OK WATCHING" "$WORK/a.log" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-grep -q "$ID .*OK WATCHING" "$WORK/a.log" && ok "REMOTE off shows WATCHING: $(grep "$ID .*WATCHING" "$WORK/a.log" | tail -1)" ||
-    fail "WATCHING" "$(grep "$ID .*level" "$WORK/a.log" | tail -1)"
+i=0; while ! grep -q "station $ID: .*OK WATCHING" "$WORK/a.log" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+grep -q "station $ID: .*OK WATCHING" "$WORK/a.log" && ok "REMOTE off shows WATCHING: $(grep "station $ID: .*WATCHING" "$WORK/a.log" | tail -1)" ||
+    fail "WATCHING" "$(grep "station $ID: .*level" "$WORK/a.log" | tail -1)"
 ctl "fault $ID:remote-on" >/dev/null
 sleep 1
 kill -TERM $A; wait $A; rc=$?
