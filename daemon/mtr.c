@@ -1,10 +1,21 @@
 /*
- * The metrics writer.  Flow of a batch:
+ * The metrics writer.  Flow of the points of one committed cycle:
  *
- *   buffer --(batch full or batch_ms)--> live request when InfluxDB is
- *   healthy and the live slot is free, else the spool;
- *   spool --(replay timer, replay_per_s)--> replay request, acknowledged
- *   in the spool on success.
+ *   buffer --(mtr_commit)--> one record appended to the spool (write-ahead:
+ *   in the kernel before anything is sent) and to the batch in memory;
+ *   batch --(batch full or batch_ms)--> live request when InfluxDB is
+ *   healthy, or when the backoff has passed (the live data is then the
+ *   probe, so that recovery is seen even with an empty or unusable spool);
+ *   on success its records are marked delivered in the spool; else they
+ *   stay there for the replay;
+ *   spool --(replay timer, replay_per_s)--> replay request of up to
+ *   batch_points points, acknowledged in the spool on success.
+ *
+ * The spool may be unusable (read-only, full of other files): the batch
+ * then carries the text of the records it could not write, live data still
+ * goes to InfluxDB whenever it answers, and what neither could keep is
+ * counted as dropped.  Accounting: every point made ends up counted once,
+ * as sent, rejected, dropped or waiting in the spool.
  *
  * Response policy: 2xx done; 400 bad points, logged with InfluxDB's error
  * text, counted and not retried; 413 too large, split in two and spooled;
@@ -30,6 +41,27 @@
 
 #define BACKOFF_MIN_MS	1000
 #define BACKOFF_MAX_MS	60000
+#define BATCH_CAP	4	/* batches a busy live slot may pile up */
+
+/* The points of one committed cycle inside a unit's text, and where its
+ * record is in the spool (at.seq 0: it could not be written). */
+struct piece {
+	struct spool_pos	 at;
+	size_t			 toff;
+	size_t			 tlen;
+	uint32_t		 npoints;
+};
+
+/* A live batch: the text of its pieces, one after the other. */
+struct unit {
+	char		*text;
+	size_t		 len;
+	size_t		 cap;
+	struct piece	*p;
+	int		 n;
+	int		 pcap;
+	uint32_t	 npoints;
+};
 
 struct req {
 	struct mtr		*m;
@@ -41,6 +73,7 @@ struct req {
 	size_t			 gz_len;
 	uint32_t		 npoints;
 	int			 from_spool;
+	struct unit		 u;		/* live: its pieces */
 	long			 retry_after_s;
 	char			 resp[512];	/* start of the response body */
 	size_t			 resp_len;
@@ -59,7 +92,11 @@ struct mtr {
 	struct event		*flush_timer;
 	struct event		*replay_timer;
 	struct lp_buf		 buf;
+	struct unit		 batch;
 	struct spool		 spool;
+	int			 spool_bad;	/* an episode of failed appends */
+	uint64_t		 recovered;	/* counted dropped by the spool,
+						   delivered after all */
 	struct req		*live;
 	struct req		*replay;
 	int			 backoff_ms;
@@ -235,6 +272,47 @@ compress_body(struct req *r)
 	return 0;
 }
 
+/* Add a piece of len bytes of text with npoints points to u, its record
+ * at *at.  0, or -1 when memory runs out. */
+static int
+unit_add(struct unit *u, const char *text, size_t len, uint32_t npoints,
+    const struct spool_pos *at)
+{
+	char		*t;
+	struct piece	*p;
+	size_t		 cap;
+
+	if (u->len + len + 1 > u->cap) {
+		cap = (u->len + len + 1) * 2;
+		if ((t = realloc(u->text, cap)) == NULL)
+			return -1;
+		u->text = t;
+		u->cap = cap;
+	}
+	if (u->n == u->pcap) {
+		cap = u->pcap ? (size_t)u->pcap * 2 : 64;
+		if ((p = reallocarray(u->p, cap, sizeof *p)) == NULL)
+			return -1;
+		u->p = p;
+		u->pcap = (int)cap;
+	}
+	memcpy(u->text + u->len, text, len);
+	u->p[u->n++] = (struct piece){ *at, u->len, len, npoints };
+	u->len += len;
+	u->text[u->len] = '\0';
+	u->npoints += npoints;
+	return 0;
+}
+
+/* Empty u, freeing what it holds. */
+static void
+unit_free(struct unit *u)
+{
+	free(u->text);
+	free(u->p);
+	memset(u, 0, sizeof *u);
+}
+
 /* Free a request. */
 static void
 req_free(struct req *r)
@@ -246,39 +324,140 @@ req_free(struct req *r)
 	curl_slist_free_all(r->hdrs);
 	free(r->text);
 	free(r->gz);
+	unit_free(&r->u);
 	free(r);
 }
 
-/* Put a batch into the spool. */
+/* The oldest piece of u still in the spool; NULL if none. */
+static const struct spool_pos *
+unit_first(struct mtr *m, const struct unit *u)
+{
+	int	i;
+
+	for (i = 0; i < u->n; i++)
+		if (!spool_gone(&m->spool, &u->p[i].at))
+			return &u->p[i].at;
+	return NULL;
+}
+
+/* Tell the spool which records the live path holds: the live request's,
+ * then the batch's. */
+static void
+update_hold(struct mtr *m)
+{
+	const struct spool_pos	*at = NULL;
+
+	if (m->live != NULL)
+		at = unit_first(m, &m->live->u);
+	if (at == NULL)
+		at = unit_first(m, &m->batch);
+	spool_hold(&m->spool, at);
+}
+
+/* The batch out for replay was among the oldest dropped from a full
+ * spool: drop it too, so that the spool keeps strictly the newest. */
+static void
+check_orphan(struct mtr *m)
+{
+	if (!m->spool.orphan || m->replay == NULL)
+		return;
+	curl_multi_remove_handle(m->multi, m->replay->easy);
+	m->st.dropped += m->replay->npoints;
+	req_free(m->replay);
+	m->replay = NULL;
+	spool_release(&m->spool);
+}
+
+/* Log the oldest points a full spool dropped since the last time. */
+static void
+log_dropped(struct mtr *m)
+{
+	if (m->spool.dropped_points <= m->dropped_logged)
+		return;
+	mlog("spool full: dropped the %llu oldest points (%llu in all)",
+	    (unsigned long long)(m->spool.dropped_points - m->dropped_logged),
+	    (unsigned long long)m->spool.dropped_points);
+	m->dropped_logged = m->spool.dropped_points;
+}
+
+/* Append a record to the spool, logging a failing spool once per episode
+ * and its end; its place in *at (at->seq 0 when it failed).  0 or -1. */
+static int
+append(struct mtr *m, const char *text, size_t len, uint32_t npoints,
+    struct spool_pos *at)
+{
+	char	*cause = NULL;
+	int	 rc;
+
+	*at = (struct spool_pos){ 0, 0 };
+	rc = spool_append(&m->spool, text, len, npoints, at, &cause);
+	if (rc == -1) {
+		m->st.spool_errors++;
+		if (!m->spool_bad++)
+			mlog("%s: points go straight to InfluxDB, what it "
+			    "cannot take is lost and counted", cause ? cause :
+			    "spool: cannot write");
+	} else if (m->spool_bad) {
+		mlog("spool: writable again (%llu appends failed)",
+		    (unsigned long long)m->spool_bad);
+		m->spool_bad = 0;
+	}
+	free(cause);
+	check_orphan(m);
+	log_dropped(m);
+	return rc;
+}
+
+/* Put a batch into the spool for the replay, or count it as dropped. */
 static void
 to_spool(struct mtr *m, const char *text, size_t len, uint32_t npoints)
 {
-	char	*cause = NULL;
+	struct spool_pos	at;
 
-	if (spool_append(&m->spool, text, len, npoints, &cause) == -1) {
-		mlog("spool: %s: %u points lost", cause ? cause : "error",
-		    npoints);
+	if (append(m, text, len, npoints, &at) == 0)
+		m->st.spooled += npoints;
+	else
 		m->st.dropped += npoints;
-		free(cause);
-		return;
+}
+
+/* The live path gives u back: its records still in the spool are left to
+ * the replay; the others are written again if the spool takes them now,
+ * else counted as dropped (once: those the spool dropped it counted). */
+static void
+give_back(struct mtr *m, struct unit *u)
+{
+	struct piece	*p;
+	int		 i;
+
+	for (i = 0; i < u->n; i++) {
+		p = &u->p[i];
+		if (!spool_gone(&m->spool, &p->at)) {
+			m->st.spooled += p->npoints;
+			continue;
+		}
+		if (p->at.seq != 0)	/* counted by the spool already */
+			m->recovered += p->npoints;
+		to_spool(m, u->text + p->toff, p->tlen, p->npoints);
 	}
-	m->st.spooled += npoints;
-	if (m->spool.orphan && m->replay != NULL) {
-		/* the batch out for replay was among the oldest dropped: drop
-		 * it too, so that the spool keeps strictly the newest */
-		curl_multi_remove_handle(m->multi, m->replay->easy);
-		m->st.dropped += m->replay->npoints;
-		req_free(m->replay);
-		m->replay = NULL;
-		spool_release(&m->spool);
+	unit_free(u);
+}
+
+/* The live path delivered u (or InfluxDB refused it, or it went to the
+ * spool again split): mark its records delivered; those the spool had
+ * dropped meanwhile were counted as dropped, and are not. */
+static void
+unit_done(struct mtr *m, struct unit *u)
+{
+	int	i;
+
+	for (i = 0; i < u->n; i++) {
+		if (!spool_gone(&m->spool, &u->p[i].at))
+			spool_done(&m->spool, &u->p[i].at, u->p[i].tlen,
+			    u->p[i].npoints);
+		else if (u->p[i].at.seq != 0)
+			m->recovered += u->p[i].npoints;
 	}
-	if (m->spool.dropped_points > m->dropped_logged) {
-		mlog("spool full (%d KiB): dropped the %llu oldest points "
-		    "(%llu in all)", m->c.spool_max_kb, (unsigned long long)
-		    (m->spool.dropped_points - m->dropped_logged),
-		    (unsigned long long)m->spool.dropped_points);
-		m->dropped_logged = m->spool.dropped_points;
-	}
+	unit_free(u);
 }
 
 /* Start a request for text (taken over); NULL when curl cannot. */
@@ -391,44 +570,49 @@ clean_text(char *s)
 			*s = ' ';
 }
 
-/* A request finished: act on the answer. */
-static void
-finish(struct mtr *m, struct req *r, CURLcode cc)
+/* A live request is over: let its unit's pieces go with the text they
+ * point into. */
+static struct unit *
+live_unit(struct req *r)
 {
-	struct timespec	now;
-	long		status = 0;
+	r->u.text = r->text;
+	r->text = NULL;
+	return &r->u;
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	m->st.write_ms = ms_between(&r->t0, &now);
-	clean_text(r->resp);
-	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
-	if (cc == CURLE_OK && status >= 200 && status < 300) {
-		if (!m->st.healthy && m->down_logged)
-			mlog("InfluxDB takes data again");
-		m->st.healthy = 1;
-		m->down_logged = m->loud = 0;
-		m->backoff_ms = BACKOFF_MIN_MS;
-		m->retry_at.tv_sec = 0;	/* healthy: replay may go on now */
-		m->retry_at.tv_nsec = 0;
-		m->st.sent += r->npoints;
-		if (r->from_spool)
-			spool_ack(&m->spool);
-		return;
-	}
-	if (cc == CURLE_OK && status == 400) {
-		mlog("InfluxDB refused %u points (400): %.300s", r->npoints,
-		    r->resp);
-		m->st.rejected += r->npoints;
-		if (r->from_spool)
-			spool_ack(&m->spool);
-		return;
-	}
-	if (cc == CURLE_OK && status == 413) {
-		split_to_spool(m, r);
-		if (r->from_spool)
-			spool_ack(&m->spool);
-		return;
-	}
+/* InfluxDB took r. */
+static void
+finish_ok(struct mtr *m, struct req *r)
+{
+	if (!m->st.healthy && m->down_logged)
+		mlog("InfluxDB takes data again");
+	m->st.healthy = 1;
+	m->down_logged = m->loud = 0;
+	m->backoff_ms = BACKOFF_MIN_MS;
+	m->retry_at.tv_sec = 0;	/* healthy: replay may go on now */
+	m->retry_at.tv_nsec = 0;
+	m->st.sent += r->npoints;
+	if (r->from_spool)
+		spool_ack(&m->spool);
+	else
+		unit_done(m, live_unit(r));
+}
+
+/* InfluxDB refused r for good (400), or it went to the spool again split
+ * (413): it is done with in the spool. */
+static void
+finish_done(struct mtr *m, struct req *r)
+{
+	if (r->from_spool)
+		spool_ack(&m->spool);
+	else
+		unit_done(m, live_unit(r));
+}
+
+/* r failed: log the episode, leave r to the spool, back off. */
+static void
+finish_failed(struct mtr *m, struct req *r, CURLcode cc, long status)
+{
 	m->st.failures++;
 	m->st.healthy = 0;
 	if (cc == CURLE_OK && (status == 401 || status == 403 ||
@@ -442,7 +626,7 @@ finish(struct mtr *m, struct req *r, CURLcode cc)
 		    cc != CURLE_OK ? (r->err[0] ? r->err :
 		    curl_easy_strerror(cc)) : r->resp[0] ? r->resp : "HTTP error");
 	if (!r->from_spool)
-		to_spool(m, r->text, r->text_len, r->npoints);
+		give_back(m, live_unit(r));
 	else if (m->spool.orphan) {	/* dropped from a full spool */
 		m->st.dropped += r->npoints;
 		spool_release(&m->spool);
@@ -451,7 +635,35 @@ finish(struct mtr *m, struct req *r, CURLcode cc)
 	back_off(m, r->retry_after_s);
 }
 
-/* Collect finished transfers. */
+/* A request finished: act on the answer. */
+static void
+finish(struct mtr *m, struct req *r, CURLcode cc)
+{
+	struct timespec	now;
+	long		status = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	m->st.write_ms = ms_between(&r->t0, &now);
+	clean_text(r->resp);
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (cc == CURLE_OK && status >= 200 && status < 300)
+		finish_ok(m, r);
+	else if (cc == CURLE_OK && status == 400) {
+		mlog("InfluxDB refused %u points (400): %.300s", r->npoints,
+		    r->resp);
+		m->st.rejected += r->npoints;
+		finish_done(m, r);
+	} else if (cc == CURLE_OK && status == 413) {
+		split_to_spool(m, r);
+		finish_done(m, r);
+	} else
+		finish_failed(m, r, cc, status);
+}
+
+static void	flush(struct mtr *);
+
+/* Collect finished transfers; a batch that waited for the live slot goes
+ * next. */
 static void
 check_done(struct mtr *m)
 {
@@ -464,35 +676,60 @@ check_done(struct mtr *m)
 			continue;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &r);
 		curl_multi_remove_handle(m->multi, msg->easy_handle);
-		finish(m, r, msg->data.result);
 		if (r == m->live)
 			m->live = NULL;
 		if (r == m->replay)
 			m->replay = NULL;
+		finish(m, r, msg->data.result);
 		req_free(r);
+		update_hold(m);
+		spool_trim(&m->spool);
 	}
+	if (m->live == NULL && m->batch.npoints > 0 && (m->stopping == 1 ||
+	    m->batch.npoints >= (uint32_t)m->c.batch_points))
+		flush(m);
 }
 
-/* Send the buffered points: live if InfluxDB is healthy and the live slot
- * is free, else to the spool. */
+/* Whether the backoff after a failure has passed. */
+static int
+retry_due(struct mtr *m)
+{
+	struct timespec	now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return ms_between(&m->retry_at, &now) >= 0;
+}
+
+/* Send the batch live if InfluxDB is healthy or due for another try (the
+ * live data is the probe: recovery is seen whatever the spool holds); let
+ * it wait for a busy live slot, up to BATCH_CAP batches; else leave it to
+ * the spool. */
 static void
 flush(struct mtr *m)
 {
+	struct unit	 u;
 	char		*text;
-	size_t		 len = m->buf.len;
-	uint32_t	 n = (uint32_t)m->buf.npoints;
 
-	if (n == 0)
+	if (m->batch.npoints == 0)
 		return;
-	m->st.made += n;
-	if (m->st.healthy && m->live == NULL && m->stopping < 2 &&
-	    (text = malloc(len + 1)) != NULL) {
-		memcpy(text, m->buf.data, len + 1);
-		if ((m->live = start(m, text, len, n, 0)) == NULL)
-			to_spool(m, m->buf.data, len, n);
-	} else
-		to_spool(m, m->buf.data, len, n);
-	lp_reset(&m->buf);
+	if (m->live == NULL && m->stopping < 2 && (m->st.healthy ||
+	    retry_due(m))) {
+		u = m->batch;
+		memset(&m->batch, 0, sizeof m->batch);
+		text = u.text;
+		u.text = NULL;
+		if ((m->live = start(m, text, u.len, u.npoints, 0)) != NULL) {
+			m->live->u = u;
+			update_hold(m);
+			return;
+		}
+		u.text = text;
+		m->batch = u;
+	} else if (m->live != NULL && m->stopping < 2 &&
+	    m->batch.npoints < (uint32_t)m->c.batch_points * BATCH_CAP)
+		return;
+	give_back(m, &m->batch);
+	update_hold(m);
 }
 
 /* The batch timer. */
@@ -504,25 +741,24 @@ on_flush_timer(evutil_socket_t fd, short what, void *arg)
 	flush(arg);
 }
 
-/* Replay one spooled batch if InfluxDB may take it. */
+/* Replay spooled records if InfluxDB may take them. */
 static void
 send_next_spooled(struct mtr *m)
 {
-	struct timespec	 now;
 	char		*text;
 	size_t		 len;
 	uint32_t	 n;
 
-	if (m->replay != NULL || m->stopping)
+	if (m->replay != NULL || m->stopping || !retry_due(m))
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (ms_between(&m->retry_at, &now) < 0)
-		return;
-	if (spool_peek(&m->spool, &text, &len, &n) != 0)
+	if (spool_peek(&m->spool, (uint32_t)m->c.batch_points, &text, &len,
+	    &n) != 0)
 		return;
 	/* after a failure this doubles as the probe of InfluxDB */
-	if ((m->replay = start(m, text, len, n, 1)) == NULL)
+	if ((m->replay = start(m, text, len, n, 1)) == NULL) {
 		free(text);
+		spool_release(&m->spool);
+	}
 }
 
 /* The replay timer. */
@@ -586,7 +822,7 @@ mtr_new(struct event_base *base, const struct cfg_influx *c,
 {
 	struct mtr	*m;
 	struct timeval	 tv;
-	char		 token[512];
+	char		 token[512], *why = NULL;
 
 	*cause = NULL;
 	if ((m = calloc(1, sizeof *m)) == NULL)
@@ -609,10 +845,17 @@ mtr_new(struct event_base *base, const struct cfg_influx *c,
 	} else if (m->c.password_file[0] != '\0' && read_secret(
 	    m->c.password_file, m->password, sizeof m->password, cause) == -1)
 		goto fail;
-	if (build_url(m, m->c.url, cause) == -1 ||
-	    spool_open(&m->spool, spool_dir, (uint64_t)m->c.spool_max_kb *
-	    1024, cause) == -1)
+	if (build_url(m, m->c.url, cause) == -1)
 		goto fail;
+	if (spool_open(&m->spool, spool_dir, (uint64_t)m->c.spool_max_kb *
+	    1024, &why) == -1) {	/* metrics are secondary: go on */
+		m->st.spool_errors++;
+		m->spool_bad = 1;
+		mlog("%s: points go straight to InfluxDB, what it cannot "
+		    "take is lost and counted; trying again", why ? why :
+		    "spool: cannot open");
+		free(why);
+	}
 	if (!spool_empty(&m->spool))
 		mlog("spool: %llu points from an earlier run to replay",
 		    (unsigned long long)m->spool.points);
@@ -652,21 +895,21 @@ mtr_drain(struct mtr *m)
 int
 mtr_busy(struct mtr *m)
 {
-	return m->live != NULL || m->replay != NULL;
+	return m->live != NULL || m->replay != NULL || (m->batch.npoints > 0 &&
+	    m->st.healthy && m->stopping == 1);
 }
 
 void
 mtr_stop(struct mtr *m)
 {
 	m->stopping = 2;	/* what is left goes to the spool */
-	flush(m);
 	if (m->live != NULL) {	/* unacknowledged: keep it */
-		to_spool(m, m->live->text, m->live->text_len,
-		    m->live->npoints);
 		curl_multi_remove_handle(m->multi, m->live->easy);
+		give_back(m, live_unit(m->live));
 		req_free(m->live);
 		m->live = NULL;
 	}
+	flush(m);
 	if (m->replay != NULL) {	/* still in the spool */
 		if (m->spool.orphan)
 			m->st.dropped += m->replay->npoints;
@@ -675,6 +918,7 @@ mtr_stop(struct mtr *m)
 		req_free(m->replay);
 		m->replay = NULL;
 	}
+	update_hold(m);
 }
 
 void
@@ -689,6 +933,7 @@ mtr_free(struct mtr *m)
 	curl_multi_cleanup(m->multi);
 	spool_close(&m->spool);
 	lp_free(&m->buf);
+	unit_free(&m->batch);
 	free(m);
 }
 
@@ -701,16 +946,39 @@ mtr_buf(struct mtr *m)
 void
 mtr_commit(struct mtr *m)
 {
-	if (m->buf.npoints >= m->c.batch_points)
+	struct spool_pos	at;
+	uint32_t		n = (uint32_t)m->buf.npoints;
+
+	if (n == 0)
+		return;
+	m->st.made += n;
+	append(m, m->buf.data, m->buf.len, n, &at);
+	if (unit_add(&m->batch, m->buf.data, m->buf.len, n, &at) == -1) {
+		if (at.seq != 0)	/* the replay will have it */
+			m->st.spooled += n;
+		else
+			m->st.dropped += n;
+	}
+	lp_reset(&m->buf);
+	update_hold(m);
+	if (m->batch.npoints >= (uint32_t)m->c.batch_points)
 		flush(m);
 }
 
 void
 mtr_stats(struct mtr *m, struct mtr_stats *st)
 {
+	uint64_t	held = 0;
+	int		i, k;
+	struct unit	*u[2] = { &m->batch, m->live ? &m->live->u : NULL };
+
+	for (k = 0; k < 2; k++)
+		for (i = 0; u[k] != NULL && i < u[k]->n; i++)
+			if (!spool_gone(&m->spool, &u[k]->p[i].at))
+				held += u[k]->p[i].npoints;
 	*st = m->st;
-	st->spool_points = m->spool.points;
+	st->spool_points = m->spool.points > held ? m->spool.points - held : 0;
 	st->spool_bytes = m->spool.bytes;
 	st->corrupt = m->spool.corrupt;
-	st->dropped += m->spool.dropped_points;
+	st->dropped += m->spool.dropped_points - m->recovered;
 }

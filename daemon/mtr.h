@@ -2,10 +2,12 @@
  * The metrics writer: points go out to InfluxDB over HTTP through libcurl's
  * multi-socket interface, driven by pumpd's libevent loop (no thread, no
  * blocking call), as curl's hiperfifo.c does.  Batches by size and by time,
- * gzip bodies, HTTP keep-alive.  Two requests at most at a time: one for
- * live data, one replaying the disk spool at a bounded rate, so live data
- * keeps flowing while a backlog drains.  What InfluxDB cannot take goes to
- * the spool (spool.c).  Loop thread only.
+ * gzip bodies, HTTP keep-alive.  Every committed cycle's points are first
+ * appended to the disk spool (spool.c), a write-ahead log, so that a killed
+ * pumpd loses at most the cycle in progress.  Two requests at most at a
+ * time: one for live data, one replaying the spool at a bounded rate, so
+ * live data keeps flowing while a backlog drains.  When the spool cannot be
+ * written, live data still goes to InfluxDB.  Loop thread only.
  */
 #ifndef MTR_H
 #define MTR_H
@@ -18,12 +20,16 @@
 #include "lp.h"
 
 struct mtr_stats {
-	uint64_t	made;		/* points handed to the writer */
+	/* made = sent + rejected + dropped + spool_points + the points of
+	 * the batch and the live request (none once mtr_stop returned) */
+	uint64_t	made;		/* points committed to the writer */
 	uint64_t	sent;		/* points InfluxDB acknowledged */
-	uint64_t	spooled;	/* points that went to the spool */
-	uint64_t	dropped;	/* oldest points lost to a full spool */
+	uint64_t	spooled;	/* points left to the replay */
+	uint64_t	dropped;	/* points lost: oldest of a full spool or
+					   disk, or not writable and not sent */
 	uint64_t	rejected;	/* points InfluxDB refused (400) */
-	uint64_t	spool_points;	/* points waiting in the spool */
+	uint64_t	spool_points;	/* points waiting for the replay */
+	uint64_t	spool_errors;	/* appends the spool refused */
 	uint64_t	spool_bytes;
 	uint64_t	corrupt;	/* spool records skipped */
 	uint64_t	requests;
@@ -47,7 +53,8 @@ void	mtr_drain(struct mtr *m);
 /* Whether a request is still out. */
 int	mtr_busy(struct mtr *m);
 
-/* Put what is buffered or unacknowledged into the spool. */
+/* Leave what is buffered or unacknowledged to the spool (what it cannot
+ * take is counted as dropped). */
 void	mtr_stop(struct mtr *m);
 
 /* mtr_stop, then free the writer. */
@@ -56,7 +63,9 @@ void	mtr_free(struct mtr *m);
 /* The buffer to encode points into; call mtr_commit() after. */
 struct lp_buf *mtr_buf(struct mtr *m);
 
-/* Points were added to the buffer: send when the batch is full. */
+/* The points added to the buffer are one cycle's: append them to the spool
+ * as one record (durable against a killed pumpd on return), add them to
+ * the batch, send when the batch is full. */
 void	mtr_commit(struct mtr *m);
 
 /* Counters for self-monitoring. */

@@ -268,13 +268,15 @@ log_metrics(struct pumpd *p)
 		return;
 	mtr_stats(p->mtr, &st);
 	log_info("metrics: made %llu sent %llu spooled %llu dropped %llu "
-	    "rejected %llu waiting %llu (%llu bytes) corrupt %llu; %s; "
+	    "rejected %llu waiting %llu (%llu bytes) spool-errors %llu "
+	    "corrupt %llu; %s; "
 	    "loop overruns %lu, max lag %.0f ms",
 	    (unsigned long long)st.made, (unsigned long long)st.sent,
 	    (unsigned long long)st.spooled, (unsigned long long)st.dropped,
 	    (unsigned long long)st.rejected,
 	    (unsigned long long)st.spool_points,
 	    (unsigned long long)st.spool_bytes,
+	    (unsigned long long)st.spool_errors,
 	    (unsigned long long)st.corrupt,
 	    st.healthy ? "InfluxDB OK" : "InfluxDB unavailable",
 	    p->overruns, p->max_lag_ms);

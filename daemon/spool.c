@@ -1,5 +1,6 @@
 /*
- * The metrics spool.  See spool.h for the format.
+ * The metrics spool.  See spool.h for the format and the rules.  Loop
+ * thread, but for the syncer thread at the end of the file's first half.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,9 +18,13 @@
 
 #include "spool.h"
 
-#define REC_MAGIC	0x31505350u	/* "PSP1" little-endian */
+#define REC_MAGIC	0x31505350u	/* "PSP1" little-endian: to send */
+#define REC_DONE	0x44505350u	/* "PSPD": delivered live */
 #define REC_HDR		16
 #define REC_MAX		(64u << 20)	/* larger lengths are corruption */
+#define SPAN_MAX	(1u << 20)	/* bytes a peek gathers at most */
+#define RETRY_MS	1000		/* a failing spool tries again */
+#define SYNC_MS		200		/* appends gathered into one flush */
 
 /* Little-endian 32-bit load and store. */
 static uint32_t
@@ -35,6 +41,24 @@ put_le32(unsigned char *p, uint32_t v)
 	p[1] = (unsigned char)(v >> 8);
 	p[2] = (unsigned char)(v >> 16);
 	p[3] = (unsigned char)(v >> 24);
+}
+
+/* Whether a header is one of ours. */
+static int
+hdr_ok(const unsigned char *h)
+{
+	return (le32(h) == REC_MAGIC || le32(h) == REC_DONE) &&
+	    le32(h + 4) <= REC_MAX;
+}
+
+/* Monotonic milliseconds. */
+static int64_t
+mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Path of segment seq into buf. */
@@ -75,29 +99,39 @@ next_segment(const struct spool *s, uint64_t after)
 	return best;
 }
 
-/* Persist the replay position atomically. */
+/* Whether (seq, off) comes before the hold (always, without one). */
+static int
+before_hold(const struct spool *s, uint64_t seq, uint64_t off)
+{
+	if (s->hold.seq == 0)
+		return 1;
+	return seq < s->hold.seq || (seq == s->hold.seq && off < s->hold.off);
+}
+
+/* Persist the replay position: one fixed-width write in place, on a
+ * descriptor kept open, so that the loop makes no new file or rename for
+ * it; a killed pumpd cannot tear it (a power cut could: the spool is then
+ * replayed from its oldest segment, twice rather than lost). */
 static void
 save_ack(struct spool *s)
 {
-	char	path[4096], tmp[4096], line[64];
-	int	fd, n;
+	char	path[4096], line[64];
+	int	n;
 
-	snprintf(path, sizeof path, "%s/ack", s->dir);
-	snprintf(tmp, sizeof tmp, "%s/ack.tmp", s->dir);
-	n = snprintf(line, sizeof line, "%" PRIu64 " %" PRIu64 "\n", s->rseq,
-	    s->roff);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0600)) == -1)
-		return;
-	if (write(fd, line, (size_t)n) == n)
-		rename(tmp, path);
-	close(fd);
+	n = snprintf(line, sizeof line, "%020" PRIu64 " %020" PRIu64 "\n",
+	    s->rseq, s->roff);
+	if (s->afd == -1) {
+		snprintf(path, sizeof path, "%s/ack", s->dir);
+		s->afd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	}
+	if (s->afd != -1 && pwrite(s->afd, line, (size_t)n, 0) != n)
+		n = 0;	/* the old position stays: a replay repeats */
 }
 
-/* Sum the points of at most max records (-1: all) of segment seq from
- * offset off. */
+/* Sum the points still to send in segment seq from offset off up to (not
+ * including) offset to. */
 static uint64_t
-count_points(const struct spool *s, uint64_t seq, uint64_t off, int max)
+count_points(const struct spool *s, uint64_t seq, uint64_t off, uint64_t to)
 {
 	unsigned char	hdr[REC_HDR];
 	char		path[4096];
@@ -107,17 +141,19 @@ count_points(const struct spool *s, uint64_t seq, uint64_t off, int max)
 	seg_path(s, seq, path, sizeof path);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return 0;
-	while (max-- != 0 && pread(fd, hdr, REC_HDR, (off_t)off) == REC_HDR &&
-	    le32(hdr) == REC_MAGIC && le32(hdr + 4) <= REC_MAX) {
-		n += le32(hdr + 8);
+	while (off < to && pread(fd, hdr, REC_HDR, (off_t)off) == REC_HDR &&
+	    hdr_ok(hdr)) {
+		if (le32(hdr) == REC_MAGIC)
+			n += le32(hdr + 8);
 		off += REC_HDR + le32(hdr + 4);
 	}
 	close(fd);
 	return n;
 }
 
-/* The syncer thread: flush the segment being written whenever it is dirty
- * (at most a second later), off the event loop. */
+/* The syncer thread: flush the segment being written when it is dirty,
+ * gathering the appends of SYNC_MS into one fdatasync, off the event loop
+ * (on disk at most a second later). */
 static void *
 syncer(void *arg)
 {
@@ -132,6 +168,15 @@ syncer(void *arg)
 			ts.tv_sec += 1;
 			pthread_cond_timedwait(&s->cv, &s->mu, &ts);
 		}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += SYNC_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		while (!s->stop && pthread_cond_timedwait(&s->cv, &s->mu,
+		    &ts) == 0)
+			;	/* more appends meanwhile: one flush for all */
 		stop = s->stop;
 		fd = s->sync_fd;
 		s->dirty = 0;
@@ -150,7 +195,8 @@ syncer(void *arg)
 }
 
 /* Hand the syncer the segment now written (fd is duplicated), flushing and
- * closing the one before; or mark the current one dirty (fd -1). */
+ * closing the one before; or mark the current one dirty (fd -1), waking
+ * the syncer only when it was clean. */
 static void
 sync_post(struct spool *s, int fd)
 {
@@ -161,39 +207,76 @@ sync_post(struct spool *s, int fd)
 		old = s->sync_fd;
 		s->sync_fd = mine;
 	}
-	s->dirty = 1;
-	pthread_cond_signal(&s->cv);
+	if (!s->dirty || mine != -1) {
+		s->dirty = 1;
+		pthread_cond_signal(&s->cv);
+	}
 	pthread_mutex_unlock(&s->mu);
 	if (old != -1)
 		close(old);	/* its data was flushed or is in the cache */
 }
 
-int
-spool_open(struct spool *s, const char *dir, uint64_t max_bytes,
-    char **cause)
+/* Forget the marking descriptor if it is for segment seq. */
+static void
+mark_forget(struct spool *s, uint64_t seq)
+{
+	if (s->mfd != -1 && s->mseq == seq) {
+		close(s->mfd);
+		s->mfd = -1;
+	}
+}
+
+/* Remove segment seq from the disk and the byte count. */
+static void
+remove_segment(struct spool *s, uint64_t seq)
+{
+	char	path[4096];
+	uint64_t size;
+
+	seg_path(s, seq, path, sizeof path);
+	size = file_size(path);
+	s->bytes -= size < s->bytes ? size : s->bytes;
+	unlink(path);
+	mark_forget(s, seq);
+}
+
+/* Segments no larger than a sixteenth of the file system, so that a full
+ * disk costs the oldest sixteenth, not everything. */
+static void
+size_segments(struct spool *s)
+{
+	struct statvfs	vfs;
+	uint64_t	fs;
+
+	s->seg_max = s->max_bytes / 4 < (4u << 20) ? s->max_bytes / 4 :
+	    (4u << 20);
+	if (statvfs(s->dir, &vfs) == 0 && (fs = (uint64_t)vfs.f_blocks *
+	    vfs.f_frsize) > 0 && fs / 16 < s->seg_max)
+		s->seg_max = fs / 16;
+	if (s->seg_max < 4096)
+		s->seg_max = 4096;
+}
+
+/* Find what an earlier run left: segments (removing empty ones, which only
+ * a failed write leaves), an ack.tmp of older versions, the replay
+ * position. */
+static void
+scan(struct spool *s)
 {
 	char		 path[4096];
 	FILE		*f;
-	uint64_t	 seq, last = 0;
+	uint64_t	 seq, last = 0, size;
 
-	memset(s, 0, sizeof *s);
-	s->wfd = -1;
-	s->max_bytes = max_bytes;
-	s->seg_max = max_bytes / 4 < (4u << 20) ? max_bytes / 4 : (4u << 20);
-	if (s->seg_max < 4096)
-		s->seg_max = 4096;
-	if ((s->dir = strdup(dir)) == NULL ||
-	    (mkdir(dir, 0700) == -1 && errno != EEXIST)) {
-		if (asprintf(cause, "spool %s: %s", dir, strerror(errno)) < 0)
-			*cause = NULL;
-		return -1;
-	}
+	snprintf(path, sizeof path, "%s/ack.tmp", s->dir);
+	unlink(path);
 	for (seq = next_segment(s, 0); seq != 0; seq = next_segment(s, seq)) {
 		seg_path(s, seq, path, sizeof path);
-		s->bytes += file_size(path);
+		if ((size = file_size(path)) == 0)
+			unlink(path);
+		s->bytes += size;
 		last = seq;
 	}
-	snprintf(path, sizeof path, "%s/ack", dir);
+	snprintf(path, sizeof path, "%s/ack", s->dir);
 	if ((f = fopen(path, "r")) != NULL) {
 		if (fscanf(f, "%" SCNu64 " %" SCNu64, &s->rseq, &s->roff) != 2)
 			s->rseq = s->roff = 0;
@@ -204,16 +287,69 @@ spool_open(struct spool *s, const char *dir, uint64_t max_bytes,
 		s->rseq = seq;
 		s->roff = 0;
 	}
+	while ((seq = next_segment(s, 0)) != 0 && seq < s->rseq)
+		remove_segment(s, seq);	/* delivered: a leftover */
 	for (seq = s->rseq; seq != 0; seq = next_segment(s, seq))
 		s->points += count_points(s, seq, seq == s->rseq ? s->roff :
-		    0, -1);
+		    0, UINT64_MAX);
 	/* never append to a segment a crash may have torn */
 	s->wseq = last + 1;
-	s->sync_fd = -1;
+}
+
+/* Everything written was delivered: remove the write segment too, so that
+ * a drained spool leaves no segment behind. */
+static void
+caught_up(struct spool *s)
+{
+	char	path[4096];
+
+	seg_path(s, s->wseq, path, sizeof path);
+	if (s->rseq != s->wseq || s->roff < s->wsize || s->wsize == 0 ||
+	    s->peek_len > 0 || file_size(path) != s->wsize)
+		return;
+	if (s->wfd != -1)
+		close(s->wfd);
+	s->wfd = -1;
+	remove_segment(s, s->wseq);
+	s->wseq++;
+	s->wsize = 0;
+	s->rseq = 0;
+	s->roff = 0;
+	save_ack(s);
+}
+
+int
+spool_open(struct spool *s, const char *dir, uint64_t max_bytes,
+    char **cause)
+{
+	int	rc = 0;
+
+	memset(s, 0, sizeof *s);
+	*cause = NULL;
+	s->wfd = s->mfd = s->afd = s->sync_fd = -1;
+	s->max_bytes = max_bytes;
+	s->wseq = 1;
+	if ((s->dir = strdup(dir)) == NULL)
+		return -1;
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		s->err = errno;
+		s->retry_ms = mono_ms() + RETRY_MS;
+		if (asprintf(cause, "spool %s: %s", dir, strerror(errno)) < 0)
+			*cause = NULL;
+		rc = -1;
+	} else if (access(dir, W_OK) == -1) {
+		s->err = errno;
+		s->retry_ms = mono_ms() + RETRY_MS;
+		if (asprintf(cause, "spool %s: %s", dir, strerror(errno)) < 0)
+			*cause = NULL;
+		rc = -1;
+	}
+	size_segments(s);
+	scan(s);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
 	s->running = pthread_create(&s->syncer, NULL, syncer, s) == 0;
-	return 0;
+	return rc;
 }
 
 void
@@ -229,114 +365,214 @@ spool_close(struct spool *s)
 		pthread_cond_destroy(&s->cv);
 		s->running = 0;
 	}
+	if (s->dir != NULL) {
+		s->hold = (struct spool_pos){ 0, 0 };
+		spool_trim(s);
+		caught_up(s);
+	}
+	if (s->afd != -1)
+		close(s->afd);
+	s->afd = -1;
 	if (s->wfd != -1)
 		close(s->wfd);
-	s->wfd = -1;
+	if (s->mfd != -1)
+		close(s->mfd);
+	s->wfd = s->mfd = -1;
+	free(s->rec);
 	free(s->dir);
+	s->rec = NULL;
 	s->dir = NULL;
 }
 
-/* Delete segment seq, counting what it still held as dropped. */
+/* Close the write segment; the next append starts segment wseq + 1. */
+static void
+roll(struct spool *s)
+{
+	if (s->wfd != -1)
+		close(s->wfd);
+	s->wfd = -1;
+	s->wseq++;
+	s->wsize = 0;
+}
+
+/* Delete segment seq to make room, counting what it still held as dropped,
+ * but for the span out for replay (the caller counts it, as sent or, if
+ * its request fails, dropped).  Records the live path holds in memory are
+ * counted too: the live path takes back what it delivers after all. */
 static void
 drop_segment(struct spool *s, uint64_t seq)
 {
-	char		path[4096];
-	uint64_t	lost, gone;
+	uint64_t	from = 0, lost;
 
-	gone = count_points(s, seq, seq == s->rseq ? s->roff : 0, -1);
-	lost = gone;
-	if (seq == s->rseq && s->peek_len > 0) {
-		/* the record out for replay is not counted here: the caller
-		 * counts it as sent or, if its request fails, dropped */
-		lost -= count_points(s, seq, s->roff, 1);
-		s->orphan = 1;
+	if (seq < s->rseq) {	/* delivered already: a leftover */
+		remove_segment(s, seq);
+		return;
 	}
-	seg_path(s, seq, path, sizeof path);
-	s->bytes -= file_size(path);
-	unlink(path);
-	s->dropped_points += lost;
-	s->points -= gone < s->points ? gone : s->points;
-	if (seq == s->rseq) {
+	if (seq == s->rseq)
+		from = s->roff;
+	lost = count_points(s, seq, from, UINT64_MAX);
+	s->points -= lost < s->points ? lost : s->points;
+	if (seq == s->rseq && s->peek_len > 0) {
+		lost -= s->peek_points < lost ? s->peek_points : lost;
+		s->orphan = 1;
 		s->peek_len = 0;	/* a replay in flight is void */
+	}
+	if (seq == s->wseq)
+		roll(s);
+	remove_segment(s, seq);
+	s->dropped_points += lost;
+	if (seq > s->gone_seq)
+		s->gone_seq = seq;
+	if (s->hold.seq == seq)	/* until the live path says better */
+		s->hold = (struct spool_pos){ seq + 1, 0 };
+	if (seq == s->rseq) {
 		s->rseq = next_segment(s, seq);
 		s->roff = 0;
 		save_ack(s);
 	}
 }
 
-/* Make room for need more bytes by dropping the oldest segments. */
+/* Drop the oldest segment; -1 when there is none. */
+static int
+drop_oldest(struct spool *s)
+{
+	uint64_t	seq = next_segment(s, 0);
+
+	if (seq == 0)
+		return -1;
+	drop_segment(s, seq);
+	return 0;
+}
+
+/* Make room for need more bytes within the bound. */
 static void
 make_room(struct spool *s, uint64_t need)
 {
-	uint64_t	seq;
+	while (s->bytes + need > s->max_bytes && drop_oldest(s) == 0)
+		;
+}
 
-	while (s->bytes + need > s->max_bytes &&
-	    (seq = next_segment(s, 0)) != 0) {
-		if (seq == s->wseq) {	/* only the open one left: roll it */
-			close(s->wfd);
-			s->wfd = -1;
-			s->wseq++;
-			s->wsize = 0;
-		}
-		drop_segment(s, seq);
+/* The record: header and payload in s->rec, for one write(). */
+static int
+build_record(struct spool *s, const char *data, size_t len,
+    uint32_t npoints)
+{
+	unsigned char	*h;
+	char		*p;
+
+	if (s->rec_cap < REC_HDR + len) {
+		if ((p = realloc(s->rec, REC_HDR + len)) == NULL)
+			return -1;
+		s->rec = p;
+		s->rec_cap = REC_HDR + len;
 	}
+	h = (unsigned char *)s->rec;
+	put_le32(h, REC_MAGIC);
+	put_le32(h + 4, (uint32_t)len);
+	put_le32(h + 8, npoints);
+	put_le32(h + 12, (uint32_t)crc32(0, (const Bytef *)data, (uInt)len));
+	memcpy(s->rec + REC_HDR, data, len);
+	return 0;
+}
+
+/* One attempt to write the record of n bytes: 0, or -1 with errno, having
+ * cut off a torn part and removed a segment left empty. */
+static int
+write_record(struct spool *s, size_t n)
+{
+	char	path[4096];
+	ssize_t	w;
+	int	e;
+
+	seg_path(s, s->wseq, path, sizeof path);
+	if (s->wfd == -1) {
+		if (mkdir(s->dir, 0700) == -1 && errno != EEXIST)
+			return -1;
+		s->wfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+		    0600);
+		if (s->wfd == -1)
+			return -1;
+		if (s->running)
+			sync_post(s, s->wfd);
+	}
+	if ((w = write(s->wfd, s->rec, n)) == (ssize_t)n)
+		return 0;
+	e = w < 0 ? errno : ENOSPC;
+	if (w > 0 && ftruncate(s->wfd, (off_t)s->wsize) == -1)
+		e = errno;
+	if (s->wsize == 0) {
+		close(s->wfd);
+		s->wfd = -1;
+		unlink(path);
+	}
+	errno = e;
+	return -1;
 }
 
 int
 spool_append(struct spool *s, const char *data, size_t len,
-    uint32_t npoints, char **cause)
+    uint32_t npoints, struct spool_pos *at, char **cause)
 {
-	unsigned char	hdr[REC_HDR];
-	char		path[4096];
-	ssize_t		w;
+	size_t	n = REC_HDR + len;
 
 	*cause = NULL;
-	if (len > REC_MAX) {
-		if (asprintf(cause, "batch of %zu bytes too large", len) < 0)
+	if (len > REC_MAX || build_record(s, data, len, npoints) == -1) {
+		if (asprintf(cause, "record of %zu bytes too large", len) < 0)
 			*cause = NULL;
 		return -1;
 	}
-	if (s->wfd != -1 && s->wsize + REC_HDR + len > s->seg_max) {
-		close(s->wfd);
-		s->wfd = -1;
-		s->wseq++;
-		s->wsize = 0;
+	if (s->retry_ms != 0 && mono_ms() < s->retry_ms) {
+		if (asprintf(cause, "spool %s: %s", s->dir,
+		    strerror(s->err)) < 0)
+			*cause = NULL;
+		return -1;
 	}
-	make_room(s, REC_HDR + len);
-	if (s->wfd == -1) {
-		seg_path(s, s->wseq, path, sizeof path);
-		s->wfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-		    0600);
-		if (s->wfd == -1) {
-			if (asprintf(cause, "%s: %s", path, strerror(errno)) < 0)
+	if (s->wfd != -1 && s->wsize + n > s->seg_max)
+		roll(s);
+	make_room(s, n);
+	while (write_record(s, n) == -1) {
+		s->err = errno;
+		if ((s->err != ENOSPC && s->err != EDQUOT) ||
+		    drop_oldest(s) == -1) {
+			s->retry_ms = mono_ms() + RETRY_MS;
+			if (asprintf(cause, "spool %s: %s", s->dir,
+			    strerror(s->err)) < 0)
 				*cause = NULL;
 			return -1;
 		}
-		if (s->rseq == 0)
-			s->rseq = s->wseq;
-		if (s->running)
-			sync_post(s, s->wfd);
 	}
-	put_le32(hdr, REC_MAGIC);
-	put_le32(hdr + 4, (uint32_t)len);
-	put_le32(hdr + 8, npoints);
-	put_le32(hdr + 12, (uint32_t)crc32(0, (const Bytef *)data,
-	    (uInt)len));
-	if ((w = write(s->wfd, hdr, REC_HDR)) != REC_HDR ||
-	    (w = write(s->wfd, data, len)) != (ssize_t)len) {
-		if (asprintf(cause, "spool write: %s", w < 0 ?
-		    strerror(errno) : "short write") < 0)
-			*cause = NULL;
-		return -1;
+	if (s->retry_ms != 0)
+		size_segments(s);	/* usable again: maybe another disk */
+	s->retry_ms = 0;
+	if (at != NULL)
+		*at = (struct spool_pos){ s->wseq, s->wsize };
+	if (s->rseq == 0) {
+		s->rseq = s->wseq;
+		s->roff = s->wsize;
 	}
 	if (s->running)
 		sync_post(s, -1);
 	else
 		fdatasync(s->wfd);
-	s->wsize += REC_HDR + len;
-	s->bytes += REC_HDR + len;
+	s->wsize += n;
+	s->bytes += n;
 	s->points += npoints;
 	return 0;
+}
+
+void
+spool_hold(struct spool *s, const struct spool_pos *from)
+{
+	if (from == NULL || spool_gone(s, from))
+		s->hold = (struct spool_pos){ 0, 0 };
+	else
+		s->hold = *from;
+}
+
+int
+spool_gone(const struct spool *s, const struct spool_pos *at)
+{
+	return at->seq == 0 || at->seq <= s->gone_seq;
 }
 
 /* Done with segment rseq: delete it (unless it is being written) and move
@@ -344,14 +580,11 @@ spool_append(struct spool *s, const char *data, size_t len,
 static int
 next_read_segment(struct spool *s)
 {
-	char		path[4096];
 	uint64_t	next;
 
 	if (s->rseq == s->wseq)
 		return 1;	/* caught up with the writer */
-	seg_path(s, s->rseq, path, sizeof path);
-	s->bytes -= file_size(path);
-	unlink(path);
+	remove_segment(s, s->rseq);
 	next = next_segment(s, s->rseq);
 	s->rseq = next != 0 ? next : s->wseq;
 	s->roff = 0;
@@ -359,17 +592,168 @@ next_read_segment(struct spool *s)
 	return 0;
 }
 
-int
-spool_peek(struct spool *s, char **data, size_t *len, uint32_t *npoints)
+void
+spool_done(struct spool *s, const struct spool_pos *at, size_t len,
+    uint32_t npoints)
+{
+	unsigned char	magic[4];
+	char		path[4096];
+
+	if (spool_gone(s, at))
+		return;
+	if (s->peek_len == 0 && s->rseq != 0 && at->seq > s->rseq) {
+		seg_path(s, s->rseq, path, sizeof path);
+		if (s->roff >= file_size(path))	/* the head's segment is */
+			next_read_segment(s);	/* read: go on to the next */
+	}
+	if (s->peek_len == 0 && at->seq == s->rseq && at->off == s->roff) {
+		/* first in line (no backlog): move the head, no I/O */
+		s->roff += REC_HDR + len;
+		s->points -= npoints < s->points ? npoints : s->points;
+		s->ack_dirty = 1;
+		if (s->rseq != s->wseq) {
+			seg_path(s, s->rseq, path, sizeof path);
+			if (s->roff >= file_size(path))
+				next_read_segment(s);
+		}
+		return;
+	}
+	if (s->mfd == -1 || s->mseq != at->seq) {
+		if (s->mfd != -1)
+			close(s->mfd);
+		seg_path(s, at->seq, path, sizeof path);
+		s->mfd = open(path, O_WRONLY | O_CLOEXEC);
+		s->mseq = at->seq;
+	}
+	put_le32(magic, REC_DONE);
+	if (s->mfd != -1 && pwrite(s->mfd, magic, 4, (off_t)at->off) == 4)
+		s->points -= npoints < s->points ? npoints : s->points;
+}
+
+void
+spool_trim(struct spool *s)
+{
+	unsigned char	hdr[REC_HDR];
+	char		path[4096];
+	uint64_t	size = 0, size_seq = 0, off0 = s->roff;
+	int		fd = -1;
+
+	while (s->rseq != 0 && s->peek_len == 0 &&
+	    before_hold(s, s->rseq, s->roff)) {
+		if (size_seq != s->rseq) {	/* a segment: stat it once */
+			if (fd != -1)
+				close(fd);
+			fd = -1;
+			seg_path(s, s->rseq, path, sizeof path);
+			size = file_size(path);
+			size_seq = s->rseq;
+		}
+		if (s->roff + REC_HDR > size) {
+			if (s->roff < size)
+				break;	/* a torn header: for spool_peek */
+			if (next_read_segment(s))
+				break;
+			off0 = s->roff;
+			continue;
+		}
+		if (fd == -1 && (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+			break;
+		if (pread(fd, hdr, REC_HDR, (off_t)s->roff) != REC_HDR ||
+		    le32(hdr) != REC_DONE || le32(hdr + 4) > REC_MAX ||
+		    s->roff + REC_HDR + le32(hdr + 4) > size)
+			break;
+		s->roff += REC_HDR + le32(hdr + 4);
+	}
+	if (fd != -1)
+		close(fd);
+	if ((s->roff != off0 || s->ack_dirty) && s->rseq != 0)
+		save_ack(s);
+	s->ack_dirty = 0;
+}
+
+/* Gather records of segment rseq from roff into a buffer: up to max_points
+ * points and to the hold.  0 with the span set; 1 when the record at roff
+ * is bad (the caller skips it); 2 when only delivered records were there
+ * (skipped). */
+static int
+gather(struct spool *s, int fd, uint64_t size, uint32_t max_points,
+    char **data, size_t *len, uint32_t *npoints)
 {
 	unsigned char	 hdr[REC_HDR];
-	char		 path[4096], *buf;
-	uint64_t	 size;
-	uint32_t	 n;
-	int		 fd;
+	char		*buf = NULL, *p;
+	uint64_t	 off = s->roff;
+	size_t		 blen = 0;
+	uint32_t	 n, pts = 0;
+
+	while (off + REC_HDR <= size && before_hold(s, s->rseq, off) &&
+	    blen < SPAN_MAX) {
+		if (pread(fd, hdr, REC_HDR, (off_t)off) != REC_HDR ||
+		    !hdr_ok(hdr) || off + REC_HDR + (n = le32(hdr + 4)) > size)
+			break;
+		if (pts > 0 && le32(hdr) == REC_MAGIC &&
+		    pts + le32(hdr + 8) > max_points)
+			break;	/* at least one record, then up to max */
+		if (le32(hdr) == REC_DONE) {
+			off += REC_HDR + n;
+			continue;
+		}
+		if ((p = realloc(buf, blen + n + 1)) == NULL)
+			break;
+		buf = p;
+		if (pread(fd, buf + blen, n, (off_t)(off + REC_HDR)) !=
+		    (ssize_t)n || (uint32_t)crc32(0, (Bytef *)buf + blen, n) !=
+		    le32(hdr + 12))
+			break;
+		blen += n;
+		pts += le32(hdr + 8);
+		off += REC_HDR + n;
+	}
+	if (off == s->roff) {
+		free(buf);
+		return 1;
+	}
+	if (pts == 0) {		/* delivered ones only */
+		free(buf);
+		s->roff = off;
+		return 2;
+	}
+	buf[blen] = '\0';
+	*data = buf;
+	*len = blen;
+	*npoints = pts;
+	s->peek_len = off - s->roff;
+	s->peek_points = pts;
+	return 0;
+}
+
+/* Skip the bad record at the head: its payload when its header holds,
+ * else the rest of the segment. */
+static void
+skip_bad(struct spool *s, int fd, uint64_t size)
+{
+	unsigned char	hdr[REC_HDR];
+	uint32_t	n;
+
+	s->corrupt++;
+	if (pread(fd, hdr, REC_HDR, (off_t)s->roff) == REC_HDR &&
+	    hdr_ok(hdr) && s->roff + REC_HDR + (n = le32(hdr + 4)) <= size) {
+		s->points -= le32(hdr + 8) < s->points ? le32(hdr + 8) :
+		    s->points;
+		s->roff += REC_HDR + n;
+	} else
+		s->roff = size;
+}
+
+int
+spool_peek(struct spool *s, uint32_t max_points, char **data, size_t *len,
+    uint32_t *npoints)
+{
+	char		path[4096];
+	uint64_t	size;
+	int		fd, rc;
 
 	for (;;) {
-		if (s->rseq == 0)
+		if (s->rseq == 0 || !before_hold(s, s->rseq, s->roff))
 			return 1;
 		seg_path(s, s->rseq, path, sizeof path);
 		size = file_size(path);
@@ -382,32 +766,12 @@ spool_peek(struct spool *s, char **data, size_t *len, uint32_t *npoints)
 		}
 		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 			return 1;
-		if (pread(fd, hdr, REC_HDR, (off_t)s->roff) != REC_HDR ||
-		    le32(hdr) != REC_MAGIC || (n = le32(hdr + 4)) > REC_MAX ||
-		    s->roff + REC_HDR + n > size) {
-			close(fd);
-			s->corrupt++;	/* bad or torn: skip the rest */
-			s->roff = size;
-			continue;
-		}
-		if ((buf = malloc(n + 1)) == NULL ||
-		    pread(fd, buf, n, (off_t)(s->roff + REC_HDR)) != (ssize_t)n ||
-		    (uint32_t)crc32(0, (Bytef *)buf, n) != le32(hdr + 12)) {
-			close(fd);
-			free(buf);
-			s->corrupt++;	/* bad payload: skip this record */
-			s->points -= le32(hdr + 8) < s->points ?
-			    le32(hdr + 8) : s->points;
-			s->roff += REC_HDR + n;
-			continue;
-		}
+		rc = gather(s, fd, size, max_points, data, len, npoints);
+		if (rc == 1)
+			skip_bad(s, fd, size);
 		close(fd);
-		buf[n] = '\0';
-		*data = buf;
-		*len = n;
-		*npoints = le32(hdr + 8);
-		s->peek_len = REC_HDR + n;
-		return 0;
+		if (rc == 0)
+			return 0;
 	}
 }
 
@@ -415,34 +779,25 @@ void
 spool_ack(struct spool *s)
 {
 	char		path[4096];
-	uint64_t	n;
+	uint64_t	size;
 
-	s->orphan = 0;
-	if (s->peek_len == 0)
+	if (s->orphan || s->peek_len == 0) {
+		s->orphan = 0;
+		s->peek_len = 0;
 		return;
-	seg_path(s, s->rseq, path, sizeof path);
-	n = count_points(s, s->rseq, s->roff, 1);
-	s->points -= n < s->points ? n : s->points;
+	}
+	s->points -= s->peek_points < s->points ? s->peek_points : s->points;
 	s->roff += s->peek_len;
 	s->peek_len = 0;
-	if (s->roff < file_size(path))
+	seg_path(s, s->rseq, path, sizeof path);
+	size = file_size(path);
+	if (s->roff < size)
 		save_ack(s);
 	else if (s->rseq != s->wseq)
 		next_read_segment(s);
-	else {
-		/* caught up with the writer: remove the segment, the next
-		 * append starts a fresh one */
-		if (s->wfd != -1)
-			close(s->wfd);
-		s->wfd = -1;
-		s->bytes -= file_size(path);
-		unlink(path);
-		s->wseq++;
-		s->wsize = 0;
-		s->rseq = 0;
-		s->roff = 0;
+	else
 		save_ack(s);
-	}
+	spool_trim(s);
 }
 
 void
@@ -459,7 +814,7 @@ spool_empty(struct spool *s)
 	size_t		 len;
 	uint32_t	 n;
 
-	if (spool_peek(s, &data, &len, &n) == 1)
+	if (spool_peek(s, 1, &data, &len, &n) == 1)
 		return 1;
 	free(data);
 	spool_release(s);

@@ -137,13 +137,13 @@ bench_gzip(const struct lp_buf *b, int level, size_t *out_len)
 /* µs of the caller's time per spool append: with the syncer thread (as
  * pumpd runs it) or with fdatasync on the caller's thread. */
 static double
-bench_spool(const struct lp_buf *b, int inline_sync)
+bench_spool(const struct lp_buf *b, int inline_sync, int n)
 {
 	struct spool	 s;
 	char		 dir[] = "/tmp/bench_spool.XXXXXX", *cause = NULL;
 	char		 cmd[64];
 	double		 t0;
-	int		 i, n = 50;
+	int		 i;
 
 	if (mkdtemp(dir) == NULL || spool_open(&s, dir, 1u << 30,
 	    &cause) == -1)
@@ -158,7 +158,7 @@ bench_spool(const struct lp_buf *b, int inline_sync)
 	}
 	t0 = now_ns();
 	for (i = 0; i < n; i++)
-		spool_append(&s, b->data, b->len, (uint32_t)b->npoints,
+		spool_append(&s, b->data, b->len, (uint32_t)b->npoints, NULL,
 		    &cause);
 	t0 = (now_ns() - t0) / n / 1000;
 	spool_close(&s);
@@ -173,6 +173,8 @@ main(void)
 {
 	struct lp_buf	b;
 	double		core_ns, lp_ns, g1, g6, sp_thread, sp_inline;
+	double		cy_thread, cy_inline;
+	struct lp_buf	cyc;
 	size_t		z1, z6;
 	int		i;
 
@@ -184,8 +186,13 @@ main(void)
 		encode_station(&b, i, 1764000000000LL + i * 1000);
 	g1 = bench_gzip(&b, 1, &z1);
 	g6 = bench_gzip(&b, 6, &z6);
-	sp_thread = bench_spool(&b, 0);
-	sp_inline = bench_spool(&b, 1);
+	sp_thread = bench_spool(&b, 0, 50);
+	sp_inline = bench_spool(&b, 1, 50);
+	/* what pumpd appends now: one station cycle (station and 4 pumps) */
+	lp_init(&cyc);
+	encode_station(&cyc, 7, 1764000000000LL);
+	cy_thread = bench_spool(&cyc, 0, 3000);
+	cy_inline = bench_spool(&cyc, 1, 300);
 
 	printf("pumpd benchmarks (one run; ratios, not limits)\n\n");
 	printf("control core      %8.0f ns a station cycle; 30 stations use "
@@ -200,6 +207,11 @@ main(void)
 	printf("spool append      %8.0f us on the loop with the syncer "
 	    "thread, %.0f us with fdatasync inline: %.0fx\n", sp_thread,
 	    sp_inline, sp_thread > 0 ? sp_inline / sp_thread : 0);
+	printf("spool, one cycle  %8.1f us an append of %zu bytes (%zu points) "
+	    "with the syncer thread, %.0f us with fdatasync inline; 30 "
+	    "stations use 1/%.0f of a 1 s poll\n", cy_thread, cyc.len,
+	    cyc.npoints, cy_inline, 1e6 / (30 * cy_thread));
+	lp_free(&cyc);
 	lp_free(&b);
 	return 0;
 }

@@ -1,5 +1,7 @@
 /* Fuzz the spool reader: any bytes as a segment left on disk must be
- * replayed record by record or skipped and counted, never a crash. */
+ * replayed in spans of records or skipped and counted, never a crash,
+ * whatever the span's bound in points (from the first byte) and with
+ * delivered ("PSPD") records among the others. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint32_t	 n;
 	FILE		*f;
 	int		 guard = 0;
+	uint32_t	 max = size > 0 ? 1u + data[0] : 1;
 
 	if (dir[0] == '\0') {
 		strcpy(dir, "/tmp/fuzz_spool.XXXXXX");
@@ -35,11 +38,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unlink(path);
 	if (spool_open(&s, dir, 1 << 20, &cause) == -1) {
 		free(cause);
+		spool_close(&s);
 		return 0;
 	}
-	while (spool_peek(&s, &rec, &len, &n) == 0 && guard++ < 10000) {
+	spool_trim(&s);
+	while (spool_peek(&s, max, &rec, &len, &n) == 0 && guard++ < 10000) {
 		free(rec);
-		spool_ack(&s);
+		if (guard % 2)
+			spool_ack(&s);
+		else
+			spool_release(&s);
 	}
 	spool_close(&s);
 	snprintf(path, sizeof path, "%s/%016u.seg", dir, 1u);
