@@ -1,7 +1,7 @@
 #!/bin/bash
 # The writer's policy by InfluxDB's answer:
 #   400 bad points (the real server: a field of another type): logged with
-#       InfluxDB's error text, counted, not retried;
+#       InfluxDB's error text once per run of them (rate-limited), counted, not retried;
 #   404 (the real server without the database): logged loudly, once,
 #       spooled, nothing dropped;
 #   413 (the real server with a 2 kB body limit): batches split and sent
@@ -46,6 +46,9 @@ grep -q 'InfluxDB refused [0-9]* points (400): {"error":"partial write: field ty
 rej=$(metric rejected "$WORK/r400.log"); sp=$(metric spooled "$WORK/r400.log")
 [ "$rej" -gt 0 ] && [ "$sp" = 0 ] && ok "400: $rej points counted as rejected, none spooled or retried" ||
     fail "400 counted" "rejected $rej spooled $sp"
+n=$(grep -c 'InfluxDB refused' "$WORK/r400.log")
+[ "$n" = 1 ] && ok "400: one line for the whole run of refusals (rate-limited)" ||
+    fail "400 once per episode" "$n lines"
 stop_influx
 
 # 413: a 2 kB body limit
