@@ -18,7 +18,8 @@
  * as sent, rejected, dropped or waiting in the spool.
  *
  * Response policy: 2xx done; 400 bad points, logged with InfluxDB's error
- * text (once per run of them, then with a count), counted and not retried; 413 too large, split in two and spooled;
+ * text once, then every REFUSED_EVERY_MS and at the end with a count (a
+ * bad field stays bad until someone acts), counted and not retried; 413 too large, split in two and spooled;
  * 401/403/404 logged loudly and spooled; 429, 5xx, connection errors and
  * timeouts spooled and retried with capped exponential backoff and jitter,
  * honouring Retry-After.  Bodies are kept uncompressed in the spool and
@@ -599,7 +600,6 @@ live_unit(struct req *r)
 static void
 finish_ok(struct mtr *m, struct req *r)
 {
-	log_limit_end(&m->refused, LOG_PRI_INFO);
 	if (!m->st.healthy && m->down_logged)
 		mlog(LOG_PRI_INFO, "InfluxDB takes data again");
 	m->st.healthy = 1;
@@ -944,6 +944,7 @@ mtr_free(struct mtr *m)
 	if (m == NULL)
 		return;
 	mtr_stop(m);
+	log_limit_end(&m->refused, LOG_PRI_INFO);	/* the count, if any */
 	event_free(m->curl_timer);
 	event_free(m->flush_timer);
 	event_free(m->replay_timer);
