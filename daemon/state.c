@@ -405,49 +405,43 @@ sync_dir(const char *path)
 }
 
 /* Write text to path atomically: a temporary file, fsync, rename, fsync
- * of the directory; 0 or -1 with err set. */
+ * of the directory; 0, or -1 with *cause. */
 static int
-write_atomic(const char *path, const char *text, char *err, size_t errlen)
+write_atomic(const char *path, const char *text, char **cause)
 {
 	char	tmp[4200];
-	int	fd;
+	int	fd, e;
 
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0600)) == -1) {
-		snprintf(err, errlen, "%.100s: %s", tmp, strerror(errno));
-		return -1;
-	}
+	    0600)) == -1)
+		return state_fail(cause, "%.100s: %s", tmp, strerror(errno));
 	if (write_all(fd, text, strlen(text)) == -1 || fsync(fd) == -1) {
-		snprintf(err, errlen, "%.100s: %s", tmp, strerror(errno));
+		e = errno;
 		close(fd);
 		unlink(tmp);
-		return -1;
+		return state_fail(cause, "%.100s: %s", tmp, strerror(e));
 	}
 	close(fd);
-	if (rename(tmp, path) == -1 || sync_dir(path) == -1) {
-		snprintf(err, errlen, "%.100s: %s", path, strerror(errno));
-		return -1;
-	}
+	if (rename(tmp, path) == -1 || sync_dir(path) == -1)
+		return state_fail(cause, "%.100s: %s", path, strerror(errno));
 	return 0;
 }
 
-/* Write n records to path as the JSON document; 0 or -1 with err set. */
+/* Write n records to path as the JSON document; 0, or -1 with *cause. */
 static int
 write_file(const char *path, const struct core_persist *rec, int n,
-    char *err, size_t errlen)
+    char **cause)
 {
 	json_t	*doc = doc_build(rec, n);
 	char	*text = doc != NULL ? json_dumps(doc, JSON_INDENT(1)) : NULL;
 	int	 rc;
 
 	json_decref(doc);
-	if (text == NULL) {
-		snprintf(err, errlen, "%.100s: cannot build the document",
+	if (text == NULL)
+		return state_fail(cause, "%.100s: cannot build the document",
 		    path);
-		return -1;
-	}
-	rc = write_atomic(path, text, err, errlen);
+	rc = write_atomic(path, text, cause);
 	free(text);
 	return rc;
 }
@@ -458,7 +452,7 @@ writer(void *arg)
 {
 	struct state		*st = arg;
 	struct core_persist	*rec;
-	char			 err[160];
+	char			*cause;
 	int			 n, stop, rc;
 
 	pthread_mutex_lock(&st->mu);
@@ -470,8 +464,8 @@ writer(void *arg)
 		stop = st->stop;
 		st->pending = NULL;
 		pthread_mutex_unlock(&st->mu);
-		rc = rec != NULL ? write_file(st->path, rec, n, err,
-		    sizeof err) : 0;
+		cause = NULL;
+		rc = rec != NULL ? write_file(st->path, rec, n, &cause) : 0;
 		free(rec);
 		pthread_mutex_lock(&st->mu);
 		if (rec != NULL && rc == 0) {
@@ -480,8 +474,10 @@ writer(void *arg)
 		} else if (rec != NULL) {
 			st->failures++;
 			st->failing = 1;
-			memcpy(st->err, err, sizeof st->err);
+			snprintf(st->err, sizeof st->err, "%s", cause != NULL ?
+			    cause : "out of memory");
 		}
+		free(cause);
 		if (stop && st->pending == NULL)
 			break;
 	}
