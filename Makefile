@@ -70,8 +70,7 @@ $(B)/tests/test_plc: $(B)/tests/unit/test_plc.o $(B)/daemon/plc.o \
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_log: $(B)/tests/unit/test_log.o $(B)/daemon/log.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
-$(B)/tests/test_state: $(B)/tests/unit/test_state.o $(B)/daemon/state.o \
-		$(B)/daemon/core.o $(B)/daemon/cfg.o
+$(B)/tests/test_state: $(B)/tests/unit/test_state.o $(B)/daemon/state.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_rain: $(B)/tests/unit/test_rain.o $(B)/plc/rain.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
@@ -116,7 +115,7 @@ bench: $(B)/bench
 
 # Fuzz targets (libFuzzer, clang): every parser of outside input.
 FUZZ_SECONDS ?= 20
-FUZZ	 = cfg decode spool rain modbus mbtcp
+FUZZ	 = cfg decode spool rain modbus mbtcp state
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
 	      -Idaemon -Iplc -Itests/unit $(PKG_CFLAGS)
 build-fuzz/fuzz_cfg: tests/fuzz/fuzz_cfg.c daemon/cfg.c
@@ -125,6 +124,7 @@ build-fuzz/fuzz_decode: tests/fuzz/fuzz_decode.c daemon/plc.c daemon/mbtcp.c \
 build-fuzz/fuzz_mbtcp: tests/fuzz/fuzz_mbtcp.c daemon/mbtcp.c
 build-fuzz/fuzz_spool: tests/fuzz/fuzz_spool.c daemon/spool.c
 build-fuzz/fuzz_rain: tests/fuzz/fuzz_rain.c plc/rain.c
+build-fuzz/fuzz_state: tests/fuzz/fuzz_state.c daemon/state.c
 build-fuzz/fuzz_modbus: tests/fuzz/fuzz_modbus.c plc/model.c plc/rain.c \
 		tests/unit/fixture.c
 build-fuzz/fuzz_%:

@@ -799,14 +799,41 @@ refuse_file(const char *path, char *why, char **cause)
 }
 
 int
-state_load(const char *dir, struct core_persist **rec, int *n, char **note,
+state_read(FILE *f, struct core_persist **rec, int *n, char **note,
     char **cause)
 {
 	struct state_notes	 nt = { "", 0 };
 	json_t			*doc, *stations;
-	char			 path[4096], *why = NULL;
-	FILE			*f;
 	int			 old, rc;
+
+	*rec = NULL;
+	*n = 0;
+	*note = *cause = NULL;
+	doc = doc_read(f, &old, cause);
+	rc = doc != NULL ? doc_check(doc, &stations, cause) : -1;
+	if (rc == 0)
+		rc = doc_records(stations, rec, n, &nt, cause);
+	json_decref(doc);
+	if (rc == -1)
+		return -1;
+	if (old)
+		state_note(&nt, "converted from the old binary format "
+		    "(PUMPDST1); the next save writes JSON");
+	if (nt.len > 0 && (*note = strdup(nt.text)) == NULL) {
+		free(*rec);
+		*rec = NULL;
+		return state_fail(cause, "out of memory");
+	}
+	return 0;
+}
+
+int
+state_load(const char *dir, struct core_persist **rec, int *n, char **note,
+    char **cause)
+{
+	char	 path[4096], *why = NULL;
+	FILE	*f;
+	int	 rc;
 
 	*rec = NULL;
 	*n = 0;
@@ -817,18 +844,9 @@ state_load(const char *dir, struct core_persist **rec, int *n, char **note,
 			return 1;
 		return state_fail(cause, "%s: %s", path, strerror(errno));
 	}
-	doc = doc_read(f, &old, &why);
+	rc = state_read(f, rec, n, note, &why);
 	fclose(f);
-	rc = doc != NULL ? doc_check(doc, &stations, &why) : -1;
-	if (rc == 0)
-		rc = doc_records(stations, rec, n, &nt, &why);
-	json_decref(doc);
 	if (rc == -1)
 		return refuse_file(path, why, cause);
-	if (old)
-		state_note(&nt, "converted from the old binary format "
-		    "(PUMPDST1); the next save writes JSON");
-	if (nt.len > 0 && (*note = strdup(nt.text)) == NULL)
-		return state_fail(cause, "out of memory");
 	return 0;
 }

@@ -15,6 +15,7 @@
 #define STATE_H
 
 #include <pthread.h>
+#include <stdio.h>
 
 #include "core.h"
 
@@ -71,5 +72,12 @@ void	state_close(struct state *st);
  */
 int	state_load(const char *dir, struct core_persist **rec, int *n,
 	    char **note, char **cause);
+
+/*
+ * The parser behind state_load: the records of the state file open as f,
+ * either format, or -1 with *cause; it sets nothing aside.
+ */
+int	state_read(FILE *f, struct core_persist **rec, int *n, char **note,
+	    char **cause);
 
 #endif
