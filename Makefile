@@ -6,7 +6,7 @@
 #   make asan       build and test with AddressSanitizer and UBSan
 
 CC	?= cc
-PKGS	 = libmodbus libevent libcurl libconfig libsystemd zlib
+PKGS	 = libmodbus libevent libcurl libconfig libsystemd zlib jansson
 CPPFLAGS += -D_GNU_SOURCE -Idaemon -Iplc -Itests/unit
 CFLAGS	?= -O2 -g
 WARN	 = -std=c11 -Wall -Wextra -Wshadow -Wmissing-prototypes \
@@ -26,7 +26,8 @@ PUMPD_OBJS  = $(B)/daemon/pumpd.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
 	      $(B)/plc/codec.o $(B)/plc/map_v1.o $(B)/plc/map_l1.o \
 	      $(B)/daemon/plc.o $(B)/daemon/mbtcp.o $(B)/daemon/lp.o \
 	      $(B)/daemon/mtr.o \
-	      $(B)/daemon/spool.o $(B)/daemon/schema.o $(B)/daemon/state.o
+	      $(B)/daemon/spool.o $(B)/daemon/schema.o $(B)/daemon/state.o \
+	      $(B)/daemon/log.o
 PLCSIM_OBJS = $(B)/plc/plcsim.o $(B)/plc/model.o $(B)/plc/model_l1.o \
 	      $(B)/plc/rain.o \
 	      $(B)/daemon/cfg.o
@@ -35,7 +36,8 @@ BINS	= $(B)/pumpd $(B)/plcsim
 UNIT_TESTS = $(B)/tests/test_cfg $(B)/tests/test_rain $(B)/tests/test_model \
 	     $(B)/tests/test_core $(B)/tests/test_lp $(B)/tests/test_spool \
 	     $(B)/tests/test_schema $(B)/tests/test_mbtcp $(B)/tests/test_plc \
-	     $(B)/tests/test_map_v1 $(B)/tests/test_map_l1
+	     $(B)/tests/test_map_v1 $(B)/tests/test_map_l1 \
+	     $(B)/tests/test_log $(B)/tests/test_state
 
 .PHONY: all deps test unit integration run asan clean check-config install fuzz \
 	bench
@@ -78,6 +80,10 @@ $(B)/tests/test_map_v1: $(B)/tests/unit/test_map_v1.o $(B)/plc/map_v1.o \
 $(B)/tests/test_map_l1: $(B)/tests/unit/test_map_l1.o $(B)/plc/map_l1.o \
 		$(B)/plc/codec.o $(B)/plc/map_v1.o $(B)/daemon/cfg.o \
 		$(B)/tests/unit/fixture.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+$(B)/tests/test_log: $(B)/tests/unit/test_log.o $(B)/daemon/log.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+$(B)/tests/test_state: $(B)/tests/unit/test_state.o $(B)/daemon/state.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_rain: $(B)/tests/unit/test_rain.o $(B)/plc/rain.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
@@ -123,7 +129,7 @@ bench: $(B)/bench
 
 # Fuzz targets (libFuzzer, clang): every parser of outside input.
 FUZZ_SECONDS ?= 20
-FUZZ	 = cfg map_v1 spool rain modbus mbtcp l1 l1_req
+FUZZ	 = cfg map_v1 spool rain modbus mbtcp l1 l1_req state
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
 	      -Idaemon -Iplc -Itests/unit $(PKG_CFLAGS)
 build-fuzz/fuzz_cfg: tests/fuzz/fuzz_cfg.c daemon/cfg.c
@@ -138,6 +144,7 @@ build-fuzz/fuzz_l1: tests/fuzz/fuzz_l1.c plc/map_l1.c plc/map_v1.c plc/codec.c \
 build-fuzz/fuzz_l1_req: tests/fuzz/fuzz_l1_req.c plc/model.c plc/model_l1.c \
 		plc/rain.c tests/unit/fixture.c
 build-fuzz/fuzz_rain: tests/fuzz/fuzz_rain.c plc/rain.c
+build-fuzz/fuzz_state: tests/fuzz/fuzz_state.c daemon/state.c
 build-fuzz/fuzz_modbus: tests/fuzz/fuzz_modbus.c plc/model.c plc/model_l1.c \
 		plc/rain.c \
 		tests/unit/fixture.c

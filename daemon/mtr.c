@@ -18,7 +18,8 @@
  * as sent, rejected, dropped or waiting in the spool.
  *
  * Response policy: 2xx done; 400 bad points, logged with InfluxDB's error
- * text, counted and not retried; 413 too large, split in two and spooled;
+ * text once, then every REFUSED_EVERY_MS and at the end with a count (a
+ * bad field stays bad until someone acts), counted and not retried; 413 too large, split in two and spooled;
  * 401/403/404 logged loudly and spooled; 429, 5xx, connection errors and
  * timeouts spooled and retried with capped exponential backoff and jitter,
  * honouring Retry-After.  Bodies are kept uncompressed in the spool and
@@ -36,12 +37,14 @@
 #include <curl/curl.h>
 #include <zlib.h>
 
+#include "log.h"
 #include "mtr.h"
 #include "spool.h"
 
 #define BACKOFF_MIN_MS	1000
 #define BACKOFF_MAX_MS	60000
 #define BATCH_CAP	4	/* batches a busy live slot may pile up */
+#define REFUSED_EVERY_MS 600000	/* a run of 400s says so this often */
 
 /* The points of one committed cycle inside a unit's text, and where its
  * record is in the spool (at.seq 0: it could not be written). */
@@ -83,6 +86,7 @@ struct req {
 
 struct mtr {
 	struct event_base	*base;
+	struct log_limit	 refused;	/* 400s: one line per episode */
 	struct cfg_influx	 c;
 	char			 write_url[1024];
 	char			 auth_hdr[600];	/* 2.x token */
@@ -124,20 +128,32 @@ ms_between(const struct timespec *a, const struct timespec *b)
 	    (b->tv_nsec - a->tv_nsec) / 1e6;
 }
 
-/* Log a line about the writer. */
+/* Log a line about the writer at prio, "metrics: " before it. */
 static void
-mlog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+mlog(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void
-mlog(const char *fmt, ...)
+mlog(int prio, const char *fmt, ...)
 {
+	char	msg[LOG_LINE_MAX];
 	va_list	ap;
 
-	fputs("metrics: ", stdout);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	fputc('\n', stdout);
-	fflush(stdout);
+	if (prio == LOG_PRI_INFO)
+		log_info("metrics: %s", msg);
+	else
+		log_warnx("metrics: %s", msg);
+}
+
+/* The monotonic clock in ms, for rate-limited lines. */
+static int64_t
+mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* curl wants the timer set to timeout_ms (-1: deleted). */
@@ -374,7 +390,7 @@ log_dropped(struct mtr *m)
 {
 	if (m->spool.dropped_points <= m->dropped_logged)
 		return;
-	mlog("spool full: dropped the %llu oldest points (%llu in all)",
+	mlog(LOG_PRI_WARN, "spool full: dropped the %llu oldest points (%llu in all)",
 	    (unsigned long long)(m->spool.dropped_points - m->dropped_logged),
 	    (unsigned long long)m->spool.dropped_points);
 	m->dropped_logged = m->spool.dropped_points;
@@ -394,11 +410,11 @@ append(struct mtr *m, const char *text, size_t len, uint32_t npoints,
 	if (rc == -1) {
 		m->st.spool_errors++;
 		if (!m->spool_bad++)
-			mlog("%s: points go straight to InfluxDB, what it "
+			mlog(LOG_PRI_WARN, "%s: points go straight to InfluxDB, what it "
 			    "cannot take is lost and counted", cause ? cause :
 			    "spool: cannot write");
 	} else if (m->spool_bad) {
-		mlog("spool: writable again (%llu appends failed)",
+		mlog(LOG_PRI_INFO, "spool: writable again (%llu appends failed)",
 		    (unsigned long long)m->spool_bad);
 		m->spool_bad = 0;
 	}
@@ -544,7 +560,7 @@ split_to_spool(struct mtr *m, struct req *r)
 
 	if ((nl = memchr(mid, '\n', r->text_len - (size_t)(mid - r->text)))
 	    == NULL || (size_t)(nl + 1 - r->text) >= r->text_len) {
-		mlog("413: a single point is too large for InfluxDB: "
+		mlog(LOG_PRI_WARN, "413: a single point is too large for InfluxDB: "
 		    "dropped");
 		m->st.rejected += r->npoints;
 		return;
@@ -585,7 +601,7 @@ static void
 finish_ok(struct mtr *m, struct req *r)
 {
 	if (!m->st.healthy && m->down_logged)
-		mlog("InfluxDB takes data again");
+		mlog(LOG_PRI_INFO, "InfluxDB takes data again");
 	m->st.healthy = 1;
 	m->down_logged = m->loud = 0;
 	m->backoff_ms = BACKOFF_MIN_MS;
@@ -618,11 +634,11 @@ finish_failed(struct mtr *m, struct req *r, CURLcode cc, long status)
 	if (cc == CURLE_OK && (status == 401 || status == 403 ||
 	    status == 404)) {
 		if (!m->loud++)
-			mlog("ERROR: InfluxDB answers %ld to %s: %.300s -- "
+			mlog(LOG_PRI_WARN, "ERROR: InfluxDB answers %ld to %s: %.300s -- "
 			    "check the credentials and the database; spooling",
 			    status, m->write_url, r->resp);
 	} else if (!m->down_logged++)
-		mlog("InfluxDB unavailable (%s): spooling until it is back",
+		mlog(LOG_PRI_WARN, "InfluxDB unavailable (%s): spooling until it is back",
 		    cc != CURLE_OK ? (r->err[0] ? r->err :
 		    curl_easy_strerror(cc)) : r->resp[0] ? r->resp : "HTTP error");
 	if (!r->from_spool)
@@ -649,8 +665,9 @@ finish(struct mtr *m, struct req *r, CURLcode cc)
 	if (cc == CURLE_OK && status >= 200 && status < 300)
 		finish_ok(m, r);
 	else if (cc == CURLE_OK && status == 400) {
-		mlog("InfluxDB refused %u points (400): %.300s", r->npoints,
-		    r->resp);
+		log_limited(&m->refused, LOG_PRI_WARN, mono_ms(),
+		    REFUSED_EVERY_MS, "metrics: InfluxDB refused %u points "
+		    "(400): %.300s", r->npoints, r->resp);
 		m->st.rejected += r->npoints;
 		finish_done(m, r);
 	} else if (cc == CURLE_OK && status == 413) {
@@ -851,13 +868,13 @@ mtr_new(struct event_base *base, const struct cfg_influx *c,
 	    1024, &why) == -1) {	/* metrics are secondary: go on */
 		m->st.spool_errors++;
 		m->spool_bad = 1;
-		mlog("%s: points go straight to InfluxDB, what it cannot "
+		mlog(LOG_PRI_WARN, "%s: points go straight to InfluxDB, what it cannot "
 		    "take is lost and counted; trying again", why ? why :
 		    "spool: cannot open");
 		free(why);
 	}
 	if (!spool_empty(&m->spool))
-		mlog("spool: %llu points from an earlier run to replay",
+		mlog(LOG_PRI_INFO, "spool: %llu points from an earlier run to replay",
 		    (unsigned long long)m->spool.points);
 	m->multi = curl_multi_init();
 	curl_multi_setopt(m->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
@@ -927,6 +944,7 @@ mtr_free(struct mtr *m)
 	if (m == NULL)
 		return;
 	mtr_stop(m);
+	log_limit_end(&m->refused, LOG_PRI_INFO);	/* the count, if any */
 	event_free(m->curl_timer);
 	event_free(m->flush_timer);
 	event_free(m->replay_timer);

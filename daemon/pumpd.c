@@ -34,6 +34,7 @@
 
 #include "cfg.h"
 #include "core.h"
+#include "log.h"
 #include "lp.h"
 #include "mtr.h"
 #include "plc.h"
@@ -266,10 +267,10 @@ log_metrics(struct pumpd *p)
 	if (p->mtr == NULL)
 		return;
 	mtr_stats(p->mtr, &st);
-	printf("metrics: made %llu sent %llu spooled %llu dropped %llu "
+	log_info("metrics: made %llu sent %llu spooled %llu dropped %llu "
 	    "rejected %llu waiting %llu (%llu bytes) spool-errors %llu "
 	    "corrupt %llu; %s; "
-	    "loop overruns %lu, max lag %.0f ms\n",
+	    "loop overruns %lu, max lag %.0f ms",
 	    (unsigned long long)st.made, (unsigned long long)st.sent,
 	    (unsigned long long)st.spooled, (unsigned long long)st.dropped,
 	    (unsigned long long)st.rejected,
@@ -383,8 +384,8 @@ log_district(struct pumpd *p, int64_t ms)
 	static const char *cname[] = { "OK", "STALE", "DOWN" };
 	static const char *mname[] = { "PLC-FALLBACK", "REMOTE", "WATCHING" };
 	struct station	*s;
-	char		 tbuf[16], pumps[OBS_MAX_PUMPS + 1], al[160];
-	int		 i, b;
+	char		 pumps[OBS_MAX_PUMPS + 1], al[160];
+	int		 i, b, pad;
 
 	for (i = 0; i < p->n; i++) {
 		s = &p->st[i];
@@ -395,19 +396,17 @@ log_district(struct pumpd *p, int64_t ms)
 				snprintf(al + strlen(al), sizeof al - strlen(al),
 				    "%s%s", al[0] ? ", " : " ALARMS: ",
 				    core_alarm_name(1u << b));
+		pad = 20 - (int)strlen(s->cfg->id);
 		if (s->core.level_m >= 0)
-			printf("%s %-20s level %5.2f m  rain %5.1f mm/h  pumps "
-			    "%-8s %s %s%s%s\n", clock_str(ms, tbuf, sizeof tbuf),
-			    s->cfg->id, s->core.level_m,
-			    core_rain_mmh(&s->core, 5, ms), pumps,
-			    cname[s->comms], mname[sch_mode(&s->core)],
+			log_info("station %s:%*s level %5.2f m  rain %5.1f mm/h  "
+			    "pumps %-8s %s %s%s%s", s->cfg->id, pad, "",
+			    s->core.level_m, core_rain_mmh(&s->core, 5, ms),
+			    pumps, cname[s->comms], mname[sch_mode(&s->core)],
 			    s->core.lasting.storm ? " STORM" : "", al);
 		else
-			printf("%s %-20s level  ---   comms %s%s\n",
-			    clock_str(ms, tbuf, sizeof tbuf), s->cfg->id,
-			    cname[s->comms], al);
+			log_info("station %s:%*s level  ---   comms %s%s",
+			    s->cfg->id, pad, "", cname[s->comms], al);
 	}
-	fflush(stdout);
 }
 
 /* Hand every station's lasting state to the state writer. */
@@ -459,8 +458,8 @@ report_restore(struct pumpd *p, int taken, const int *why, int64_t age_ms)
 		snprintf(buf + len, sizeof buf - (size_t)len, "%s%d from the "
 		    "future (saved %.0f s ahead of this clock: it went back)",
 		    len ? ", " : "; not taken: ", why[2], -age_ms / 1000.0);
-	printf("pumpd: state: alarms, storm mode, rain and start history of "
-	    "%d of %d stations taken from %s/state%s\n", taken, p->n,
+	log_info("state: alarms, storm mode, rain and start history of "
+	    "%d of %d stations taken from %s/state%s", taken, p->n,
 	    p->state_dir, buf);
 }
 
@@ -470,19 +469,22 @@ restore_state(struct pumpd *p)
 {
 	const struct core_persist	*r;
 	struct core_persist		*rec;
-	char				*cause;
+	char				*cause, *note;
 	int64_t				 ms = now_ms(p), age_ms = 0;
 	int				 i, n, taken = 0, why[3] = { 0, 0, 0 };
 
-	switch (state_load(p->state_dir, &rec, &n, &cause)) {
+	switch (state_load(p->state_dir, &rec, &n, &note, &cause)) {
 	case 1:
 		return;
 	case -1:
-		printf("pumpd: state: 0 of %d stations taken: %s\n", p->n,
+		log_warnx("state: 0 of %d stations taken: %s", p->n,
 		    cause ? cause : "unreadable");
 		free(cause);
 		return;
 	}
+	if (note != NULL)
+		log_warnx("state: %s", note);
+	free(note);
 	for (i = 0; i < p->n; i++) {
 		if ((r = find_record(rec, n, p->st[i].cfg->id)) == NULL)
 			why[0]++;
@@ -509,11 +511,11 @@ watch_state(struct pumpd *p)
 	if (h.failing && !p->save_failing) {
 		p->save_failing = 1;
 		p->save_fail0 = h.failures - 1;
-		printf("pumpd: state: cannot save: %s (control goes on; "
-		    "retried every %g s)\n", h.err, SAVE_EVERY_S);
+		log_warnx("state: cannot save: %s (control goes on; "
+		    "retried every %g s)", h.err, SAVE_EVERY_S);
 	} else if (!h.failing && p->save_failing) {
 		p->save_failing = 0;
-		printf("pumpd: state: saved again, after %lu failed saves\n",
+		log_info("state: saved again, after %lu failed saves",
 		    h.failures - p->save_fail0);
 	}
 }
@@ -726,12 +728,12 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	fflush(stdout);
 }
 
-/* Print why start-up failed, "what: cause" (what may be empty, cause
+/* Log why start-up failed, "what: cause" (what may be empty, cause
  * NULL), free cause and return -1. */
 static int
 refuse(const char *what, char *cause)
 {
-	fprintf(stderr, "pumpd: %s%s%s; refusing to start\n", what,
+	log_warnx("%s%s%s; refusing to start", what,
 	    *what && cause ? ": " : "", cause ? cause : "");
 	free(cause);
 	return -1;
@@ -888,7 +890,7 @@ tear_down(struct pumpd *p)
 			save_state(p);
 		state_close(&p->state);
 		if (p->state.failing)	/* the writer has ended */
-			printf("pumpd: state: the final save failed: %s\n",
+			log_warnx("state: the final save failed: %s",
 			    p->state.err);
 	}
 	if (p->up >= UP_STATIONS)
@@ -920,9 +922,8 @@ run(struct pumpd *p)
 	if (start_up(p) == -1)
 		rc = 1;
 	else {
-		printf("pumpd: %d stations, poll %d ms, clock x%g\n", p->n,
+		log_info("started: %d stations, poll %d ms, clock x%g", p->n,
 		    p->poll_ms, p->speed);
-		fflush(stdout);
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		sd_notify(0, "READY=1");
 		p->ran = 1;
@@ -1073,17 +1074,18 @@ main(int argc, char **argv)
 		usage(2);
 	if (check)
 		return check_config(path);
+	log_init("pumpd", log_journal(), 0);
 	if (cfg_load(path, &p.d, &diag) == -1) {
 		for (i = 0; i < diag.nmsg; i++)
-			fprintf(stderr, "%s\n", diag.msg[i]);
-		fprintf(stderr, "pumpd: %s: refusing to start\n", path);
+			log_warnx("%s", diag.msg[i]);
+		log_warnx("%s: refusing to start", path);
 		cfg_diag_free(&diag);
 		cfg_free(&p.d);
 		return 1;
 	}
 	tune(&p, poll_ms);
 	for (i = 0; i < diag.nmsg; i++)
-		fprintf(stderr, "%s\n", diag.msg[i]);
+		log_warnx("%s", diag.msg[i]);
 	cfg_diag_free(&diag);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	curl_global_init(CURL_GLOBAL_DEFAULT);

@@ -1,11 +1,13 @@
 /*
  * The state file: what survives a restart of pumpd (core_persist of every
- * station), in STATE_DIR/state.  Written whole and atomically (a temporary
- * file, fsync, rename) by a helper thread, so the event loop never waits
- * for the disk: the loop hands over a copy and goes on.  Read once at
- * start-up.  The format is this build's struct core_persist behind a magic,
- * a version and the record size; a file of another shape is ignored with a
- * reason, never trusted.  STATE_DIR/lock, held with flock() for the life
+ * station), in STATE_DIR/state.  A versioned, self-describing JSON
+ * document (jansson), alarms by name, so that a newer pumpd reads an older
+ * file; the layout is described in state.c.  Written whole and atomically
+ * (a temporary file, fsync, rename, fsync of the directory) by a helper
+ * thread, so the event loop never waits for the disk: the loop hands over
+ * a copy and goes on.  Read once at start-up; the old binary format
+ * (PUMPDST1) is read and converted; a file that cannot be read is set
+ * aside with a reason, never trusted and never fatal.  STATE_DIR/lock, held with flock() for the life
  * of the process and holding its PID, keeps a second pumpd off the same
  * directory; taking it also proves the directory writable.
  */
@@ -13,6 +15,7 @@
 #define STATE_H
 
 #include <pthread.h>
+#include <stdio.h>
 
 #include "core.h"
 
@@ -60,10 +63,21 @@ void	state_health(struct state *st, struct state_health *h);
 void	state_close(struct state *st);
 
 /*
- * Read dir/state: 0 with *rec (to be freed) and *n, 1 when there is no
- * file, -1 with *cause when it cannot be used.
+ * Read dir/state, JSON or the old binary format (converted): 0 with *rec
+ * (to be freed) and *n, and *note (to be freed, or NULL) saying what was
+ * skipped or converted; 1 when there is no file; -1 with *cause (to be
+ * freed) when it cannot be used: a corrupt file, a newer major version, a
+ * missing field.  Such a file is set aside as state.bad-<UTC time>, which
+ * *cause names, so the next save starts afresh.
  */
 int	state_load(const char *dir, struct core_persist **rec, int *n,
+	    char **note, char **cause);
+
+/*
+ * The parser behind state_load: the records of the state file open as f,
+ * either format, or -1 with *cause; it sets nothing aside.
+ */
+int	state_read(FILE *f, struct core_persist **rec, int *n, char **note,
 	    char **cause);
 
 #endif

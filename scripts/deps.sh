@@ -4,6 +4,7 @@
 set -e
 pkgs="build-essential pkg-config libmodbus-dev libevent-dev
 libcurl4-openssl-dev libconfig-dev libcmocka-dev libsystemd-dev zlib1g-dev
+libjansson-dev
 influxdb influxdb-client mbpoll systemd curl jq netcat-openbsd clang
 python3 iproute2 util-linux
 libclang-rt-14-dev"

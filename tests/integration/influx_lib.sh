@@ -56,7 +56,7 @@ district_conf() {
 
 # metric KEY LOGFILE: the value after KEY in the last "metrics: made" line.
 metric() {
-	grep "^metrics: made" "$2" | tail -1 | tr ' ' '\n' | awk -v k="$1" 'f { print; exit } $0 == k { f = 1 }'
+	grep "metrics: made" "$2" | tail -1 | tr ' ' '\n' | awk -v k="$1" 'f { print; exit } $0 == k { f = 1 }'
 }
 
 # wait_for PATTERN FILE SECONDS: wait until a line matching PATTERN is there.
@@ -73,7 +73,7 @@ wait_drained() {
 	i=0
 	while :; do
 		sleep 1; i=$((i + 1))
-		[ "$(metric waiting "$1")" = 0 ] && grep "^metrics: made" "$1" | tail -1 | grep -q "InfluxDB OK" && return 0
+		[ "$(metric waiting "$1")" = 0 ] && grep "metrics: made" "$1" | tail -1 | grep -q "InfluxDB OK" && return 0
 		[ $i -gt "$2" ] && return 1
 	done
 }

@@ -24,15 +24,15 @@ awk -v f="$flood" -v m="$max" 'BEGIN { exit !(f > 100 && m >= 4.79) }' &&
     ok "the well flooded: $flood m3 over its flood level (max $max m)" ||
     fail "flooding" "flood $flood m3, max $max m"
 # minutes at the flood level, from pumpd's district lines
-at=$(grep -c "$ID  *level  4\.8[0-9] m" "$WORK/pumpd.log")
+at=$(grep -c "station $ID:  *level  4\.8[0-9] m" "$WORK/pumpd.log")
 [ "$at" -ge 4 ] && ok "pumpd saw the level held at 4.8 m for $at minutes (level_frozen_s is 3)" ||
-    fail "held at flood" "$(grep "$ID  *level" "$WORK/pumpd.log" | tail -3)"
+    fail "held at flood" "$(grep "station $ID:  *level" "$WORK/pumpd.log" | tail -3)"
 if grep -q "level A rejected\|level B rejected\|no valid level\|PLC-FALLBACK\|pumps short" "$WORK/pumpd.log"; then
 	fail "stays under pumpd's control" "$(grep "rejected\|no valid\|PLC-FALLBACK\|pumps short" "$WORK/pumpd.log" | head -3)"
 else
 	ok "no level rejected, never PLC-FALLBACK"
 fi
-last=$(grep "$ID  *level" "$WORK/pumpd.log" | tail -1)
+last=$(grep "station $ID:  *level" "$WORK/pumpd.log" | tail -1)
 case $last in *"pumps 111 "*"OK REMOTE"*) ok "every pump on under pumpd: ${last#* }";;
 *) fail "every pump on" "$last";; esac
 finish

@@ -95,7 +95,7 @@ small_fs "$WORK/b/spool" 256
 mount -o remount,ro "$WORK/b/spool"
 start_pumpd "$WORK/b.log" "$WORK/b"
 sleep 3
-grep -q "^pumpd: 30 stations" "$WORK/b.log" && kill -0 $PD 2>/dev/null &&
+grep -q "started: 30 stations" "$WORK/b.log" && kill -0 $PD 2>/dev/null &&
     ok "B: pumpd runs with a read-only spool" || fail "B: started" "$(tail -3 "$WORK/b.log")"
 stop_influx
 wait_for "InfluxDB unavailable" "$WORK/b.log" 15 || fail "B: outage noticed" ""

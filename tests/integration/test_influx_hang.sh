@@ -26,10 +26,10 @@ trips=$(tr ' ' '\n' <"$WORK/summary" | awk -F= '$1 == "wd_trips" { s += $2 } END
 [ "$trips" = 0 ] && ok "no PLC watchdog expired while InfluxDB hung (30 stations)" ||
     fail "watchdog trips" "$trips"
 # after the first district block (printed before the first polls)
-down=$(awk 'seen && /comms (DOWN|STALE)/ { n++ } /^metrics: made/ { seen = 1 } END { print n + 0 }' "$WORK/pumpd.log")
+down=$(awk 'seen && /comms (DOWN|STALE)/ { n++ } /metrics: made/ { seen = 1 } END { print n + 0 }' "$WORK/pumpd.log")
 [ "$down" = 0 ] && ok "every station stayed polled" || fail "stations polled" "$down lines STALE or DOWN"
 w=$(metric waiting "$WORK/pumpd.log"); sent=$(metric sent "$WORK/pumpd.log")
 [ "${w:-0}" -gt 0 ] && [ "$sent" = 0 ] && ok "$w points wait in the spool, none claimed sent" ||
     fail "spool" "waiting $w sent $sent"
-grep "^metrics: made" "$WORK/pumpd.log" | tail -1 | sed 's/^/    /'
+grep "metrics: made" "$WORK/pumpd.log" | tail -1 | sed 's/^/    /'
 finish

@@ -91,5 +91,5 @@ gap=$(echo "$times" | jq '[range(1; length) as $i | .[$i] - .[$i - 1]] | max // 
 n=$(echo "$times" | jq 'length')
 [ "$old" = 0 ] && [ "$resume" -gt $((tstart + 1000)) ] && [ "$n" -ge 5 ] && [ "$gap" -le 2500 ] &&
     ok "C: the oldest points went first: none kept from the outage's first second, then $n polls without a gap (longest $gap ms)" ||
-    fail "C: oldest first" "first second $old, resume $resume (start $tstart), $n points after, longest gap $gap ms: $times; $(grep "^metrics: made" "$WORK/c.log" | tail -1 | grep -o "loop overruns.*")"
+    fail "C: oldest first" "first second $old, resume $resume (start $tstart), $n points after, longest gap $gap ms: $times; $(grep "metrics: made" "$WORK/c.log" | tail -1 | grep -o "loop overruns.*")"
 finish

@@ -1,7 +1,8 @@
 #!/bin/bash
 # The writer's policy by InfluxDB's answer:
 #   400 bad points (the real server: a field of another type): logged with
-#       InfluxDB's error text, counted, not retried;
+#       InfluxDB's error text once (then with a count: rate-limited),
+#       counted, not retried;
 #   404 (the real server without the database): logged loudly, once,
 #       spooled, nothing dropped;
 #   413 (the real server with a 2 kB body limit): batches split and sent
@@ -46,6 +47,10 @@ grep -q 'InfluxDB refused [0-9]* points (400): {"error":"partial write: field ty
 rej=$(metric rejected "$WORK/r400.log"); sp=$(metric spooled "$WORK/r400.log")
 [ "$rej" -gt 0 ] && [ "$sp" = 0 ] && ok "400: $rej points counted as rejected, none spooled or retried" ||
     fail "400 counted" "rejected $rej spooled $sp"
+n=$(grep 'InfluxDB refused' "$WORK/r400.log" | grep -vc 'repeated [0-9]* times')
+sum=$(grep -o 'InfluxDB refused .*: repeated [0-9]* times' "$WORK/r400.log" | grep -o 'repeated [0-9]* times')
+[ "$n" = 1 ] && [ -n "$sum" ] && ok "400: one line for the run of refusals, and at the stop: $sum" ||
+    fail "400 once per episode" "$n lines, summary '$sum'"
 stop_influx
 
 # 413: a 2 kB body limit

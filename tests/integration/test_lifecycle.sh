@@ -100,7 +100,7 @@ if [ $rc != 0 ] && [ $rc != 124 ] && [ $rc -lt 128 ] && [ $el -lt 2000 ] &&
 else fail "second pumpd refused" "status $rc after $el ms"; fi
 grep -q "PID $A\b" "$WORK/b3.log" && ok "its message names the holder: $(head -1 "$WORK/b3.log")" ||
     fail "holder's PID in the message" "$(cat "$WORK/b3.log")"
-grep -q "^pumpd: [0-9]* stations" "$WORK/b3.log" && fail "nothing started" "$(head -3 "$WORK/b3.log")"
+grep -q "started: [0-9]* stations" "$WORK/b3.log" && fail "nothing started" "$(head -3 "$WORK/b3.log")"
 back=$(awk 'NR > 1 && $1 < last { n++ } { last = $1 } END { print n + 0 }' "$WORK/hb")
 ns=$(wc -l <"$WORK/hb"); first=$(head -1 "$WORK/hb"); last=$(tail -1 "$WORK/hb")
 [ "$back" = 0 ] && [ "$ns" -gt 20 ] && [ "$last" -gt "$first" ] &&
@@ -111,9 +111,9 @@ kill -0 $A 2>/dev/null && ok "the first pumpd still runs" || fail "first pumpd" 
     fail "lock file" "$(cat "$WORK/state/lock")"
 # 4. REMOTE off: watched only
 [ "$(ctl "fault $ID:remote-off")" = ok ] || fail "fault remote-off" ""
-i=0; while ! grep -q "$ID .*OK WATCHING" "$WORK/a.log" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-grep -q "$ID .*OK WATCHING" "$WORK/a.log" && ok "REMOTE off shows WATCHING: $(grep "$ID .*WATCHING" "$WORK/a.log" | tail -1)" ||
-    fail "WATCHING" "$(grep "$ID .*level" "$WORK/a.log" | tail -1)"
+i=0; while ! grep -q "station $ID: .*OK WATCHING" "$WORK/a.log" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+grep -q "station $ID: .*OK WATCHING" "$WORK/a.log" && ok "REMOTE off shows WATCHING: $(grep "station $ID: .*WATCHING" "$WORK/a.log" | tail -1)" ||
+    fail "WATCHING" "$(grep "station $ID: .*level" "$WORK/a.log" | tail -1)"
 ctl "fault $ID:remote-on" >/dev/null
 sleep 1
 kill -TERM $A; wait $A; rc=$?
@@ -135,7 +135,7 @@ grep -q "0 of 1 stations taken from .*; not taken: 1 without a record" "$WORK/g.
 # under make asan, whose failures also exit 1), a clear message, and
 # nothing started (no station line, no PLC contacted)
 refused() {
-	if [ "$1" = 1 ] && grep -q "$3" "$2" && ! grep -q "^pumpd: [0-9]* stations" "$2" &&
+	if [ "$1" = 1 ] && grep -q "$3" "$2" && ! grep -q "started: [0-9]* stations" "$2" &&
 	    ! grep -q "Sanitizer\|runtime error" "$2"; then
 		ok "refused with status 1: $(grep "$3" "$2" | head -1)"
 	else fail "refused ($3)" "status $1: $(head -3 "$2")"; fi
