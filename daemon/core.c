@@ -199,10 +199,15 @@ level_frozen(const struct core_state *s, const struct cfg_station *cfg,
 {
 	uint16_t	mm = snap->level_mm[i], other = snap->level_mm[!i];
 
-	if (s->now_ms - s->changed_ms[i] <= (int64_t)p->level_frozen_s * 1000)
-		return 0;
 	if (mm >= cfg->flood_m * 1000 - 5 || ((snap->status &
 	    PLC_ST_HIGH_HIGH) && mm >= cfg->highhigh_m * 1000))
+		return 0;
+	/* once judged frozen, a transducer stays rejected until it moves:
+	 * the evidence comes and goes as the other one swings, and taking a
+	 * stuck reading back each time it does would cycle the pumps */
+	if (s->frozen[i])
+		return 1;
+	if (s->now_ms - s->changed_ms[i] <= (int64_t)p->level_frozen_s * 1000)
 		return 0;
 	if (other == PLC_NO_VALUE || s->ref_mm[i] == PLC_NO_VALUE)
 		return 0;
@@ -220,11 +225,12 @@ level_good(struct core_state *s, const struct cfg_station *cfg,
 	if (mm != s->last_mm[i] || !s->started) {
 		s->changed_ms[i] = s->now_ms;
 		s->ref_mm[i] = snap->level_mm[!i];
+		s->frozen[i] = 0;
 	}
 	/* the depth cap: a flooding well stands at flood_m <= depth_m */
 	if (mm == PLC_NO_VALUE || mm > cfg->depth_m * 1000)
 		return 0;
-	if (level_frozen(s, cfg, p, snap, i))
+	if ((s->frozen[i] = level_frozen(s, cfg, p, snap, i)) != 0)
 		return 0;
 	dt = (s->now_ms - s->last_ms) / 1000.0;
 	if (s->started && dt > 0 && s->last_mm[i] != PLC_NO_VALUE &&

@@ -130,6 +130,7 @@ struct core_state {
 	int	 local;		/* we hand the station to its PLC */
 	int	 lost;		/* running pumps lost to a fault: replace */
 	uint16_t ref_mm[2];	/* the other transducer when each last moved */
+	int	 frozen[2];	/* judged frozen: rejected until it moves */
 	int	 foreign;	/* polls in a row showing another master */
 	int	 local_seen;	/* polls in a row LOCAL_CONTROL under REMOTE */
 	int	 short_plc;	/* handed over: pumps short at high level */
