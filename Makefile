@@ -32,7 +32,8 @@ BINS	= $(B)/pumpd $(B)/plcsim
 
 UNIT_TESTS = $(B)/tests/test_cfg $(B)/tests/test_rain $(B)/tests/test_model \
 	     $(B)/tests/test_core $(B)/tests/test_lp $(B)/tests/test_spool \
-	     $(B)/tests/test_schema $(B)/tests/test_mbtcp $(B)/tests/test_plc
+	     $(B)/tests/test_schema $(B)/tests/test_mbtcp $(B)/tests/test_plc \
+	     $(B)/tests/test_mtr
 
 .PHONY: all deps test unit integration run asan clean check-config install fuzz \
 	bench
@@ -55,6 +56,9 @@ $(B)/tests/test_core: $(B)/tests/unit/test_core.o $(B)/daemon/core.o \
 $(B)/tests/test_lp: $(B)/tests/unit/test_lp.o $(B)/daemon/lp.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_spool: $(B)/tests/unit/test_spool.o $(B)/daemon/spool.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+$(B)/tests/test_mtr: $(B)/tests/unit/test_mtr.o $(B)/daemon/mtr.o \
+		$(B)/daemon/spool.o $(B)/daemon/lp.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_schema: $(B)/tests/unit/test_schema.o $(B)/daemon/schema.o \
 		$(B)/daemon/lp.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
