@@ -37,7 +37,8 @@ UNIT_TESTS = $(B)/tests/test_cfg $(B)/tests/test_rain $(B)/tests/test_model \
 	     $(B)/tests/test_core $(B)/tests/test_lp $(B)/tests/test_spool \
 	     $(B)/tests/test_schema $(B)/tests/test_mbtcp $(B)/tests/test_plc \
 	     $(B)/tests/test_map_v1 $(B)/tests/test_map_l1 \
-	     $(B)/tests/test_log $(B)/tests/test_state
+	     $(B)/tests/test_log $(B)/tests/test_state \
+	     $(B)/tests/test_mtr
 
 .PHONY: all deps test unit integration run asan clean check-config install fuzz \
 	bench
@@ -60,6 +61,9 @@ $(B)/tests/test_core: $(B)/tests/unit/test_core.o $(B)/daemon/core.o \
 $(B)/tests/test_lp: $(B)/tests/unit/test_lp.o $(B)/daemon/lp.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_spool: $(B)/tests/unit/test_spool.o $(B)/daemon/spool.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+$(B)/tests/test_mtr: $(B)/tests/unit/test_mtr.o $(B)/daemon/mtr.o \
+		$(B)/daemon/spool.o $(B)/daemon/lp.o $(B)/daemon/log.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_schema: $(B)/tests/unit/test_schema.o $(B)/daemon/schema.o \
 		$(B)/daemon/lp.o $(B)/daemon/cfg.o $(B)/daemon/core.o \

@@ -224,10 +224,15 @@ level_frozen(const struct core_state *s, const struct cfg_station *cfg,
 {
 	double	m = reading(o, i), other = reading(o, !i);
 
-	if (s->now_ms - s->changed_ms[i] <= (int64_t)p->level_frozen_s * 1000)
-		return 0;
 	if (m >= cfg->flood_m - 0.005 || ((o->flags & OBS_ST_HIGH_HIGH) &&
 	    m >= cfg->highhigh_m))
+		return 0;
+	/* once judged frozen, a transducer stays rejected until it moves:
+	 * the evidence comes and goes as the other one swings, and taking a
+	 * stuck reading back each time it does would cycle the pumps */
+	if (s->frozen[i])
+		return 1;
+	if (s->now_ms - s->changed_ms[i] <= (int64_t)p->level_frozen_s * 1000)
 		return 0;
 	if (other < 0 || s->ref_m[i] < 0)
 		return 0;
@@ -244,11 +249,12 @@ level_good(struct core_state *s, const struct cfg_station *cfg,
 	if (m != s->last_m[i] || !s->started) {
 		s->changed_ms[i] = s->now_ms;
 		s->ref_m[i] = reading(o, !i);
+		s->frozen[i] = 0;
 	}
 	/* the depth cap: a flooding well stands at flood_m <= depth_m */
 	if (m < 0 || m > cfg->depth_m)
 		return 0;
-	if (level_frozen(s, cfg, p, o, i))
+	if ((s->frozen[i] = level_frozen(s, cfg, p, o, i)) != 0)
 		return 0;
 	dt = (s->now_ms - s->last_ms) / 1000.0;
 	if (s->started && dt > 0 && s->last_m[i] >= 0 &&

@@ -124,6 +124,7 @@ struct core_state {
 	int64_t	 last_start_ms;
 	int	 local;		/* we hand the station to its PLC */
 	int	 lost;		/* running pumps lost to a fault: replace */
+	int	 frozen[OBS_MAX_LEVELS];	/* judged frozen: rejected until it moves */
 	int	 foreign;	/* polls in a row showing another master */
 	int	 local_seen;	/* polls in a row LOCAL_CONTROL under REMOTE */
 	int	 short_plc;	/* handed over: pumps short at high level */

@@ -11,6 +11,11 @@
  *   spool --(replay timer, replay_per_s)--> replay request of up to
  *   batch_points points, acknowledged in the spool on success.
  *
+ * A full spool may drop the segment of the replay request in flight: the
+ * request is not cancelled, for InfluxDB may have stored it already (its
+ * answer late on a loaded machine); its outcome counts it, as sent when
+ * InfluxDB takes it, as dropped when it fails (or is still out at stop).
+ *
  * The spool may be unusable (read-only, full of other files): the batch
  * then carries the text of the records it could not write, live data still
  * goes to InfluxDB whenever it answers, and what neither could keep is
@@ -370,20 +375,6 @@ update_hold(struct mtr *m)
 	spool_hold(&m->spool, at);
 }
 
-/* The batch out for replay was among the oldest dropped from a full
- * spool: drop it too, so that the spool keeps strictly the newest. */
-static void
-check_orphan(struct mtr *m)
-{
-	if (!m->spool.orphan || m->replay == NULL)
-		return;
-	curl_multi_remove_handle(m->multi, m->replay->easy);
-	m->st.dropped += m->replay->npoints;
-	req_free(m->replay);
-	m->replay = NULL;
-	spool_release(&m->spool);
-}
-
 /* Log the oldest points a full spool dropped since the last time. */
 static void
 log_dropped(struct mtr *m)
@@ -419,7 +410,6 @@ append(struct mtr *m, const char *text, size_t len, uint32_t npoints,
 		m->spool_bad = 0;
 	}
 	free(cause);
-	check_orphan(m);
 	log_dropped(m);
 	return rc;
 }

@@ -21,7 +21,8 @@
 
 struct mtr_stats {
 	/* made = sent + rejected + dropped + spool_points + the points of
-	 * the batch and the live request (none once mtr_stop returned) */
+	 * the batch, the live request and a replay request whose segment
+	 * a full spool dropped (none once mtr_stop returned) */
 	uint64_t	made;		/* points committed to the writer */
 	uint64_t	sent;		/* points InfluxDB acknowledged */
 	uint64_t	spooled;	/* points left to the replay */

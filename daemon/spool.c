@@ -682,7 +682,7 @@ gather(struct spool *s, int fd, uint64_t size, uint32_t max_points,
 	unsigned char	 hdr[REC_HDR];
 	char		*buf = NULL, *p;
 	uint64_t	 off = s->roff;
-	size_t		 blen = 0;
+	size_t		 blen = 0, cap = 0;
 	uint32_t	 n, pts = 0;
 
 	while (off + REC_HDR <= size && before_hold(s, s->rseq, off) &&
@@ -697,9 +697,12 @@ gather(struct spool *s, int fd, uint64_t size, uint32_t max_points,
 			off += REC_HDR + n;
 			continue;
 		}
-		if ((p = realloc(buf, blen + n + 1)) == NULL)
-			break;
-		buf = p;
+		if (blen + n + 1 > cap) {	/* doubling: linear copying */
+			cap = cap * 2 > blen + n + 1 ? cap * 2 : blen + n + 1;
+			if ((p = realloc(buf, cap)) == NULL)
+				break;
+			buf = p;
+		}
 		if (pread(fd, buf + blen, n, (off_t)(off + REC_HDR)) !=
 		    (ssize_t)n || (uint32_t)crc32(0, (Bytef *)buf + blen, n) !=
 		    le32(hdr + 12))

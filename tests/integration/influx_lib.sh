@@ -43,10 +43,20 @@ total_points() {
 }
 
 # district_conf FILE [SPOOL_KB]: the district with the test's ports and
-# InfluxDB, short batches.
+# InfluxDB, short batches.  With INFLUX_DELAY_MS set, pumpd reaches InfluxDB
+# through slow_proxy.py, its answers that much late (InfluxDB has stored a
+# batch long before pumpd knows: a loaded machine, made reproducible).
 district_conf() {
 	PB=$(port_base)
-	awk -v pb="$PB" -v url="http://127.0.0.1:$IPORT" -v kb="${2:-262144}" '
+	MPORT=$IPORT
+	if [ "${INFLUX_DELAY_MS:-0}" -gt 0 ]; then
+		MPORT=$((PB + 61))
+		python3 "$TOP/tests/integration/slow_proxy.py" "$MPORT" "$IPORT" \
+		    "$INFLUX_DELAY_MS" >>"$WORK/proxy.log" 2>&1 &
+		PIDS="$PIDS $!"
+		wait_port "$MPORT"
+	fi
+	awk -v pb="$PB" -v url="http://127.0.0.1:$MPORT" -v kb="${2:-262144}" '
 	    /port = 150[0-9][0-9]/ { sub(/port = 150[0-9][0-9]/, "port = " pb + (n++)) }
 	    /url = "http/ { sub(/"http[^"]*"/, "\"" url "\"") }
 	    /batch_ms = / { sub(/batch_ms = [0-9]+/, "batch_ms = 500") }

@@ -1214,6 +1214,36 @@ test_events_structured(void **state)
 	assert_true(alarm_on);
 }
 
+/* A transducer stuck high stays rejected while the other swings back
+ * towards where it was when the first one stuck: taking the stuck value
+ * back each time would start and stop pumps on every swing. */
+static void
+test_frozen_stays_rejected(void **state)
+{
+	struct core_state	s;
+	struct core_out		out;
+	struct obs		sn;
+	int64_t			t;
+	int			rejected = 0, flips = 0, was = 0;
+
+	(void)state;
+	core_init(&s);
+	for (t = 0; t <= 1200; t++) {
+		/* B swings 1.4..2.0 m with a 200 s period; A stuck at 2.0 */
+		sn = snap_at(1.7 + 0.3 * sin(t * 2 * M_PI / 200), 0);
+		sn.level_m[0] = 2.0;
+		core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, t * 1000,
+		    &out);
+		if (((s.lasting.alarms & CORE_AL_LEVEL_A) != 0) != was) {
+			was = !was;
+			flips++;
+		}
+		rejected |= was;
+	}
+	assert_true(rejected);
+	assert_int_equal(flips, 1);	/* rejected once, for good */
+}
+
 int
 main(void)
 {
@@ -1251,6 +1281,7 @@ main(void)
 		cmocka_unit_test(test_l1_handover),
 		cmocka_unit_test(test_manual_run_allowed),
 		cmocka_unit_test(test_events_structured),
+		cmocka_unit_test(test_frozen_stays_rejected),
 	};
 
 	return cmocka_run_group_tests_name("core", tests, setup, NULL);
