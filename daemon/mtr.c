@@ -105,7 +105,7 @@ struct mtr {
 	struct req		*live;
 	struct req		*replay;
 	double			 backoff_ms;
-	struct timespec		 retry_at;	/* no replay before this */
+	int64_t			 retry_at_ms;	/* monotonic: no replay before */
 	unsigned		 seed;
 	int			 loud;		/* an auth/404 episode logged */
 	int			 down_logged;
@@ -528,13 +528,7 @@ back_off(struct mtr *m, long retry_after_s)
 	if (retry_after_s > 0 && retry_after_s * 1000 > ms)
 		ms = retry_after_s * 1000 > BACKOFF_MAX_MS * 5 ?
 		    BACKOFF_MAX_MS * 5 : retry_after_s * 1000;
-	clock_gettime(CLOCK_MONOTONIC, &m->retry_at);
-	m->retry_at.tv_sec += ms / 1000;
-	m->retry_at.tv_nsec += (ms % 1000) * 1000000;
-	if (m->retry_at.tv_nsec >= 1000000000L) {
-		m->retry_at.tv_sec++;
-		m->retry_at.tv_nsec -= 1000000000L;
-	}
+	m->retry_at_ms = util_mono_ms() + ms;
 }
 
 /* Split a batch that was too large in two, into the spool. */
@@ -593,8 +587,7 @@ finish_ok(struct mtr *m, struct req *r)
 	m->st.healthy = 1;
 	m->down_logged = m->loud = 0;
 	m->backoff_ms = BACKOFF_MIN_MS;
-	m->retry_at.tv_sec = 0;	/* healthy: replay may go on now */
-	m->retry_at.tv_nsec = 0;
+	m->retry_at_ms = 0;	/* healthy: replay may go on now */
 	m->st.sent += r->npoints;
 	if (r->from_spool)
 		spool_ack(&m->spool);
@@ -699,10 +692,7 @@ check_done(struct mtr *m)
 static int
 retry_due(struct mtr *m)
 {
-	struct timespec	now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return ms_between(&m->retry_at, &now) >= 0;
+	return util_mono_ms() >= m->retry_at_ms;
 }
 
 /* Send the batch live if InfluxDB is healthy or due for another try (the

@@ -115,10 +115,7 @@ on_signal(int sig)
 static double
 now_real(void)
 {
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	return util_mono_s();
 }
 
 /* Find a station by id; -1 when there is none. */
