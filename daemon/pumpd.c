@@ -50,78 +50,6 @@
 #define STOP_WAIT_S	3.0	/* for the last metrics at shutdown */
 #define STOP_CHECK_MS	20	/* while stopping: how often to look */
 
-/* Sort helper for doubles. */
-static int
-cmp_double(const void *a, const void *b)
-{
-	double	x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The command ages of the period into me: p99, max and count. */
-static void
-take_ages(struct pumpd *p, struct sch_self *me)
-{
-	double	*ages, max_ms;
-	int	 i, n, got = 0;
-
-	if ((ages = calloc((size_t)p->n * PLC_AGES, sizeof *ages)) == NULL)
-		return;
-	for (i = 0; i < p->n; i++) {
-		n = plc_take_ages(&p->st[i].dev, ages + got, &max_ms);
-		me->ncmd += n;
-		got += n < PLC_AGES ? n : PLC_AGES;
-		me->cmd_age_max_ms = fmax(me->cmd_age_max_ms, max_ms);
-	}
-	if (got > 0) {
-		qsort(ages, (size_t)got, sizeof *ages, cmp_double);
-		me->cmd_age_p99_ms = ages[got * 99 / 100];
-	}
-	free(ages);
-}
-
-/* The "pumpd" self-monitoring point. */
-static void
-emit_self(struct pumpd *p, int64_t ms)
-{
-	struct mtr_stats	st;
-	struct sch_self		me = { 0 };
-	int			i, k, n[3] = { 0, 0, 0 };
-
-	if (p->mtr == NULL)
-		return;
-	for (i = 0; i < p->n; i++) {
-		n[p->st[i].comms]++;
-		me.replies_rejected += p->st[i].rejected;
-		me.poll_failures += p->st[i].failures;
-		for (k = 0; k < MBTCP_NCAUSES; k++)
-			me.causes[k] += p->st[i].causes[k];
-	}
-	take_ages(p, &me);
-	if ((me.nrtt = p->nrtt) > 0) {
-		qsort(p->rtt, (size_t)p->nrtt, sizeof p->rtt[0], cmp_double);
-		me.poll_p50_ms = p->rtt[p->nrtt / 2];
-		me.poll_p99_ms = p->rtt[p->nrtt * 99 / 100];
-	}
-	p->nrtt = 0;
-	mtr_stats(p->mtr, &st);
-	me.overruns = p->overruns;
-	me.max_lag_ms = p->max_lag_ms;
-	me.ok = n[CORE_COMMS_OK];
-	me.stale = n[CORE_COMMS_STALE];
-	me.down = n[CORE_COMMS_DOWN];
-	me.points_sent = st.sent;
-	me.points_spooled = st.spooled;
-	me.points_dropped = st.dropped;
-	me.points_rejected = st.rejected;
-	me.spool_bytes = st.spool_bytes;
-	me.write_ms = st.write_ms;
-	me.state_save_failures = p->save_failures;
-	sch_self(mtr_buf(p->mtr), &me, ms);
-	mtr_commit(p->mtr);
-}
-
 /* A line with the writer's counters. */
 static void
 log_metrics(struct pumpd *p)
@@ -217,7 +145,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 		p->next_log_ms = ms + (int64_t)p->log_s * 1000;
 	}
 	if (ms >= p->next_self_ms) {
-		emit_self(p, ms);
+		station_emit_self(p, ms);
 		p->next_self_ms = ms + SELF_EVERY_MS;
 	}
 	watch_state(p);

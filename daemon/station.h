@@ -5,7 +5,8 @@
  * the station's worker, logs the core's events and writes the station's
  * metrics; at a stop it hands every station to its PLC and reports what
  * each did.  It also brings the stations up (with the state a previous
- * pumpd left) and saves that state.  Loop thread only.
+ * pumpd left), saves that state and writes the "pumpd" health point from
+ * the stations' counters.  Loop thread only.
  */
 #ifndef STATION_H
 #define STATION_H
@@ -45,6 +46,11 @@ void	station_handover_all(struct pumpd *p, int64_t ms);
 
 /* 1 when no hand-over is waiting for its PLC's acknowledgement. */
 int	station_handover_acked(struct pumpd *p);
+
+/* The "pumpd" self-monitoring point at ms: the stations by comms, their
+ * failures by cause, poll latencies and command ages, the writers'
+ * counters. */
+void	station_emit_self(struct pumpd *p, int64_t ms);
 
 /* Log and emit what the hand-over did with each station and a summary;
  * returns how many were handed over. */
