@@ -27,17 +27,18 @@ PUMPD_OBJS  = $(B)/daemon/pumpd.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
 	      $(B)/daemon/plc.o $(B)/daemon/mbtcp.o $(B)/daemon/lp.o \
 	      $(B)/daemon/mtr.o \
 	      $(B)/daemon/spool.o $(B)/daemon/schema.o $(B)/daemon/state.o \
-	      $(B)/daemon/log.o
+	      $(B)/daemon/log.o $(B)/daemon/util.o $(B)/daemon/station.o \
+	      $(B)/daemon/view.o
 PLCSIM_OBJS = $(B)/plc/plcsim.o $(B)/plc/model.o $(B)/plc/model_l1.o \
 	      $(B)/plc/rain.o \
-	      $(B)/daemon/cfg.o
+	      $(B)/daemon/cfg.o $(B)/daemon/util.o
 BINS	= $(B)/pumpd $(B)/plcsim
 
 UNIT_TESTS = $(B)/tests/test_cfg $(B)/tests/test_rain $(B)/tests/test_model \
 	     $(B)/tests/test_core $(B)/tests/test_lp $(B)/tests/test_spool \
 	     $(B)/tests/test_schema $(B)/tests/test_mbtcp $(B)/tests/test_plc \
 	     $(B)/tests/test_map_v1 $(B)/tests/test_map_l1 \
-	     $(B)/tests/test_log $(B)/tests/test_state \
+	     $(B)/tests/test_log $(B)/tests/test_state $(B)/tests/test_view \
 	     $(B)/tests/test_mtr
 
 .PHONY: all deps test unit integration run asan clean check-config install fuzz \
@@ -63,15 +64,21 @@ $(B)/tests/test_lp: $(B)/tests/unit/test_lp.o $(B)/daemon/lp.o
 $(B)/tests/test_spool: $(B)/tests/unit/test_spool.o $(B)/daemon/spool.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_mtr: $(B)/tests/unit/test_mtr.o $(B)/daemon/mtr.o \
-		$(B)/daemon/spool.o $(B)/daemon/lp.o $(B)/daemon/log.o
+		$(B)/daemon/spool.o $(B)/daemon/lp.o $(B)/daemon/log.o \
+		$(B)/daemon/util.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_schema: $(B)/tests/unit/test_schema.o $(B)/daemon/schema.o \
 		$(B)/daemon/lp.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
 		$(B)/tests/unit/fixture.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+$(B)/tests/test_view: $(B)/tests/unit/test_view.o $(B)/daemon/view.o \
+		$(B)/daemon/util.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
+		$(B)/tests/unit/fixture.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_mbtcp: $(B)/tests/unit/test_mbtcp.o $(B)/daemon/mbtcp.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_plc: $(B)/tests/unit/test_plc.o $(B)/daemon/plc.o \
+		$(B)/daemon/util.o \
 		$(B)/plc/codec.o $(B)/plc/map_v1.o $(B)/plc/map_l1.o \
 		$(B)/daemon/mbtcp.o $(B)/daemon/cfg.o \
 		$(B)/tests/unit/fixture.o

@@ -44,6 +44,7 @@
 
 #include "log.h"
 #include "mtr.h"
+#include "util.h"
 #include "spool.h"
 
 #define BACKOFF_MIN_MS	1000
@@ -108,8 +109,8 @@ struct mtr {
 						   delivered after all */
 	struct req		*live;
 	struct req		*replay;
-	int			 backoff_ms;
-	struct timespec		 retry_at;	/* no replay before this */
+	double			 backoff_ms;
+	int64_t			 retry_at_ms;	/* monotonic: no replay before */
 	unsigned		 seed;
 	int			 loud;		/* an auth/404 episode logged */
 	int			 down_logged;
@@ -149,16 +150,6 @@ mlog(int prio, const char *fmt, ...)
 		log_info("metrics: %s", msg);
 	else
 		log_warnx("metrics: %s", msg);
-}
-
-/* The monotonic clock in ms, for rate-limited lines. */
-static int64_t
-mono_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* curl wants the timer set to timeout_ms (-1: deleted). */
@@ -522,21 +513,12 @@ start(struct mtr *m, char *text, size_t len, uint32_t npoints, int spooled)
 static void
 back_off(struct mtr *m, long retry_after_s)
 {
-	double	j = 0.75 + 0.5 * (rand_r(&m->seed) / (double)RAND_MAX);
-	long	ms = (long)(m->backoff_ms * j);
+	long	ms = (long)util_backoff(&m->backoff_ms, BACKOFF_MAX_MS, &m->seed);
 
 	if (retry_after_s > 0 && retry_after_s * 1000 > ms)
 		ms = retry_after_s * 1000 > BACKOFF_MAX_MS * 5 ?
 		    BACKOFF_MAX_MS * 5 : retry_after_s * 1000;
-	m->backoff_ms = m->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
-	    m->backoff_ms * 2;
-	clock_gettime(CLOCK_MONOTONIC, &m->retry_at);
-	m->retry_at.tv_sec += ms / 1000;
-	m->retry_at.tv_nsec += (ms % 1000) * 1000000;
-	if (m->retry_at.tv_nsec >= 1000000000L) {
-		m->retry_at.tv_sec++;
-		m->retry_at.tv_nsec -= 1000000000L;
-	}
+	m->retry_at_ms = util_mono_ms() + ms;
 }
 
 /* Split a batch that was too large in two, into the spool. */
@@ -595,8 +577,7 @@ finish_ok(struct mtr *m, struct req *r)
 	m->st.healthy = 1;
 	m->down_logged = m->loud = 0;
 	m->backoff_ms = BACKOFF_MIN_MS;
-	m->retry_at.tv_sec = 0;	/* healthy: replay may go on now */
-	m->retry_at.tv_nsec = 0;
+	m->retry_at_ms = 0;	/* healthy: replay may go on now */
 	m->st.sent += r->npoints;
 	if (r->from_spool)
 		spool_ack(&m->spool);
@@ -655,7 +636,7 @@ finish(struct mtr *m, struct req *r, CURLcode cc)
 	if (cc == CURLE_OK && status >= 200 && status < 300)
 		finish_ok(m, r);
 	else if (cc == CURLE_OK && status == 400) {
-		log_limited(&m->refused, LOG_PRI_WARN, mono_ms(),
+		log_limited(&m->refused, LOG_PRI_WARN, util_mono_ms(),
 		    REFUSED_EVERY_MS, "metrics: InfluxDB refused %u points "
 		    "(400): %.300s", r->npoints, r->resp);
 		m->st.rejected += r->npoints;
@@ -701,10 +682,7 @@ check_done(struct mtr *m)
 static int
 retry_due(struct mtr *m)
 {
-	struct timespec	now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return ms_between(&m->retry_at, &now) >= 0;
+	return util_mono_ms() >= m->retry_at_ms;
 }
 
 /* Send the batch live if InfluxDB is healthy or due for another try (the

@@ -22,21 +22,12 @@
 #include <unistd.h>
 
 #include "plc.h"
+#include "util.h"
 
 #define BACKOFF_MIN_S	0.5
 #define BACKOFF_MAX_S	30.0
 
 enum work { WORK_STOP, WORK_WRITE, WORK_POLL };
-
-/* Monotonic seconds. */
-static double
-mono(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* The CLOCK_MONOTONIC timespec of monotonic seconds t. */
 static struct timespec
@@ -205,7 +196,7 @@ connect_plc(struct plc_dev *d)
 		return -1;
 	}
 	d->backoff_s = BACKOFF_MIN_S;
-	d->next_poll = mono();
+	d->next_poll = util_mono_s();
 	return 0;
 }
 
@@ -213,11 +204,8 @@ connect_plc(struct plc_dev *d)
 static int
 backoff(struct plc_dev *d)
 {
-	double	j = 0.75 + 0.5 * (rand_r(&d->seed) / (double)RAND_MAX);
-	double	s = d->backoff_s * j;
-
-	d->backoff_s = fmin(d->backoff_s * 2, BACKOFF_MAX_S);
-	return nap_until(d, mono() + s);
+	return nap_until(d, util_mono_s() + util_backoff(&d->backoff_s,
+	    BACKOFF_MAX_S, &d->seed));
 }
 
 /* Fail r with a transport cause. */
@@ -233,7 +221,7 @@ fail_io(struct mbtcp_reply *r, enum mbtcp_cause c, const char *why)
 static int
 ms_left(double dl)
 {
-	return (int)ceil((dl - mono()) * 1000);
+	return (int)ceil((dl - util_mono_s()) * 1000);
 }
 
 /* Wait until fd is ready for ev before dl: 1 ready, 0 timed out, -1. */
@@ -330,7 +318,7 @@ transact(struct plc_dev *d, struct mbtcp_req *q, const uint16_t *regs,
     struct mbtcp_reply *r)
 {
 	uint8_t	buf[MBTCP_MAX_ADU];
-	double	dl = mono() + d->timeout_s;
+	double	dl = util_mono_s() + d->timeout_s;
 	size_t	len, rest, got = 0;
 	int	fd = modbus_get_socket(d->ctx);
 
@@ -449,7 +437,7 @@ write_pending(struct plc_dev *d)
 	a->valid = 1;
 	a->seq = it.seq;
 	a->remote = it.remote;
-	age_ms = (mono() - t) * 1000;
+	age_ms = (util_mono_s() - t) * 1000;
 	pthread_mutex_lock(&d->mu);
 	d->ack = *a;
 	d->ages_ms[d->nages++ % PLC_AGES] = age_ms;
@@ -466,7 +454,7 @@ poll_plc(struct plc_dev *d)
 	struct mbtcp_reply	 r;
 	struct plc_result	*w = &d->work;
 	char			*why = NULL;
-	double			 t0 = mono();
+	double			 t0 = util_mono_s();
 	int			 n, i;
 
 	d->next_poll = t0 + d->poll_s;
@@ -487,7 +475,7 @@ poll_plc(struct plc_dev *d)
 		post_reject(d, why);
 		return 0;
 	}
-	w->rtt_ms = (mono() - t0) * 1000;
+	w->rtt_ms = (util_mono_s() - t0) * 1000;
 	post_ok(d);
 	return 0;
 }
@@ -566,7 +554,7 @@ plc_command(struct plc_dev *d, const struct intent *it)
 	pthread_mutex_lock(&d->mu);
 	d->cmd = *it;
 	if (!d->have_cmd)	/* a replaced command keeps its age */
-		d->cmd_t = mono();
+		d->cmd_t = util_mono_s();
 	d->have_cmd = 1;
 	pthread_cond_signal(&d->cv);
 	pthread_mutex_unlock(&d->mu);

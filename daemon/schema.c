@@ -1,43 +1,39 @@
 /*
- * The metrics schema (see schema.h and the README's table).
+ * The metrics schema (see schema.h and the README's table).  A station's
+ * fields come from its view (view.h) and, for the pumps, from its fresh
+ * observation; nothing here works out a mode or an alarm.  Pure; loop
+ * thread.
  */
 #include <stdio.h>
 
 #include "schema.h"
 
-int
-sch_mode(const struct core_state *core)
-{
-	if (core->lasting.alarms & CORE_AL_REMOTE_OFF)
-		return 2;
-	return core->local ? 0 : 1;
-}
-
 /* The fields that need fresh data. */
 static void
 station_fields(struct lp_buf *b, const struct sch_station *s)
 {
-	const struct obs	*o = s->obs;
+	const struct obs		*o = s->obs;
+	const struct station_view	*v = s->view;
 
-	if (s->core->level_m >= 0)
-		lp_float(b, "level_m", s->core->level_m);
+	if (v->has_level)
+		lp_float(b, "level_m", v->level_m);
 	if (o->nlevels > 0 && o->level_ok[0])
 		lp_float(b, "level_a_m", o->level_m[0]);
 	if (o->nlevels > 1 && o->level_ok[1])
 		lp_float(b, "level_b_m", o->level_m[1]);
-	lp_float(b, "rain_mm_h", s->out->rain_mmh5);
-	lp_float(b, "rain_mm", s->core->lasting.rain_mm);
+	lp_float(b, "rain_mm_h", v->rain_mmh5);
+	lp_float(b, "rain_mm", v->rain_mm);
 	if (o->outfall_ok)
 		lp_float(b, "outfall_m", o->outfall_m);
-	lp_int(b, "pumps_running", s->out->running);
-	lp_int(b, "storm", s->core->lasting.storm);
-	lp_int(b, "mode", sch_mode(s->core));
+	lp_int(b, "pumps_running", v->running);
+	lp_int(b, "storm", v->storm);
+	lp_int(b, "mode", v->mode);
 	/* the set-points, so that a dashboard can draw the level against
 	 * them without reading the configuration */
-	lp_float(b, "stop_m", s->cfg->stop_m);
-	lp_float(b, "duty_m", s->cfg->duty_start_m);
-	lp_float(b, "high_alarm_m", s->cfg->high_alarm_m);
-	lp_float(b, "flood_m", s->cfg->flood_m);
+	lp_float(b, "stop_m", v->cfg->stop_m);
+	lp_float(b, "duty_m", v->cfg->duty_start_m);
+	lp_float(b, "high_alarm_m", v->cfg->high_alarm_m);
+	lp_float(b, "flood_m", v->cfg->flood_m);
 }
 
 /* The "pump" point of pump k. */
@@ -50,7 +46,7 @@ pump_point(struct lp_buf *b, const struct sch_station *s, int k, int64_t ms)
 
 	snprintf(num, sizeof num, "%d", k + 1);
 	lp_begin(b, "pump");
-	lp_tag(b, "station", s->cfg->id);
+	lp_tag(b, "station", s->view->cfg->id);
 	lp_tag(b, "pump", num);
 	lp_int(b, "running", (st & OBS_PU_RUNNING) != 0);
 	lp_int(b, "fault", (st & OBS_PU_FAULT) != 0);
@@ -70,14 +66,14 @@ sch_station(struct lp_buf *b, const struct sch_station *s, int64_t ms)
 	int	k;
 
 	lp_begin(b, "station");
-	lp_tag(b, "station", s->cfg->id);
-	lp_tag(b, "kind", cfg_kind_name(s->cfg->kind));
+	lp_tag(b, "station", s->view->cfg->id);
+	lp_tag(b, "kind", cfg_kind_name(s->view->cfg->kind));
 	if (s->obs != NULL)
 		station_fields(b, s);
-	lp_int(b, "comms", s->comms);
-	lp_int(b, "alarms", __builtin_popcount(s->core->lasting.alarms));
+	lp_int(b, "comms", s->view->comms);
+	lp_int(b, "alarms", s->view->nalarms);
 	lp_end(b, ms);
-	for (k = 0; s->obs != NULL && k < s->cfg->npumps; k++)
+	for (k = 0; s->obs != NULL && k < s->view->npumps; k++)
 		pump_point(b, s, k, ms);
 }
 

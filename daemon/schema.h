@@ -13,14 +13,13 @@
 #include "core.h"
 #include "lp.h"
 #include "mbtcp.h"
+#include "view.h"
 
-/* A station as one cycle of the core left it. */
+/* A station as one cycle of the core left it: its view and, when the
+ * cycle had fresh data, the observation behind it. */
 struct sch_station {
-	const struct cfg_station *cfg;
-	const struct core_state	 *core;
-	const struct core_out	 *out;
-	const struct obs	 *obs;	/* NULL: no fresh data */
-	enum core_comms		  comms;
+	const struct station_view *view;
+	const struct obs	  *obs;	/* NULL: no fresh data */
 };
 
 /* pumpd's own health. */
@@ -50,8 +49,5 @@ void	sch_events(struct lp_buf *b, const char *station,
 
 /* The "pumpd" point. */
 void	sch_self(struct lp_buf *b, const struct sch_self *s, int64_t ms);
-
-/* The station's mode: 0 PLC fallback, 1 REMOTE, 2 watching only. */
-int	sch_mode(const struct core_state *core);
 
 #endif

@@ -32,6 +32,7 @@
 #include <modbus.h>
 
 #include "cfg.h"
+#include "util.h"
 #include "model.h"
 #include "plcmap.h"
 #include "plcmap_l1.h"
@@ -114,10 +115,7 @@ on_signal(int sig)
 static double
 now_real(void)
 {
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	return util_mono_s();
 }
 
 /* Find a station by id; -1 when there is none. */
@@ -542,16 +540,18 @@ step_all(struct plcsim *s)
 	s->t += s->step_s;
 }
 
-/* Pumps of a station as a string of 1 (running) and 0 (stopped). */
+/* Pumps of a station as 1 (running), 0 (stopped), F (tripped). */
 static void
 pump_string(const struct mdl_station *m, char *buf)
 {
-	int	k;
+	unsigned	run = 0, trip = 0;
+	int		k;
 
-	for (k = 0; k < m->cfg->npumps; k++)
-		buf[k] = m->pump[k].tripped ? 'F' :
-		    m->pump[k].contactor ? '1' : '0';
-	buf[k] = '\0';
+	for (k = 0; k < m->cfg->npumps; k++) {
+		run |= (m->pump[k].contactor ? 1u : 0u) << k;
+		trip |= (m->pump[k].tripped ? 1u : 0u) << k;
+	}
+	util_pump_string(run, trip, m->cfg->npumps, buf);
 }
 
 /* Print the district at a glance. */
@@ -949,20 +949,11 @@ keep_only(struct cfg_district *d, const char *list)
 	return 0;
 }
 
-/* The number in arg for option opt, in [lo, hi]; exits 2 with a message
- * that says what was wrong otherwise. */
+/* The number in arg for option opt, in [lo, hi]; exits 2 otherwise. */
 static double
 num_arg(const char *opt, const char *arg, double lo, double hi)
 {
-	char	*end;
-	double	 v = strtod(arg, &end);
-
-	if (end == arg || *end != '\0' || !(v >= lo && v <= hi)) {
-		fprintf(stderr, "plcsim: %s \"%s\": expected a number from %g "
-		    "to %g\n", opt, arg, lo, hi);
-		exit(2);
-	}
-	return v;
+	return util_num_arg("plcsim", opt, arg, lo, hi);
 }
 
 /* Parse the command line into s. */

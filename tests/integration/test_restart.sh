@@ -49,7 +49,7 @@ sleep 1.5	# several cycles, well inside one stagger (10 s)
 bad=0
 while read -r id port n mask; do
 	cmd=$(pump_cmd "$port")
-	adopted=$(grep -m1 "$id: adopted:" "$WORK/p2.log" | awk '{ print $4 }')
+	adopted=$(grep -m1 "station $id: adopted:" "$WORK/p2.log" | sed "s/.*adopted: \([0-9]*\).*/\1/")
 	want=0; m=$mask; while [ "$m" -gt 0 ]; do want=$((want + m % 2)); m=$((m / 2)); done
 	if [ "$cmd" != "$mask" ] || [ "$adopted" != "$want" ]; then
 		bad=$((bad + 1)); fail "$id bumpless" "running $mask, pumpd commands $cmd, adopted $adopted"

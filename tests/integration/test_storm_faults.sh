@@ -25,13 +25,16 @@ grep -q "xiaozhan-north: ALARM level A rejected" "$WORK/pumpd.log" &&
 
 # seconds of the day from HH:MM:SS
 sec() { IFS=: read -r h m s <<<"$1"; echo $((10#$h * 3600 + 10#$m * 60 + 10#$s)); }
+# the daemon's (simulated) clock of an event line: "... [clock HH:MM:SS]"
+clk() { sed -n 's/.*\[clock \([0-9:]*\)\]$/\1/p' <<<"$1"; }
 trip=$(grep -m1 "gegu-east: pump [0-9] FAULT" "$WORK/pumpd.log")
 if [ -z "$trip" ]; then
 	fail "gegu-east trip seen" "$(grep gegu-east "$WORK/pumpd.log" | tail -5)"
 else
-	t1=$(sec "${trip%% *}")
-	next=$(awk -v t="${trip%% *}" '$0 ~ /gegu-east: start pump/ && $1 >= t { print; exit }' "$WORK/pumpd.log")
-	t2=$(sec "${next%% *}")
+	t1=$(sec "$(clk "$trip")")
+	next=$(grep "gegu-east: start pump" "$WORK/pumpd.log" | while read -r l; do
+		[ "$(sec "$(clk "$l")")" -ge "$t1" ] && { echo "$l"; break; }; done)
+	t2=$(sec "$(clk "$next")")
 	if [ -n "$next" ] && [ $((t2 - t1)) -le 12 ]; then
 		ok "gegu-east: '$trip' taken over by '$next' after $((t2 - t1)) s (stagger 10 s + one 1 s cycle)"
 	else

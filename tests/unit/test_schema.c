@@ -17,24 +17,27 @@ static void
 test_station_and_pumps(void **state)
 {
 	struct cfg_station	c;
-	struct core_state	core;
-	struct core_out		out;
+	struct station_view	v;
 	struct obs		snap;
-	struct sch_station	s = { &c, &core, &out, &snap, CORE_COMMS_OK };
+	struct sch_station	s = { &v, &snap };
 	struct lp_buf		b;
 
 	(void)state;
 	fixture_station(&c, 2);
 	strcpy(c.id, "gegu-east");
-	core_init(&core);
-	memset(&out, 0, sizeof out);
+	memset(&v, 0, sizeof v);
 	memset(&snap, 0, sizeof snap);
-	core.level_m = 2.345;
-	core.lasting.rain_mm = 12.5;
-	core.lasting.storm = 1;
-	core.lasting.alarms = CORE_AL_HIGH_LEVEL | CORE_AL_LEVEL_B;
-	out.rain_mmh5 = 30;
-	out.running = 1;
+	v.cfg = &c;
+	v.npumps = 2;
+	v.has_level = 1;
+	v.level_m = 2.345;
+	v.rain_mm = 12.5;
+	v.storm = 1;
+	v.nalarms = 2;
+	v.rain_mmh5 = 30;
+	v.running = 1;
+	v.mode = VIEW_REMOTE;
+	v.comms = CORE_COMMS_OK;
 	snap.nlevels = 2;
 	snap.level_m[0] = 2.345;
 	snap.level_ok[0] = 1;
@@ -67,17 +70,18 @@ static void
 test_station_without_data(void **state)
 {
 	struct cfg_station	c;
-	struct core_state	core;
-	struct core_out		out;
-	struct sch_station	s = { &c, &core, &out, NULL, CORE_COMMS_DOWN };
+	struct station_view	v;
+	struct sch_station	s = { &v, NULL };
 	struct lp_buf		b;
 
 	(void)state;
 	fixture_station(&c, 3);
 	c.kind = CFG_SEWAGE;
-	core_init(&core);
-	core.lasting.alarms = CORE_AL_COMMS;
-	memset(&out, 0, sizeof out);
+	memset(&v, 0, sizeof v);
+	v.cfg = &c;
+	v.npumps = 3;
+	v.nalarms = 1;
+	v.comms = CORE_COMMS_DOWN;
 	lp_init(&b);
 	sch_station(&b, &s, 5);
 	assert_string_equal(b.data,
@@ -86,9 +90,8 @@ test_station_without_data(void **state)
 }
 
 static void
-test_events_and_mode(void **state)
+test_events(void **state)
 {
-	struct core_state	core;
 	struct core_out		out;
 	struct lp_buf		b;
 
@@ -106,12 +109,39 @@ test_events_and_mode(void **state)
 	    "event,station=xiaozhan-north,type=info text=\"start pump 2\" "
 	    "101\n");
 	lp_free(&b);
-	core_init(&core);
-	assert_int_equal(sch_mode(&core), 1);
-	core.local = 1;
-	assert_int_equal(sch_mode(&core), 0);
-	core.lasting.alarms = CORE_AL_REMOTE_OFF;
-	assert_int_equal(sch_mode(&core), 2);
+}
+
+/* The mode field is the view's, L1's SUPERVISED included. */
+static void
+test_mode_from_view(void **state)
+{
+	static const struct {
+		enum view_mode	m;
+		const char	*field;
+	} t[] = {
+		{ VIEW_PLC_FALLBACK, "mode=0i" }, { VIEW_REMOTE, "mode=1i" },
+		{ VIEW_WATCHING, "mode=2i" }, { VIEW_SUPERVISED, "mode=3i" },
+	};
+	struct cfg_station	c;
+	struct station_view	v;
+	struct obs		snap;
+	struct sch_station	s = { &v, &snap };
+	struct lp_buf		b;
+	size_t			i;
+
+	(void)state;
+	fixture_station(&c, 1);
+	memset(&snap, 0, sizeof snap);
+	lp_init(&b);
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		memset(&v, 0, sizeof v);
+		v.cfg = &c;
+		v.mode = t[i].m;
+		lp_reset(&b);
+		sch_station(&b, &s, 1);
+		assert_non_null(strstr(b.data, t[i].field));
+	}
+	lp_free(&b);
 }
 
 static void
@@ -181,7 +211,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_station_and_pumps),
 		cmocka_unit_test(test_station_without_data),
-		cmocka_unit_test(test_events_and_mode),
+		cmocka_unit_test(test_events),
+		cmocka_unit_test(test_mode_from_view),
 		cmocka_unit_test(test_self),
 		cmocka_unit_test(test_self_replies_and_commands),
 	};

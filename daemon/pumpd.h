@@ -1,0 +1,110 @@
+/*
+ * pumpd's context, shared by its modules: the stations (struct station)
+ * and the daemon (struct pumpd) that owns them, the loop, the state writer
+ * and the metrics writer.  Only the loop thread touches these; the PLC
+ * workers own nothing here but the plc_dev inside each station, reached
+ * through plc.h's locked calls.  No functions: pumpd.c (the loop and the
+ * life cycle), station.c (results, ageing, the core, the hand-over) and
+ * view.c (a station as the log and the metrics see it) work on them.
+ */
+#ifndef PUMPD_H
+#define PUMPD_H
+
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "cfg.h"
+#include "core.h"
+#include "log.h"
+#include "mbtcp.h"
+#include "mtr.h"
+#include "obs.h"
+#include "plc.h"
+#include "state.h"
+
+#define RTT_SAMPLES	4096	/* poll latencies kept for p50/p99 */
+
+/* What the hand-over at a stop did with a station. */
+enum ho {
+	HO_LEFT,	/* nothing written: left to its watchdog (ho_why) */
+	HO_SENT,	/* block handed to the worker, not yet acknowledged */
+	HO_DONE,	/* the PLC acknowledged the hand-over block */
+};
+
+/* How far start-up went: tear-down undoes these in reverse. */
+enum up {
+	UP_NONE,
+	UP_LOCK,	/* state directory locked */
+	UP_LOOP,	/* eventfd and event base */
+	UP_STATIONS,	/* stations allocated, state taken back */
+	UP_STATE,	/* state writer running */
+	UP_METRICS,	/* metrics writer (when configured) */
+	UP_WORKERS,	/* PLC workers (nworkers of them) */
+	UP_EVENTS,	/* loop events */
+};
+
+struct station {
+	const struct cfg_station *cfg;
+	struct plc_dev		 dev;
+	struct core_state	 core;
+	struct core_out		 out;
+	struct obs		 obs;		/* the last good observation */
+	int			 has_obs;	/* obs holds one */
+	int64_t			 last_ok_ms;	/* last good snapshot */
+	enum core_comms		 comms;
+	int			 bad_episode;	/* rejected or failing now */
+	unsigned long		 rejected;
+	unsigned long		 failures;
+	unsigned long		 causes[MBTCP_NCAUSES];	/* failures by cause */
+	unsigned		 logged;	/* causes logged this episode */
+	struct log_limit	 fail_log;	/* repeats of this episode */
+	char			 last_err[192];
+	enum ho			 ho;		/* at a stop */
+	uint16_t		 ho_seq;	/* seq of that intent */
+	const char		*ho_why;	/* HO_LEFT: why */
+};
+
+struct pumpd {
+	struct cfg_district	 d;
+	struct core_input	 in;
+	struct station		*st;
+	int			 n;
+	double			 speed;		/* simulated clock rate */
+	int64_t			 wall0_ms;
+	double			 mono0;
+	int			 poll_ms;	/* simulated */
+	int			 stale_ms;	/* simulated */
+	int			 down_ms;
+	int			 timeout_ms;	/* real: the network's */
+	int			 log_s;		/* station lines, simulated s */
+	int64_t			 next_log_ms;
+	int			 efd;
+	struct event_base	*base;
+	struct mtr		*mtr;		/* NULL: no metrics */
+	const char		*state_dir;
+	const char		*influx_url;	/* overrides the file's */
+	double			 rtt[RTT_SAMPLES];
+	int			 nrtt;
+	double			 next_tick;	/* monotonic, when due */
+	unsigned long		 overruns;	/* ticks late by a period */
+	double			 max_lag_ms;
+	int64_t			 next_self_ms;
+	int			 stopping;	/* a signal came: 1 hand-over,
+						 * 2 last metrics */
+	double			 stop_t0;	/* monotonic: the signal */
+	double			 stop_by;	/* monotonic: phase deadline */
+	struct state		 state;
+	double			 next_save;	/* monotonic */
+	int			 save_failing;	/* in a failing episode */
+	unsigned long		 save_fail0;	/* failures before it */
+	unsigned long		 save_failures;	/* state saves failed */
+	enum up			 up;
+	int			 ran;		/* the loop ran */
+	int			 lock_fd;
+	int			 nworkers;	/* started */
+	struct event		*wake_ev, *tick_ev, *stop_ev;
+	struct event		*sig_ev[3];	/* INT, TERM, HUP */
+};
+
+#endif

@@ -1,0 +1,496 @@
+/*
+ * The stations (see station.h): results, ageing, the core, the hand-over,
+ * the district log lines and the station metrics.  Every line names its
+ * station ("station ID: ...") or its PLC ("plc ID: ..."); a failing PLC is
+ * logged once per cause and episode, its repeats once a minute with a
+ * count, and its recovery with the number of failed polls.  In simulation
+ * (a clock faster than real time) event lines carry the daemon's clock as
+ * "[clock HH:MM:SS]", since the log's own time is the wall's.  Loop thread.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "schema.h"
+#include "station.h"
+#include "util.h"
+#include "view.h"
+
+#define STATE_MAX_AGE_MS (6 * 3600 * 1000LL)	/* older state is ignored */
+#define FAIL_REPEAT_MS	60000	/* a failing PLC's reminder, real ms */
+
+int64_t
+station_now_ms(const struct pumpd *p)
+{
+	return p->wall0_ms + (int64_t)((util_mono_s() - p->mono0) * 1000 *
+	    p->speed);
+}
+
+/* " [clock HH:MM:SS]" of ms in simulation, "" in real time. */
+static const char *
+sim_clock(const struct pumpd *p, int64_t ms, char *buf, size_t len)
+{
+	char	t[16];
+
+	if (p->speed == 1)
+		return "";
+	snprintf(buf, len, " [clock %s]", util_clock_str(ms, t, sizeof t));
+	return buf;
+}
+
+/* Log the events of one core cycle of station s. */
+static void
+log_events(const struct pumpd *p, const struct station *s, int64_t ms)
+{
+	const struct core_event	*ev;
+	char			 tbuf[32];
+	int			 i;
+
+	for (i = 0; i < s->out.nevents; i++) {
+		ev = &s->out.ev[i];
+		if (ev->kind == CORE_EV_ALARM_ON)
+			log_warnx("station %s: ALARM %s%s", s->cfg->id,
+			    ev->text, sim_clock(p, ms, tbuf, sizeof tbuf));
+		else
+			log_info("station %s: %s%s", s->cfg->id, ev->text,
+			    sim_clock(p, ms, tbuf, sizeof tbuf));
+	}
+}
+
+/* Metrics of one core cycle of station s: its events, its points. */
+static void
+emit_station(struct pumpd *p, const struct station *s,
+    const struct obs *snap, int64_t ms)
+{
+	struct station_view	v;
+	struct sch_station	sc = { &v, snap };
+
+	if (p->mtr == NULL)
+		return;
+	view_fill(&v, s, &p->d.control, ms);
+	sch_events(mtr_buf(p->mtr), s->cfg->id, &s->out, ms);
+	sch_station(mtr_buf(p->mtr), &sc, ms);
+	mtr_commit(p->mtr);
+}
+
+/* Run the core for station s on snap (NULL: no fresh data). */
+static void
+control(struct pumpd *p, struct station *s, const struct obs *snap,
+    int64_t ms)
+{
+	core_step(&s->core, s->cfg, &p->d.control, snap, s->comms, &p->in, ms,
+	    &s->out);
+	log_events(p, s, ms);
+	emit_station(p, s, snap, ms);
+	if (s->out.it.write && snap != NULL)
+		plc_command(&s->dev, &s->out.it);
+}
+
+/* A failed poll of station s: counted; logged once per cause and episode,
+ * its repeats once a minute with a count. */
+static void
+result_failed(struct station *s, const struct plc_result *r)
+{
+	unsigned	bit;
+
+	if (r->rejected) {
+		s->rejected++;
+		snprintf(s->last_err, sizeof s->last_err, "rejected: %s",
+		    r->err);
+	} else {
+		s->failures++;
+		s->causes[r->cause]++;
+		snprintf(s->last_err, sizeof s->last_err, "%s (%s)", r->err,
+		    mbtcp_cause_name(r->cause));
+	}
+	s->bad_episode++;
+	/* once per episode and cause (a map check's is MBTCP_OK) */
+	bit = 1u << (r->rejected ? MBTCP_OK : r->cause);
+	if (s->logged & bit) {
+		log_limited(&s->fail_log, LOG_PRI_WARN, util_mono_ms(),
+		    FAIL_REPEAT_MS, "plc %s: %s", s->cfg->id, s->last_err);
+		return;
+	}
+	log_warnx("plc %s: %s", s->cfg->id, s->last_err);
+	s->logged |= bit;
+	if (!s->fail_log.active) {	/* the episode's repeats count from here */
+		s->fail_log.active = 1;
+		s->fail_log.repeats = 0;
+		s->fail_log.last_ms = util_mono_ms();
+	}
+}
+
+void
+station_result(struct pumpd *p, struct station *s, const struct plc_result *r)
+{
+	int64_t	ms = station_now_ms(p);
+
+	if (!r->ok) {
+		result_failed(s, r);
+		return;
+	}
+	if (s->bad_episode) {
+		log_limit_end(&s->fail_log, LOG_PRI_WARN);
+		log_info("plc %s: answering again after %d failed polls",
+		    s->cfg->id, s->bad_episode);
+		s->bad_episode = 0;
+		s->logged = 0;
+	}
+	s->last_ok_ms = ms;
+	s->comms = CORE_COMMS_OK;
+	s->obs = r->obs;
+	s->has_obs = 1;
+	if (p->nrtt < RTT_SAMPLES)
+		p->rtt[p->nrtt++] = r->rtt_ms;
+	control(p, s, &r->obs, ms);
+}
+
+void
+station_age_all(struct pumpd *p, int64_t ms)
+{
+	struct station	*s;
+	int64_t		 age;
+	int		 i;
+
+	for (i = 0; i < p->n; i++) {
+		s = &p->st[i];
+		age = ms - s->last_ok_ms;
+		s->comms = age <= p->stale_ms ? CORE_COMMS_OK :
+		    age <= p->down_ms ? CORE_COMMS_STALE : CORE_COMMS_DOWN;
+		if (s->comms != CORE_COMMS_OK)
+			control(p, s, NULL, ms);	/* emits comms too */
+	}
+}
+
+void
+station_log_all(struct pumpd *p, int64_t ms)
+{
+	struct station_view	v;
+	int			i, pad;
+
+	for (i = 0; i < p->n; i++) {
+		view_fill(&v, &p->st[i], &p->d.control, ms);
+		pad = 20 - (int)strlen(v.cfg->id);
+		if (v.has_level)
+			log_info("station %s:%*s level %5.2f m  rain %5.1f "
+			    "mm/h  pumps %-8s %s %s%s%s%s", v.cfg->id, pad, "",
+			    v.level_m, v.rain_mmh5, v.pumps,
+			    view_comms_name(v.comms), view_mode_name(v.mode),
+			    v.storm ? " STORM" : "", v.nalarms ? " ALARMS: " :
+			    "", v.alarm_text);
+		else
+			log_info("station %s:%*s level  ---   comms %s%s%s",
+			    v.cfg->id, pad, "", view_comms_name(v.comms),
+			    v.nalarms ? " ALARMS: " : "", v.alarm_text);
+	}
+}
+
+void
+station_save_all(struct pumpd *p)
+{
+	struct core_persist	*rec = calloc((size_t)p->n, sizeof *rec);
+	int64_t			 ms = station_now_ms(p);
+	int			 i;
+
+	if (rec == NULL)
+		return;
+	for (i = 0; i < p->n; i++)
+		core_export(&p->st[i].core, p->st[i].cfg->id, ms, &rec[i]);
+	state_save(&p->state, rec, p->n);
+	free(rec);
+	p->next_save = util_mono_s() + STATION_SAVE_EVERY_S;
+}
+
+/* The saved record of station id among rec[0..n-1]; NULL if none. */
+static const struct core_persist *
+find_record(const struct core_persist *rec, int n, const char *id)
+{
+	int	j;
+
+	for (j = 0; j < n; j++)
+		if (strcmp(rec[j].id, id) == 0)
+			return &rec[j];
+	return NULL;
+}
+
+/* Say how many stations took their saved state back, and why the others
+ * did not: no record, too old, or from the future (the clock went back). */
+static void
+report_restore(struct pumpd *p, int taken, const int *why, int64_t age_ms)
+{
+	char	buf[320] = "";
+	int	len = 0;
+
+	if (why[0])
+		len += snprintf(buf + len, sizeof buf - (size_t)len, "%s%d "
+		    "without a record", len ? ", " : "; not taken: ", why[0]);
+	if (why[1])
+		len += snprintf(buf + len, sizeof buf - (size_t)len, "%s%d "
+		    "too old (saved %.1f h ago, kept %d h)", len ? ", " :
+		    "; not taken: ", why[1], age_ms / 3600000.0,
+		    (int)(STATE_MAX_AGE_MS / 3600000));
+	if (why[2])
+		snprintf(buf + len, sizeof buf - (size_t)len, "%s%d from the "
+		    "future (saved %.0f s ahead of this clock: it went back)",
+		    len ? ", " : "; not taken: ", why[2], -age_ms / 1000.0);
+	log_info("state: alarms, storm mode, rain and start history of "
+	    "%d of %d stations taken from %s/state%s", taken, p->n,
+	    p->state_dir, buf);
+}
+
+/* Take back the state a previous pumpd left, station by station. */
+static void
+restore_state(struct pumpd *p)
+{
+	const struct core_persist	*r;
+	struct core_persist		*rec;
+	char				*cause, *note;
+	int64_t				 ms = station_now_ms(p), age_ms = 0;
+	int				 i, n, taken = 0, why[3] = { 0, 0, 0 };
+
+	switch (state_load(p->state_dir, &rec, &n, &note, &cause)) {
+	case 1:
+		return;
+	case -1:
+		log_warnx("state: 0 of %d stations taken: %s", p->n,
+		    cause ? cause : "unreadable");
+		free(cause);
+		return;
+	}
+	if (note != NULL)
+		log_warnx("state: %s", note);
+	free(note);
+	for (i = 0; i < p->n; i++) {
+		if ((r = find_record(rec, n, p->st[i].cfg->id)) == NULL)
+			why[0]++;
+		else if (core_import(&p->st[i].core, r, ms,
+		    STATE_MAX_AGE_MS) == 0)
+			taken++;
+		else {
+			why[r->saved_ms > ms ? 2 : 1]++;
+			age_ms = ms - r->saved_ms;
+		}
+	}
+	report_restore(p, taken, why, age_ms);
+	free(rec);
+}
+
+int
+station_init_all(struct pumpd *p, char **cause)
+{
+	int	i;
+
+	p->n = p->d.nstations;
+	if ((p->st = calloc((size_t)p->n, sizeof *p->st)) == NULL) {
+		*cause = strdup("out of memory");
+		return -1;
+	}
+	p->wall0_ms = util_wall_ms();
+	p->mono0 = util_mono_s();
+	for (i = 0; i < p->n; i++) {
+		p->st[i].cfg = &p->d.st[i];
+		p->st[i].comms = CORE_COMMS_DOWN;
+		p->st[i].last_ok_ms = INT64_MIN / 2;
+		core_init(&p->st[i].core);
+	}
+	restore_state(p);
+	return 0;
+}
+
+void
+station_free_all(struct pumpd *p)
+{
+	free(p->st);
+	p->st = NULL;
+}
+
+/* Hand station s to its PLC at a stop, when it has fresh data and may be
+ * written; else say why it is left to its watchdog. */
+static void
+handover_station(struct pumpd *p, struct station *s, int64_t ms)
+{
+	s->ho = HO_LEFT;
+	if (ms - s->last_ok_ms > p->stale_ms) {
+		s->ho_why = s->core.started ? "no fresh data: the PLC is not "
+		    "answering" : "never controlled: the PLC never answered";
+		return;
+	}
+	if (s->core.lasting.alarms & CORE_AL_REMOTE_OFF) {
+		s->ho_why = "REMOTE switch off: the PLC runs its own control";
+		return;
+	}
+	core_handover(&s->core, s->cfg, &p->d.control, &s->out);
+	if (!s->out.it.write) {
+		s->ho_why = s->core.started ? "nothing may be written to it" :
+		    "never controlled";
+		return;
+	}
+	s->ho = HO_SENT;
+	s->ho_seq = s->out.it.seq;
+	plc_command(&s->dev, &s->out.it);
+}
+
+void
+station_handover_all(struct pumpd *p, int64_t ms)
+{
+	int	i;
+
+	for (i = 0; i < p->n; i++)
+		handover_station(p, &p->st[i], ms);
+}
+
+int
+station_handover_acked(struct pumpd *p)
+{
+	uint16_t	seq;
+	int		i, waiting = 0;
+
+	for (i = 0; i < p->n; i++) {
+		if (p->st[i].ho != HO_SENT)
+			continue;
+		if (plc_acked(&p->st[i].dev, &seq) && seq == p->st[i].ho_seq)
+			p->st[i].ho = HO_DONE;
+		else
+			waiting++;
+	}
+	return waiting == 0;
+}
+
+/* One "event" point (info) for station s. */
+static void
+emit_note(struct pumpd *p, const struct station *s, const char *text,
+    int64_t ms)
+{
+	struct core_out	o;
+
+	if (p->mtr == NULL)
+		return;
+	memset(&o, 0, sizeof o);
+	o.nevents = 1;
+	o.ev[0].kind = CORE_EV_INFO;
+	snprintf(o.ev[0].text, sizeof o.ev[0].text, "%s", text);
+	sch_events(mtr_buf(p->mtr), s->cfg->id, &o, ms);
+	mtr_commit(p->mtr);
+}
+
+/* Log and emit what the hand-over did with station s; 1 if handed over. */
+static int
+handover_report(struct pumpd *p, const struct station *s, int64_t ms)
+{
+	const struct intent	*it = &s->out.it;
+	char			 text[112];
+
+	if (s->ho == HO_DONE && it->control == OBS_SUPERVISORY)
+		snprintf(text, sizeof text, "handed back to its PLC (panel "
+		    "set-points; inhibits cleared)");
+	else if (s->ho == HO_DONE)
+		snprintf(text, sizeof text, "handed over to its PLC (LOCAL; "
+		    "fallback start %.2f m, stop %.2f m, all pumps %.2f m)",
+		    it->fb_start_m, it->fb_stop_m, it->fb_all_m);
+	else if (s->ho == HO_SENT)
+		snprintf(text, sizeof text, "left to its watchdog: the PLC did "
+		    "not acknowledge the hand-over within %d ms",
+		    p->d.control.handover_ms);
+	else
+		snprintf(text, sizeof text, "left to its watchdog: %s",
+		    s->ho_why);
+	if (s->ho == HO_DONE)
+		log_info("station %s: %s", s->cfg->id, text);
+	else
+		log_warnx("station %s: %s", s->cfg->id, text);
+	emit_note(p, s, text, ms);
+	return s->ho == HO_DONE;
+}
+
+int
+station_handover_report(struct pumpd *p, double elapsed_ms)
+{
+	int64_t	ms = station_now_ms(p);
+	char	left[512] = "";
+	int	i, done = 0;
+	size_t	len = 0;
+
+	for (i = 0; i < p->n; i++)
+		if (handover_report(p, &p->st[i], ms))
+			done++;
+		else if (len < sizeof left - 1)
+			len += (size_t)snprintf(left + len, sizeof left - len,
+			    " %s", p->st[i].cfg->id);
+	log_info("hand-over: %d of %d stations handed over to their PLCs "
+	    "in %.0f ms; %d left to their watchdog%s%s", done, p->n,
+	    elapsed_ms, p->n - done, len ? ":" : "", left);
+	return done;
+}
+
+/* Sort helper for doubles. */
+static int
+cmp_double(const void *a, const void *b)
+{
+	double	x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The command ages of the period into me: p99, max and count. */
+static void
+take_ages(struct pumpd *p, struct sch_self *me)
+{
+	double	*ages, max_ms;
+	int	 i, n, got = 0;
+
+	if ((ages = calloc((size_t)p->n * PLC_AGES, sizeof *ages)) == NULL)
+		return;
+	for (i = 0; i < p->n; i++) {
+		n = plc_take_ages(&p->st[i].dev, ages + got, &max_ms);
+		me->ncmd += n;
+		got += n < PLC_AGES ? n : PLC_AGES;
+		me->cmd_age_max_ms = fmax(me->cmd_age_max_ms, max_ms);
+	}
+	if (got > 0) {
+		qsort(ages, (size_t)got, sizeof *ages, cmp_double);
+		me->cmd_age_p99_ms = ages[got * 99 / 100];
+	}
+	free(ages);
+}
+
+void
+station_emit_self(struct pumpd *p, int64_t ms)
+{
+	struct mtr_stats	st;
+	struct sch_self		me = { 0 };
+	int			i, k, n[3] = { 0, 0, 0 };
+
+	if (p->mtr == NULL)
+		return;
+	for (i = 0; i < p->n; i++) {
+		n[p->st[i].comms]++;
+		me.replies_rejected += p->st[i].rejected;
+		me.poll_failures += p->st[i].failures;
+		for (k = 0; k < MBTCP_NCAUSES; k++)
+			me.causes[k] += p->st[i].causes[k];
+	}
+	take_ages(p, &me);
+	if ((me.nrtt = p->nrtt) > 0) {
+		qsort(p->rtt, (size_t)p->nrtt, sizeof p->rtt[0], cmp_double);
+		me.poll_p50_ms = p->rtt[p->nrtt / 2];
+		me.poll_p99_ms = p->rtt[p->nrtt * 99 / 100];
+	}
+	p->nrtt = 0;
+	mtr_stats(p->mtr, &st);
+	me.overruns = p->overruns;
+	me.max_lag_ms = p->max_lag_ms;
+	me.ok = n[CORE_COMMS_OK];
+	me.stale = n[CORE_COMMS_STALE];
+	me.down = n[CORE_COMMS_DOWN];
+	me.points_sent = st.sent;
+	me.points_spooled = st.spooled;
+	me.points_dropped = st.dropped;
+	me.points_rejected = st.rejected;
+	me.spool_bytes = st.spool_bytes;
+	me.write_ms = st.write_ms;
+	me.state_save_failures = p->save_failures;
+	sch_self(mtr_buf(p->mtr), &me, ms);
+	mtr_commit(p->mtr);
+}
