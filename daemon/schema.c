@@ -10,7 +10,9 @@ sch_mode(const struct core_state *core)
 {
 	if (core->lasting.alarms & CORE_AL_REMOTE_OFF)
 		return 2;
-	return core->local ? 0 : 1;
+	if (core->local)
+		return 0;
+	return core->control == OBS_SUPERVISORY ? 3 : 1;
 }
 
 /* The fields that need fresh data. */

@@ -51,7 +51,8 @@ void	sch_events(struct lp_buf *b, const char *station,
 /* The "pumpd" point. */
 void	sch_self(struct lp_buf *b, const struct sch_self *s, int64_t ms);
 
-/* The station's mode: 0 PLC fallback, 1 REMOTE, 2 watching only. */
+/* The station's mode: 0 PLC fallback (its own control), 1 REMOTE, 2
+ * watching only, 3 SUPERVISED (an L1 PLC on the centre's set-points). */
 int	sch_mode(const struct core_state *core);
 
 #endif
