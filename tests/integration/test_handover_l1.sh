@@ -156,6 +156,9 @@ for id in $(cut -d' ' -f1 "$WORK/l1"); do
 	line=$(grep "^  $id " "$WORK/plcsim.log" | tail -1)
 	echo "$line" | grep -q "L1 PANEL" && ok "plcsim: $id on its panel set-points" || fail "$id panel" "$line"
 done
+n=$(grep -c -- "-old: handed back to its PLC (panel set-points; inhibits cleared)" "$WORK/pumpd.log")
+[ "$n" = 3 ] && ok "pumpd's log names the 3 as handed back to their panel set-points" ||
+    fail "hand-back logged" "$n: $(grep -- '-old: ' "$WORK/pumpd.log" | tail -3)"
 grep -q "hand-over: " "$WORK/pumpd.log" && ok "$(grep -m1 "hand-over: " "$WORK/pumpd.log" | sed 's/^.*hand-over/hand-over/')" ||
     fail "hand-over line" "$(tail -3 "$WORK/pumpd.log")"
 finish
