@@ -42,6 +42,12 @@ PIDS="$PIDS $PD"
 coils() { mb -t 0 -r 0 -c 12 -p "$1" 127.0.0.1 | vals; }
 # sp PORT: the set-points held, start stop assist_step all_on (CDAB floats)
 sp() { mb -t 4:float -r 0 -c 4 -p "$1" 127.0.0.1 | vals; }
+# sp_until PORT WANT: the set-points, read until they are WANT (5 s at most)
+sp_until() {
+	_i=0
+	while _got=$(sp "$1") && [ "$_got" != "$2" ] && [ $_i -lt 25 ]; do sleep 0.2; _i=$((_i + 1)); done
+	echo "$_got"
+}
 # the centre's set-points from the configuration, lowered by DROP m:
 # id "start stop step all_on", as mbpoll prints floats
 want_sp() {
@@ -77,17 +83,16 @@ done
 [ $n = 3 ] && ok "REMOTE_SETPOINTS on at the 3 L1 PLCs within $((i / 5)) s" ||
     fail "supervised" "$n of 3 with coil 0 on; $(grep -- '-old' "$WORK/pumpd.log" | tail -5)"
 while read -r id port; do
-	got=$(sp "$port"); want=$(awk -v i="$id" '$1 == i { print $2, $3, $4, $5 }' "$WORK/sp_normal")
+	want=$(awk -v i="$id" '$1 == i { print $2, $3, $4, $5 }' "$WORK/sp_normal"); got=$(sp_until "$port" "$want")
 	[ "$got" = "$want" ] && ok "$id holds the centre's set-points $got (start stop step all-on)" ||
 	    fail "$id set-points" "got $got, want $want"
 done <"$WORK/l1"
 
 # 2. storm mode lowers them
 i=0
-until grep -q "gegu-old: storm mode on" "$WORK/pumpd.log" || [ $i -ge 150 ]; do sleep 0.2; i=$((i + 1)); done
-sleep 1
+until [ "$(grep -c -- "-old: storm mode on" "$WORK/pumpd.log")" = 3 ] || [ $i -ge 150 ]; do sleep 0.2; i=$((i + 1)); done
 while read -r id port; do
-	got=$(sp "$port"); want=$(awk -v i="$id" '$1 == i { print $2, $3, $4, $5 }' "$WORK/sp_storm")
+	want=$(awk -v i="$id" '$1 == i { print $2, $3, $4, $5 }' "$WORK/sp_storm"); got=$(sp_until "$port" "$want")
 	[ "$got" = "$want" ] && ok "storm mode: $id holds set-points lowered by 0.3 m: $got" ||
 	    fail "$id storm set-points" "got $got, want $want; $(grep "$id: storm" "$WORK/pumpd.log")"
 done <"$WORK/l1"
