@@ -7,7 +7,13 @@
  *
  * A frame (ADU) is the 7-byte MBAP header (transaction id, protocol id 0,
  * length of what follows it counting the unit id, unit id) and the PDU
- * (function code and data), big-endian throughout.
+ * (function code and data), big-endian throughout.  The functions are
+ * those the station maps use: 01 and 02 (bits, packed eight to a byte, the
+ * first in the lowest bit, the padding 0), 03 and 04 (registers), 05 (one
+ * coil, written as 0xFF00 or 0x0000 and echoed whole), 15 and 16 (bits and
+ * registers, the address and count echoed) and 17 (report server id, a
+ * reply of any length its byte count gives).  Values travel one per
+ * uint16_t whatever the function: a register, a bit as 0 or 1, a byte.
  */
 #ifndef MBTCP_H
 #define MBTCP_H
@@ -19,10 +25,18 @@
 #define MBTCP_MAX_ADU	260
 #define MBTCP_MAX_READ	125	/* registers in one read */
 #define MBTCP_MAX_WRITE	123	/* registers in one write */
+#define MBTCP_MAX_BITS	248	/* bits in one read or write: ours, the
+				 * protocol allows more */
+#define MBTCP_MAX_VALUES 251	/* values in a reply: function 17's bytes */
 
+#define MBTCP_FC_READ_COILS	0x01
+#define MBTCP_FC_READ_DISCRETE	0x02
 #define MBTCP_FC_READ_HOLDING	0x03
 #define MBTCP_FC_READ_INPUT	0x04
+#define MBTCP_FC_WRITE_COIL	0x05
+#define MBTCP_FC_WRITE_COILS	0x0F
 #define MBTCP_FC_WRITE_MULTIPLE	0x10
+#define MBTCP_FC_REPORT_ID	0x11
 
 /*
  * Why a request failed.  The first group are defects of a reply's frame
@@ -49,28 +63,35 @@ struct mbtcp_req {
 	uint8_t		unit;
 	uint8_t		fc;
 	uint16_t	addr;
-	uint16_t	n;	/* registers */
+	uint16_t	n;	/* registers or bits (1 for 05, 0 for 17) */
+	uint16_t	coil;	/* the value function 05 writes, 0 or 1 */
 };
 
 /* A checked reply. */
 struct mbtcp_reply {
 	enum mbtcp_cause cause;
 	uint8_t		 exception;	/* the code, for MBTCP_E_EXCEPTION */
-	uint16_t	 regs[MBTCP_MAX_READ];	/* a read's registers */
+	uint16_t	 n;		/* values in regs (0 for a write) */
+	uint16_t	 regs[MBTCP_MAX_VALUES]; /* a read's registers, bits
+					 * (0 or 1) or function 17's bytes */
 	char		 why[96];	/* the cause in words, with values */
 };
 
-/* Build q's request (a read, or a write of regs) into buf (MBTCP_MAX_ADU
- * bytes); returns its length, 0 when q cannot be encoded. */
+/* Build q's request (a read, a write of regs: registers, or bits that
+ * are 0 or 1, or 05's write of q->coil) into buf (MBTCP_MAX_ADU bytes); returns its length, 0 when q
+ * cannot be encoded (a function not listed above, a count out of range, a
+ * bit not 0 or 1). */
 size_t	mbtcp_request(const struct mbtcp_req *q, const uint16_t *regs,
 	    uint8_t *buf);
 
-/* The size of q's good reply, whole frame. */
+/* The size of q's good reply, whole frame; 0 for function 17, whose
+ * reply has the length its byte count gives. */
 size_t	mbtcp_reply_len(const struct mbtcp_req *q);
 
 /*
  * Check a reply's 7-byte header against q: transaction id, protocol id,
- * length (the good reply's or an exception's) and unit id.  0 with *rest,
+ * length (the good reply's, one function 17 may have, or an exception's)
+ * and unit id.  0 with *rest,
  * the bytes still to read, else -1 with r->cause and r->why.
  */
 int	mbtcp_check_head(const struct mbtcp_req *q, const uint8_t *hdr,
@@ -78,9 +99,10 @@ int	mbtcp_check_head(const struct mbtcp_req *q, const uint8_t *hdr,
 
 /*
  * Check a whole reply of len bytes against q: the header as above, then the
- * function code, the byte count (reads) or the echoed address and count
- * (writes), and nothing after the frame.  0 with a read's registers in
- * r->regs, else -1 with r->cause (MBTCP_E_EXCEPTION with r->exception for
+ * function code, the byte count (reads, 17) or the echoed address and
+ * count or coil value (writes), bits that are 0 beyond the count, and
+ * nothing after the frame.  0 with a read's values in r->regs (r->n of
+ * them), else -1 with r->cause (MBTCP_E_EXCEPTION with r->exception for
  * an exception reply) and r->why.
  */
 int	mbtcp_check(const struct mbtcp_req *q, const uint8_t *adu, size_t len,

@@ -363,22 +363,25 @@ fc_name(uint8_t fc)
 	}
 }
 
-/* One codec request and its reply; 0, or -1 with r's cause. */
+/*
+ * One codec request and its reply; 0, or -1 with r's cause.  The reply's
+ * values and their count are the reply's own (a read's registers or bits,
+ * function 17's bytes; none for a write).  A reply with more values than a
+ * codec_reply holds keeps its count, so that the codec refuses it.
+ */
 static int
 exchange(struct plc_dev *d, const struct codec_req *q, struct codec_reply *rep,
     struct mbtcp_reply *r)
 {
-	struct mbtcp_req	mq = { 0, 0, q->fc, q->addr, q->n };
+	struct mbtcp_req	mq = { 0, 0, q->fc, q->addr, q->n, q->v[0] };
 	int			i;
 
 	if (transact(d, &mq, q->v, r) == -1)
 		return -1;
 	memset(rep, 0, sizeof *rep);
 	rep->ok = 1;
-	rep->n = q->fc == CODEC_FC_WRITE_REGS ||
-	    q->fc == CODEC_FC_WRITE_COILS || q->fc == CODEC_FC_WRITE_COIL ?
-	    0 : q->n;
-	for (i = 0; i < rep->n && i < MBTCP_MAX_READ; i++)
+	rep->n = r->n;
+	for (i = 0; i < rep->n && i < CODEC_MAX_VALUES; i++)
 		rep->v[i] = r->regs[i];
 	return 0;
 }

@@ -74,13 +74,11 @@ log_metrics(struct pumpd *p)
 	    p->overruns, p->max_lag_ms);
 }
 
-/* The codec of station cfg's PLC map (every station speaks map v1 until
- * the configuration names a map per station). */
+/* The codec of station cfg's PLC map (plc.map, "v1" by default). */
 static const struct codec *
 station_codec(const struct cfg_station *cfg)
 {
-	(void)cfg;
-	return codec_find("v1");
+	return codec_find(cfg_map_name(cfg->map));
 }
 
 /* The workers posted results: take them all. */
@@ -443,7 +441,7 @@ check_config(const char *path)
 	struct cfg_district	d;
 	struct cfg_diag		diag = { 0 };
 	double			cap = 0;
-	int			i, rc, nsew = 0, npumps = 0;
+	int			i, rc, nsew = 0, npumps = 0, nl1 = 0;
 
 	rc = cfg_load(path, &d, &diag);
 	for (i = 0; i < diag.nmsg; i++)
@@ -451,12 +449,13 @@ check_config(const char *path)
 	if (rc == 0) {
 		for (i = 0; i < d.nstations; i++) {
 			nsew += d.st[i].kind == CFG_SEWAGE;
+			nl1 += d.st[i].map == CFG_MAP_L1;
 			npumps += d.st[i].npumps;
 			cap += cfg_capacity_m3s(&d.st[i]);
 		}
-		printf("%s: ok: %d stations (%d stormwater, %d sewage), "
-		    "%d pumps, %.1f m3/s installed%s\n", path, d.nstations,
-		    d.nstations - nsew, nsew, npumps, cap,
+		printf("%s: ok: %d stations (%d stormwater, %d sewage; "
+		    "%d on map L1), %d pumps, %.1f m3/s installed%s\n", path,
+		    d.nstations, d.nstations - nsew, nsew, nl1, npumps, cap,
 		    diag.nwarnings ? ", with warnings" : "");
 	} else
 		fprintf(stderr, "%s: %d error%s\n", path, diag.nerrors,

@@ -363,15 +363,18 @@ answer(struct sim_station *st, int fd, const uint8_t *req, int len)
 /*
  * How long station st takes to answer its n-th request, ms: a "slow" fault's
  * delay, plus 20-50 ms at an L1 PLC (its old communications module), spread
- * over that range by a fixed sequence so that runs repeat.
+ * over that range by a fixed sequence so that runs repeat.  The L1 delay is
+ * the PLC's own time, so it runs at the simulation's speed (20-50 ms at
+ * x1): at x60 four requests of 20-50 real ms would be 5-12 simulated
+ * seconds, older than any data the centre may act on.
  */
 static int
-delay_ms(const struct sim_station *st, unsigned long n)
+delay_ms(const struct sim_station *st, unsigned long n, double speed)
 {
 	int	ms = st->slow_ms;
 
 	if (st->m.cfg->map == CFG_MAP_L1)
-		ms += 20 + (int)((n * 17 + 5) % 31);
+		ms += (int)lround((20 + (int)((n * 17 + 5) % 31)) / speed);
 	return ms;
 }
 
@@ -408,7 +411,7 @@ on_request(struct plcsim *s, struct sim_station *st, int j)
 	}
 	if (len == 0 || st->silent)
 		return;
-	if ((ms = delay_ms(st, st->received++)) == 0) {
+	if ((ms = delay_ms(st, st->received++, s->speed)) == 0) {
 		answer(st, st->cfd[j], req, len);
 		return;
 	}

@@ -2,7 +2,9 @@
 # The running demonstration (make run): the whole Jinnan district simulated
 # under a Tianjin 3-year, 2-hour design storm played 30 times faster than
 # real time, a local InfluxDB on 127.0.0.1:18086, and pumpd controlling the
-# stations and writing their metrics.  Ctrl-C stops all of it.
+# 33 stations and writing their metrics: the 30 map v1 stations REMOTE, the
+# 3 rebuilt L1 stations SUPERVISED (on the centre's set-points) in its
+# district lines.  Ctrl-C stops all of it.
 #   SPEED=60 RAIN=storm:10:120@10 scripts/run-demo.sh
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,7 +47,9 @@ done
 curl -sf -XPOST "http://127.0.0.1:$influx_port/query" \
     --data-urlencode "q=CREATE DATABASE pumpd" >/dev/null || true
 
-echo "demo: plcsim, $rain at speed x$speed (Ctrl-C to stop)"
+echo "demo: plcsim, $rain at speed x$speed (Ctrl-C to stop); pumpd controls" \
+    "$("$B/plcsim" -c "$conf" --list | wc -l) stations," \
+    "$("$B/plcsim" -c "$conf" --list | awk '$5 == "L1"' | wc -l) of them L1 (SUPERVISED)"
 "$B/plcsim" -c "$conf" -s "$speed" -r "$rain" --status 0 \
     -S "$state/summary.txt" &
 sim=$!

@@ -1,15 +1,18 @@
 #!/bin/bash
 # SIGTERM hands every station to its PLC (issue 7, item 1).
-#  1. Mid-storm at all 30 stations (storm mode on, pumps running), the plant
+#  1. Mid-storm at all 33 stations (storm mode on, pumps running), the plant
 #     is frozen so that nothing moves but the registers, and pumpd gets
-#     SIGTERM: within 2 s every PLC reads mode_request 0 (LOCAL), the
-#     fallback set-points are the ones in force (storm-lowered at stormwater
-#     stations), pumpd's log names every station as handed over, and once
-#     the plant runs again no pump that ran has stopped.
+#     SIGTERM: within 2 s every map v1 PLC reads mode_request 0 (LOCAL),
+#     the fallback set-points are the ones in force (storm-lowered at
+#     stormwater stations), each of the 3 L1 PLCs reads REMOTE_SETPOINTS
+#     and every inhibit off (its panel set-points), pumpd's log names every
+#     station as handed over or back, and once the plant runs again no pump
+#     that ran has stopped.
 #  2. One PLC hangs (plcsim fault "silent") just before SIGTERM: pumpd still
 #     exits within the bound (handover_ms + one response timeout) and names
 #     that station as left to its watchdog; the others are handed over.
-#  3. All 30 PLCs hang: pumpd still exits within that bound, naming all 30.
+#  3. All 30 map v1 PLCs hang: pumpd still exits within that bound, naming
+#     all 30 (the 3 L1 PLCs, answering, are handed back).
 . "$(dirname "$0")/lib.sh"
 
 PB=$(port_base); CTL=$((PB + 40)); CTL2=$((PB + 41))
@@ -50,7 +53,7 @@ for b in re.findall(r'\n\t\{\n.*?\n\t\}', t, flags=re.S):
     print(sid, round(max(duty - dd, fstop + 0.01) * 1000), round(fstop * 1000))
 PY
 
-# 1. all 30 stations mid-storm
+# 1. all 33 stations mid-storm
 spawn "$BIN/plcsim" -c "$WORK/district.conf" -s 20 -r const:60:600@0 -p $CTL \
     >"$WORK/plcsim1.log" 2>&1
 SIM=$!
@@ -120,9 +123,19 @@ while read -r id start stop; do
 done <"$WORK/storm_fb"
 [ $bad = 0 ] && ok "fallback set-points at all 30 stations are those in force (storm-lowered at stormwater stations)"
 nho=$(grep -c ': handed over to its PLC (LOCAL' "$WORK/p1.log")
-[ "$nho" = 30 ] && ok "the log names all 30 stations as handed over" ||
+[ "$nho" = 30 ] && ok "the log names all 30 map v1 stations as handed over" ||
     fail "log of the hand-over" "$nho handed over; $(grep 'hand-over:' "$WORK/p1.log")"
-grep -q "hand-over: 30 of 30 stations handed over" "$WORK/p1.log" && ok "summary line: $(grep 'hand-over:' "$WORK/p1.log")" ||
+nhb=$(grep -c ': handed back to its PLC (panel set-points; inhibits cleared)' "$WORK/p1.log")
+[ "$nhb" = 3 ] && ok "the log names the 3 L1 stations as handed back to their panel set-points" ||
+    fail "log of the L1 hand-back" "$nhb handed back; $(grep -- '-old: hand' "$WORK/p1.log")"
+nl1=0
+for port in $("$BIN/plcsim" -c "$WORK/district.conf" --list | awk '$5 == "L1" { print $2 }'); do
+	co=$(mb -t 0 -r 0 -c 12 -p "$port" 127.0.0.1 | awk '/^\[[0-9]+\]:/ { printf "%s", $2 }')
+	[ "$co" = 000000000000 ] && nl1=$((nl1 + 1))
+done
+[ "$nl1" = 3 ] && ok "the 3 L1 PLCs read REMOTE_SETPOINTS and every inhibit off" ||
+    fail "L1 coils after SIGTERM" "$nl1 of 3 with coils 0..11 off"
+grep -q "hand-over: 33 of 33 stations handed over" "$WORK/p1.log" && ok "summary line: $(grep 'hand-over:' "$WORK/p1.log")" ||
     fail "summary" "$(grep 'hand-over:' "$WORK/p1.log")"
 # Half a second (10 simulated) of the PLCs' own control, watched closely
 # at the stations with pumps running: a pump that ran and stops is noted

@@ -31,7 +31,7 @@ fi
 start_influx || { finish; exit 1; }
 district_conf "$WORK/district.conf"
 spawn "$BIN/plcsim" -c "$WORK/district.conf" -s 1 -r const:20:600 >"$WORK/plcsim.log" 2>&1
-wait_port $(( $(port_base) + 29 )) || { fail "plcsim" ""; finish; exit 1; }
+wait_port $(( $(port_base) + 32 )) || { fail "plcsim" ""; finish; exit 1; }
 
 # start_pumpd LOG STATE_DIR
 start_pumpd() {
@@ -95,7 +95,7 @@ small_fs "$WORK/b/spool" 256
 mount -o remount,ro "$WORK/b/spool"
 start_pumpd "$WORK/b.log" "$WORK/b"
 sleep 3
-grep -q "started: 30 stations" "$WORK/b.log" && kill -0 $PD 2>/dev/null &&
+grep -q "started: 33 stations" "$WORK/b.log" && kill -0 $PD 2>/dev/null &&
     ok "B: pumpd runs with a read-only spool" || fail "B: started" "$(tail -3 "$WORK/b.log")"
 stop_influx
 wait_for "InfluxDB unavailable" "$WORK/b.log" 15 || fail "B: outage noticed" ""

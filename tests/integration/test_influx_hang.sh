@@ -13,7 +13,7 @@ wait_port "$IPORT" || { fail "hanging listener" ""; finish; exit 1; }
 spawn "$BIN/plcsim" -c "$WORK/district.conf" -s 10 -r storm:3:30@1 -d 8 \
     -S "$WORK/summary" >"$WORK/plcsim.log" 2>&1
 SIM=$!
-wait_port $(( $(port_base) + 29 )) || { fail "plcsim" ""; finish; exit 1; }
+wait_port $(( $(port_base) + 32 )) || { fail "plcsim" ""; finish; exit 1; }
 "$BIN/pumpd" -c "$WORK/district.conf" --sim-speed 10 --state-dir "$WORK/state" \
     --log-every 30 >"$WORK/pumpd.log" 2>&1 &
 PD=$!; PIDS="$PIDS $PD"
@@ -23,7 +23,7 @@ wait $PD && ok "pumpd stopped cleanly on SIGTERM" || fail "pumpd exit status" "$
 grep -q "InfluxDB unavailable" "$WORK/pumpd.log" && ok "pumpd: $(grep -m1 -o 'InfluxDB unavailable.*' "$WORK/pumpd.log")" ||
     fail "timeout noticed" "$(grep metrics "$WORK/pumpd.log" | tail -3)"
 trips=$(tr ' ' '\n' <"$WORK/summary" | awk -F= '$1 == "wd_trips" { s += $2 } END { print s + 0 }')
-[ "$trips" = 0 ] && ok "no PLC watchdog expired while InfluxDB hung (30 stations)" ||
+[ "$trips" = 0 ] && ok "no PLC watchdog expired while InfluxDB hung (33 stations)" ||
     fail "watchdog trips" "$trips"
 # after the first district block (printed before the first polls)
 down=$(awk 'seen && /comms (DOWN|STALE)/ { n++ } /metrics: made/ { seen = 1 } END { print n + 0 }' "$WORK/pumpd.log")

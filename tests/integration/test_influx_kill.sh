@@ -13,7 +13,7 @@ district_conf "$WORK/district.conf"
 sed -e 's/batch_ms = [0-9]*/batch_ms = 60000/' -e 's/batch_points = [0-9]*/batch_points = 1000000/' \
     "$WORK/district.conf" >"$WORK/slow.conf"
 spawn "$BIN/plcsim" -c "$WORK/district.conf" -s 1 -r const:20:600 >"$WORK/plcsim.log" 2>&1
-wait_port $(( $(port_base) + 29 )) || { fail "plcsim" ""; finish; exit 1; }
+wait_port $(( $(port_base) + 32 )) || { fail "plcsim" ""; finish; exit 1; }
 
 # start_pumpd LOG CONF
 start_pumpd() {
@@ -47,8 +47,8 @@ q "SELECT \"comms\" FROM \"station\" WHERE time >= $((t1 - 5000))ms AND time < $
 nst=$(wc -l <"$WORK/run1.tsv")
 bad=$(awk -v k="$tkill" -v t1="$t1" '$3 > 1900 || $5 < k - 1600 || $4 > t1 + 4000 { print }' "$WORK/run1.tsv")
 polls=$(awk '{ s += $2 } END { print s + 0 }' "$WORK/run1.tsv")
-[ "$nst" = 30 ] && [ -z "$bad" ] &&
-    ok "run 1, killed: all 30 stations' polls stored ($polls), none missing, the last at most one poll before the kill" ||
+[ "$nst" = 33 ] && [ -z "$bad" ] &&
+    ok "run 1, killed: all 33 stations' polls stored ($polls), none missing, the last at most one poll before the kill" ||
     fail "run 1: polls stored" "$nst stations; short: $bad"
 [ "${made1:-0}" -gt 0 ] && [ "${replay:-0}" -ge "$made1" ] &&
     ok "run 1 reported $made1 points made a moment before the kill; the spool held $replay" ||

@@ -11,7 +11,7 @@
 start_influx || { finish; exit 1; }
 district_conf "$WORK/district.conf"
 spawn "$BIN/plcsim" -c "$WORK/district.conf" -s 1 -r const:20:600 >"$WORK/plcsim.log" 2>&1
-wait_port $(( $(port_base) + 29 )) || { fail "plcsim" ""; finish; exit 1; }
+wait_port $(( $(port_base) + 32 )) || { fail "plcsim" ""; finish; exit 1; }
 
 # start_pumpd LOG [CONF]
 start_pumpd() {

@@ -14,7 +14,7 @@
 
 district_conf "$WORK/district.conf"
 spawn "$BIN/plcsim" -c "$WORK/district.conf" -s 1 >"$WORK/plcsim.log" 2>&1
-wait_port $(( $(port_base) + 29 )) || { fail "plcsim" ""; finish; exit 1; }
+wait_port $(( $(port_base) + 32 )) || { fail "plcsim" ""; finish; exit 1; }
 
 # run_pumpd SECONDS NAME: pumpd with a fresh spool for a while.
 run_pumpd() {

@@ -12,7 +12,7 @@ spawn "$BIN/plcsim" -c "$WORK/district.conf" -s 60 -r storm:3:60@5 -d 60 \
     -f gegu-east:level-a-fail@20 -f gegu-east:level-ok@40 \
     >"$WORK/plcsim.log" 2>&1
 SIM=$!
-wait_port $(( $(port_base) + 29 )) || { fail "plcsim" ""; finish; exit 1; }
+wait_port $(( $(port_base) + 32 )) || { fail "plcsim" ""; finish; exit 1; }
 "$BIN/pumpd" -c "$WORK/district.conf" --sim-speed 60 --state-dir "$WORK/state" \
     --log-every 300 >"$WORK/pumpd.log" 2>&1 &
 PD=$!; PIDS="$PIDS $PD"
@@ -26,7 +26,7 @@ total=$(total_points)
     fail "points" "made $made sent $sent in InfluxDB $total"
 
 n=$(q "SELECT count(\"level_m\") FROM \"station\" WHERE $WIN GROUP BY \"station\", \"kind\"" | jq '.results[0].series | length')
-[ "$n" = 30 ] && ok "station points for all 30 stations, tagged station and kind" || fail "30 station series" "$n"
+[ "$n" = 33 ] && ok "station points for all 33 stations, tagged station and kind" || fail "33 station series" "$n"
 kinds=$(q "SHOW TAG VALUES FROM \"station\" WITH KEY = \"kind\"" | jq -r '[.results[0].series[0].values[][1]] | join(",")')
 [ "$kinds" = "sewage,stormwater" ] && ok "kind tag: $kinds" || fail "kind tag" "$kinds"
 np=$(q "SELECT count(\"running\") FROM \"pump\" WHERE $WIN GROUP BY \"station\", \"pump\"" | jq '.results[0].series | length')

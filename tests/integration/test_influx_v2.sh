@@ -16,7 +16,7 @@ awk -v tok="$WORK/token" '
 "$BIN/pumpd" --check-config "$WORK/v2.conf" >/dev/null && ok "2.x configuration accepted" ||
     fail "2.x configuration" "$("$BIN/pumpd" --check-config "$WORK/v2.conf" 2>&1)"
 spawn "$BIN/plcsim" -c "$WORK/v2.conf" -s 1 >"$WORK/plcsim.log" 2>&1
-wait_port $(( $(port_base) + 29 )) || { fail "plcsim" ""; finish; exit 1; }
+wait_port $(( $(port_base) + 32 )) || { fail "plcsim" ""; finish; exit 1; }
 resp=$(printf 'HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n')
 (printf '%s' "$resp" | nc -l 127.0.0.1 "$IPORT" >"$WORK/request" 2>/dev/null) &
 NC=$!

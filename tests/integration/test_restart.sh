@@ -44,7 +44,7 @@ nrun=$(awk '$4 > 0' "$WORK/before" | wc -l)
     >"$WORK/p2.log" 2>&1 &
 PD=$!
 i=0
-while [ "$(grep -c 'adopted:' "$WORK/p2.log")" -lt 30 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+while [ "$(grep -c 'adopted:' "$WORK/p2.log")" -lt 33 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 sleep 1.5	# several cycles, well inside one stagger (10 s)
 bad=0
 while read -r id port n mask; do
@@ -55,7 +55,9 @@ while read -r id port n mask; do
 		bad=$((bad + 1)); fail "$id bumpless" "running $mask, pumpd commands $cmd, adopted $adopted"
 	fi
 done <"$WORK/before"
-[ $bad = 0 ] && ok "at all 30 stations the restarted pumpd commands exactly the pumps that run"
+[ $bad = 0 ] && ok "at all 30 map v1 stations the restarted pumpd commands exactly the pumps that run"
+n=$(grep -c -- "-old: adopted:" "$WORK/p2.log")
+[ "$n" = 3 ] && ok "the 3 L1 stations adopted too" || fail "L1 adopted" "$n"
 starts=$(grep -c "start pump\|stop pump" "$WORK/p2.log")
 [ "$starts" = 0 ] && ok "the restarted pumpd started and stopped nothing" || fail "starts after restart" "$(grep 'start pump\|stop pump' "$WORK/p2.log" | head -3)"
 kill -TERM $PD; wait $PD
@@ -65,7 +67,7 @@ kill -TERM $SIM; wait $SIM
 spawn "$BIN/plcsim" -c "$WORK/district.conf" -s 1 -r const:60:600@0 -S "$WORK/summary" \
     >"$WORK/plcsim2.log" 2>&1
 SIM=$!
-wait_port $((PB + 29))
+wait_port $((PB + 32))
 "$BIN/pumpd" -c "$WORK/district.conf" --state-dir "$WORK/state" --log-every 600 \
     >"$WORK/p3.log" 2>&1 &
 PD=$!
@@ -77,8 +79,8 @@ kill -KILL $PD; wait $PD 2>/dev/null
     >"$WORK/p4.log" 2>&1 &
 PD=$!
 sleep 4
-grep -q "state: alarms, storm mode, rain and start history of 30 of 30 stations taken" "$WORK/p4.log" &&
-    ok "the state a killed pumpd saved was taken back for all 30 stations" ||
+grep -q "state: alarms, storm mode, rain and start history of 33 of 33 stations taken" "$WORK/p4.log" &&
+    ok "the state a killed pumpd saved was taken back for all 33 stations" ||
     fail "state taken back" "$(grep state "$WORK/p4.log")"
 kill -TERM $PD; wait $PD
 kill -TERM $SIM; wait $SIM

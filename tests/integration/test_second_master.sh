@@ -17,7 +17,7 @@ ID=$("$BIN/plcsim" -c "$WORK/district.conf" --list | awk 'NR == 1 { print $1 }')
 OTHER=$("$BIN/plcsim" -c "$WORK/district.conf" --list | awk 'NR == 2 { print $1 }')
 
 spawn "$BIN/plcsim" -c "$WORK/district.conf" -s 1 -r const:30:600@0 >"$WORK/plcsim.log" 2>&1
-wait_port $((PB + 29)) || { fail "plcsim" "$(tail -3 "$WORK/plcsim.log")"; finish; exit 1; }
+wait_port $((PB + 32)) || { fail "plcsim" "$(tail -3 "$WORK/plcsim.log")"; finish; exit 1; }
 spawn "$BIN/pumpd" -c "$WORK/district.conf" --state-dir "$WORK/state" --log-every 600 \
     >"$WORK/pumpd.log" 2>&1
 sleep 4

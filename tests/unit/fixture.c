@@ -42,4 +42,14 @@ fixture_station_l1(struct cfg_station *c)
 {
 	fixture_station(c, 3);
 	strcpy(c->id, "test-l1");
+	c->map = CFG_MAP_L1;
+	c->pumps[0].vfd = 0;
+	c->level_tx.zero_m = 0.0;
+	c->level_tx.span_m = 6.0;
+	c->outfall_tx.zero_m = 0.0;
+	c->outfall_tx.span_m = 8.0;
+	c->panel.start_m = 1.8;
+	c->panel.stop_m = 1.0;
+	c->panel.assist_step_m = 0.5;
+	c->panel.all_on_m = 3.6;
 }

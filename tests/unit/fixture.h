@@ -14,7 +14,9 @@
 void	fixture_station(struct cfg_station *c, int npumps);
 
 /* Fill c with the test station of a legacy (map L1, supervisory) PLC: the
- * same levels, 3 pumps (assists from 2.4 m every 0.8 m). */
+ * same levels, 3 fixed-speed pumps (assists from 2.4 m every 0.8 m), a 0-6 m
+ * level and a 0-8 m outfall transducer, panel set-points start 1.8, stop
+ * 1.0, assist step 0.5, all on 3.6 m (as config/jinnan.conf's). */
 void	fixture_station_l1(struct cfg_station *c);
 
 #endif

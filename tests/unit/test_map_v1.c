@@ -287,7 +287,7 @@ test_encode_golden(void **state)
 	    0x03, 0xE8 };
 	struct intent		 it;
 	struct codec_req	 w[CODEC_MAX_WRITES];
-	struct mbtcp_req	 q = { 1, 1, 0x10, 0, 16 };
+	struct mbtcp_req	 q = { 1, 1, 0x10, 0, 16, 0 };
 	uint8_t			 buf[MBTCP_MAX_ADU];
 	char			*cause = NULL;
 	int			 k;

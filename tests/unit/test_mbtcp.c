@@ -12,9 +12,36 @@
 
 #include "mbtcp.h"
 
-static const struct mbtcp_req rd = { 0x1234, 1, MBTCP_FC_READ_INPUT, 0, 3 };
+static const struct mbtcp_req rd = { 0x1234, 1, MBTCP_FC_READ_INPUT, 0, 3,
+    0 };
 static const struct mbtcp_req wr = { 0x0007, 1, MBTCP_FC_WRITE_MULTIPLE, 0,
-    2 };
+    2, 0 };
+
+/* The functions of map L1: coils 0..11, discrete inputs 0..23, coil 1 on,
+ * coils 0..11 written, function 17. */
+static const struct mbtcp_req rc = { 0x0101, 1, MBTCP_FC_READ_COILS, 0, 12,
+    0 };
+static const struct mbtcp_req ri = { 0x0002, 1, MBTCP_FC_READ_DISCRETE, 0,
+    24, 0 };
+static const struct mbtcp_req w1 = { 0x0003, 1, MBTCP_FC_WRITE_COIL, 1, 1,
+    1 };
+static const struct mbtcp_req wc = { 0x0004, 1, MBTCP_FC_WRITE_COILS, 0, 12,
+    0 };
+static const struct mbtcp_req id = { 0x0005, 1, MBTCP_FC_REPORT_ID, 0, 0,
+    0 };
+
+/* The good reply to rc: coils 0, 8 and 11 on. */
+static const uint8_t rc_ok[] = { 1, 1, 0, 0, 0, 5, 1, 1, 2, 0x01, 0x09 };
+/* The good reply to ri: AUTO, REMOTE, MAINS_OK, pump 1 AVAILABLE. */
+static const uint8_t ri_ok[] = { 0, 2, 0, 0, 0, 6, 1, 2, 3, 0x07, 0x04,
+    0x00 };
+/* The good reply to w1 (an echo of the request). */
+static const uint8_t w1_ok[] = { 0, 3, 0, 0, 0, 6, 1, 5, 0, 1, 0xff, 0 };
+/* The good reply to wc. */
+static const uint8_t wc_ok[] = { 0, 4, 0, 0, 0, 6, 1, 0x0f, 0, 0, 0, 12 };
+/* The good reply to id: server id 0x4C, run indicator 0xFF, "JNPS-L1 2.3". */
+static const uint8_t id_ok[] = { 0, 5, 0, 0, 0, 16, 1, 0x11, 13, 0x4c, 0xff,
+    'J', 'N', 'P', 'S', '-', 'L', '1', ' ', '2', '.', '3' };
 
 /* The good reply to rd: registers 1, 0x0ce4 (3.3 m), 0xffff. */
 static const uint8_t rd_ok[] = { 0x12, 0x34, 0, 0, 0, 9, 1, 4, 6, 0, 1,
@@ -33,6 +60,19 @@ expect(const struct mbtcp_req *q, const uint8_t *f, size_t n,
 	assert_int_equal(r.cause, c);
 	if (c != MBTCP_OK)
 		assert_true(r.why[0] != '\0');
+}
+
+/* A copy of frame f0 (n bytes) with byte i set to v, checked against q
+ * for cause c. */
+static void
+expect_at(const struct mbtcp_req *q, const uint8_t *f0, size_t n, size_t i,
+    uint8_t v, enum mbtcp_cause c)
+{
+	uint8_t	f[MBTCP_MAX_ADU];
+
+	memcpy(f, f0, n);
+	f[i] = v;
+	expect(q, f, n, c);
 }
 
 /* A copy of rd_ok with byte i set to v, checked for cause c. */
@@ -161,6 +201,150 @@ test_write_echo(void **state)
 }
 
 static void
+test_l1_requests(void **state)
+{
+	static const uint8_t want_rc[] = { 1, 1, 0, 0, 0, 6, 1, 1, 0, 0, 0,
+	    12 };
+	static const uint8_t want_ri[] = { 0, 2, 0, 0, 0, 6, 1, 2, 0, 0, 0,
+	    24 };
+	static const uint8_t want_w1[] = { 0, 3, 0, 0, 0, 6, 1, 5, 0, 1, 0xff,
+	    0 };
+	static const uint8_t want_w0[] = { 0, 3, 0, 0, 0, 6, 1, 5, 0, 1, 0, 0 };
+	static const uint8_t want_wc[] = { 0, 4, 0, 0, 0, 9, 1, 0x0f, 0, 0, 0,
+	    12, 2, 0x01, 0x09 };
+	static const uint8_t want_id[] = { 0, 5, 0, 0, 0, 2, 1, 0x11 };
+	uint16_t	bits[12] = { 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1 };
+	uint8_t		buf[MBTCP_MAX_ADU];
+	struct mbtcp_req q;
+
+	(void)state;
+	assert_int_equal(mbtcp_request(&rc, NULL, buf), sizeof want_rc);
+	assert_memory_equal(buf, want_rc, sizeof want_rc);
+	assert_int_equal(mbtcp_request(&ri, NULL, buf), sizeof want_ri);
+	assert_memory_equal(buf, want_ri, sizeof want_ri);
+	assert_int_equal(mbtcp_request(&w1, NULL, buf), sizeof want_w1);
+	assert_memory_equal(buf, want_w1, sizeof want_w1);
+	q = w1;
+	q.coil = 0;
+	assert_int_equal(mbtcp_request(&q, NULL, buf), sizeof want_w0);
+	assert_memory_equal(buf, want_w0, sizeof want_w0);
+	q.coil = 2;				/* a bit is 0 or 1 */
+	assert_int_equal(mbtcp_request(&q, NULL, buf), 0);
+	q = w1;
+	q.n = 2;				/* 05 writes one coil */
+	assert_int_equal(mbtcp_request(&q, NULL, buf), 0);
+	assert_int_equal(mbtcp_request(&wc, bits, buf), sizeof want_wc);
+	assert_memory_equal(buf, want_wc, sizeof want_wc);
+	bits[3] = 2;
+	assert_int_equal(mbtcp_request(&wc, bits, buf), 0);
+	assert_int_equal(mbtcp_request(&id, NULL, buf), sizeof want_id);
+	assert_memory_equal(buf, want_id, sizeof want_id);
+	q = id;
+	q.n = 1;				/* 17 has no count */
+	assert_int_equal(mbtcp_request(&q, NULL, buf), 0);
+	q = rc;
+	q.n = MBTCP_MAX_BITS + 1;
+	assert_int_equal(mbtcp_request(&q, NULL, buf), 0);
+	q.n = 0;
+	assert_int_equal(mbtcp_request(&q, NULL, buf), 0);
+	q.fc = 0x06;				/* a function no map uses */
+	q.n = 1;
+	assert_int_equal(mbtcp_request(&q, NULL, buf), 0);
+	assert_int_equal(mbtcp_reply_len(&rc), sizeof rc_ok);
+	assert_int_equal(mbtcp_reply_len(&ri), sizeof ri_ok);
+	assert_int_equal(mbtcp_reply_len(&w1), sizeof w1_ok);
+	assert_int_equal(mbtcp_reply_len(&wc), sizeof wc_ok);
+	assert_int_equal(mbtcp_reply_len(&id), 0);
+}
+
+static void
+test_l1_replies(void **state)
+{
+	static const uint16_t want_rc[12] = { 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0,
+	    1 };
+	struct mbtcp_reply	r;
+	int			i;
+
+	(void)state;
+	assert_int_equal(mbtcp_check(&rc, rc_ok, sizeof rc_ok, &r), 0);
+	assert_int_equal(r.n, 12);
+	for (i = 0; i < 12; i++)
+		assert_int_equal(r.regs[i], want_rc[i]);
+	assert_int_equal(mbtcp_check(&ri, ri_ok, sizeof ri_ok, &r), 0);
+	assert_int_equal(r.n, 24);
+	for (i = 0; i < 24; i++)
+		assert_int_equal(r.regs[i], i < 3 || i == 10);
+	assert_int_equal(mbtcp_check(&w1, w1_ok, sizeof w1_ok, &r), 0);
+	assert_int_equal(r.n, 0);
+	assert_int_equal(mbtcp_check(&wc, wc_ok, sizeof wc_ok, &r), 0);
+	assert_int_equal(r.n, 0);
+	assert_int_equal(mbtcp_check(&id, id_ok, sizeof id_ok, &r), 0);
+	assert_int_equal(r.n, 13);
+	assert_int_equal(r.regs[0], 0x4c);
+	assert_int_equal(r.regs[1], 0xff);
+	assert_int_equal(r.regs[2], 'J');
+	assert_int_equal(r.regs[12], '3');
+}
+
+static void
+test_l1_defects(void **state)
+{
+	static const uint8_t id_empty[] = { 0, 5, 0, 0, 0, 3, 1, 0x11, 0 };
+	static const uint8_t id_exc[] = { 0, 5, 0, 0, 0, 3, 1, 0x91, 1 };
+	static const uint8_t ri_exc[] = { 0, 2, 0, 0, 0, 3, 1, 0x82, 2 };
+	static const uint8_t wc_exc[] = { 0, 4, 0, 0, 0, 3, 1, 0x8f, 4 };
+	uint8_t			f[MBTCP_MAX_ADU];
+	struct mbtcp_reply	r;
+
+	(void)state;
+	/* bits: padding, byte count, function, length, unit, tid, protocol */
+	expect_at(&rc, rc_ok, sizeof rc_ok, 10, 0x19, MBTCP_E_COUNT);
+	expect_at(&rc, rc_ok, sizeof rc_ok, 10, 0x89, MBTCP_E_COUNT);
+	expect_at(&rc, rc_ok, sizeof rc_ok, 8, 1, MBTCP_E_COUNT);
+	expect_at(&rc, rc_ok, sizeof rc_ok, 7, 2, MBTCP_E_FUNCTION);
+	expect_at(&rc, rc_ok, sizeof rc_ok, 5, 6, MBTCP_E_LENGTH);
+	expect_at(&rc, rc_ok, sizeof rc_ok, 6, 2, MBTCP_E_UNIT);
+	expect_at(&rc, rc_ok, sizeof rc_ok, 1, 2, MBTCP_E_TID);
+	expect_at(&rc, rc_ok, sizeof rc_ok, 3, 1, MBTCP_E_PROTOCOL);
+	expect_at(&ri, ri_ok, sizeof ri_ok, 8, 4, MBTCP_E_COUNT);
+	expect_at(&ri, ri_ok, sizeof ri_ok, 7, 1, MBTCP_E_FUNCTION);
+	expect(&ri, ri_ok, sizeof ri_ok - 1, MBTCP_E_LENGTH);
+	memcpy(f, ri_ok, sizeof ri_ok);
+	f[sizeof ri_ok] = 0;
+	expect(&ri, f, sizeof ri_ok + 1, MBTCP_E_TRAILING);
+	assert_int_equal(mbtcp_check(&ri, ri_exc, sizeof ri_exc, &r), -1);
+	assert_int_equal(r.cause, MBTCP_E_EXCEPTION);
+	assert_int_equal(r.exception, 2);
+	/* 05: the echo is the whole request, value included */
+	expect_at(&w1, w1_ok, sizeof w1_ok, 10, 0, MBTCP_E_COUNT);
+	expect_at(&w1, w1_ok, sizeof w1_ok, 11, 1, MBTCP_E_COUNT);
+	expect_at(&w1, w1_ok, sizeof w1_ok, 9, 0, MBTCP_E_COUNT);
+	expect_at(&w1, w1_ok, sizeof w1_ok, 7, 0x0f, MBTCP_E_FUNCTION);
+	/* 15: address and count */
+	expect_at(&wc, wc_ok, sizeof wc_ok, 11, 8, MBTCP_E_COUNT);
+	expect_at(&wc, wc_ok, sizeof wc_ok, 9, 1, MBTCP_E_COUNT);
+	expect_at(&wc, wc_ok, sizeof wc_ok, 7, 0x10, MBTCP_E_FUNCTION);
+	assert_int_equal(mbtcp_check(&wc, wc_exc, sizeof wc_exc, &r), -1);
+	assert_int_equal(r.cause, MBTCP_E_EXCEPTION);
+	assert_int_equal(r.exception, 4);
+	/* 17: byte count is what follows, any length up to a whole ADU */
+	expect_at(&id, id_ok, sizeof id_ok, 8, 12, MBTCP_E_COUNT);
+	expect_at(&id, id_ok, sizeof id_ok, 8, 14, MBTCP_E_COUNT);
+	expect_at(&id, id_ok, sizeof id_ok, 5, 2, MBTCP_E_LENGTH);
+	expect_at(&id, id_ok, sizeof id_ok, 5, 17, MBTCP_E_LENGTH);
+	expect_at(&id, id_ok, sizeof id_ok, 4, 1, MBTCP_E_LENGTH);
+	expect_at(&id, id_ok, sizeof id_ok, 7, 0x04, MBTCP_E_FUNCTION);
+	expect_at(&id, id_ok, sizeof id_ok, 6, 0, MBTCP_E_UNIT);
+	memcpy(f, id_ok, sizeof id_ok);
+	f[sizeof id_ok] = 0;
+	expect(&id, f, sizeof id_ok + 1, MBTCP_E_TRAILING);
+	expect(&id, id_empty, sizeof id_empty, MBTCP_OK);
+	assert_int_equal(mbtcp_check(&id, id_exc, sizeof id_exc, &r), -1);
+	assert_int_equal(r.cause, MBTCP_E_EXCEPTION);
+	assert_int_equal(r.exception, 1);
+}
+
+static void
 test_cause_names(void **state)
 {
 	(void)state;
@@ -180,6 +364,9 @@ main(void)
 		cmocka_unit_test(test_frame_defects),
 		cmocka_unit_test(test_exceptions),
 		cmocka_unit_test(test_write_echo),
+		cmocka_unit_test(test_l1_requests),
+		cmocka_unit_test(test_l1_replies),
+		cmocka_unit_test(test_l1_defects),
 		cmocka_unit_test(test_cause_names),
 	};
 
