@@ -3,6 +3,8 @@
  * name a station's configuration gives it (plc.map).  Each codec lives in
  * its own plc/map_*.c.  Pure and constant; any thread.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "codec.h"
@@ -27,4 +29,16 @@ codec_find(const char *name)
 		if (strcmp(codecs[i]->name, name) == 0)
 			return codecs[i];
 	return NULL;
+}
+
+int
+codec_fail(char **cause, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(cause, fmt, ap) == -1)
+		*cause = NULL;
+	va_end(ap);
+	return -1;
 }

@@ -117,6 +117,11 @@ struct codec {
 		    char **cause);
 };
 
+/* Set *cause to the formatted text (NULL when out of memory); returns -1,
+ * so that a codec can `return codec_fail(cause, ...)`. */
+int	codec_fail(char **cause, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
 /* The codec named name ("v1" for NULL or ""); NULL when there is none. */
 const struct codec *codec_find(const char *name);
 

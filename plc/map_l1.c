@@ -28,7 +28,6 @@
  * runs on the station's PLC worker.
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,20 +42,6 @@
 enum { R_DI, R_IR, R_COIL, R_HR, R_COUNT };
 
 #define MAX_CURRENT_A	5000.0	/* a larger motor current is no reading */
-
-/* Fail with a formatted cause. */
-__attribute__((format(printf, 2, 3)))
-static int
-l1_fail(char **cause, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(cause, fmt, ap) == -1)
-		*cause = NULL;
-	va_end(ap);
-	return -1;
-}
 
 /* Function 17: who are you? */
 static int
@@ -77,10 +62,10 @@ l1_ident_check(const struct codec_reply *rep, char **cause)
 	int		 i, n;
 
 	if (!rep->ok)
-		return l1_fail(cause, "identity: exception %u to function 17: "
+		return codec_fail(cause, "identity: exception %u to function 17: "
 		    "not an L1 PLC, refusing to control", rep->exception);
 	if (rep->n > CODEC_MAX_VALUES)
-		return l1_fail(cause, "identity: %u bytes", rep->n);
+		return codec_fail(cause, "identity: %u bytes", rep->n);
 	n = rep->n < 2 ? 0 : rep->n - 2;
 	for (i = 0; i < n; i++)
 		text[i] = rep->v[2 + i] >= 0x20 && rep->v[2 + i] < 0x7F ?
@@ -89,7 +74,7 @@ l1_ident_check(const struct codec_reply *rep, char **cause)
 	if (rep->n < 2 || rep->v[0] != L1_SERVER_ID ||
 	    rep->v[1] != L1_RUN_INDICATOR || (size_t)n <= tl ||
 	    strncmp(text, L1_IDENT, tl) != 0 || strchr(text, '?') != NULL)
-		return l1_fail(cause, "identity: server id 0x%02X, run "
+		return codec_fail(cause, "identity: server id 0x%02X, run "
 		    "indicator 0x%02X, \"%s\": not \"%s\" and a revision "
 		    "(0x%02X, 0x%02X): refusing to control",
 		    rep->n > 0 ? rep->v[0] : 0, rep->n > 1 ? rep->v[1] : 0,
@@ -131,14 +116,14 @@ l1_reply_ok(const struct codec_req *req, const struct codec_reply *rep,
 	    req[i].fc == CODEC_FC_READ_COILS;
 
 	if (!rep[i].ok)
-		return l1_fail(cause, "%s: exception %u", what[i],
+		return codec_fail(cause, "%s: exception %u", what[i],
 		    rep[i].exception);
 	if (rep[i].n != req[i].n)
-		return l1_fail(cause, "%s: %u values, not %u", what[i],
+		return codec_fail(cause, "%s: %u values, not %u", what[i],
 		    rep[i].n, req[i].n);
 	for (j = 0; bits && j < rep[i].n; j++)
 		if (rep[i].v[j] > 1)
-			return l1_fail(cause, "%s: bit %d reads %u", what[i],
+			return codec_fail(cause, "%s: bit %d reads %u", what[i],
 			    j, rep[i].v[j]);
 	return 0;
 }
@@ -177,7 +162,7 @@ l1_pump(const uint16_t *di, const uint16_t *ir, int k, struct obs *o,
 	uint32_t	 h = l1_u32(&ir[L1_IR_RUN_HOURS(k)]);
 
 	if (!isfinite(a) || a < 0 || a > MAX_CURRENT_A)
-		return l1_fail(cause, "pump %d: current %g A is no reading",
+		return codec_fail(cause, "pump %d: current %g A is no reading",
 		    k + 1, (double)a);
 	p->flags = (di[L1_DI_RUNNING(k)] ? OBS_PU_RUNNING : 0) |
 	    (di[L1_DI_FAULT(k)] ? OBS_PU_FAULT : 0) |
@@ -200,15 +185,15 @@ l1_reserved(const struct cfg_station *cfg, const uint16_t *di,
 
 	for (i = L1_DI_ESTOP + 1; i < L1_DI_PUMP_BASE; i++)
 		if (di[i])
-			return l1_fail(cause, "reserved discrete input %d is "
+			return codec_fail(cause, "reserved discrete input %d is "
 			    "set", i);
 	for (i = L1_COIL_ALARM_RESET; i <= L1_COIL_RESERVED_HI; i++)
 		if (coil[i])
-			return l1_fail(cause, "coil %d reads 1: the map has it "
+			return codec_fail(cause, "coil %d reads 1: the map has it "
 			    "read 0", i);
 	for (i = L1_DI_RUNNING(cfg->npumps); i < L1_DI_COUNT; i++)
 		if (di[i] && i != L1_DI_INHIBITED((i - L1_DI_PUMP_BASE) / 4))
-			return l1_fail(cause, "pump %d shows status, the "
+			return codec_fail(cause, "pump %d shows status, the "
 			    "configuration has %d pumps",
 			    (i - L1_DI_PUMP_BASE) / 4 + 1, cfg->npumps);
 	return 0;
@@ -224,7 +209,7 @@ l1_setpoints_ok(const uint16_t *hr, char **cause)
 	for (i = 0; i < 4; i++) {
 		f = l1_f32(&hr[2 * i]);
 		if (!isfinite(f) || f < 0 || f > L1_SP_MAX_M)
-			return l1_fail(cause, "set-point register %d holds %g",
+			return codec_fail(cause, "set-point register %d holds %g",
 			    2 * i, (double)f);
 	}
 	return 0;
@@ -308,9 +293,9 @@ l1_decode(const struct cfg_station *cfg, struct codec_mem *mem,
 
 	memset(o, 0, sizeof *o);
 	if (n != R_COUNT)
-		return l1_fail(cause, "%d replies, not %d", n, R_COUNT);
+		return codec_fail(cause, "%d replies, not %d", n, R_COUNT);
 	if (cfg->npumps < 1 || cfg->npumps > L1_MAX_PUMPS)
-		return l1_fail(cause, "%d pumps: map L1 has 1..%d",
+		return codec_fail(cause, "%d pumps: map L1 has 1..%d",
 		    cfg->npumps, L1_MAX_PUMPS);
 	for (i = 0; i < R_COUNT; i++)
 		if (l1_reply_ok(req, rep, i, cause) == -1)
@@ -379,7 +364,7 @@ l1_encode(const struct cfg_station *cfg, const struct intent *it,
 	float	start, stop, step, all;
 
 	if (it->control != OBS_SUPERVISORY)
-		return l1_fail(cause, "map L1 takes supervisory control only");
+		return codec_fail(cause, "map L1 takes supervisory control only");
 	if (!it->write)
 		return 0;
 	if (!it->remote) {
@@ -391,7 +376,7 @@ l1_encode(const struct cfg_station *cfg, const struct intent *it,
 	step = l1_clamp(it->assist_step_m);
 	all = l1_clamp(it->all_on_m);
 	if (stop >= start || start > all)
-		return l1_fail(cause, "set-points start %.2f stop %.2f all-on "
+		return codec_fail(cause, "set-points start %.2f stop %.2f all-on "
 		    "%.2f m: the PLC takes stop < start <= all-on only",
 		    (double)start, (double)stop, (double)all);
 	memset(&w[0], 0, sizeof w[0]);

@@ -9,7 +9,6 @@
  * dropped.  Pure; runs on the station's PLC worker.
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,20 +20,6 @@ _Static_assert(PLC_MAX_PUMPS <= OBS_MAX_PUMPS, "map v1 pumps fit an obs");
 
 /* codec_mem.last_u32[] slots of this codec */
 #define MEM_UPTIME	0
-
-/* Fail with a formatted cause. */
-__attribute__((format(printf, 2, 3)))
-static int
-v1_fail(char **cause, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(cause, fmt, ap) == -1)
-		*cause = NULL;
-	va_end(ap);
-	return -1;
-}
 
 /* The read requests of one poll: input block, then command block. */
 static int
@@ -67,7 +52,7 @@ v1_pump(const uint16_t *p, int k, struct obs *o, char **cause)
 	uint16_t	 st = p[PLC_PU_STATUS];
 
 	if (p[PLC_PU_SPEED] > PLC_SPEED_MAX || st > 0x3F)
-		return v1_fail(cause, "pump %d: speed %u or status 0x%04x out "
+		return codec_fail(cause, "pump %d: speed %u or status 0x%04x out "
 		    "of range", k + 1, p[PLC_PU_SPEED], st);
 	op->flags = ((st & PLC_PU_RUNNING) ? OBS_PU_RUNNING : 0) |
 	    ((st & PLC_PU_FAULT) ? OBS_PU_FAULT : 0) |
@@ -113,16 +98,16 @@ v1_input(const struct cfg_station *cfg, const uint16_t *ir, struct obs *o,
 	int	k;
 
 	if (ir[PLC_IR_MAP_VERSION] != PLC_MAP_VERSION)
-		return v1_fail(cause, "map version %u, not %d: refusing to "
+		return codec_fail(cause, "map version %u, not %d: refusing to "
 		    "control", ir[PLC_IR_MAP_VERSION], PLC_MAP_VERSION);
 	if (ir[PLC_IR_PUMP_COUNT] != cfg->npumps)
-		return v1_fail(cause, "PLC reports %u pumps, the "
+		return codec_fail(cause, "PLC reports %u pumps, the "
 		    "configuration %d", ir[PLC_IR_PUMP_COUNT], cfg->npumps);
 	if (cfg->npumps < 1 || cfg->npumps > PLC_MAX_PUMPS)
-		return v1_fail(cause, "%d pumps: map v1 has 1..%d",
+		return codec_fail(cause, "%d pumps: map v1 has 1..%d",
 		    cfg->npumps, PLC_MAX_PUMPS);
 	if (ir[PLC_IR_STATUS] > 0xFF)
-		return v1_fail(cause, "station_status 0x%04x has undefined "
+		return codec_fail(cause, "station_status 0x%04x has undefined "
 		    "bits", ir[PLC_IR_STATUS]);
 	o->control = OBS_DIRECT;
 	o->flags = v1_flags(ir[PLC_IR_STATUS]);
@@ -163,10 +148,10 @@ static int
 v1_reply_ok(const struct codec_reply *rep, int i, int n, char **cause)
 {
 	if (!rep[i].ok)
-		return v1_fail(cause, "read %d: exception %u", i + 1,
+		return codec_fail(cause, "read %d: exception %u", i + 1,
 		    rep[i].exception);
 	if (rep[i].n != n)
-		return v1_fail(cause, "read %d: %u registers, not %d", i + 1,
+		return codec_fail(cause, "read %d: %u registers, not %d", i + 1,
 		    rep[i].n, n);
 	return 0;
 }
@@ -182,7 +167,7 @@ v1_decode(const struct cfg_station *cfg, struct codec_mem *mem,
 	(void)req;
 	memset(o, 0, sizeof *o);
 	if (n != 2)
-		return v1_fail(cause, "%d replies, not 2", n);
+		return codec_fail(cause, "%d replies, not 2", n);
 	if (v1_reply_ok(rep, 0, PLC_IR_COUNT, cause) == -1 ||
 	    v1_reply_ok(rep, 1, PLC_HR_COUNT, cause) == -1 ||
 	    v1_input(cfg, rep[0].v, o, cause) == -1)
@@ -224,7 +209,7 @@ v1_encode(const struct cfg_station *cfg, const struct intent *it,
 
 	(void)cfg;
 	if (it->control != OBS_DIRECT)
-		return v1_fail(cause, "map v1 takes direct control only");
+		return codec_fail(cause, "map v1 takes direct control only");
 	if (!it->write)
 		return 0;
 	memset(w, 0, sizeof *w);

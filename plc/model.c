@@ -196,13 +196,19 @@ plc_scan(struct mdl_station *st)
 		    (st->hr[PLC_HR_PUMP_CMD] >> k) & 1;
 		if (!mdl_interlock_ok(st, k))
 			want = 0;
-		if (!want)
-			st->pump[k].contactor = 0;
-		else if (!st->pump[k].contactor &&
-		    st->t - st->last_start_t >= PLC_START_SPACING_S) {
-			st->pump[k].contactor = 1;
-			mdl_count_start(st, k);
-		}
+		mdl_contactor(st, k, want, PLC_START_SPACING_S);
+	}
+}
+
+void
+mdl_contactor(struct mdl_station *st, int k, int want, double spacing_s)
+{
+	if (!want)
+		st->pump[k].contactor = 0;
+	else if (!st->pump[k].contactor &&
+	    st->t - st->last_start_t >= spacing_s) {
+		st->pump[k].contactor = 1;
+		mdl_count_start(st, k);
 	}
 }
 

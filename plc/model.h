@@ -198,6 +198,10 @@ int	mdl_interlock_ok(const struct mdl_station *st, int k);
 /* Record a start of pump k now. */
 void	mdl_count_start(struct mdl_station *st, int k);
 
+/* Drive pump k's contactor towards want: open at once, close only
+ * spacing_s after the station's last start (the PLC's start spacing). */
+void	mdl_contactor(struct mdl_station *st, int k, int want, double spacing_s);
+
 /* Motor current of pump k in amperes. */
 double	mdl_current_a(const struct mdl_station *st, int k);
 

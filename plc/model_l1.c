@@ -159,15 +159,8 @@ mdl_l1_scan(struct mdl_station *st)
 			left--;
 		}
 	}
-	for (k = 0; k < n; k++) {
-		if (!want[k])
-			st->pump[k].contactor = 0;
-		else if (!st->pump[k].contactor &&
-		    st->t - st->last_start_t >= L1_START_SPACING_S) {
-			st->pump[k].contactor = 1;
-			mdl_count_start(st, k);
-		}
-	}
+	for (k = 0; k < n; k++)
+		mdl_contactor(st, k, want[k], L1_START_SPACING_S);
 }
 
 /* The raw count of the level transducer, with its fault. */
