@@ -105,7 +105,12 @@ tback=$(date +%s%3N)
 wait_for "InfluxDB takes data again" "$WORK/b.log" 15 &&
     ok "B: recovery noticed within $(( ($(date +%s%3N) - tback) / 1000 )) s with nothing in the spool" ||
     fail "B: recovery noticed" "$(grep metrics "$WORK/b.log" | tail -2)"
-sleep 4
+# live polls from 2 s after InfluxDB came back: at least 4 (up to 15 s)
+i=0
+while [ "$(series gegu-east $((tback + 2000)) | jq 'length')" -lt 4 ] && [ $i -lt 30 ]; do
+	sleep 0.5; i=$((i + 1))
+done
+sleep 1
 kill -TERM $PD; wait $PD && ok "B: pumpd stopped cleanly" || fail "B: exit status" "$(tail -3 "$WORK/b.log")"
 n=$(grep -c "points go straight to InfluxDB" "$WORK/b.log")
 [ "$n" = 1 ] && ok "B: $(grep -m1 -o 'spool .*: Read-only file system' "$WORK/b.log"), said once" ||

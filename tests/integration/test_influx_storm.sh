@@ -30,7 +30,7 @@ n=$(q "SELECT count(\"level_m\") FROM \"station\" WHERE $WIN GROUP BY \"station\
 kinds=$(q "SHOW TAG VALUES FROM \"station\" WITH KEY = \"kind\"" | jq -r '[.results[0].series[0].values[][1]] | join(",")')
 [ "$kinds" = "sewage,stormwater" ] && ok "kind tag: $kinds" || fail "kind tag" "$kinds"
 np=$(q "SELECT count(\"running\") FROM \"pump\" WHERE $WIN GROUP BY \"station\", \"pump\"" | jq '.results[0].series | length')
-[ "$np" = 122 ] && ok "pump points for all 122 pumps, tagged station and pump" || fail "pump series" "$np"
+[ "$np" = 133 ] && ok "pump points for all 133 pumps, tagged station and pump" || fail "pump series" "$np"
 
 types=$(q "SHOW FIELD KEYS" | jq -r '.results[0].series[] | .name as $m | .values[] | "\($m).\(.[0])=\(.[1])"' | sort | tr '\n' ' ')
 for want in station.level_m=float station.level_a_m=float station.rain_mm_h=float \
