@@ -46,8 +46,10 @@ for want in station.level_m=float station.level_a_m=float station.rain_mm_h=floa
 done
 etypes=$(q "SHOW TAG VALUES FROM \"event\" WITH KEY = \"type\"" | jq -r '[.results[0].series[0].values[][1]] | join(",")')
 [ "$etypes" = "alarm,alarm_cleared,info" ] && ok "event types: $etypes" || fail "event types" "$etypes"
-txt=$(q "SELECT \"text\" FROM \"event\" WHERE $WIN AND \"station\" = 'gegu-east' AND \"type\" = 'alarm'" | jq -r '.results[0].series[0].values[0][1]')
-[ "$txt" = "level A rejected" ] && ok "alarm event text: $txt" || fail "alarm event text" "$txt"
+# the injected fault's alarm among gegu-east's alarm events (a loaded
+# machine may add others before it, such as a moment without fresh data)
+txt=$(q "SELECT \"text\" FROM \"event\" WHERE $WIN AND \"station\" = 'gegu-east' AND \"type\" = 'alarm'" | jq -r '.results[0].series[0].values[][1]')
+echo "$txt" | grep -qx "level A rejected" && ok "alarm event text: level A rejected" || fail "alarm event text" "$(echo "$txt" | head -3 | tr '\n' ';')"
 
 # timestamps are the polls' (the simulated clock: 60 minutes in about one
 # real minute), in ms, not the send time
