@@ -23,8 +23,9 @@ stop() {
 	[ $stopping = 1 ] && exit "$rc"
 	stopping=1
 	trap - INT TERM EXIT
-	for p in $pids; do kill -TERM "$p" 2>/dev/null; done
-	for p in $pids; do wait "$p" 2>/dev/null; done
+	# one after the other, pumpd first: it hands every station over to
+	# its (simulated) PLC, which must still be there to take it
+	for p in $pids; do kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	[ -n "$pids" ] && echo "demo: stopped; InfluxDB data kept in $state/influxdb"
 	exit "$rc"
 }
@@ -35,7 +36,9 @@ mkdir -p "$state"
 "$B/pumpd" --check-config "$conf" ||
     { echo "demo: $conf has errors: nothing started" >&2; exit 1; }
 echo "demo: InfluxDB on 127.0.0.1:$influx_port (data in $state/influxdb)"
-"$top/scripts/influxd-local.sh" "$state/influxdb" "$influx_port" \
+# the servers in sessions of their own, so that Ctrl-C reaches pumpd (and
+# this script) only; stop() ends them after pumpd has handed over
+setsid "$top/scripts/influxd-local.sh" "$state/influxdb" "$influx_port" \
     >"$state/influxd.log" 2>&1 &
 pids="$pids $!"
 i=0
@@ -50,7 +53,7 @@ curl -sf -XPOST "http://127.0.0.1:$influx_port/query" \
 echo "demo: plcsim, $rain at speed x$speed (Ctrl-C to stop); pumpd controls" \
     "$("$B/plcsim" -c "$conf" --list | wc -l) stations," \
     "$("$B/plcsim" -c "$conf" --list | awk '$5 == "L1"' | wc -l) of them L1 (SUPERVISED)"
-"$B/plcsim" -c "$conf" -s "$speed" -r "$rain" --status 0 \
+setsid "$B/plcsim" -c "$conf" -s "$speed" -r "$rain" --status 0 \
     -S "$state/summary.txt" &
 sim=$!
 pids="$sim $pids"
