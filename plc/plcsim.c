@@ -491,17 +491,14 @@ listen_on(int port)
 	return fd;
 }
 
-/* Set up station i: model, libmodbus context and listening socket. */
+/* Open station i (its model set up): libmodbus context and listening
+ * socket. */
 static int
-station_open(struct plcsim *s, int i, double tod0_s)
+station_open(struct plcsim *s, int i)
 {
 	struct sim_station		*st = &s->st[i];
 	const struct cfg_station	*c = &s->d.st[i];
-	int				 j;
 
-	mdl_init(&st->m, c, &s->rain, tod0_s);
-	for (j = 0; j < MAX_CLIENTS; j++)
-		st->cfd[j] = -1;
 	if ((st->ctx = modbus_new_tcp("127.0.0.1", c->port)) == NULL ||
 	    (st->map = c->map == CFG_MAP_L1 ? modbus_mapping_new(
 	    L1_COIL_COUNT, L1_DI_COUNT, L1_HR_COUNT, L1_IR_COUNT) :
@@ -873,23 +870,30 @@ usage(int status)
 	exit(status);
 }
 
-/* Open every station, check the scheduled faults, open the control port:
+/* Set up every station's model, check the scheduled faults, then open the
+ * stations' ports and the control port:
  * 0, or the exit status. */
 static int
 sim_start(struct plcsim *s, double tod0, int port)
 {
 	char	desc[512];
-	int	i;
+	int	i, j;
 
-	for (i = 0; i < s->n; i++)
-		if (station_open(s, i, tod0) == -1)
-			return 1;
+	for (i = 0; i < s->n; i++) {
+		mdl_init(&s->st[i].m, &s->d.st[i], &s->rain, tod0);
+		for (j = 0; j < MAX_CLIENTS; j++)
+			s->st[i].cfd[j] = -1;
+	}
+	/* every argument checked before any port is taken */
 	for (i = 0; i < s->nfaults; i++)
 		if (apply_fault(s, s->faults[i].spec, 1, desc,
 		    sizeof desc) == -1) {
 			fprintf(stderr, "plcsim: --fault %s\n", desc);
 			return 2;
 		}
+	for (i = 0; i < s->n; i++)
+		if (station_open(s, i) == -1)
+			return 1;
 	if (port > 0 && (s->ctl_lfd = listen_on(port)) == -1) {
 		fprintf(stderr, "plcsim: control port %d: %s\n", port,
 		    strerror(errno));
