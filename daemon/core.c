@@ -1209,6 +1209,22 @@ override_until(const struct cfg_control *p, int64_t until_ms, int64_t now_ms,
 	return 0;
 }
 
+/* Copy an operator's reason into dst (CORE_REASON_MAX), cut at a UTF-8
+ * character boundary when too long; NULL is empty. */
+static void
+reason_copy(char *dst, const char *src)
+{
+	size_t	n = src != NULL ? strlen(src) : 0;
+
+	if (n > CORE_REASON_MAX - 1) {
+		n = CORE_REASON_MAX - 1;
+		while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+			n--;	/* src[n] would start the cut character */
+	}
+	memcpy(dst, src != NULL ? src : "", n);
+	dst[n] = '\0';
+}
+
 /* "for N s" or "with no expiry", for an event. */
 static const char *
 until_text(char *buf, size_t len, int64_t until_ms, int64_t now_ms)
@@ -1273,12 +1289,11 @@ core_override_pump(struct core_state *s, const struct cfg_station *cfg,
 		return -1;
 	s->lasting.pump[pump - 1].man = what;
 	s->lasting.pump[pump - 1].man_until_ms = until;
-	snprintf(s->lasting.pump[pump - 1].man_why, CORE_REASON_MAX, "%s",
-	    reason != NULL ? reason : "");
-	core_pending_add(s, pump, "pump %d: manual %s %s%s%.*s", pump,
+	reason_copy(s->lasting.pump[pump - 1].man_why, reason);
+	core_pending_add(s, pump, "pump %d: manual %s %s%s%s", pump,
 	    name[what], until_text(ut, sizeof ut, until, now_ms),
-	    reason != NULL && *reason ? ": " : "", CORE_REASON_MAX - 1,
-	    reason != NULL ? reason : "");
+	    reason != NULL && *reason ? ": " : "",
+	    s->lasting.pump[pump - 1].man_why);
 	return 0;
 }
 
@@ -1331,10 +1346,9 @@ core_lockout(struct core_state *s, const struct cfg_station *cfg, int pump,
 	}
 	s->lasting.lockout_mask |= bit;
 	s->lasting.pump[pump - 1].lock_ms = now_ms;
-	snprintf(s->lasting.pump[pump - 1].lock_why, CORE_REASON_MAX, "%s",
-	    reason);
-	core_pending_add(s, pump, "pump %d locked out: %.*s", pump,
-	    CORE_REASON_MAX - 1, reason);
+	reason_copy(s->lasting.pump[pump - 1].lock_why, reason);
+	core_pending_add(s, pump, "pump %d locked out: %s", pump,
+	    s->lasting.pump[pump - 1].lock_why);
 	return 0;
 }
 
