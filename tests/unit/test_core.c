@@ -1574,6 +1574,34 @@ test_override_persist(void **state)
 	assert_int_equal(core_overrides(&t, &cfg, list, 8), 2);
 }
 
+/* A manual run keeps to the starts per hour, but where flood risk
+ * overrides them (at the high-alarm level). */
+static void
+test_override_run_starts_per_hour(void **state)
+{
+	struct core_state	s;
+	struct core_out		out;
+	struct obs		sn = snap_at(1.2, 0);
+	const char		*why;
+	int			i;
+
+	(void)state;
+	fresh(&s, &sn);
+	for (i = 0; i < par.starts_per_hour_stormwater; i++)
+		s.lasting.pump[2].start_ms[i] = -3000000 + i * 1000;
+	s.lasting.pump[2].nstarts = par.starts_per_hour_stormwater;
+	assert_int_equal(core_override_pump(&s, &cfg, &par, 3, CORE_MAN_RUN,
+	    CORE_FOREVER, NULL, 0, &why), 0);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	assert_int_equal(out.it.run_mask, 0);
+	assert_non_null(pump_event(&out, 3, "manual run with no expiry"));
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 50000, &out);
+	assert_int_equal(out.it.run_mask, 0);
+	sn.level_m[0] = sn.level_m[1] = 3.9;	/* above the high alarm */
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 150000, &out);
+	assert_true(out.it.run_mask & 0x4);
+}
+
 int
 main(void)
 {
@@ -1614,6 +1642,7 @@ main(void)
 		cmocka_unit_test(test_frozen_stays_rejected),
 		cmocka_unit_test(test_override_run_refused),
 		cmocka_unit_test(test_override_run_stagger),
+		cmocka_unit_test(test_override_run_starts_per_hour),
 		cmocka_unit_test(test_override_stop_held),
 		cmocka_unit_test(test_override_expiry),
 		cmocka_unit_test(test_lockout_v1),
