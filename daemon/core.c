@@ -1148,14 +1148,39 @@ core_export(const struct core_state *s, const char *id, int64_t now_ms,
 	    CORE_AL_SECOND_MASTER | CORE_AL_PUMPS_SHORT);
 }
 
+/* Take only the operators' decisions (lock-outs, overrides) from l: they
+ * are never stale data, and a lock-out must never end by itself; a timed
+ * override already due expires at the first cycle, with its event. */
+static void
+import_operators(struct core_state *s, const struct core_lasting *l)
+{
+	int	k;
+
+	s->lasting.lockout_mask = l->lockout_mask;
+	s->lasting.local = l->local != 0;
+	s->lasting.local_until_ms = l->local_until_ms;
+	for (k = 0; k < OBS_MAX_PUMPS; k++) {
+		s->lasting.pump[k].man = (unsigned)l->pump[k].man <=
+		    CORE_MAN_STOP ? l->pump[k].man : CORE_MAN_AUTO;
+		s->lasting.pump[k].man_until_ms = l->pump[k].man_until_ms;
+		memcpy(s->lasting.pump[k].man_why, l->pump[k].man_why,
+		    CORE_REASON_MAX - 1);
+		s->lasting.pump[k].lock_ms = l->pump[k].lock_ms;
+		memcpy(s->lasting.pump[k].lock_why, l->pump[k].lock_why,
+		    CORE_REASON_MAX - 1);
+	}
+}
+
 int
 core_import(struct core_state *s, const struct core_persist *in,
     int64_t now_ms, int64_t max_age_ms)
 {
 	int	k;
 
-	if (in->saved_ms > now_ms || now_ms - in->saved_ms > max_age_ms)
+	if (in->saved_ms > now_ms || now_ms - in->saved_ms > max_age_ms) {
+		import_operators(s, &in->lasting);
 		return -1;
+	}
 	s->lasting = in->lasting;
 	s->lasting.alarms &= ~(CORE_AL_SECOND_MASTER | CORE_AL_PUMPS_SHORT);
 	s->lasting.local = s->lasting.local != 0;

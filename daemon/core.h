@@ -174,7 +174,8 @@ void	core_export(const struct core_state *s, const char *id, int64_t now_ms,
 	    struct core_persist *out);
 
 /* Take a saved state back into a fresh s, if it is from the past and no
- * older than max_age_ms at now_ms; 0 when taken, -1 when not. */
+ * older than max_age_ms at now_ms; 0 when taken, -1 when not (then only
+ * the operators' lock-outs and overrides are taken: they never go stale). */
 int	core_import(struct core_state *s, const struct core_persist *in,
 	    int64_t now_ms, int64_t max_age_ms);
 

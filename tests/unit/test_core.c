@@ -1529,6 +1529,15 @@ test_lockout_l1(void **state)
 	o.flags &= ~OBS_ST_HIGH_HIGH;
 	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &in, 4000, &out);
 	assert_int_equal(out.it.inhibit_mask, 0x6);
+	l1_ack(&o, &out);
+	/* handed to its PLC by an operator: the panel set-points, the
+	 * lock-out still inhibited */
+	assert_int_equal(core_override_station(&s, &par, 1, 0, 4500, &why),
+	    0);
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &in, 5000, &out);
+	assert_true(out.it.write);
+	assert_false(out.it.remote);
+	assert_int_equal(out.it.inhibit_mask, 0x2);
 	core_handover(&s, &l1, &par, &out);
 	assert_true(out.it.write);
 	assert_int_equal(out.it.inhibit_mask, 0x2);
@@ -1572,6 +1581,18 @@ test_override_persist(void **state)
 	assert_non_null(pump_event(&out, 1, "manual run expired"));
 	assert_false(out.it.remote);	/* still handed to its PLC */
 	assert_int_equal(core_overrides(&t, &cfg, list, 8), 2);
+	/* a state too old (or from the future) is not taken, but for the
+	 * operators' decisions: a lock-out never ends by itself */
+	core_init(&t);
+	assert_int_equal(core_import(&t, &p, 1000 + 600001, 600000), -1);
+	assert_int_equal(t.lasting.lockout_mask, 0x4);
+	assert_string_equal(t.lasting.pump[2].lock_why, "seal");
+	assert_int_equal(t.lasting.pump[0].man, CORE_MAN_RUN);
+	assert_int_equal(t.lasting.local, 1);
+	assert_int_equal(t.lasting.pump[0].nstarts, 0);	/* not taken */
+	core_init(&t);
+	assert_int_equal(core_import(&t, &p, 500, 600000), -1);
+	assert_int_equal(t.lasting.lockout_mask, 0x4);
 }
 
 /* A manual run keeps to the starts per hour, but where flood risk
