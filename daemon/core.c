@@ -885,6 +885,16 @@ limit_rank(const struct obs *o, int k, unsigned held)
 	return (f & OBS_PU_AVAILABLE) && !(f & OBS_PU_FAULT) ? 1 : 2;
 }
 
+/* Whether pump k ranks before pump best to stay allowed: by limit_rank,
+ * then the least run. */
+static int
+rank_before(const struct obs *o, int k, int best, unsigned held)
+{
+	int	a = limit_rank(o, k, held), b = limit_rank(o, best, held);
+
+	return a < b || (a == b && o->pump[k].run_s < o->pump[best].run_s);
+}
+
 /*
  * SUPERVISORY discharge limit: the inhibit mask that leaves the PLC at
  * most limit pumps.  Allowed are, in turn, pumps that run, then pumps that
@@ -903,9 +913,7 @@ limit_inhibits(const struct cfg_station *cfg, const struct obs *o, int limit,
 		best = -1;
 		for (k = 0; k < cfg->npumps; k++)
 			if (!(allowed & (1u << k)) && (best < 0 ||
-			    limit_rank(o, k, held) < limit_rank(o, best, held) ||
-			    (limit_rank(o, k, held) == limit_rank(o, best, held) &&
-			    o->pump[k].run_s < o->pump[best].run_s)))
+			    rank_before(o, k, best, held)))
 				best = k;
 		allowed |= 1u << best;
 	}

@@ -1543,6 +1543,30 @@ test_lockout_l1(void **state)
 	assert_int_equal(out.it.inhibit_mask, 0x2);
 }
 
+/* A discharge limit at L1 leaves its pumps to the ones not locked out: a
+ * lock-out does not take a place under the limit. */
+static void
+test_lockout_l1_limit(void **state)
+{
+	struct cfg_station	l1;
+	struct core_state	s;
+	struct core_out		out;
+	struct core_input	lim = { CORE_WARN_NONE, 2 };
+	struct obs		o = l1_at(2.6, 0);
+	const char		*why;
+
+	(void)state;
+	fixture_station_l1(&l1);
+	core_init(&s);
+	o.pump[2].run_s = 100;	/* pumps 1 and 2 least run */
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &lim, 0, &out);
+	assert_int_equal(out.it.inhibit_mask, 0x4);
+	l1_ack(&o, &out);
+	assert_int_equal(core_lockout(&s, &l1, 2, "impeller", 500, &why), 0);
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &lim, 1000, &out);
+	assert_int_equal(out.it.inhibit_mask, 0x2);	/* 1 and 3 allowed */
+}
+
 /* Overrides and lock-outs survive a restart (export, import) and are
  * listed with their expiry; one already due expires at the first cycle. */
 static void
@@ -1668,6 +1692,7 @@ main(void)
 		cmocka_unit_test(test_override_expiry),
 		cmocka_unit_test(test_lockout_v1),
 		cmocka_unit_test(test_lockout_l1),
+		cmocka_unit_test(test_lockout_l1_limit),
 		cmocka_unit_test(test_override_persist),
 	};
 
