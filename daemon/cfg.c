@@ -33,7 +33,8 @@ static const char *control_keys[] = { "poll_ms", "response_timeout_ms",
     "starts_per_hour_sewage", "starts_per_hour_stormwater",
     "fail_to_start_s", "fail_retry_s", "level_frozen_s", "level_max_rate_m_s",
     "level_disagree_m", "assist_hysteresis_m", "storm_mm_h",
-    "storm_hold_min", "storm_drawdown_m", "handover_ms", NULL };
+    "storm_hold_min", "storm_drawdown_m", "handover_ms",
+    "override_default_s", NULL };
 static const char *influx_keys[] = { "url", "version", "database",
     "retention_policy", "user", "password_file", "org", "bucket",
     "token_file", "batch_points", "batch_ms", "timeout_ms", "spool_max_kb",
@@ -295,6 +296,7 @@ cfg_control_defaults(struct cfg_control *c)
 	c->storm_hold_min = 60;
 	c->storm_drawdown_m = 0.3;
 	c->handover_ms = 2000;
+	c->override_default_s = 3600;
 }
 
 /* Load the optional control { ... } group: polling and control tuning. */
@@ -338,6 +340,8 @@ load_control(struct loader *l, config_setting_t *root, struct cfg_district *d)
 	get_int(l, g, "storm_hold_min", p, 0, &c->storm_hold_min, 0, 1440);
 	get_num(l, g, "storm_drawdown_m", p, 0, &c->storm_drawdown_m, 0, 5);
 	get_int(l, g, "handover_ms", p, 0, &c->handover_ms, 100, 30000);
+	get_int(l, g, "override_default_s", p, 0, &c->override_default_s, 60,
+	    86400);
 	if (c->down_s <= c->stale_s)
 		diag_add(l, 0, line_of(g), "control.down_s", "%d s must be "
 		    "above stale_s (%d s)", c->down_s, c->stale_s);

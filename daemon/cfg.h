@@ -133,6 +133,9 @@ struct cfg_control {
 	double	storm_drawdown_m;	/* levels lowered in storm mode */
 	int	handover_ms;		/* at a stop: wait this long (real ms)
 					 * for the PLCs to take over */
+	int	override_default_s;	/* an operator's override expires
+					 * after this unless told: never
+					 * infinite */
 };
 
 struct cfg_district {

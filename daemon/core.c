@@ -26,6 +26,12 @@
  * nothing is written when the data is not fresh) and an alarm is raised.
  * When another master writes the PLC, nothing is written until an
  * operator clears the alarm.
+ * Operators' overrides (core_override_pump, core_override_station,
+ * core_lockout) live in the lasting state with wall-clock expiries; each
+ * cycle first expires the ones due.  Pumps under a manual override or
+ * locked out are outside the automatic sequencing: a manual run is
+ * started like any other start, a manual stop holds but at high-high, a
+ * locked-out pump is never commanded (v1) or inhibited (L1).
  */
 #include <math.h>
 #include <stdarg.h>
@@ -46,6 +52,7 @@ static const char *alarm_names[CORE_AL_COUNT] = {
 	"low-low float: dry-run level", "station door open: intrusion",
 	"PLC runs its own control although pumpd commands REMOTE",
 	"pumps short at high level: PLC fallback control",
+	"manual stop overridden at high-high: flood risk runs the pump",
 };
 
 /* A transducer that did not move while the other moved this far is
@@ -323,7 +330,8 @@ can_start(const struct core_state *s, const struct cfg_station *cfg,
 	int			 lim = cfg->kind == CFG_SEWAGE ?
 	    p->starts_per_hour_sewage : p->starts_per_hour_stormwater;
 
-	if (cp->cmd || (st & OBS_PU_FAULT) || !(st & OBS_PU_AVAILABLE) ||
+	if (cp->cmd || (s->lasting.lockout_mask & (1u << k)) ||
+	    (st & OBS_PU_FAULT) || !(st & OBS_PU_AVAILABLE) ||
 	    (st & OBS_PU_RUNNING) || !retry_due(s, p, k, high))
 		return 0;
 	if (s->now_ms - s->lasting.pump[k].off_ms < (int64_t)p->min_off_s * 1000 && !high)
@@ -484,10 +492,25 @@ high_high(const struct cfg_station *cfg, const struct obs *o,
 	return lvl >= cfg->highhigh_m || (o->flags & OBS_ST_HIGH_HIGH);
 }
 
+/* Pumps an operator holds out of the automatic control at high-high hh:
+ * the locked out, and the manually stopped but at high-high. */
+static unsigned
+held_mask(const struct core_state *s, const struct cfg_station *cfg, int hh)
+{
+	unsigned	m = s->lasting.lockout_mask;
+	int		k;
+
+	for (k = 0; k < cfg->npumps && !hh; k++)
+		if (s->lasting.pump[k].man == CORE_MAN_STOP)
+			m |= 1u << k;
+	return m;
+}
+
 /* Pumps the PLC's own fallback control would run at a level at or above
- * fb_all: every pump its interlocks allow. */
+ * fb_all: every pump its interlocks allow, but those an operator holds. */
 static int
-plc_would_run(const struct cfg_station *cfg, const struct obs *o)
+plc_would_run(const struct cfg_station *cfg, const struct obs *o,
+    unsigned held)
 {
 	int	k, n = 0;
 
@@ -495,7 +518,7 @@ plc_would_run(const struct cfg_station *cfg, const struct obs *o)
 		return 0;
 	for (k = 0; k < cfg->npumps; k++)
 		n += (o->pump[k].flags & OBS_PU_AVAILABLE) &&
-		    !(o->pump[k].flags & OBS_PU_FAULT);
+		    !(o->pump[k].flags & OBS_PU_FAULT) && !(held & (1u << k));
 	return n;
 }
 
@@ -513,7 +536,8 @@ pumps_short(struct core_state *s, const struct cfg_station *cfg,
     const struct core_input *in, struct core_out *out)
 {
 	struct core_levels	lv;
-	int			k, run = 0, plc = plc_would_run(cfg, o);
+	int			k, run = 0, plc = plc_would_run(cfg, o,
+	    held_mask(s, cfg, high_high(cfg, o, s->level_m)));
 
 	if (s->short_plc) {
 		core_levels(s, cfg, p, &lv);
@@ -554,15 +578,53 @@ adopt_held(const struct core_state *s, const struct cfg_station *cfg,
 	    lvl > cfg->stop_m - p->storm_drawdown_m;
 }
 
+/* Pumps under a manual run. */
+static unsigned
+manual_runs(const struct core_state *s, const struct cfg_station *cfg)
+{
+	unsigned	m = 0;
+	int		k;
+
+	for (k = 0; k < cfg->npumps; k++)
+		if (s->lasting.pump[k].man == CORE_MAN_RUN)
+			m |= 1u << k;
+	return m;
+}
+
+/* Stop at once the commanded pumps an operator holds (held_mask). */
+static void
+drop_held(struct core_state *s, const struct cfg_station *cfg,
+    unsigned held, struct core_out *out)
+{
+	int	k;
+
+	for (k = 0; k < cfg->npumps; k++)
+		if (s->pump[k].cmd && (held & (1u << k))) {
+			s->pump[k].cmd = 0;
+			s->lasting.pump[k].off_ms = s->now_ms;
+			core_event_add(out, CORE_EV_INFO, 0, k + 1,
+			    "stop pump %d: %s", k + 1,
+			    (s->lasting.lockout_mask & (1u << k)) ?
+			    "locked out" : "manual stop");
+		}
+}
+
 /* Decide pump commands for level lvl. */
 static void
 sequence(struct core_state *s, const struct cfg_station *cfg,
     const struct cfg_control *p, const struct obs *o,
     const struct core_input *in, double lvl, struct core_out *out)
 {
-	int	k, best, running = 0, navail = 0, want, hh, high;
+	int		k, best, running = 0, navail = 0, want, hh, high;
+	unsigned	held, manual;
 
+	hh = high_high(cfg, o, lvl);
+	held = held_mask(s, cfg, hh);
+	manual = held | manual_runs(s, cfg);
+	drop_held(s, cfg, held, out);
 	for (k = 0; k < cfg->npumps; k++) {
+		if (manual & (1u << k))
+			continue;	/* outside the automatic control */
 		running += s->pump[k].cmd;
 		navail += (o->pump[k].flags & OBS_PU_AVAILABLE) &&
 		    !(o->pump[k].flags & OBS_PU_FAULT) &&
@@ -573,7 +635,6 @@ sequence(struct core_state *s, const struct cfg_station *cfg,
 	if (s->lost > 0 && want <= running)
 		s->lost = 0;
 	high = lvl >= cfg->high_alarm_m;
-	hh = high_high(cfg, o, lvl);
 	if (in->limit_pumps >= 0 && want > in->limit_pumps) {
 		core_alarm_set(s, out, CORE_AL_LIMIT_OVERRIDDEN, hh);
 		if (!hh)
@@ -589,7 +650,8 @@ sequence(struct core_state *s, const struct cfg_station *cfg,
 	while (running > want) {
 		best = -1;
 		for (k = 0; k < cfg->npumps; k++)
-			if (s->pump[k].cmd && (want == 0 ?
+			if (s->pump[k].cmd && !(manual & (1u << k)) &&
+			    (want == 0 ?
 			    !adopt_held(s, cfg, p, k, lvl) : s->now_ms -
 			    s->pump[k].cmd_ms >= (int64_t)p->min_run_s * 1000) &&
 			    (best < 0 || o->pump[k].run_s >
@@ -603,12 +665,21 @@ sequence(struct core_state *s, const struct cfg_station *cfg,
 		    best + 1);
 		running--;
 	}
-	/* too few: start the least-run available pump, one per stagger */
-	if (running < want && s->now_ms - s->last_start_ms >=
-	    (int64_t)p->stagger_s * 1000) {
+	/* a manual run first, then too few: start the least-run available
+	 * pump, one per stagger */
+	if (s->now_ms - s->last_start_ms < (int64_t)p->stagger_s * 1000)
+		return;
+	for (k = 0; k < cfg->npumps; k++)
+		if (s->lasting.pump[k].man == CORE_MAN_RUN &&
+		    can_start(s, cfg, p, o, k, high)) {
+			start_pump(s, k, out);
+			return;
+		}
+	if (running < want) {
 		best = -1;
 		for (k = 0; k < cfg->npumps; k++)
-			if (can_start(s, cfg, p, o, k, high) && (best < 0 ||
+			if (!(manual & (1u << k)) &&
+			    can_start(s, cfg, p, o, k, high) && (best < 0 ||
 			    o->pump[k].run_s < o->pump[best].run_s))
 				best = k;
 		if (best >= 0) {
@@ -784,7 +855,8 @@ direct_step(struct core_state *s, const struct cfg_station *cfg,
 			s->pump[k].cmd = (o->pump[k].flags &
 			    OBS_PU_RUNNING) != 0;
 		out->it.write = 0;
-	} else if (s->level_m < 0 || pumps_short(s, cfg, p, o, in, out)) {
+	} else if (s->level_m < 0 || s->lasting.local ||
+	    pumps_short(s, cfg, p, o, in, out)) {
 		hand_to_plc(s, cfg);
 		direct_intent(s, cfg, p, out);
 	} else {
@@ -802,13 +874,25 @@ direct_step(struct core_state *s, const struct cfg_station *cfg,
 /* How a pump ranks to stay allowed under a discharge limit, lower first:
  * running ones, then available ones, then the rest. */
 static int
-limit_rank(const struct obs *o, int k)
+limit_rank(const struct obs *o, int k, unsigned held)
 {
 	unsigned	f = o->pump[k].flags;
 
+	if (held & (1u << k))	/* inhibited anyway: last */
+		return 3;
 	if (f & OBS_PU_RUNNING)
 		return 0;
 	return (f & OBS_PU_AVAILABLE) && !(f & OBS_PU_FAULT) ? 1 : 2;
+}
+
+/* Whether pump k ranks before pump best to stay allowed: by limit_rank,
+ * then the least run. */
+static int
+rank_before(const struct obs *o, int k, int best, unsigned held)
+{
+	int	a = limit_rank(o, k, held), b = limit_rank(o, best, held);
+
+	return a < b || (a == b && o->pump[k].run_s < o->pump[best].run_s);
 }
 
 /*
@@ -819,7 +903,8 @@ limit_rank(const struct obs *o, int k)
  * go, the ones that ran longest are inhibited (stopped) first, as at v1.
  */
 static unsigned
-limit_inhibits(const struct cfg_station *cfg, const struct obs *o, int limit)
+limit_inhibits(const struct cfg_station *cfg, const struct obs *o, int limit,
+    unsigned held)
 {
 	unsigned	allowed = 0, mask = 0;
 	int		n, k, best;
@@ -828,9 +913,7 @@ limit_inhibits(const struct cfg_station *cfg, const struct obs *o, int limit)
 		best = -1;
 		for (k = 0; k < cfg->npumps; k++)
 			if (!(allowed & (1u << k)) && (best < 0 ||
-			    limit_rank(o, k) < limit_rank(o, best) ||
-			    (limit_rank(o, k) == limit_rank(o, best) &&
-			    o->pump[k].run_s < o->pump[best].run_s)))
+			    rank_before(o, k, best, held)))
 				best = k;
 		allowed |= 1u << best;
 	}
@@ -850,8 +933,9 @@ supervisory_levels(struct core_state *s, const struct cfg_station *cfg,
 	struct core_levels	lv;
 	int			hh = high_high(cfg, o, s->level_m);
 	int			n = cfg->npumps < 1 ? 1 : cfg->npumps;
+	unsigned		held = held_mask(s, cfg, hh);
 	int			cut = in->limit_pumps >= 0 &&
-	    in->limit_pumps < plc_would_run(cfg, o);
+	    in->limit_pumps < plc_would_run(cfg, o, held);
 
 	core_levels(s, cfg, p, &lv);
 	it->remote = 1;
@@ -860,8 +944,10 @@ supervisory_levels(struct core_state *s, const struct cfg_station *cfg,
 	it->all_on_m = lv.all;
 	it->assist_step_m = n > 1 ? (lv.all - lv.start[0]) / (n - 1) : 0;
 	core_alarm_set(s, out, CORE_AL_LIMIT_OVERRIDDEN, cut && hh);
+	it->inhibit_mask |= held;
 	if (in->limit_pumps >= 0 && !hh)
-		it->inhibit_mask |= limit_inhibits(cfg, o, in->limit_pumps);
+		it->inhibit_mask |= limit_inhibits(cfg, o, in->limit_pumps,
+		    held);
 }
 
 /* Whether two SUPERVISORY intents write the same. */
@@ -895,7 +981,7 @@ supervisory_step(struct core_state *s, const struct cfg_station *cfg,
 		s->written = 0;	/* write afresh when it may */
 		return;
 	}
-	s->local = s->level_m < 0;
+	s->local = s->level_m < 0 || s->lasting.local;
 	if (!s->local)
 		supervisory_levels(s, cfg, p, o, in, out, &it);
 	if (s->written && !o->restarted && o->acked &&
@@ -932,7 +1018,38 @@ observe(struct core_state *s, const struct cfg_station *cfg,
 		core_alarm_set(s, out, CORE_AL_HIGH_HIGH,
 		    high_high(cfg, o, s->level_m));
 	}
+	core_alarm_set(s, out, CORE_AL_MANUAL_OVERRIDDEN,
+	    high_high(cfg, o, s->level_m) &&
+	    held_mask(s, cfg, 0) != s->lasting.lockout_mask);
 	pump_feedback(s, cfg, p, o, out);
+}
+
+/* The override events queued since the last cycle into out, then the
+ * overrides due at s->now_ms back to automatic control, each with an
+ * event. */
+static void
+overrides_due(struct core_state *s, const struct cfg_station *cfg,
+    struct core_out *out)
+{
+	struct core_lasting	*l = &s->lasting;
+	int			 i, k;
+
+	for (i = 0; i < s->npending && out->nevents < CORE_MAX_EVENTS; i++)
+		out->ev[out->nevents++] = s->pending[i];
+	s->npending = 0;
+	for (k = 0; k < cfg->npumps; k++)
+		if (l->pump[k].man != CORE_MAN_AUTO &&
+		    l->pump[k].man_until_ms <= s->now_ms) {
+			core_event_add(out, CORE_EV_INFO, 0, k + 1, "pump %d: "
+			    "manual %s expired: automatic control", k + 1,
+			    l->pump[k].man == CORE_MAN_RUN ? "run" : "stop");
+			l->pump[k].man = CORE_MAN_AUTO;
+		}
+	if (l->local && l->local_until_ms <= s->now_ms) {
+		l->local = 0;
+		core_event_add(out, CORE_EV_INFO, 0, 0, "station hand-over to "
+		    "its PLC expired: automatic control");
+	}
 }
 
 void
@@ -945,6 +1062,7 @@ core_step(struct core_state *s, const struct cfg_station *cfg,
 
 	memset(out, 0, sizeof *out);
 	s->now_ms = now_ms;
+	overrides_due(s, cfg, out);
 	core_alarm_set(s, out, CORE_AL_COMMS, comms != CORE_COMMS_OK ||
 	    o == NULL);
 	if (comms != CORE_COMMS_OK || o == NULL) {
@@ -962,8 +1080,10 @@ core_step(struct core_state *s, const struct cfg_station *cfg,
 		supervisory_step(s, cfg, p, o, in, out);
 	else
 		direct_step(s, cfg, p, o, in, out);
-	for (k = 0; k < cfg->npumps; k++)
+	for (k = 0; k < cfg->npumps; k++) {
 		out->running += (o->pump[k].flags & OBS_PU_RUNNING) != 0;
+		s->pflags[k] = o->pump[k].flags;
+	}
 	s->last_ms = now_ms;
 	s->last_tips = o->rain_tips;
 }
@@ -1036,19 +1156,297 @@ core_export(const struct core_state *s, const char *id, int64_t now_ms,
 	    CORE_AL_SECOND_MASTER | CORE_AL_PUMPS_SHORT);
 }
 
+/* Take only the operators' decisions (lock-outs, overrides) from l: they
+ * are never stale data, and a lock-out must never end by itself; a timed
+ * override already due expires at the first cycle, with its event. */
+static void
+import_operators(struct core_state *s, const struct core_lasting *l)
+{
+	int	k;
+
+	s->lasting.lockout_mask = l->lockout_mask;
+	s->lasting.local = l->local != 0;
+	s->lasting.local_until_ms = l->local_until_ms;
+	for (k = 0; k < OBS_MAX_PUMPS; k++) {
+		s->lasting.pump[k].man = (unsigned)l->pump[k].man <=
+		    CORE_MAN_STOP ? l->pump[k].man : CORE_MAN_AUTO;
+		s->lasting.pump[k].man_until_ms = l->pump[k].man_until_ms;
+		memcpy(s->lasting.pump[k].man_why, l->pump[k].man_why,
+		    CORE_REASON_MAX - 1);
+		s->lasting.pump[k].lock_ms = l->pump[k].lock_ms;
+		memcpy(s->lasting.pump[k].lock_why, l->pump[k].lock_why,
+		    CORE_REASON_MAX - 1);
+	}
+}
+
 int
 core_import(struct core_state *s, const struct core_persist *in,
     int64_t now_ms, int64_t max_age_ms)
 {
 	int	k;
 
-	if (in->saved_ms > now_ms || now_ms - in->saved_ms > max_age_ms)
+	if (in->saved_ms > now_ms || now_ms - in->saved_ms > max_age_ms) {
+		import_operators(s, &in->lasting);
 		return -1;
+	}
 	s->lasting = in->lasting;
 	s->lasting.alarms &= ~(CORE_AL_SECOND_MASTER | CORE_AL_PUMPS_SHORT);
-	for (k = 0; k < OBS_MAX_PUMPS; k++)
+	s->lasting.local = s->lasting.local != 0;
+	for (k = 0; k < OBS_MAX_PUMPS; k++) {
 		if (s->lasting.pump[k].nstarts < 0)
 			s->lasting.pump[k].nstarts = 0;
+		if ((unsigned)s->lasting.pump[k].man > CORE_MAN_STOP)
+			s->lasting.pump[k].man = CORE_MAN_AUTO;
+		s->lasting.pump[k].man_why[CORE_REASON_MAX - 1] = '\0';
+		s->lasting.pump[k].lock_why[CORE_REASON_MAX - 1] = '\0';
+	}
 	s->storm_known = 1;
 	return 0;
+}
+
+/* Queue an override event for the next cycle (the oldest kept when full). */
+static void
+core_pending_add(struct core_state *s, int pump, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+core_pending_add(struct core_state *s, int pump, const char *fmt, ...)
+{
+	struct core_event	*e;
+	va_list			 ap;
+
+	if (s->npending == CORE_PENDING)
+		return;
+	e = &s->pending[s->npending++];
+	e->kind = CORE_EV_INFO;
+	e->alarm = 0;
+	e->pump = pump;
+	va_start(ap, fmt);
+	vsnprintf(e->text, sizeof e->text, fmt, ap);
+	va_end(ap);
+}
+
+/* The expiry of an override asked at now_ms: until_ms, 0 for the default;
+ * 0, or -1 with *why when it is not in the future. */
+static int
+override_until(const struct cfg_control *p, int64_t until_ms, int64_t now_ms,
+    int64_t *out, const char **why)
+{
+	if (until_ms == 0)
+		until_ms = now_ms + (int64_t)p->override_default_s * 1000;
+	if (until_ms <= now_ms) {
+		*why = "the expiry is not in the future";
+		return -1;
+	}
+	*out = until_ms;
+	return 0;
+}
+
+/* Copy an operator's reason into dst (CORE_REASON_MAX), cut at a UTF-8
+ * character boundary when too long; NULL is empty. */
+static void
+reason_copy(char *dst, const char *src)
+{
+	size_t	n = src != NULL ? strlen(src) : 0;
+
+	if (n > CORE_REASON_MAX - 1) {
+		n = CORE_REASON_MAX - 1;
+		while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+			n--;	/* src[n] would start the cut character */
+	}
+	memcpy(dst, src != NULL ? src : "", n);
+	dst[n] = '\0';
+}
+
+/* "for N s" or "with no expiry", for an event. */
+static const char *
+until_text(char *buf, size_t len, int64_t until_ms, int64_t now_ms)
+{
+	if (until_ms == CORE_FOREVER)
+		snprintf(buf, len, "with no expiry");
+	else
+		snprintf(buf, len, "for %lld s",
+		    (long long)((until_ms - now_ms + 999) / 1000));
+	return buf;
+}
+
+/* Whether pump (1-based) may be run by hand now: 1, or 0 with *why. */
+static int
+manual_run_ok(const struct core_state *s, const struct cfg_station *cfg,
+    int pump, const char **why)
+{
+	if (!core_manual_run_allowed(s, cfg, pump, why))
+		return 0;
+	if (s->lasting.lockout_mask & (1u << (pump - 1)))
+		*why = "the pump is locked out";
+	else if (s->pflags[pump - 1] & OBS_PU_FAULT)
+		*why = "the pump is in FAULT";
+	else if (!(s->pflags[pump - 1] & OBS_PU_AVAILABLE))
+		*why = "the pump is not AVAILABLE (its PLC's interlocks or "
+		    "its panel hold it)";
+	else
+		return 1;
+	return 0;
+}
+
+int
+core_override_pump(struct core_state *s, const struct cfg_station *cfg,
+    const struct cfg_control *p, int pump, enum core_manual what,
+    int64_t until_ms, const char *reason, int64_t now_ms, const char **why)
+{
+	static const char	*name[] = { "auto", "run", "stop" };
+	char			 ut[32];
+	int64_t			 until;
+
+	*why = NULL;
+	if (pump < 1 || pump > cfg->npumps) {
+		*why = "no such pump at this station";
+		return -1;
+	}
+	if (what == CORE_MAN_AUTO) {
+		if (s->lasting.pump[pump - 1].man == CORE_MAN_AUTO) {
+			*why = "the pump is under automatic control already";
+			return -1;
+		}
+		s->lasting.pump[pump - 1].man = CORE_MAN_AUTO;
+		core_pending_add(s, pump, "pump %d: back to automatic control "
+		    "by an operator", pump);
+		return 0;
+	}
+	if (what != CORE_MAN_RUN && what != CORE_MAN_STOP) {
+		*why = "unknown manual command";
+		return -1;
+	}
+	if (override_until(p, until_ms, now_ms, &until, why) == -1 ||
+	    (what == CORE_MAN_RUN && !manual_run_ok(s, cfg, pump, why)))
+		return -1;
+	s->lasting.pump[pump - 1].man = what;
+	s->lasting.pump[pump - 1].man_until_ms = until;
+	reason_copy(s->lasting.pump[pump - 1].man_why, reason);
+	core_pending_add(s, pump, "pump %d: manual %s %s%s%s", pump,
+	    name[what], until_text(ut, sizeof ut, until, now_ms),
+	    reason != NULL && *reason ? ": " : "",
+	    s->lasting.pump[pump - 1].man_why);
+	return 0;
+}
+
+int
+core_override_station(struct core_state *s, const struct cfg_control *p,
+    int local, int64_t until_ms, int64_t now_ms, const char **why)
+{
+	char	ut[32];
+	int64_t	until;
+
+	*why = NULL;
+	if (!local) {
+		if (!s->lasting.local) {
+			*why = "the station is under automatic control already";
+			return -1;
+		}
+		s->lasting.local = 0;
+		core_pending_add(s, 0, "station taken back from its PLC by an "
+		    "operator: automatic control");
+		return 0;
+	}
+	if (override_until(p, until_ms, now_ms, &until, why) == -1)
+		return -1;
+	s->lasting.local = 1;
+	s->lasting.local_until_ms = until;
+	core_pending_add(s, 0, "station handed to its PLC's own control by an "
+	    "operator %s", until_text(ut, sizeof ut, until, now_ms));
+	return 0;
+}
+
+int
+core_lockout(struct core_state *s, const struct cfg_station *cfg, int pump,
+    const char *reason, int64_t now_ms, const char **why)
+{
+	unsigned	bit = 1u << (pump - 1);
+
+	*why = NULL;
+	if (pump < 1 || pump > cfg->npumps)
+		*why = "no such pump at this station";
+	else if (reason == NULL || *reason == '\0')
+		*why = "a lock-out needs a reason";
+	else if (s->lasting.lockout_mask & bit)
+		*why = "the pump is locked out already";
+	if (*why != NULL)
+		return -1;
+	if (s->lasting.pump[pump - 1].man != CORE_MAN_AUTO) {
+		s->lasting.pump[pump - 1].man = CORE_MAN_AUTO;
+		core_pending_add(s, pump, "pump %d: manual override ended by "
+		    "its lock-out", pump);
+	}
+	s->lasting.lockout_mask |= bit;
+	s->lasting.pump[pump - 1].lock_ms = now_ms;
+	reason_copy(s->lasting.pump[pump - 1].lock_why, reason);
+	core_pending_add(s, pump, "pump %d locked out: %s", pump,
+	    s->lasting.pump[pump - 1].lock_why);
+	return 0;
+}
+
+int
+core_unlock(struct core_state *s, const struct cfg_station *cfg, int pump,
+    const char **why)
+{
+	*why = NULL;
+	if (pump < 1 || pump > cfg->npumps) {
+		*why = "no such pump at this station";
+		return -1;
+	}
+	if (!(s->lasting.lockout_mask & (1u << (pump - 1)))) {
+		*why = "the pump is not locked out";
+		return -1;
+	}
+	s->lasting.lockout_mask &= ~(1u << (pump - 1));
+	s->lasting.pump[pump - 1].lock_why[0] = '\0';
+	core_pending_add(s, pump, "pump %d unlocked: back in service", pump);
+	return 0;
+}
+
+/* Append one override to list if there is room; the count grows anyway. */
+static void
+override_put(struct core_override *list, int max, int *n,
+    enum core_ovr_kind kind, int pump, int64_t since_ms, int64_t until_ms,
+    const char *reason)
+{
+	if (*n < max) {
+		list[*n].kind = kind;
+		list[*n].pump = pump;
+		list[*n].since_ms = since_ms;
+		list[*n].until_ms = until_ms;
+		snprintf(list[*n].reason, CORE_REASON_MAX, "%s", reason);
+	}
+	(*n)++;
+}
+
+int
+core_overrides(const struct core_state *s, const struct cfg_station *cfg,
+    struct core_override *list, int max)
+{
+	const struct core_lasting	*l = &s->lasting;
+	int				 k, n = 0;
+
+	if (l->local)
+		override_put(list, max, &n, CORE_OVR_LOCAL, 0, 0,
+		    l->local_until_ms, "");
+	for (k = 0; k < cfg->npumps && k < OBS_MAX_PUMPS; k++) {
+		if (l->pump[k].man != CORE_MAN_AUTO)
+			override_put(list, max, &n, l->pump[k].man ==
+			    CORE_MAN_RUN ? CORE_OVR_RUN : CORE_OVR_STOP, k + 1,
+			    0, l->pump[k].man_until_ms, l->pump[k].man_why);
+		if (l->lockout_mask & (1u << k))
+			override_put(list, max, &n, CORE_OVR_LOCKOUT, k + 1,
+			    l->pump[k].lock_ms, CORE_FOREVER,
+			    l->pump[k].lock_why);
+	}
+	return n;
+}
+
+const char *
+core_override_name(enum core_ovr_kind kind)
+{
+	static const char	*name[] = { "run", "stop", "local", "lockout" };
+
+	return (unsigned)kind < 4 ? name[kind] : "?";
 }

@@ -52,7 +52,9 @@ struct core_input {
 #define CORE_AL_LOCAL_CONTROL	(1u << 19)	/* PLC runs its own control */
 #define CORE_AL_PUMPS_SHORT	(1u << 20)	/* high level, pumps short:
 						 * PLC fallback control */
-#define CORE_AL_COUNT		21
+#define CORE_AL_MANUAL_OVERRIDDEN (1u << 21)	/* flood risk beat a manual
+						 * stop: the operator is told */
+#define CORE_AL_COUNT		22
 
 enum core_ev_kind { CORE_EV_ALARM_ON, CORE_EV_ALARM_OFF, CORE_EV_INFO };
 
@@ -66,6 +68,12 @@ struct core_event {
 };
 
 #define CORE_MAX_EVENTS	24
+#define CORE_PENDING	8	/* override events kept for the next cycle */
+#define CORE_REASON_MAX	64	/* an operator's reason, with its NUL */
+#define CORE_FOREVER	INT64_MAX	/* an expiry asked for as none */
+
+/* An operator's manual override of one pump. */
+enum core_manual { CORE_MAN_AUTO, CORE_MAN_RUN, CORE_MAN_STOP };
 #define CORE_RAIN_MIN	61	/* minute buckets kept */
 #define CORE_STARTS	16	/* recent starts kept per pump */
 
@@ -82,13 +90,20 @@ struct core_lasting {
 	double	 rain_mm;	/* cumulative since the state began */
 	double	 bucket_mm[CORE_RAIN_MIN];	/* rain per minute */
 	int64_t	 bucket_min[CORE_RAIN_MIN];	/* which minute (epoch) */
-	/* SUPERVISORY: pumps locked out by an operator, meant to outlive
-	 * pumpd (kept inhibited at a hand-over).  No command sets it yet. */
+	/* pumps locked out by an operator (core_lockout), meant to outlive
+	 * pumpd: never commanded at v1, inhibited at L1 (at a hand-over too) */
 	unsigned lockout_mask;
+	int	 local;		/* an operator handed the station to its PLC */
+	int64_t	 local_until_ms;	/* until then (wall clock) */
 	struct {
 		int64_t	start_ms[CORE_STARTS];	/* ring, nstarts % 16 */
 		int	nstarts;	/* starts ever recorded */
 		int64_t	off_ms;		/* when it last stopped */
+		enum core_manual man;	/* manual override in force */
+		int64_t	man_until_ms;	/* its expiry (wall clock) */
+		char	man_why[CORE_REASON_MAX];
+		int64_t	lock_ms;	/* locked out since */
+		char	lock_why[CORE_REASON_MAX];
 	} pump[OBS_MAX_PUMPS];
 };
 
@@ -132,6 +147,9 @@ struct core_state {
 	struct intent last_it;	/* SUPERVISORY: the last intent written */
 	int	 written;	/* last_it holds one */
 	struct core_pump pump[OBS_MAX_PUMPS];
+	unsigned pflags[OBS_MAX_PUMPS];	/* OBS_PU_* last observed */
+	int	 npending;	/* override events for the next cycle */
+	struct core_event pending[CORE_PENDING];
 };
 
 struct core_out {
@@ -156,7 +174,8 @@ void	core_export(const struct core_state *s, const char *id, int64_t now_ms,
 	    struct core_persist *out);
 
 /* Take a saved state back into a fresh s, if it is from the past and no
- * older than max_age_ms at now_ms; 0 when taken, -1 when not. */
+ * older than max_age_ms at now_ms; 0 when taken, -1 when not (then only
+ * the operators' lock-outs and overrides are taken: they never go stale). */
 int	core_import(struct core_state *s, const struct core_persist *in,
 	    int64_t now_ms, int64_t max_age_ms);
 
@@ -218,6 +237,59 @@ double	core_rain_mmh(const struct core_state *s, int minutes, int64_t now_ms);
  */
 int	core_manual_run_allowed(const struct core_state *s,
 	    const struct cfg_station *cfg, int pump, const char **why);
+
+/*
+ * Operators' overrides.  Each returns 0, or -1 with *why (static text);
+ * each change is an event of the next core_step.  until_ms is the expiry
+ * in wall-clock ms: 0 for now_ms plus p->override_default_s, CORE_FOREVER
+ * for none (only when asked for explicitly); past ones are refused.  At
+ * expiry the pump or station returns to automatic control with an event.
+ */
+
+/* Pump (1-based) by hand: RUN (refused in FAULT, locked out, not
+ * AVAILABLE in the last observation, and wherever core_manual_run_allowed
+ * says no: at an L1 station), STOP (always allowed; at L1 an inhibit),
+ * AUTO (back to automatic control).  A manual run is a start like any
+ * other (interlocks, stagger, starts per hour below the high alarm); a
+ * manual stop holds the pump off but at high-high, where flood risk wins
+ * with CORE_AL_MANUAL_OVERRIDDEN.  reason may be NULL. */
+int	core_override_pump(struct core_state *s, const struct cfg_station *cfg,
+	    const struct cfg_control *p, int pump, enum core_manual what,
+	    int64_t until_ms, const char *reason, int64_t now_ms,
+	    const char **why);
+
+/* Hand the station to its PLC's own control (local 1: v1 mode LOCAL, L1
+ * its panel set-points, lock-outs still inhibited) or take it back (0). */
+int	core_override_station(struct core_state *s,
+	    const struct cfg_control *p, int local, int64_t until_ms,
+	    int64_t now_ms, const char **why);
+
+/* Lock pump out for maintenance, with a reason (required): never
+ * commanded and not counted available at v1, inhibited at L1.  Ends its
+ * manual override.  No expiry: core_unlock ends it. */
+int	core_lockout(struct core_state *s, const struct cfg_station *cfg,
+	    int pump, const char *reason, int64_t now_ms, const char **why);
+int	core_unlock(struct core_state *s, const struct cfg_station *cfg,
+	    int pump, const char **why);
+
+/* One override in force, for listing. */
+enum core_ovr_kind { CORE_OVR_RUN, CORE_OVR_STOP, CORE_OVR_LOCAL,
+	CORE_OVR_LOCKOUT };
+struct core_override {
+	enum core_ovr_kind kind;
+	int	 pump;		/* 1-based; 0 for the station */
+	int64_t	 since_ms;	/* lock-outs; 0 otherwise */
+	int64_t	 until_ms;	/* CORE_FOREVER: none */
+	char	 reason[CORE_REASON_MAX];
+};
+
+/* The overrides in force into list (at most max); returns how many are in
+ * force (may exceed max). */
+int	core_overrides(const struct core_state *s,
+	    const struct cfg_station *cfg, struct core_override *list, int max);
+
+/* Name of an override kind ("run", "stop", "local", "lockout"). */
+const char *core_override_name(enum core_ovr_kind kind);
 
 /* Name of an alarm bit. */
 const char *core_alarm_name(uint32_t alarm);

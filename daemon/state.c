@@ -20,7 +20,7 @@
 /*
  * The document, version 1.0:
  *
- *   { "format": "pumpd state", "version": { "major": 1, "minor": 0 },
+ *   { "format": "pumpd state", "version": { "major": 1, "minor": 1 },
  *     "stations": { "<id>": {
  *       "saved_ms": 1764399600000,           wall clock, ms since 1970
  *       "alarms": [ "high_level", ... ],     by name, never by bit
@@ -29,13 +29,21 @@
  *       "rain_minutes": [ [ minute, mm ], ... ],   minute = ms / 60000
  *       "pumps": [ { "starts_ms": [ ... ], "off_ms": 0 }, ... ] } } }
  *
+ * A station's "lockout_mask" (bit k: pump k + 1 locked out) is optional.
+ * Added in 1.1 (older files without them stay readable, as no override):
+ * a station's "local" and "local_until_ms" (an operator's hand-over to its
+ * PLC), and each pump's "manual" ("auto", "run" or
+ * "stop"), "manual_until_ms", "manual_reason", "lockout_since_ms" and
+ * "lockout_reason".  Expiries are wall-clock ms; 9223372036854775807 is
+ * none.
+ *
  * A newer minor version only adds fields, which this reader ignores; a
  * newer major version is not read.  starts_ms lists a pump's recent starts
  * oldest first.
  */
 #define STATE_FORMAT	"pumpd state"
 #define STATE_MAJOR	1
-#define STATE_MINOR	0
+#define STATE_MINOR	1
 #define STATE_STARTS	CORE_STARTS	/* starts kept per pump (core_persist) */
 
 /* The stable names of the alarms that are saved, whatever their bits. */
@@ -64,6 +72,7 @@ static const struct {
 	{ CORE_AL_DOOR_OPEN, "door_open" },
 	{ CORE_AL_LOCAL_CONTROL, "local_control" },
 	{ CORE_AL_PUMPS_SHORT, "pumps_short" },
+	{ CORE_AL_MANUAL_OVERRIDDEN, "manual_stop_overridden" },
 };
 #define STATE_NALARMS	(sizeof state_alarms / sizeof state_alarms[0])
 
@@ -281,6 +290,77 @@ starts_from_json(json_t *a, const char *id, int64_t *start_ms, int *nstarts,
  * station's record to its JSON object, and back.  Everything else here
  * deals in JSON or plain values.
  */
+static const char *const manual_names[] = { "auto", "run", "stop" };
+
+/* An operator's text as a JSON string; empty when it is not UTF-8. */
+static json_t *
+reason_to_json(const char *text)
+{
+	json_t	*j = json_string(text);
+
+	return j != NULL ? j : json_string("");
+}
+
+/* A pump's manual override from its name into *man; 0, or -1 with *cause. */
+static int
+manual_from_json(const char *name, const char *id, size_t k,
+    enum core_manual *man, char **cause)
+{
+	int	i;
+
+	for (i = 0; i < 3; i++)
+		if (strcmp(name, manual_names[i]) == 0) {
+			*man = (enum core_manual)i;
+			return 0;
+		}
+	return state_fail(cause, "station %s: pump %zu: manual: \"%.20s\" is "
+	    "not auto, run or stop", id, k + 1, name);
+}
+
+/* One pump's lasting state as JSON. */
+static json_t *
+pump_to_json(const struct core_lasting *l, int k)
+{
+	return json_pack("{s:o,s:I,s:s,s:I,s:o,s:I,s:o}",
+	    "starts_ms", starts_to_json(l->pump[k].start_ms,
+	    l->pump[k].nstarts), "off_ms", (json_int_t)l->pump[k].off_ms,
+	    "manual", manual_names[(unsigned)l->pump[k].man <= CORE_MAN_STOP ?
+	    l->pump[k].man : 0],
+	    "manual_until_ms", (json_int_t)l->pump[k].man_until_ms,
+	    "manual_reason", reason_to_json(l->pump[k].man_why),
+	    "lockout_since_ms", (json_int_t)l->pump[k].lock_ms,
+	    "lockout_reason", reason_to_json(l->pump[k].lock_why));
+}
+
+/* One pump's JSON object into l->pump[k] (k < OBS_MAX_PUMPS); 0, or -1
+ * with *cause.  The override fields are optional (state 1.0). */
+static int
+pump_from_json(json_t *v, const char *id, size_t k, struct core_lasting *l,
+    char **cause)
+{
+	json_error_t	 err;
+	json_t		*starts;
+	json_int_t	 off, until = 0, since = 0;
+	const char	*man = "auto", *mwhy = "", *lwhy = "";
+
+	if (json_unpack_ex(v, &err, 0, "{s:o,s:I,s?s,s?I,s?s,s?I,s?s}",
+	    "starts_ms", &starts, "off_ms", &off, "manual", &man,
+	    "manual_until_ms", &until, "manual_reason", &mwhy,
+	    "lockout_since_ms", &since, "lockout_reason", &lwhy) == -1 ||
+	    !json_is_array(starts))
+		return state_fail(cause, "station %s: pump %zu: %s", id, k + 1,
+		    json_is_object(v) ? err.text : "not an object");
+	if (manual_from_json(man, id, k, &l->pump[k].man, cause) == -1)
+		return -1;
+	l->pump[k].off_ms = off;
+	l->pump[k].man_until_ms = until;
+	l->pump[k].lock_ms = since;
+	snprintf(l->pump[k].man_why, sizeof l->pump[k].man_why, "%s", mwhy);
+	snprintf(l->pump[k].lock_why, sizeof l->pump[k].lock_why, "%s", lwhy);
+	return starts_from_json(starts, id, l->pump[k].start_ms,
+	    &l->pump[k].nstarts, cause);
+}
+
 static json_t *
 persist_to_json(const struct core_persist *r)
 {
@@ -288,11 +368,8 @@ persist_to_json(const struct core_persist *r)
 	int	 k;
 
 	for (k = 0; k < OBS_MAX_PUMPS; k++)
-		json_array_append_new(pumps, json_pack("{s:o,s:I}",
-		    "starts_ms", starts_to_json(r->lasting.pump[k].start_ms,
-		    r->lasting.pump[k].nstarts), "off_ms",
-		    (json_int_t)r->lasting.pump[k].off_ms));
-	return json_pack("{s:I,s:o,s:b,s:I,s:f,s:o,s:o,s:I}",
+		json_array_append_new(pumps, pump_to_json(&r->lasting, k));
+	return json_pack("{s:I,s:o,s:b,s:I,s:f,s:o,s:o,s:I,s:b,s:I}",
 	    "saved_ms", (json_int_t)r->saved_ms,
 	    "alarms", alarms_to_json(r->lasting.alarms),
 	    "storm", r->lasting.storm,
@@ -301,7 +378,9 @@ persist_to_json(const struct core_persist *r)
 	    "rain_minutes", buckets_to_json(r->lasting.bucket_mm, r->lasting.bucket_min,
 	    CORE_RAIN_MIN),
 	    "pumps", pumps,
-	    "lockout_mask", (json_int_t)r->lasting.lockout_mask);
+	    "lockout_mask", (json_int_t)r->lasting.lockout_mask,
+	    "local", r->lasting.local,
+	    "local_until_ms", (json_int_t)r->lasting.local_until_ms);
 }
 
 /* One station's JSON object into r; 0, or -1 with *cause. */
@@ -310,20 +389,21 @@ persist_from_json(json_t *o, const char *id, struct core_persist *r,
     struct state_notes *nt, char **cause)
 {
 	json_error_t	 err;
-	json_int_t	 saved, last_rain, off, lockouts = 0;
-	json_t		*alarms, *rain, *pumps, *starts, *v;
+	json_int_t	 saved, last_rain, lockouts = 0, local_until = 0;
+	json_t		*alarms, *rain, *pumps, *v;
 	size_t		 k;
-	int		 storm;
+	int		 storm, local = 0;
 
 	memset(r, 0, sizeof *r);
 	if (strlen(id) >= sizeof r->id)
 		return state_fail(cause, "station %.40s...: id too long", id);
 	snprintf(r->id, sizeof r->id, "%s", id);
-	if (json_unpack_ex(o, &err, 0, "{s:I,s:o,s:b,s:I,s:F,s:o,s:o,s?I}",
+	if (json_unpack_ex(o, &err, 0,
+	    "{s:I,s:o,s:b,s:I,s:F,s:o,s:o,s?I,s?b,s?I}",
 	    "saved_ms", &saved, "alarms", &alarms, "storm", &storm,
 	    "last_rain_ms", &last_rain, "rain_mm", &r->lasting.rain_mm,
 	    "rain_minutes", &rain, "pumps", &pumps, "lockout_mask",
-	    &lockouts) == -1 ||
+	    &lockouts, "local", &local, "local_until_ms", &local_until) == -1 ||
 	    !json_is_array(alarms) || !json_is_array(rain) ||
 	    !json_is_array(pumps))
 		return state_fail(cause, "station %s: %s", id,
@@ -332,25 +412,20 @@ persist_from_json(json_t *o, const char *id, struct core_persist *r,
 	r->lasting.lockout_mask = (unsigned)lockouts &
 	    ((1u << OBS_MAX_PUMPS) - 1);
 	r->lasting.storm = storm;
+	r->lasting.local = local;
+	r->lasting.local_until_ms = local_until;
 	r->lasting.last_rain_ms = last_rain;
 	if (alarms_from_json(alarms, id, &r->lasting.alarms, nt, cause) == -1 ||
 	    buckets_from_json(rain, id, r->lasting.bucket_mm, r->lasting.bucket_min,
 	    CORE_RAIN_MIN, cause) == -1)
 		return -1;
 	json_array_foreach(pumps, k, v) {
-		if (json_unpack_ex(v, &err, 0, "{s:o,s:I}", "starts_ms",
-		    &starts, "off_ms", &off) == -1 || !json_is_array(starts))
-			return state_fail(cause, "station %s: pump %zu: %s",
-			    id, k + 1, json_is_object(v) ? err.text :
-			    "not an object");
 		if (k >= OBS_MAX_PUMPS) {
 			state_note(nt, "station %s: pump %zu skipped (this "
 			    "pumpd knows %d)", id, k + 1, OBS_MAX_PUMPS);
 			continue;
 		}
-		r->lasting.pump[k].off_ms = off;
-		if (starts_from_json(starts, id, r->lasting.pump[k].start_ms,
-		    &r->lasting.pump[k].nstarts, cause) == -1)
+		if (pump_from_json(v, id, k, &r->lasting, cause) == -1)
 			return -1;
 	}
 	return 0;

@@ -622,6 +622,40 @@ test_handover_ms(void **state)
 	free(text);
 }
 
+/* control.override_default_s: an hour by default, never infinite (0 is out
+ * of range), at most a day. */
+static void
+test_override_default(void **state)
+{
+	struct cfg_district	 d;
+	struct cfg_diag		 diag = { 0 };
+	char			*text;
+	int			 rc;
+
+	(void)state;
+	write_file(base);
+	assert_int_equal(cfg_load(path, &d, &diag), 0);
+	assert_int_equal(d.control.override_default_s, 3600);
+	cfg_free(&d);
+	unlink(path);
+	text = subst(base, "stations = (\n", "control = { override_default_s = "
+	    "900; };\nstations = (\n");
+	write_file(text);
+	assert_int_equal(cfg_load(path, &d, &diag), 0);
+	assert_int_equal(d.control.override_default_s, 900);
+	cfg_free(&d);
+	unlink(path);
+	free(text);
+	text = subst(base, "stations = (\n", "control = { override_default_s = "
+	    "0; };\nstations = (\n");
+	diag = load_text(text, &rc);
+	assert_int_equal(rc, -1);
+	expect_msg(&diag, "1: control.override_default_s: 0 is out of range "
+	    "(60 to 86400)");
+	cfg_diag_free(&diag);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -646,6 +680,7 @@ main(void)
 		cmocka_unit_test(test_no_final_newline),
 		cmocka_unit_test(test_include),
 		cmocka_unit_test(test_handover_ms),
+		cmocka_unit_test(test_override_default),
 		cmocka_unit_test(test_l1_station),
 		cmocka_unit_test(test_l1_keys_on_v1),
 		cmocka_unit_test(test_l1_checks),

@@ -5,7 +5,10 @@
  * off, loss of communications; and issue 7's rules: fallback set-points in
  * force, a second master, status-bit alarms, failed-to-start judged on
  * acknowledged reads and its retry, hand-over when pumps are short at high
- * level, a frozen level only on evidence.
+ * level, a frozen level only on evidence; and issue 9's operators'
+ * overrides: manual run refused with the reason, started at the stagger,
+ * manual stop held but at high-high, expiry back to automatic control,
+ * lock-outs at v1 and L1, kept across a restart.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -1244,6 +1247,406 @@ test_frozen_stays_rejected(void **state)
 	assert_int_equal(flips, 1);	/* rejected once, for good */
 }
 
+/* The event in out about pump (0: the station) whose text contains text,
+ * or NULL. */
+static const struct core_event *
+pump_event(const struct core_out *out, int pump, const char *text)
+{
+	int	i;
+
+	for (i = 0; i < out->nevents; i++)
+		if (out->ev[i].pump == pump &&
+		    strstr(out->ev[i].text, text) != NULL)
+			return &out->ev[i];
+	return NULL;
+}
+
+/* A manual run is refused, with the reason, for a pump in FAULT, not
+ * AVAILABLE, locked out, unknown, before any observation and at an L1
+ * station; a manual stop is always allowed; past expiries are refused;
+ * each change is a structured event of the next cycle. */
+static void
+test_override_run_refused(void **state)
+{
+	struct cfg_station	l1;
+	struct core_state	s;
+	struct core_out		out;
+	struct obs		sn = snap_at(1.2, 0);
+	struct obs		o = l1_at(1.2, 0);
+	const struct core_event	*ev;
+	const char		*why;
+
+	(void)state;
+	core_init(&s);
+	assert_int_equal(core_override_pump(&s, &cfg, &par, 1, CORE_MAN_RUN,
+	    0, NULL, 0, &why), -1);
+	assert_non_null(strstr(why, "no observation"));
+	sn.pump[0].flags = OBS_PU_AVAILABLE | OBS_PU_FAULT;
+	sn.pump[1].flags = 0;
+	fresh(&s, &sn);
+	assert_int_equal(core_override_pump(&s, &cfg, &par, 1, CORE_MAN_RUN,
+	    0, NULL, 0, &why), -1);
+	assert_non_null(strstr(why, "FAULT"));
+	assert_int_equal(core_override_pump(&s, &cfg, &par, 2, CORE_MAN_RUN,
+	    0, NULL, 0, &why), -1);
+	assert_non_null(strstr(why, "not AVAILABLE"));
+	assert_int_equal(core_lockout(&s, &cfg, 3, "", 0, &why), -1);
+	assert_non_null(strstr(why, "reason"));
+	assert_int_equal(core_lockout(&s, &cfg, 3, "bearing", 0, &why), 0);
+	assert_int_equal(core_override_pump(&s, &cfg, &par, 3, CORE_MAN_RUN,
+	    0, NULL, 0, &why), -1);
+	assert_non_null(strstr(why, "locked out"));
+	assert_int_equal(core_override_pump(&s, &cfg, &par, 4, CORE_MAN_RUN,
+	    0, NULL, 0, &why), -1);
+	assert_non_null(strstr(why, "no such pump"));
+	assert_int_equal(core_override_pump(&s, &cfg, &par, 2, CORE_MAN_STOP,
+	    -5, NULL, 0, &why), -1);
+	assert_non_null(strstr(why, "not in the future"));
+	assert_int_equal(core_override_pump(&s, &cfg, &par, 2, CORE_MAN_AUTO,
+	    0, NULL, 0, &why), -1);
+	assert_non_null(strstr(why, "automatic control already"));
+	/* a stop is always allowed: in FAULT, not AVAILABLE, locked out */
+	assert_int_equal(core_override_pump(&s, &cfg, &par, 1, CORE_MAN_STOP,
+	    0, "check", 0, &why), 0);
+	assert_int_equal(core_override_pump(&s, &cfg, &par, 2, CORE_MAN_STOP,
+	    0, NULL, 0, &why), 0);
+	assert_int_equal(core_override_pump(&s, &cfg, &par, 3, CORE_MAN_STOP,
+	    0, NULL, 0, &why), 0);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 1000, &out);
+	assert_non_null(pump_event(&out, 1, "manual stop for 3600 s: check"));
+	ev = pump_event(&out, 3, "locked out: bearing");
+	assert_true(ev != NULL && ev->kind == CORE_EV_INFO && ev->alarm == 0);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 2000, &out);
+	assert_null(pump_event(&out, 1, "manual stop"));	/* once */
+	/* L1: no per-pump command; a stop is an inhibit */
+	fixture_station_l1(&l1);
+	core_init(&s);
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &in, 0, &out);
+	assert_int_equal(core_override_pump(&s, &l1, &par, 1, CORE_MAN_RUN,
+	    0, NULL, 0, &why), -1);
+	assert_non_null(strstr(why, "L1"));
+	assert_int_equal(core_override_pump(&s, &l1, &par, 1, CORE_MAN_STOP,
+	    0, NULL, 0, &why), 0);
+}
+
+/* A manual run is a start like any other: at the next moment the stagger
+ * allows; the level does not stop it. */
+static void
+test_override_run_stagger(void **state)
+{
+	struct core_state	s;
+	struct core_out		out;
+	struct obs		sn = snap_at(1.7, 0);
+	const char		*why;
+
+	(void)state;
+	sn.pump[1].run_s = sn.pump[2].run_s = 100;
+	fresh(&s, &sn);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	assert_int_equal(out.it.run_mask, 0x1);	/* the level's */
+	sn.pump[0].flags |= OBS_PU_RUNNING;
+	assert_int_equal(core_override_pump(&s, &cfg, &par, 3, CORE_MAN_RUN,
+	    0, "test", 1000, &why), 0);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 2000, &out);
+	assert_int_equal(out.it.run_mask, 0x1);	/* stagger */
+	assert_non_null(pump_event(&out, 3, "manual run"));
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 10000, &out);
+	assert_int_equal(out.it.run_mask, 0x5);
+	assert_non_null(pump_event(&out, 3, "start pump 3"));
+	sn.pump[2].flags |= OBS_PU_RUNNING;
+	sn.level_m[0] = sn.level_m[1] = 0.9;	/* below the stop level */
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 200000, &out);
+	assert_int_equal(out.it.run_mask, 0x4);	/* the manual one runs */
+}
+
+/* A manual stop holds the pump off while the level asks for it, above
+ * the high alarm too (no hand-over to the PLC for it), but not at
+ * high-high: there flood risk runs it, with an alarm. */
+static void
+test_override_stop_held(void **state)
+{
+	struct core_state	s;
+	struct core_out		out;
+	struct obs		sn = snap_at(3.5, 0x7);
+	const char		*why;
+	int64_t			t;
+
+	(void)state;
+	fresh(&s, &sn);
+	assert_int_equal(core_override_pump(&s, &cfg, &par, 1, CORE_MAN_STOP,
+	    0, "inspect", 0, &why), 0);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	assert_int_equal(out.it.run_mask, 0x6);
+	assert_non_null(pump_event(&out, 1, "stop pump 1: manual stop"));
+	sn.pump[0].flags &= ~OBS_PU_RUNNING;
+	for (t = 20000; t <= 200000; t += 10000) {
+		sn.level_m[0] = sn.level_m[1] = 4.0;	/* above high alarm */
+		core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, t, &out);
+		assert_int_equal(out.it.run_mask, 0x6);
+		assert_true(out.it.remote);
+	}
+	assert_false(s.lasting.alarms & CORE_AL_MANUAL_OVERRIDDEN);
+	sn.level_m[0] = sn.level_m[1] = 4.3;	/* high-high */
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 210000, &out);
+	assert_int_equal(out.it.run_mask, 0x7);
+	assert_true(s.lasting.alarms & CORE_AL_MANUAL_OVERRIDDEN);
+	assert_true(has_event(&out, "manual stop overridden at high-high"));
+	sn.pump[0].flags |= OBS_PU_RUNNING;
+	sn.level_m[0] = sn.level_m[1] = 3.5;
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 400000, &out);
+	assert_int_equal(out.it.run_mask, 0x6);	/* held off again */
+	assert_false(s.lasting.alarms & CORE_AL_MANUAL_OVERRIDDEN);
+}
+
+/* Expiry returns a pump, and a station handed to its PLC, to automatic
+ * control by itself, with an event; the default expiry is the
+ * configured one. */
+static void
+test_override_expiry(void **state)
+{
+	struct core_state	s;
+	struct core_out		out;
+	struct obs		sn = snap_at(1.2, 0);
+	const char		*why;
+
+	(void)state;
+	fresh(&s, &sn);
+	assert_int_equal(core_override_pump(&s, &cfg, &par, 2, CORE_MAN_RUN,
+	    30000, NULL, 0, &why), 0);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	assert_int_equal(out.it.run_mask, 0x2);
+	sn.pump[1].flags |= OBS_PU_RUNNING;
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 29999, &out);
+	assert_null(pump_event(&out, 2, "expired"));
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 30000, &out);
+	assert_non_null(pump_event(&out, 2,
+	    "manual run expired: automatic control"));
+	assert_int_equal(s.lasting.pump[1].man, CORE_MAN_AUTO);
+	sn.level_m[0] = sn.level_m[1] = 0.9;
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 200000, &out);
+	assert_int_equal(out.it.run_mask, 0);	/* the level's again */
+	sn.pump[1].flags &= ~OBS_PU_RUNNING;
+	assert_int_equal(core_override_pump(&s, &cfg, &par, 1, CORE_MAN_STOP,
+	    0, NULL, 300000, &why), 0);
+	assert_true(s.lasting.pump[0].man_until_ms == 300000 + 3600000);
+	/* the station, handed to its PLC: mode LOCAL until it expires */
+	assert_int_equal(core_override_station(&s, &par, 1, 360000, 300000,
+	    &why), 0);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 301000, &out);
+	assert_true(out.it.write);
+	assert_false(out.it.remote);
+	assert_non_null(pump_event(&out, 0, "handed to its PLC"));
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 360000, &out);
+	assert_true(out.it.remote);
+	assert_non_null(pump_event(&out, 0, "expired: automatic control"));
+	assert_int_equal(core_override_station(&s, &par, 0, 0, 361000, &why),
+	    -1);
+	/* and taken back by an operator before it expires */
+	assert_int_equal(core_override_station(&s, &par, 1, CORE_FOREVER,
+	    400000, &why), 0);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 401000, &out);
+	assert_false(out.it.remote);
+	assert_non_null(pump_event(&out, 0, "no expiry"));
+	assert_int_equal(core_override_station(&s, &par, 0, 0, 402000, &why),
+	    0);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 403000, &out);
+	assert_true(out.it.remote);
+	assert_non_null(pump_event(&out, 0, "taken back"));
+}
+
+/* A locked-out v1 pump is never commanded (a running one is stopped at
+ * once), is not counted available (no hand-over to the PLC for it above
+ * the high alarm), and cannot be run by hand; unlocked, it runs again. */
+static void
+test_lockout_v1(void **state)
+{
+	struct core_state	s;
+	struct core_out		out;
+	struct obs		sn = snap_at(3.5, 0x1);
+	const char		*why;
+	int64_t			t;
+
+	(void)state;
+	sn.pump[1].run_s = sn.pump[2].run_s = 100;	/* pump 1 least run */
+	fresh(&s, &sn);
+	assert_int_equal(core_lockout(&s, &cfg, 1, "bearing", 0, &why), 0);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	assert_int_equal(out.it.run_mask, 0x2);
+	assert_non_null(pump_event(&out, 1, "stop pump 1: locked out"));
+	sn = snap_at(4.0, 0x2);
+	sn.pump[1].run_s = sn.pump[2].run_s = 100;
+	for (t = 10000; t <= 300000; t += 10000) {
+		core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, t, &out);
+		assert_false(out.it.run_mask & 0x1);
+		assert_true(out.it.remote);
+		sn.pump[2].flags |= out.it.run_mask & 0x4 ? OBS_PU_RUNNING : 0;
+	}
+	assert_int_equal(out.it.run_mask, 0x6);
+	assert_int_equal(core_override_pump(&s, &cfg, &par, 1, CORE_MAN_RUN,
+	    0, NULL, t, &why), -1);
+	assert_non_null(strstr(why, "locked out"));
+	assert_int_equal(core_unlock(&s, &cfg, 1, &why), 0);
+	assert_int_equal(core_unlock(&s, &cfg, 1, &why), -1);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, t, &out);
+	assert_int_equal(out.it.run_mask, 0x7);
+	assert_non_null(pump_event(&out, 1, "unlocked"));
+}
+
+/* At L1 a lock-out is the pump's inhibit, kept at high-high and by the
+ * hand-over at a stop of pumpd; a manual stop is an inhibit too, but not
+ * at high-high (an alarm says so) nor after the hand-over. */
+static void
+test_lockout_l1(void **state)
+{
+	struct cfg_station	l1;
+	struct core_state	s;
+	struct core_out		out;
+	struct obs		o = l1_at(1.2, 0);
+	const char		*why;
+
+	(void)state;
+	fixture_station_l1(&l1);
+	core_init(&s);
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &in, 0, &out);
+	l1_ack(&o, &out);
+	assert_int_equal(core_lockout(&s, &l1, 2, "motor rewind", 500, &why),
+	    0);
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &in, 1000, &out);
+	assert_true(out.it.write);
+	assert_int_equal(out.it.inhibit_mask, 0x2);
+	assert_non_null(pump_event(&out, 2, "locked out: motor rewind"));
+	l1_ack(&o, &out);
+	assert_int_equal(core_override_pump(&s, &l1, &par, 3, CORE_MAN_STOP,
+	    0, NULL, 1500, &why), 0);
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &in, 2000, &out);
+	assert_int_equal(out.it.inhibit_mask, 0x6);
+	l1_ack(&o, &out);
+	o.flags |= OBS_ST_HIGH_HIGH;	/* the float */
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &in, 3000, &out);
+	assert_int_equal(out.it.inhibit_mask, 0x2);
+	assert_true(s.lasting.alarms & CORE_AL_MANUAL_OVERRIDDEN);
+	l1_ack(&o, &out);
+	o.flags &= ~OBS_ST_HIGH_HIGH;
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &in, 4000, &out);
+	assert_int_equal(out.it.inhibit_mask, 0x6);
+	l1_ack(&o, &out);
+	/* handed to its PLC by an operator: the panel set-points, the
+	 * lock-out still inhibited */
+	assert_int_equal(core_override_station(&s, &par, 1, 0, 4500, &why),
+	    0);
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &in, 5000, &out);
+	assert_true(out.it.write);
+	assert_false(out.it.remote);
+	assert_int_equal(out.it.inhibit_mask, 0x2);
+	core_handover(&s, &l1, &par, &out);
+	assert_true(out.it.write);
+	assert_int_equal(out.it.inhibit_mask, 0x2);
+}
+
+/* A discharge limit at L1 leaves its pumps to the ones not locked out: a
+ * lock-out does not take a place under the limit. */
+static void
+test_lockout_l1_limit(void **state)
+{
+	struct cfg_station	l1;
+	struct core_state	s;
+	struct core_out		out;
+	struct core_input	lim = { CORE_WARN_NONE, 2 };
+	struct obs		o = l1_at(2.6, 0);
+	const char		*why;
+
+	(void)state;
+	fixture_station_l1(&l1);
+	core_init(&s);
+	o.pump[2].run_s = 100;	/* pumps 1 and 2 least run */
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &lim, 0, &out);
+	assert_int_equal(out.it.inhibit_mask, 0x4);
+	l1_ack(&o, &out);
+	assert_int_equal(core_lockout(&s, &l1, 2, "impeller", 500, &why), 0);
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &lim, 1000, &out);
+	assert_int_equal(out.it.inhibit_mask, 0x2);	/* 1 and 3 allowed */
+}
+
+/* Overrides and lock-outs survive a restart (export, import) and are
+ * listed with their expiry; one already due expires at the first cycle. */
+static void
+test_override_persist(void **state)
+{
+	struct core_state	s, t;
+	struct core_out		out;
+	struct core_persist	p;
+	struct core_override	list[8];
+	struct obs		sn = snap_at(1.2, 0);
+	const char		*why;
+
+	(void)state;
+	fresh(&s, &sn);
+	assert_int_equal(core_override_pump(&s, &cfg, &par, 1, CORE_MAN_RUN,
+	    50000, "draw down", 0, &why), 0);
+	assert_int_equal(core_lockout(&s, &cfg, 3, "seal", 0, &why), 0);
+	assert_int_equal(core_override_station(&s, &par, 1, CORE_FOREVER, 0,
+	    &why), 0);
+	core_export(&s, "x", 1000, &p);
+	core_init(&t);
+	assert_int_equal(core_import(&t, &p, 2000, 600000), 0);
+	assert_int_equal(core_overrides(&t, &cfg, list, 8), 3);
+	assert_int_equal(list[0].kind, CORE_OVR_LOCAL);
+	assert_true(list[0].until_ms == CORE_FOREVER);
+	assert_int_equal(list[1].kind, CORE_OVR_RUN);
+	assert_int_equal(list[1].pump, 1);
+	assert_true(list[1].until_ms == 50000);
+	assert_string_equal(list[1].reason, "draw down");
+	assert_int_equal(list[2].kind, CORE_OVR_LOCKOUT);
+	assert_int_equal(list[2].pump, 3);
+	assert_string_equal(list[2].reason, "seal");
+	assert_string_equal(core_override_name(list[2].kind), "lockout");
+	assert_int_equal(core_overrides(&t, &cfg, list, 1), 3);
+	core_step(&t, &cfg, &par, &sn, CORE_COMMS_OK, &in, 60000, &out);
+	assert_non_null(pump_event(&out, 1, "manual run expired"));
+	assert_false(out.it.remote);	/* still handed to its PLC */
+	assert_int_equal(core_overrides(&t, &cfg, list, 8), 2);
+	/* a state too old (or from the future) is not taken, but for the
+	 * operators' decisions: a lock-out never ends by itself */
+	core_init(&t);
+	assert_int_equal(core_import(&t, &p, 1000 + 600001, 600000), -1);
+	assert_int_equal(t.lasting.lockout_mask, 0x4);
+	assert_string_equal(t.lasting.pump[2].lock_why, "seal");
+	assert_int_equal(t.lasting.pump[0].man, CORE_MAN_RUN);
+	assert_int_equal(t.lasting.local, 1);
+	assert_int_equal(t.lasting.pump[0].nstarts, 0);	/* not taken */
+	core_init(&t);
+	assert_int_equal(core_import(&t, &p, 500, 600000), -1);
+	assert_int_equal(t.lasting.lockout_mask, 0x4);
+}
+
+/* A manual run keeps to the starts per hour, but where flood risk
+ * overrides them (at the high-alarm level). */
+static void
+test_override_run_starts_per_hour(void **state)
+{
+	struct core_state	s;
+	struct core_out		out;
+	struct obs		sn = snap_at(1.2, 0);
+	const char		*why;
+	int			i;
+
+	(void)state;
+	fresh(&s, &sn);
+	for (i = 0; i < par.starts_per_hour_stormwater; i++)
+		s.lasting.pump[2].start_ms[i] = -3000000 + i * 1000;
+	s.lasting.pump[2].nstarts = par.starts_per_hour_stormwater;
+	assert_int_equal(core_override_pump(&s, &cfg, &par, 3, CORE_MAN_RUN,
+	    CORE_FOREVER, NULL, 0, &why), 0);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 0, &out);
+	assert_int_equal(out.it.run_mask, 0);
+	assert_non_null(pump_event(&out, 3, "manual run with no expiry"));
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 50000, &out);
+	assert_int_equal(out.it.run_mask, 0);
+	sn.level_m[0] = sn.level_m[1] = 3.9;	/* above the high alarm */
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &in, 150000, &out);
+	assert_true(out.it.run_mask & 0x4);
+}
+
 int
 main(void)
 {
@@ -1282,6 +1685,15 @@ main(void)
 		cmocka_unit_test(test_manual_run_allowed),
 		cmocka_unit_test(test_events_structured),
 		cmocka_unit_test(test_frozen_stays_rejected),
+		cmocka_unit_test(test_override_run_refused),
+		cmocka_unit_test(test_override_run_stagger),
+		cmocka_unit_test(test_override_run_starts_per_hour),
+		cmocka_unit_test(test_override_stop_held),
+		cmocka_unit_test(test_override_expiry),
+		cmocka_unit_test(test_lockout_v1),
+		cmocka_unit_test(test_lockout_l1),
+		cmocka_unit_test(test_lockout_l1_limit),
+		cmocka_unit_test(test_override_persist),
 	};
 
 	return cmocka_run_group_tests_name("core", tests, setup, NULL);

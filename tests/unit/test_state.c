@@ -3,8 +3,9 @@
  * directory: a JSON round trip through the writer thread, the old binary
  * format (PUMPDST1) read and converted, a corrupt file, a future major
  * version and a missing field set aside, unknown alarm names skipped with
- * a note, extra fields of a newer minor version ignored, and the start
- * ring kept in order.
+ * a note, extra fields of a newer minor version ignored, the start
+ * ring kept in order, and operators' overrides and lock-outs: kept, read
+ * as none from a 1.0 file, an unknown manual command refused.
  */
 #include <dirent.h>
 #include <setjmp.h>
@@ -116,6 +117,23 @@ fill(struct core_persist *r, const char *id, int seed)
 	}
 }
 
+/* Operators' overrides and lock-outs in r (state 1.1), a reason in
+ * Chinese. */
+static void
+fill_overrides(struct core_persist *r, int seed)
+{
+	r->lasting.local = seed & 1;
+	r->lasting.local_until_ms = 1764403200000LL + seed;
+	r->lasting.pump[0].man = CORE_MAN_RUN;
+	r->lasting.pump[0].man_until_ms = 1764400500000LL;
+	snprintf(r->lasting.pump[0].man_why, CORE_REASON_MAX, "draw down");
+	r->lasting.pump[1].man = CORE_MAN_STOP;
+	r->lasting.pump[1].man_until_ms = CORE_FOREVER;
+	r->lasting.lockout_mask = 0x4;
+	r->lasting.pump[2].lock_ms = 1764390000000LL;
+	snprintf(r->lasting.pump[2].lock_why, CORE_REASON_MAX, "轴承更换");
+}
+
 /* Load dir/state expecting success; the records, count and note. */
 static struct core_persist *
 load_ok(int *n, char **note)
@@ -143,7 +161,8 @@ load_bad(void)
 	return cause;
 }
 
-/* Records saved by the writer come back exactly, from a JSON file. */
+/* Records saved by the writer come back exactly, from a JSON file,
+ * operators' overrides and lock-outs with them. */
 static void
 test_round_trip(void **state)
 {
@@ -155,6 +174,8 @@ test_round_trip(void **state)
 	(void)state;
 	fill(&in[0], "gegu-east", 0);
 	fill(&in[1], "shuangqiaohe", 1);
+	fill_overrides(&in[0], 0);
+	fill_overrides(&in[1], 1);
 	assert_int_equal(state_open(&st, dir, &cause), 0);
 	state_save(&st, in, 2);
 	state_close(&st);
@@ -351,6 +372,64 @@ test_missing_field(void **state)
 	free(cause);
 }
 
+/* A 1.0 file, pumps without the override fields: read, no override in
+ * force; the 1.1 names are in the file written. */
+static void
+test_overrides_old_file(void **state)
+{
+	static const char doc[] = "{\"format\": \"pumpd state\", "
+	    "\"version\": {\"major\": 1, \"minor\": 0}, \"stations\": "
+	    "{\"a\": {\"saved_ms\": 1000, \"alarms\": [], \"storm\": false, "
+	    "\"last_rain_ms\": 0, \"rain_mm\": 0, \"rain_minutes\": [], "
+	    "\"pumps\": [{\"starts_ms\": [5], \"off_ms\": 7}]}}}";
+	struct core_persist	*out;
+	struct state		 st;
+	char			*cause = NULL, *note = NULL, buf[65536];
+	int			 n, k;
+
+	(void)state;
+	put_file(doc, strlen(doc));
+	out = load_ok(&n, &note);
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0].lasting.pump[0].off_ms, 7);
+	assert_int_equal(out[0].lasting.local, 0);
+	assert_int_equal(out[0].lasting.lockout_mask, 0);
+	for (k = 0; k < OBS_MAX_PUMPS; k++)
+		assert_int_equal(out[0].lasting.pump[k].man, CORE_MAN_AUTO);
+	out[0].lasting.pump[0].man = CORE_MAN_STOP;
+	out[0].lasting.pump[0].man_until_ms = 9000;
+	assert_int_equal(state_open(&st, dir, &cause), 0);
+	state_save(&st, out, 1);
+	state_close(&st);
+	assert_true(get_file("state", buf, sizeof buf) > 0);
+	assert_non_null(strstr(buf, "\"manual\": \"stop\""));
+	assert_non_null(strstr(buf, "\"manual_until_ms\": 9000"));
+	assert_non_null(strstr(buf, "\"local_until_ms\""));
+	assert_non_null(strstr(buf, "\"minor\": 1"));
+	free(out);
+}
+
+/* A manual command this pumpd does not know: the file is set aside, with
+ * a cause that names it. */
+static void
+test_overrides_bad_manual(void **state)
+{
+	static const char doc[] = "{\"format\": \"pumpd state\", "
+	    "\"version\": {\"major\": 1, \"minor\": 1}, \"stations\": "
+	    "{\"a\": {\"saved_ms\": 1000, \"alarms\": [], \"storm\": false, "
+	    "\"last_rain_ms\": 0, \"rain_mm\": 0, \"rain_minutes\": [], "
+	    "\"pumps\": [{\"starts_ms\": [], \"off_ms\": 0, "
+	    "\"manual\": \"spin\"}]}}}";
+	char	*cause, name[300];
+
+	(void)state;
+	put_file(doc, strlen(doc));
+	cause = load_bad();
+	assert_non_null(strstr(cause, "pump 1: manual: \"spin\""));
+	assert_true(bad_name(name, sizeof name)[0] != '\0');
+	free(cause);
+}
+
 /* No file: 1, nothing set aside. */
 static void
 test_no_file(void **state)
@@ -412,6 +491,10 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_start_ring, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_overrides_old_file, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_overrides_bad_manual,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
