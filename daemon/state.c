@@ -27,7 +27,8 @@
  *       "storm": false,
  *       "last_rain_ms": 0, "rain_mm": 0.0,   rain since that pumpd started
  *       "rain_minutes": [ [ minute, mm ], ... ],   minute = ms / 60000
- *       "pumps": [ { "starts_ms": [ ... ], "off_ms": 0 }, ... ] } } }
+ *       "pumps": [ { "starts_ms": [ ... ], "off_ms": 0 }, ... ] } },
+ *     "district": { "warning": 4, "limit_pumps": -1 } }   since 1.1
  *
  * A newer minor version only adds fields, which this reader ignores; a
  * newer major version is not read.  starts_ms lists a pump's recent starts
@@ -35,7 +36,7 @@
  */
 #define STATE_FORMAT	"pumpd state"
 #define STATE_MAJOR	1
-#define STATE_MINOR	0
+#define STATE_MINOR	1
 #define STATE_STARTS	CORE_STARTS	/* starts kept per pump (core_persist) */
 
 /* The stable names of the alarms that are saved, whatever their bits. */
@@ -356,18 +357,20 @@ persist_from_json(json_t *o, const char *id, struct core_persist *r,
 	return 0;
 }
 
-/* The whole document for n records. */
+/* The whole document for n records and the district's inputs d. */
 static json_t *
-doc_build(const struct core_persist *rec, int n)
+doc_build(const struct core_persist *rec, int n,
+    const struct state_district *d)
 {
 	json_t	*st = json_object();
 	int	 i;
 
 	for (i = 0; i < n; i++)
 		json_object_set_new(st, rec[i].id, persist_to_json(&rec[i]));
-	return json_pack("{s:s,s:{s:i,s:i},s:o}", "format", STATE_FORMAT,
-	    "version", "major", STATE_MAJOR, "minor", STATE_MINOR,
-	    "stations", st);
+	return json_pack("{s:s,s:{s:i,s:i},s:o,s:{s:i,s:i}}", "format",
+	    STATE_FORMAT, "version", "major", STATE_MAJOR, "minor",
+	    STATE_MINOR, "stations", st, "district", "warning", d->warning,
+	    "limit_pumps", d->limit_pumps);
 }
 
 /* Write all of buf to fd; 0 or -1 with errno. */
@@ -435,9 +438,9 @@ write_atomic(const char *path, const char *text, char **cause)
 /* Write n records to path as the JSON document; 0, or -1 with *cause. */
 static int
 write_file(const char *path, const struct core_persist *rec, int n,
-    char **cause)
+    const struct state_district *d, char **cause)
 {
-	json_t	*doc = doc_build(rec, n);
+	json_t	*doc = doc_build(rec, n, d);
 	char	*text = doc != NULL ? json_dumps(doc, JSON_INDENT(1)) : NULL;
 	int	 rc;
 
@@ -456,6 +459,7 @@ writer(void *arg)
 {
 	struct state		*st = arg;
 	struct core_persist	*rec;
+	struct state_district	 d;
 	char			*cause;
 	int			 n, stop, rc;
 
@@ -466,10 +470,11 @@ writer(void *arg)
 		rec = st->pending;
 		n = st->npending;
 		stop = st->stop;
+		d = st->district;
 		st->pending = NULL;
 		pthread_mutex_unlock(&st->mu);
 		cause = NULL;
-		rc = rec != NULL ? write_file(st->path, rec, n, &cause) : 0;
+		rc = rec != NULL ? write_file(st->path, rec, n, &d, &cause) : 0;
 		free(rec);
 		pthread_mutex_lock(&st->mu);
 		if (rec != NULL && rc == 0) {
@@ -498,6 +503,7 @@ state_open(struct state *st, const char *dir, char **cause)
 		*cause = NULL;
 		return -1;
 	}
+	st->district.limit_pumps = -1;
 	pthread_mutex_init(&st->mu, NULL);
 	pthread_cond_init(&st->cv, NULL);
 	if (pthread_create(&st->thr, NULL, writer, st) != 0) {
@@ -523,6 +529,40 @@ state_save(struct state *st, const struct core_persist *rec, int n)
 	st->npending = n;
 	pthread_cond_signal(&st->cv);
 	pthread_mutex_unlock(&st->mu);
+}
+
+void
+state_set_district(struct state *st, const struct state_district *d)
+{
+	pthread_mutex_lock(&st->mu);
+	st->district = *d;
+	pthread_mutex_unlock(&st->mu);
+}
+
+int
+state_load_district(const char *dir, struct state_district *d)
+{
+	json_t	*doc, *w, *l;
+	char	*path;
+	int	 rc = 1;
+
+	d->warning = 0;
+	d->limit_pumps = -1;
+	if (asprintf(&path, "%s/state", dir) == -1)
+		return 1;
+	doc = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+	free(path);
+	w = json_object_get(json_object_get(doc, "district"), "warning");
+	l = json_object_get(json_object_get(doc, "district"), "limit_pumps");
+	if (json_is_integer(w) && json_is_integer(l) &&
+	    json_integer_value(w) >= 0 && json_integer_value(w) <= 4 &&
+	    json_integer_value(l) >= -1 && json_integer_value(l) <= 16) {
+		d->warning = (int)json_integer_value(w);
+		d->limit_pumps = (int)json_integer_value(l);
+		rc = 0;
+	}
+	json_decref(doc);
+	return rc;
 }
 
 void

@@ -82,6 +82,9 @@ control(struct pumpd *p, struct station *s, const struct obs *snap,
 {
 	core_step(&s->core, s->cfg, &p->d.control, snap, s->comms, &p->in, ms,
 	    &s->out);
+	if (snap != NULL && s->core.level_m >= 0)
+		view_trend_add(&s->trend, s->core.level_m, ms);
+	view_ring_add(&s->ring, &s->out, ms);
 	log_events(p, s, ms);
 	emit_station(p, s, snap, ms);
 	if (s->out.it.write && snap != NULL)
