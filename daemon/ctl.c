@@ -414,7 +414,7 @@ cmd_log(struct pumpd *p, const struct proto_req *r,
 	if (r->argc == 2 && !since_ok(since = r->argv[1]))
 		return reply_error("bad time \"%.40s\": expected UTC as "
 		    "2026-11-29T08:00:00Z or a prefix of it", since);
-	if (p->ctl->audit_fd == -1)
+	if (p->ctl == NULL || p->ctl->audit_fd == -1)
 		return reply_error("no audit trail");
 	if ((buf = calloc(1, CTL_LOG_TAIL + 1)) == NULL)
 		return reply_error("out of memory");
@@ -456,10 +456,11 @@ audit(struct pumpd *p, const struct proto_req *r,
 		return;
 	i = (int)strlen(line);
 	line[i] = '\n';	/* over the NUL: written with its length */
-	if (p->ctl->audit_fd == -1 ||
+	if (p->ctl == NULL || p->ctl->audit_fd == -1 ||
 	    write(p->ctl->audit_fd, line, (size_t)i + 1) != i + 1)
 		log_warnx("ctl: cannot append to the audit trail: %s",
-		    p->ctl->audit_fd == -1 ? "not open" : strerror(errno));
+		    p->ctl == NULL || p->ctl->audit_fd == -1 ? "not open" :
+		    strerror(errno));
 	free(line);
 }
 

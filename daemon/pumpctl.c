@@ -217,7 +217,7 @@ print_status(json_t *d)
 
 	json_int_t lim = json_integer_value(json_object_get(d,
 	    "limit_pumps"));
-	char	 lbuf[16] = "none";
+	char	 lbuf[24] = "none";
 
 	if (lim >= 0)
 		snprintf(lbuf, sizeof lbuf, "%lld", (long long)lim);

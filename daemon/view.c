@@ -33,6 +33,8 @@ view_trend_add(struct view_trend *t, double level_m, int64_t ms)
 
 	if (t->has && ms <= t->ms)
 		return;
+	if (t->has && (double)(ms - t->ms) < VIEW_TREND_SPAN_S * 1000)
+		return;		/* within the span */
 	if (t->has) {
 		dt = (double)(ms - t->ms) / 1000;
 		slope = (level_m - t->level_m) / dt;

@@ -17,12 +17,15 @@
 
 struct station;
 
-#define VIEW_TREND_TAU_S	60.0	/* smoothing of the level's slope */
+#define VIEW_TREND_TAU_S	90.0	/* smoothing of the level's slope */
+#define VIEW_TREND_SPAN_S	30.0	/* a slope from levels this far apart */
 #define VIEW_RING		16	/* recent events kept per station */
 
-/* The level's smoothed slope, from the good levels as they come. */
+/* The level's smoothed slope, from the good levels as they come: a slope
+ * over each span of VIEW_TREND_SPAN_S (so that a transducer's noise of a
+ * few mm does not swamp a rise of a cm a minute), smoothed exponentially. */
 struct view_trend {
-	int	 has;		/* level_m/ms hold a sample */
+	int	 has;		/* level_m/ms hold the span's first sample */
 	int	 has_slope;	/* slope_m_s holds an estimate */
 	double	 level_m;
 	int64_t	 ms;
