@@ -221,6 +221,10 @@ cmd_status(struct pumpd *p, const struct proto_req *r,
 	d = district_json(p);
 	json_object_set_new(d, "stations", a);
 	json_object_set_new(d, "now_ms", json_integer(ms));
+	json_object_set_new(d, "loop", json_pack("{s:f,s:I,s:I,s:i}",
+	    "max_lag_ms", p->max_lag_ms, "overruns", (json_int_t)p->overruns,
+	    "clients_dropped", (json_int_t)(p->ctl ? p->ctl->dropped : 0),
+	    "clients", p->ctl ? p->ctl->nclients : 0));
 	return proto_reply("ok", NULL, d);
 }
 
@@ -569,7 +573,10 @@ client_kick(struct ctl_client *cl, const char *why)
 	free(line);
 	cl->closing = 1;
 	bufferevent_disable(cl->bev, EV_READ);
-	if (evbuffer_get_length(bufferevent_get_output(cl->bev)) == 0)
+	/* a client that does not read is not waited for */
+	if (evbuffer_get_length(bufferevent_get_output(cl->bev)) == 0 ||
+	    evbuffer_get_length(bufferevent_get_output(cl->bev)) >=
+	    CTL_MAX_OUT)
 		client_free(cl);
 }
 
@@ -619,6 +626,31 @@ on_event(struct bufferevent *bev, short what, void *arg)
 	client_free(arg);
 }
 
+/* How many clients user uid has. */
+static int
+clients_of(const struct ctl *c, uid_t uid)
+{
+	const struct ctl_client	*cl;
+	int			 n = 0;
+
+	for (cl = c->clients; cl != NULL; cl = cl->next)
+		n += cl->peer.uid == uid;
+	return n;
+}
+
+/* Turn away the client on fd with a reason; counted. */
+static void
+turn_away(struct ctl *c, int fd, const char *why)
+{
+	char	*line = proto_reply("error", why, NULL);
+
+	c->dropped++;
+	if (line != NULL && write(fd, line, strlen(line)) < 0)
+		(void)0;	/* non-blocking: best effort */
+	free(line);
+	close(fd);
+}
+
 /* A new client: counted, its credentials taken, its limits set. */
 static void
 on_accept(struct evconnlistener *lis, evutil_socket_t fd,
@@ -627,24 +659,31 @@ on_accept(struct evconnlistener *lis, evutil_socket_t fd,
 	struct ctl		*c = arg;
 	struct ctl_client	*cl;
 	struct timeval		 idle = { CTL_IDLE_S, 0 };
-	static const char	 full[] = "{\"v\":1,\"status\":\"error\","
-				    "\"error\":\"too many clients\"}\n";
+	struct ctl_peer		 peer;
 
 	(void)lis;
 	(void)sa;
 	(void)salen;
-	if (c->nclients >= CTL_MAX_CLIENTS ||
-	    (cl = calloc(1, sizeof *cl)) == NULL) {
-		c->dropped++;
-		if (write(fd, full, sizeof full - 1) < 0)
-			(void)0;	/* non-blocking: best effort */
-		close(fd);
+	if (c->nclients >= CTL_MAX_CLIENTS) {
+		turn_away(c, fd, "too many clients");
+		return;
+	}
+	if (peer_get(c, fd, &peer) == -1) {
+		turn_away(c, fd, "no peer credentials");
+		return;
+	}
+	if (clients_of(c, peer.uid) >= CTL_MAX_PER_UID) {
+		turn_away(c, fd, "too many clients of this user");
+		return;
+	}
+	if ((cl = calloc(1, sizeof *cl)) == NULL) {
+		turn_away(c, fd, "out of memory");
 		return;
 	}
 	cl->ctl = c;
-	if (peer_get(c, fd, &cl->peer) == -1 || (cl->bev =
-	    bufferevent_socket_new(c->p->base, fd, BEV_OPT_CLOSE_ON_FREE)) ==
-	    NULL) {
+	cl->peer = peer;
+	if ((cl->bev = bufferevent_socket_new(c->p->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
 		close(fd);
 		free(cl);
 		return;

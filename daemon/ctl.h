@@ -21,6 +21,7 @@ struct pumpd;
 struct ctl;
 
 #define CTL_MAX_CLIENTS	16
+#define CTL_MAX_PER_UID	8		/* so that one user cannot take all */
 #define CTL_MAX_OUT	(256 * 1024)	/* pending reply bytes per client */
 #define CTL_IDLE_S	60		/* a silent client is closed */
 
