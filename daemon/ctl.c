@@ -720,7 +720,8 @@ op_group(struct ctl *c, const char *name, char **cause)
 	return 0;
 }
 
-/* Bind the socket at path, mode 0660, group grp ("": ours). */
+/* Bind the socket at path, mode 0660, group grp ("": ours), unless a
+ * live process listens there: a stale socket is replaced. */
 static int
 sock_bind(const char *path, const char *grp, char **cause)
 {
@@ -736,7 +737,13 @@ sock_bind(const char *path, const char *grp, char **cause)
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1)
 		return (asprintf(cause, "socket: %s", strerror(errno)), -1);
-	unlink(path);	/* a socket left by a pumpd killed: the lock is ours */
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0 ||
+	    errno == EAGAIN) {
+		close(fd);
+		return (asprintf(cause, "%s: another process listens on it",
+		    path), -1);
+	}
+	unlink(path);	/* a socket left by a pumpd killed */
 	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) == -1 ||
 	    chmod(path, 0660) == -1 || (*grp && ((g = getgrnam(grp)) == NULL ||
 	    chown(path, (uid_t)-1, g->gr_gid) == -1))) {

@@ -333,8 +333,12 @@ start_up(struct pumpd *p)
 	if (events_start(p) == -1)
 		return -1;
 	p->up = UP_CTL;
-	if (ctl_open(p, &cause) == -1)
-		return refuse("control socket", cause);
+	if (ctl_open(p, &cause) == -1) {	/* control matters more */
+		log_warnx("control socket: %s; control goes on without it "
+		    "(pumpctl cannot reach this pumpd)", cause ? cause :
+		    "out of memory");
+		free(cause);
+	}
 	return 0;
 }
 
