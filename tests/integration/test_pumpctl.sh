@@ -24,6 +24,14 @@ awk -v pb="$PB" '/port = 150[0-9][0-9]/ { sub(/port = 150[0-9][0-9]/, "port = " 
     END { print "control_socket = { group = \"nogroup\"; };" }' \
     "$TOP/config/jinnan.conf" >"$WORK/district.conf"
 "$BIN/plcsim" -c "$WORK/district.conf" --list >"$WORK/stations"
+# the configuration's keys, checked by --check-config
+sed 's/^control_socket = .*/control_socket = { path = "ctl.sock"; group = "no-such-grp"; operator_group = "nor-this"; };/' \
+    "$WORK/district.conf" >"$WORK/badctl.conf"
+out=$("$BIN/pumpd" --check-config "$WORK/badctl.conf" 2>&1); rc=$?
+[ $rc = 1 ] && echo "$out" | grep -q 'control_socket.path: "ctl.sock": expected an absolute path' &&
+    echo "$out" | grep -q 'control_socket.group: "no-such-grp": no such group' &&
+    echo "$out" | grep -q 'control_socket.operator_group: "nor-this": no such group' &&
+    ok "--check-config: control_socket's path and groups checked" || fail "check-config" "rc $rc: $out"
 DRY=$(awk -v f=$FLOOD '$1 != f { printf "%s%s", s, $1; s = "," }' "$WORK/stations")
 LIM=$(awk -v f=$FLOOD '$1 != f && $4 == "stormwater" && $5 == "v1" && $3 == 3 { print $1; exit }' "$WORK/stations")
 LIMPORT=$(awk -v s="$LIM" '$1 == s { print $2 }' "$WORK/stations")
