@@ -71,7 +71,8 @@ static const struct ctl_cmd ctl_table[] = {
 	{ "alarms", 0, 0, 0, "alarms", cmd_alarms },
 	{ "warning", 1, 1, CTL_CHANGES,
 	    "warning none|blue|yellow|orange|red", cmd_warning },
-	{ "limit", 2, 2, CTL_CHANGES, "limit all PUMPS|none", cmd_limit },
+	{ "limit", 2, 2, CTL_CHANGES, "limit STATION|all PUMPS|none",
+	    cmd_limit },
 	{ "log", 0, 2, 0, "log [--since TIME]", cmd_log },
 };
 #define CTL_NCMDS	(sizeof ctl_table / sizeof ctl_table[0])
@@ -163,7 +164,7 @@ station_json(const struct station_view *v)
 	const struct cfg_station	*c = v->cfg;
 
 	return json_pack("{s:s,s:s,s:s,s:s,s:o,s:f,s:f,s:f,s:o,s:o,s:f,"
-	    "s:i,s:i,s:i,s:s,s:b,s:s,s:s,s:o,s:f}",
+	    "s:i,s:i,s:i,s:s,s:b,s:s,s:s,s:o,s:f,s:i}",
 	    "id", c->id, "name", c->name, "kind", cfg_kind_name(c->kind),
 	    "map", v->map, "level_m", num_or_null(v->has_level, v->level_m),
 	    "high_alarm_m", c->high_alarm_m, "flood_m", c->flood_m,
@@ -174,7 +175,7 @@ station_json(const struct station_view *v)
 	    "available", v->available, "npumps", v->npumps, "pumps", v->pumps,
 	    "storm", v->storm, "comms", view_comms_name(v->comms),
 	    "mode", view_mode_name(v->mode), "alarms", alarm_names(v),
-	    "risk", v->risk);
+	    "risk", v->risk, "limit_pumps", v->limit_pumps);
 }
 
 /* The views of every station, most at risk first. */
@@ -187,13 +188,19 @@ by_risk(const void *a, const void *b)
 	    strcmp(x->cfg->id, y->cfg->id);
 }
 
-/* The district's inputs as a JSON object. */
+/* The district's inputs as a JSON object: the warning, the limits. */
 static json_t *
 district_json(const struct pumpd *p)
 {
-	return json_pack("{s:s,s:i}", "warning",
-	    proto_warning_name((int)p->in.warning), "limit_pumps",
-	    p->in.limit_pumps);
+	json_t	*lim = json_object();
+	int	 i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->st[i].limit_pumps >= 0)
+			json_object_set_new(lim, p->st[i].cfg->id,
+			    json_integer(p->st[i].limit_pumps));
+	return json_pack("{s:s,s:o}", "warning",
+	    proto_warning_name((int)p->in.warning), "limits", lim);
 }
 
 /* status: every station, sorted by risk. */
@@ -317,12 +324,29 @@ cmd_alarms(struct pumpd *p, const struct proto_req *r,
 	return proto_reply("ok", NULL, json_pack("{s:o}", "alarms", a));
 }
 
+/* The district's inputs as the state file keeps them. */
+static void
+district_fill(const struct pumpd *p, struct state_district *d)
+{
+	int	i;
+
+	memset(d, 0, sizeof *d);
+	d->warning = (int)p->in.warning;
+	for (i = 0; i < p->n && d->nlimits < STATE_MAX_LIMITS; i++)
+		if (p->st[i].limit_pumps >= 0) {
+			snprintf(d->limit[d->nlimits].id,
+			    sizeof d->limit[0].id, "%s", p->st[i].cfg->id);
+			d->limit[d->nlimits++].pumps = p->st[i].limit_pumps;
+		}
+}
+
 /* Hand the district's inputs to the state file now. */
 static void
 district_save(struct pumpd *p)
 {
-	struct state_district	d = { (int)p->in.warning, p->in.limit_pumps };
+	struct state_district	d;
 
+	district_fill(p, &d);
 	state_set_district(&p->state, &d);
 	station_save_all(p);
 }
@@ -345,24 +369,26 @@ cmd_warning(struct pumpd *p, const struct proto_req *r,
 	return proto_reply("ok", NULL, district_json(p));
 }
 
-/* limit all PUMPS|none: the discharge limit (district-wide for now). */
+/* limit STATION|all PUMPS|none: a discharge limit at a station or at
+ * each. */
 static char *
 cmd_limit(struct pumpd *p, const struct proto_req *r,
     const struct ctl_peer *peer)
 {
-	int	lim;
+	struct station	*s = NULL;
+	int		 lim, i;
 
-	if (strcmp(r->argv[0], "all") != 0)
-		return reply_error(find_station(p, r->argv[0]) == NULL ?
-		    "unknown station \"%.64s\"" : "a limit for one station "
-		    "(\"%.64s\") is not supported yet: use \"all\"",
-		    r->argv[0]);
+	if (strcmp(r->argv[0], "all") != 0 &&
+	    (s = find_station(p, r->argv[0])) == NULL)
+		return reply_error("unknown station \"%.64s\"", r->argv[0]);
 	if (proto_limit_parse(r->argv[1], &lim) == -1)
 		return reply_error("bad limit \"%.32s\": expected a number of "
 		    "pumps 0..16 or none", r->argv[1]);
-	log_info("ctl: %s set the discharge limit to %d pumps (-1: none)",
-	    peer->user, lim);
-	p->in.limit_pumps = lim;
+	log_info("ctl: %s set the discharge limit of %s to %d pumps "
+	    "(-1: none)", peer->user, s ? s->cfg->id : "every station", lim);
+	for (i = 0; i < p->n; i++)
+		if (s == NULL || s == &p->st[i])
+			p->st[i].limit_pumps = lim;
 	district_save(p);
 	return proto_reply("ok", NULL, district_json(p));
 }
@@ -759,17 +785,20 @@ sock_bind(const char *path, const char *grp, char **cause)
 static void
 district_restore(struct pumpd *p)
 {
-	struct state_district	d;
+	struct state_district	 d;
+	struct station		*s;
+	int			 i;
 
 	if (state_load_district(p->state_dir, &d) == 0) {
 		p->in.warning = (enum core_warning)d.warning;
-		p->in.limit_pumps = d.limit_pumps;
+		for (i = 0; i < d.nlimits; i++)
+			if ((s = find_station(p, d.limit[i].id)) != NULL)
+				s->limit_pumps = d.limit[i].pumps;
 		log_info("ctl: restored the rainstorm warning %s and the "
-		    "discharge limit %d (-1 none)", proto_warning_name(
-		    d.warning), d.limit_pumps);
+		    "discharge limits of %d stations", proto_warning_name(
+		    d.warning), d.nlimits);
 	}
-	d.warning = (int)p->in.warning;
-	d.limit_pumps = p->in.limit_pumps;
+	district_fill(p, &d);
 	state_set_district(&p->state, &d);
 }
 

@@ -49,8 +49,8 @@ static const struct pc_cmd pc_cmds[] = {
 	{ "warning", "warning none|blue|yellow|orange|red",
 	    "set the CMA rainstorm warning for the district (storm mode)",
 	    1, 1, print_district },
-	{ "limit", "limit all PUMPS|none",
-	    "set the discharge limit (at most PUMPS pumps at each station)",
+	{ "limit", "limit STATION|all PUMPS|none",
+	    "set a discharge limit: at most PUMPS pumps at the station",
 	    2, 2, print_district },
 	{ "log", "log [--since TIME]",
 	    "the audit trail (TIME: UTC, 2026-11-29T08:00:00Z or a prefix)",
@@ -215,15 +215,10 @@ print_status(json_t *d)
 	json_t	*st = json_object_get(d, "stations");
 	size_t	 i;
 
-	json_int_t lim = json_integer_value(json_object_get(d,
-	    "limit_pumps"));
-	char	 lbuf[24] = "none";
-
-	if (lim >= 0)
-		snprintf(lbuf, sizeof lbuf, "%lld", (long long)lim);
-	printf("warning %s, discharge limit %s; %zu stations, the nearest "
-	    "to flooding first\n", json_string_value(json_object_get(d,
-	    "warning")), lbuf, json_array_size(st));
+	printf("warning %s, limits at %zu; %zu stations, nearest to flooding "
+	    "first\n", json_string_value(
+	    json_object_get(d, "warning")), json_object_size(
+	    json_object_get(d, "limits")), json_array_size(st));
 	printf("%-16s %5s %5s %4s %5s %5s %c %-5s %-8s %s\n", "STATION",
 	    "LEVEL", "FLOOD", "TTF", "RAIN", "PUMPS", 'S', "COMMS", "MODE",
 	    "ALARMS");
@@ -247,6 +242,9 @@ print_show(json_t *d)
 	    json_number_value(json_object_get(d, "highhigh_m")),
 	    json_number_value(json_object_get(d, "flood_m")));
 	status_line(d);
+	if (json_integer_value(json_object_get(d, "limit_pumps")) >= 0)
+		printf("discharge limit: %lld pumps at most\n",
+		    json_integer_value(json_object_get(d, "limit_pumps")));
 	if (json_is_number(json_object_get(d, "inflow_m3s")))
 		printf("inflow %.2f m3/s\n", json_number_value(
 		    json_object_get(d, "inflow_m3s")));
@@ -305,16 +303,19 @@ print_alarms(json_t *d)
 static void
 print_district(json_t *d)
 {
-	json_int_t	lim = json_integer_value(json_object_get(d,
-			    "limit_pumps"));
+	const char	*id;
+	json_t		*v, *lim = json_object_get(d, "limits");
 
-	if (lim < 0)
-		printf("warning %s, no discharge limit\n", json_string_value(
-		    json_object_get(d, "warning")));
-	else
-		printf("warning %s, discharge limit %lld pumps a station\n",
-		    json_string_value(json_object_get(d, "warning")),
-		    (long long)lim);
+	printf("warning %s, ", json_string_value(json_object_get(d,
+	    "warning")));
+	if (json_object_size(lim) == 0)
+		printf("no discharge limit\n");
+	else {
+		printf("discharge limits (pumps at most):");
+		json_object_foreach(lim, id, v)
+			printf(" %s %lld", id, json_integer_value(v));
+		printf("\n");
+	}
 }
 
 /* log: one line per audit entry. */

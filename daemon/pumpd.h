@@ -67,6 +67,7 @@ struct station {
 	const char		*ho_why;	/* HO_LEFT: why */
 	struct view_trend	 trend;		/* the level's slope */
 	struct view_ring	 ring;		/* its last events */
+	int			 limit_pumps;	/* discharge limit; -1 none */
 };
 
 struct pumpd {

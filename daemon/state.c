@@ -28,7 +28,8 @@
  *       "last_rain_ms": 0, "rain_mm": 0.0,   rain since that pumpd started
  *       "rain_minutes": [ [ minute, mm ], ... ],   minute = ms / 60000
  *       "pumps": [ { "starts_ms": [ ... ], "off_ms": 0 }, ... ] } },
- *     "district": { "warning": 4, "limit_pumps": -1 } }   since 1.1
+ *     "district": { "warning": 4,                       since 1.1
+ *                   "limits": { "<id>": 1, ... } } }  pumps at most
  *
  * A newer minor version only adds fields, which this reader ignores; a
  * newer major version is not read.  starts_ms lists a pump's recent starts
@@ -362,15 +363,18 @@ static json_t *
 doc_build(const struct core_persist *rec, int n,
     const struct state_district *d)
 {
-	json_t	*st = json_object();
+	json_t	*st = json_object(), *lim = json_object();
 	int	 i;
 
 	for (i = 0; i < n; i++)
 		json_object_set_new(st, rec[i].id, persist_to_json(&rec[i]));
-	return json_pack("{s:s,s:{s:i,s:i},s:o,s:{s:i,s:i}}", "format",
+	for (i = 0; i < d->nlimits; i++)
+		json_object_set_new(lim, d->limit[i].id,
+		    json_integer(d->limit[i].pumps));
+	return json_pack("{s:s,s:{s:i,s:i},s:o,s:{s:i,s:o}}", "format",
 	    STATE_FORMAT, "version", "major", STATE_MAJOR, "minor",
 	    STATE_MINOR, "stations", st, "district", "warning", d->warning,
-	    "limit_pumps", d->limit_pumps);
+	    "limits", lim);
 }
 
 /* Write all of buf to fd; 0 or -1 with errno. */
@@ -503,7 +507,6 @@ state_open(struct state *st, const char *dir, char **cause)
 		*cause = NULL;
 		return -1;
 	}
-	st->district.limit_pumps = -1;
 	pthread_mutex_init(&st->mu, NULL);
 	pthread_cond_init(&st->cv, NULL);
 	if (pthread_create(&st->thr, NULL, writer, st) != 0) {
@@ -539,26 +542,41 @@ state_set_district(struct state *st, const struct state_district *d)
 	pthread_mutex_unlock(&st->mu);
 }
 
+/* The limits in object o into d; bad ones skipped. */
+static void
+limits_from_json(json_t *o, struct state_district *d)
+{
+	const char	*id;
+	json_t		*v;
+
+	json_object_foreach(o, id, v) {
+		if (d->nlimits >= STATE_MAX_LIMITS || strlen(id) >=
+		    sizeof d->limit[0].id || !json_is_integer(v) ||
+		    json_integer_value(v) < 0 || json_integer_value(v) > 16)
+			continue;
+		strcpy(d->limit[d->nlimits].id, id);
+		d->limit[d->nlimits++].pumps = (int)json_integer_value(v);
+	}
+}
+
 int
 state_load_district(const char *dir, struct state_district *d)
 {
-	json_t	*doc, *w, *l;
+	json_t	*doc, *dist, *w;
 	char	*path;
 	int	 rc = 1;
 
-	d->warning = 0;
-	d->limit_pumps = -1;
+	memset(d, 0, sizeof *d);
 	if (asprintf(&path, "%s/state", dir) == -1)
 		return 1;
 	doc = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
 	free(path);
-	w = json_object_get(json_object_get(doc, "district"), "warning");
-	l = json_object_get(json_object_get(doc, "district"), "limit_pumps");
-	if (json_is_integer(w) && json_is_integer(l) &&
-	    json_integer_value(w) >= 0 && json_integer_value(w) <= 4 &&
-	    json_integer_value(l) >= -1 && json_integer_value(l) <= 16) {
+	dist = json_object_get(doc, "district");
+	w = json_object_get(dist, "warning");
+	if (json_is_integer(w) && json_integer_value(w) >= 0 &&
+	    json_integer_value(w) <= 4) {
 		d->warning = (int)json_integer_value(w);
-		d->limit_pumps = (int)json_integer_value(l);
+		limits_from_json(json_object_get(dist, "limits"), d);
 		rc = 0;
 	}
 	json_decref(doc);

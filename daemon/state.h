@@ -19,11 +19,17 @@
 
 #include "core.h"
 
+#define STATE_MAX_LIMITS	128	/* stations with a discharge limit */
+
 /* The district's inputs set by an operator (pumpctl), kept in the file's
- * "district" object (version 1.1). */
+ * "district" object (version 1.1): the warning, the stations' limits. */
 struct state_district {
 	int	warning;	/* enum core_warning */
-	int	limit_pumps;	/* -1: none */
+	int	nlimits;
+	struct {
+		char	id[32];
+		int	pumps;	/* at most this many */
+	}	limit[STATE_MAX_LIMITS];
 };
 
 struct state {
@@ -70,7 +76,7 @@ void	state_set_district(struct state *st, const struct state_district *d);
 /*
  * The district's inputs in dir/state: 0 with *d, 1 when the file or its
  * "district" object is missing or unreadable (an older file: *d is then
- * no warning, no limit).
+ * no warning, no limit).  A bad limit is skipped.
  */
 int	state_load_district(const char *dir, struct state_district *d);
 

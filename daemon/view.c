@@ -179,4 +179,5 @@ view_fill(struct station_view *v, const struct station *s,
 	v->alarms = core->lasting.alarms;
 	view_alarms(v);
 	view_flood(v, s);
+	v->limit_pumps = s->limit_pumps;
 }

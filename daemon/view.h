@@ -72,6 +72,7 @@ struct station_view {
 	double		 inflow_m3s;	/* rise times area plus pumps running;
 					 * -1 unknown */
 	double		 risk;		/* sort key, higher floods sooner */
+	int		 limit_pumps;	/* its discharge limit; -1 none */
 };
 
 /*

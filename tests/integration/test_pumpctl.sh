@@ -5,8 +5,8 @@
 #  1. status lists the 33 stations, shuangqiaohe (flooding) first, within
 #     80 columns; show and alarms answer; bad requests get exact messages.
 #  2. warning red puts every stormwater station in storm mode.
-#  3. limit all 1 caps a dry station set to 3.5 m (3 pumps wanted) at one
-#     pump in its PLC's pump_cmd.
+#  3. limit STATION 1 caps a dry station set to 3.5 m (3 pumps wanted) at
+#     one pump in its PLC's pump_cmd; no other station gets a limit.
 #  4. nobody (setpriv) reads the status but is refused warning, exit 3; the
 #     refusal and the accepted changes are in the audit trail (pumpctl log).
 #  5. warning and limit survive kill -9 and a restart.
@@ -104,8 +104,14 @@ n=$(grep -c "storm mode on (.*red warning)" "$WORK/pumpd1.log")
 [ "$n" -ge 20 ] && ok "pumpd logged storm mode on by the red warning at $n stations" || fail "storm log" "$n"
 
 # 3. limit
-pc limit all 1 >/dev/null && ok "limit all 1 accepted" || fail "limit" ""
-out=$(pc limit $LIM 1 2>&1); [ $? = 1 ] && ok "limit $LIM 1: not yet per station, says so: ${out#*: }" || fail "limit station" "$out"
+out=$(pc limit nowhere 1 2>&1); rc=$?
+[ $rc = 1 ] && echo "$out" | grep -q 'unknown station "nowhere"' && ok "limit nowhere 1: exit 1, unknown station" ||
+    fail "limit unknown" "rc $rc: $out"
+out=$(pc limit $LIM 1) && ok "limit $LIM 1: $out" || fail "limit" "$out"
+pc status --json | jq_ '
+l={s["id"]: s["limit_pumps"] for s in d["data"]["stations"]}
+print(sum(1 for v in l.values() if v >= 0), l["'$LIM'"])' | grep -qx "1 1" &&
+    ok "status: a limit at $LIM only" || fail "one station" "$(pc status --json | head -5)"
 echo "fault $LIM:level:3.5" | python3 -c "
 import socket,sys; s=socket.create_connection(('127.0.0.1', $CTL)); s.sendall(sys.stdin.buffer.read()); print(s.recv(100))" >/dev/null
 max=0; seen=0; i=0
@@ -136,8 +142,9 @@ sleep 1
 kill -KILL $PD; wait $PD 2>/dev/null
 start_pumpd "$WORK/pumpd2.log" 1
 sleep 1
-out=$(pc status --json | jq_ 'print(d["data"]["warning"], d["data"]["limit_pumps"])')
-[ "$out" = "red 1" ] && ok "after kill -9 and restart: warning red, limit 1" || fail "survives" "$out; $(grep ctl "$WORK/pumpd2.log")"
+out=$(pc status --json | jq_ 'print(d["data"]["warning"], d["data"]["limits"])')
+[ "$out" = "red {'$LIM': 1}" ] && ok "after kill -9 and restart: warning red, limit 1 at $LIM" ||
+    fail "survives" "$out; $(grep ctl "$WORK/pumpd2.log")"
 
 # 6. hostile clients, on the x1 pumpd (poll 1000 ms)
 sleep 3

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "ctl.h"
+#include "fixture.h"
 #include "proto.h"
 #include "pumpd.h"
 
@@ -194,19 +195,29 @@ handle(struct pumpd *p, const char *s, const struct ctl_peer *peer,
 
 /* ctl_handle: each kind of bad request its reply; a changing command from
  * a user outside the operator group refused and nothing changed; from an
- * operator done. */
+ * operator done: the warning, a limit at one station (the other keeps
+ * none), at all, and lifted at one; each handed to the state file. */
 static void
 test_handle(void **state)
 {
 	struct ctl_peer	 nobody = { 65534, 65534, "nobody", 0 };
 	struct ctl_peer	 op = { 1000, 1000, "op", 1 };
 	struct pumpd	*p = calloc(1, sizeof *p);
+	struct cfg_station c[2];
 	char		 b[32];
 	const char	*red = "{\"v\":1,\"cmd\":\"warning\",\"args\":[\"red\"]}";
 
 	(void)state;
 	p->in.limit_pumps = -1;
-	p->state.district.limit_pumps = -1;
+	p->n = 2;
+	p->st = calloc(2, sizeof *p->st);
+	fixture_station(&c[0], 2);
+	fixture_station(&c[1], 3);
+	strcpy(c[0].id, "a");
+	strcpy(c[1].id, "b");
+	p->st[0].cfg = &c[0];
+	p->st[1].cfg = &c[1];
+	p->st[0].limit_pumps = p->st[1].limit_pumps = -1;
 	assert_string_equal(handle(p, "{\"v\":9,\"cmd\":\"x\"}", &op, b,
 	    sizeof b), "version");
 	assert_string_equal(handle(p, "{", &op, b, sizeof b), "error");
@@ -222,14 +233,28 @@ test_handle(void **state)
 	assert_int_equal(p->state.district.warning, CORE_WARN_RED);
 	assert_string_equal(handle(p, "{\"v\":1,\"cmd\":\"limit\","
 	    "\"args\":[\"all\",\"x\"]}", &op, b, sizeof b), "error");
-	assert_int_equal(p->in.limit_pumps, -1);
+	assert_int_equal(p->st[1].limit_pumps, -1);
 	assert_string_equal(handle(p, "{\"v\":1,\"cmd\":\"limit\","
-	    "\"args\":[\"all\",\"1\"]}", &nobody, b, sizeof b), "refused");
-	assert_int_equal(p->in.limit_pumps, -1);
+	    "\"args\":[\"nowhere\",\"1\"]}", &op, b, sizeof b), "error");
 	assert_string_equal(handle(p, "{\"v\":1,\"cmd\":\"limit\","
-	    "\"args\":[\"all\",\"1\"]}", &op, b, sizeof b), "ok");
-	assert_int_equal(p->in.limit_pumps, 1);
+	    "\"args\":[\"b\",\"1\"]}", &nobody, b, sizeof b), "refused");
+	assert_int_equal(p->st[1].limit_pumps, -1);
+	assert_string_equal(handle(p, "{\"v\":1,\"cmd\":\"limit\","
+	    "\"args\":[\"b\",\"1\"]}", &op, b, sizeof b), "ok");
+	assert_int_equal(p->st[0].limit_pumps, -1);
+	assert_int_equal(p->st[1].limit_pumps, 1);
+	assert_int_equal(p->state.district.nlimits, 1);
+	assert_string_equal(p->state.district.limit[0].id, "b");
+	assert_string_equal(handle(p, "{\"v\":1,\"cmd\":\"limit\","
+	    "\"args\":[\"all\",\"2\"]}", &op, b, sizeof b), "ok");
+	assert_int_equal(p->st[0].limit_pumps, 2);
+	assert_int_equal(p->st[1].limit_pumps, 2);
+	assert_string_equal(handle(p, "{\"v\":1,\"cmd\":\"limit\","
+	    "\"args\":[\"a\",\"none\"]}", &op, b, sizeof b), "ok");
+	assert_int_equal(p->st[0].limit_pumps, -1);
+	assert_int_equal(p->st[1].limit_pumps, 2);
 	free(p->state.pending);
+	free(p->st);
 	free(p);
 }
 

@@ -391,8 +391,9 @@ test_start_ring(void **state)
 }
 
 /* The district's inputs (warning, discharge limit) go through the writer
- * and come back; a 1.0 file without them, or a bad value, reads as no
- * warning and no limit, and its stations are still read. */
+ * and come back; a 1.0 file without them, or a bad warning, reads as no
+ * warning and no limit, and its stations are still read; a bad limit is
+ * skipped, the others taken. */
 static void
 test_district(void **state)
 {
@@ -401,14 +402,25 @@ test_district(void **state)
 	    "{\"a\": " STATION("\"high_level\"") "}}";
 	static const char bad[] = "{\"format\": \"pumpd state\", "
 	    "\"version\": {\"major\": 1, \"minor\": 1}, \"stations\": "
-	    "{}, \"district\": {\"warning\": 9, \"limit_pumps\": 1}}";
-	struct state_district	 d = { 4, 2 }, back = { 1, 1 };
+	    "{}, \"district\": {\"warning\": 9, \"limits\": {\"a\": 1}}}";
+	static const char badlim[] = "{\"format\": \"pumpd state\", "
+	    "\"version\": {\"major\": 1, \"minor\": 1}, \"stations\": "
+	    "{}, \"district\": {\"warning\": 1, \"limits\": {\"a\": 99, "
+	    "\"b\": \"2\", \"c\": 3}}}";
+	struct state_district	 d, back;
 	struct core_persist	 rec, *out;
 	struct state		 st;
 	char			*cause = NULL, *note = NULL;
 	int			 n;
 
 	(void)state;
+	memset(&d, 0, sizeof d);
+	d.warning = 4;
+	d.nlimits = 2;
+	strcpy(d.limit[0].id, "a");
+	d.limit[0].pumps = 2;
+	strcpy(d.limit[1].id, "b");
+	d.limit[1].pumps = 0;
 	memset(&rec, 0, sizeof rec);
 	strcpy(rec.id, "a");
 	assert_int_equal(state_open(&st, dir, &cause), 0);
@@ -417,11 +429,15 @@ test_district(void **state)
 	state_close(&st);
 	assert_int_equal(state_load_district(dir, &back), 0);
 	assert_int_equal(back.warning, 4);
-	assert_int_equal(back.limit_pumps, 2);
+	assert_int_equal(back.nlimits, 2);
+	assert_string_equal(back.limit[0].id, "a");
+	assert_int_equal(back.limit[0].pumps, 2);
+	assert_string_equal(back.limit[1].id, "b");
+	assert_int_equal(back.limit[1].pumps, 0);
 	put_file(old, strlen(old));
 	assert_int_equal(state_load_district(dir, &back), 1);
 	assert_int_equal(back.warning, 0);
-	assert_int_equal(back.limit_pumps, -1);
+	assert_int_equal(back.nlimits, 0);
 	out = load_ok(&n, &note);
 	assert_int_equal(n, 1);
 	free(out);
@@ -429,6 +445,11 @@ test_district(void **state)
 	put_file(bad, strlen(bad));
 	assert_int_equal(state_load_district(dir, &back), 1);
 	assert_int_equal(back.warning, 0);
+	assert_int_equal(back.nlimits, 0);
+	put_file(badlim, strlen(badlim));
+	assert_int_equal(state_load_district(dir, &back), 0);
+	assert_int_equal(back.nlimits, 1);
+	assert_string_equal(back.limit[0].id, "c");
 }
 
 int
