@@ -177,6 +177,8 @@ set -- $out
 grep -q "closing the client" "$WORK/pumpd2.log" && ok "pumpd logged the clients it closed" || fail "log" ""
 kill -TERM $PD; wait $PD 2>/dev/null
 [ ! -e "$SOCK" ] && ok "the socket removed at a stop" || fail "socket left" ""
+out=$(pc status 2>&1); rc=$?
+[ $rc = 4 ] && ok "no pumpd: exit 4: $out" || fail "unreachable" "rc $rc: $out"
 # under make asan: nothing from the sanitizers
 if grep -q "Sanitizer\|runtime error" "$WORK"/pumpd*.log; then
 	fail "sanitizers" "$(grep -h -A5 "Sanitizer\|runtime error" "$WORK"/pumpd*.log | head -20)"
