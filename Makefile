@@ -28,18 +28,19 @@ PUMPD_OBJS  = $(B)/daemon/pumpd.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
 	      $(B)/daemon/mtr.o \
 	      $(B)/daemon/spool.o $(B)/daemon/schema.o $(B)/daemon/state.o \
 	      $(B)/daemon/log.o $(B)/daemon/util.o $(B)/daemon/station.o \
-	      $(B)/daemon/view.o
+	      $(B)/daemon/view.o $(B)/daemon/ctl.o $(B)/daemon/proto.o
+PUMPCTL_OBJS = $(B)/daemon/pumpctl.o $(B)/daemon/proto.o
 PLCSIM_OBJS = $(B)/plc/plcsim.o $(B)/plc/model.o $(B)/plc/model_l1.o \
 	      $(B)/plc/rain.o \
 	      $(B)/daemon/cfg.o $(B)/daemon/util.o
-BINS	= $(B)/pumpd $(B)/plcsim
+BINS	= $(B)/pumpd $(B)/plcsim $(B)/pumpctl
 
 UNIT_TESTS = $(B)/tests/test_cfg $(B)/tests/test_rain $(B)/tests/test_model \
 	     $(B)/tests/test_core $(B)/tests/test_lp $(B)/tests/test_spool \
 	     $(B)/tests/test_schema $(B)/tests/test_mbtcp $(B)/tests/test_plc \
 	     $(B)/tests/test_map_v1 $(B)/tests/test_map_l1 \
 	     $(B)/tests/test_log $(B)/tests/test_state $(B)/tests/test_view \
-	     $(B)/tests/test_mtr
+	     $(B)/tests/test_mtr $(B)/tests/test_ctl
 
 .PHONY: all deps test unit integration run asan clean check-config install fuzz \
 	bench
@@ -52,6 +53,8 @@ $(B)/%.o: %.c
 $(B)/pumpd: $(PUMPD_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/plcsim: $(PLCSIM_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/pumpctl: $(PUMPCTL_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/tests/test_cfg: $(B)/tests/unit/test_cfg.o $(B)/daemon/cfg.o
@@ -73,6 +76,10 @@ $(B)/tests/test_schema: $(B)/tests/unit/test_schema.o $(B)/daemon/schema.o \
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_view: $(B)/tests/unit/test_view.o $(B)/daemon/view.o \
 		$(B)/daemon/util.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
+		$(B)/tests/unit/fixture.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+$(B)/tests/test_ctl: $(B)/tests/unit/test_ctl.o \
+		$(filter-out $(B)/daemon/pumpd.o,$(PUMPD_OBJS)) \
 		$(B)/tests/unit/fixture.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_mbtcp: $(B)/tests/unit/test_mbtcp.o $(B)/daemon/mbtcp.o
@@ -140,7 +147,7 @@ bench: $(B)/bench
 
 # Fuzz targets (libFuzzer, clang): every parser of outside input.
 FUZZ_SECONDS ?= 20
-FUZZ	 = cfg map_v1 spool rain modbus mbtcp l1 l1_req state
+FUZZ	 = cfg map_v1 spool rain modbus mbtcp l1 l1_req state ctl
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
 	      -Idaemon -Iplc -Itests/unit $(PKG_CFLAGS)
 build-fuzz/fuzz_cfg: tests/fuzz/fuzz_cfg.c daemon/cfg.c
@@ -154,6 +161,7 @@ build-fuzz/fuzz_l1: tests/fuzz/fuzz_l1.c plc/map_l1.c plc/map_v1.c plc/codec.c \
 		tests/unit/fixture.c
 build-fuzz/fuzz_l1_req: tests/fuzz/fuzz_l1_req.c plc/model.c plc/model_l1.c \
 		plc/rain.c tests/unit/fixture.c
+build-fuzz/fuzz_ctl: tests/fuzz/fuzz_ctl.c daemon/proto.c
 build-fuzz/fuzz_rain: tests/fuzz/fuzz_rain.c plc/rain.c
 build-fuzz/fuzz_state: tests/fuzz/fuzz_state.c daemon/state.c
 build-fuzz/fuzz_modbus: tests/fuzz/fuzz_modbus.c plc/model.c plc/model_l1.c \
@@ -176,6 +184,7 @@ PREFIX	?= /usr/local
 install: all
 	install -D -m 755 $(B)/pumpd $(DESTDIR)$(PREFIX)/sbin/pumpd
 	install -D -m 755 $(B)/plcsim $(DESTDIR)$(PREFIX)/bin/plcsim
+	install -D -m 755 $(B)/pumpctl $(DESTDIR)$(PREFIX)/bin/pumpctl
 	install -D -m 644 config/jinnan.conf $(DESTDIR)/etc/pumpd/jinnan.conf
 	install -D -m 644 systemd/pumpd.service \
 	    $(DESTDIR)/lib/systemd/system/pumpd.service

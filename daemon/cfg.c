@@ -10,6 +10,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <grp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +28,8 @@ struct loader {
 };
 
 static const char *top_keys[] = { "district", "stations", "influx",
-    "control", NULL };
+    "control", "control_socket", NULL };
+static const char *ctl_keys[] = { "path", "group", "operator_group", NULL };
 static const char *control_keys[] = { "poll_ms", "response_timeout_ms",
     "stale_s", "down_s", "watchdog_s", "stagger_s", "min_run_s", "min_off_s",
     "starts_per_hour_sewage", "starts_per_hour_stormwater",
@@ -353,6 +355,45 @@ load_control(struct loader *l, config_setting_t *root, struct cfg_district *d)
 		diag_add(l, 1, line_of(g), "control.response_timeout_ms",
 		    "%d ms reaches stale_s: one slow answer makes a station "
 		    "STALE", c->response_timeout_ms);
+}
+
+/* A group name that must exist on this system, unless empty. */
+static void
+check_group(struct loader *l, config_setting_t *g, const char *key,
+    const char *name)
+{
+	if (*name != '\0' && getgrnam(name) == NULL)
+		diag_add(l, 0, line_of(g), key, "\"%s\": no such group", name);
+}
+
+/* Load the optional control_socket { ... } group. */
+static void
+load_ctl(struct loader *l, config_setting_t *root, struct cfg_district *d)
+{
+	config_setting_t	*g = config_setting_get_member(root,
+				    "control_socket");
+	struct cfg_ctl		*c = &d->ctl;
+
+	snprintf(c->path, sizeof c->path, "/run/pumpd/ctl.sock");
+	if (g == NULL)
+		return;
+	if (!config_setting_is_group(g)) {
+		diag_add(l, 0, line_of(g), "control_socket",
+		    "expected a group { ... }");
+		return;
+	}
+	check_keys(l, g, ctl_keys, "control_socket");
+	get_opt_str(l, g, "path", "control_socket", c->path, sizeof c->path);
+	get_opt_str(l, g, "group", "control_socket", c->group,
+	    sizeof c->group);
+	get_opt_str(l, g, "operator_group", "control_socket",
+	    c->operator_group, sizeof c->operator_group);
+	if (c->path[0] != '/')
+		diag_add(l, 0, line_of(g), "control_socket.path",
+		    "\"%s\": expected an absolute path", c->path);
+	check_group(l, g, "control_socket.group", c->group);
+	check_group(l, g, "control_socket.operator_group",
+	    c->operator_group);
 }
 
 /* Load the optional influx { ... } group: where metrics go. */
@@ -947,6 +988,7 @@ load_tree(struct loader *l, config_t *cf, struct cfg_district *d)
 	if (config_lookup_string(cf, "district", &name) == CONFIG_TRUE)
 		snprintf(d->name, sizeof d->name, "%s", name);
 	load_influx(l, root, d);
+	load_ctl(l, root, d);
 	load_control(l, root, d);
 	if ((list = config_setting_get_member(root, "stations")) == NULL) {
 		diag_add(l, 0, 1, "stations", "missing");

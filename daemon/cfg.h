@@ -138,11 +138,19 @@ struct cfg_control {
 					 * infinite */
 };
 
+/* The control socket: where, and who may use it and change things. */
+struct cfg_ctl {
+	char	path[108];		/* sun_path */
+	char	group[64];		/* the socket's group; "": ours */
+	char	operator_group[64];	/* may change things; "": root only */
+};
+
 struct cfg_district {
 	char			 name[CFG_NAME_MAX];
 	struct cfg_control	 control;
 	int			 has_influx;
 	struct cfg_influx	 influx;
+	struct cfg_ctl		 ctl;		/* control_socket { } */
 	int			 nstations;
 	struct cfg_station	*st;
 };

@@ -36,6 +36,7 @@
 
 #include "cfg.h"
 #include "core.h"
+#include "ctl.h"
 #include "log.h"
 #include "lp.h"
 #include "mtr.h"
@@ -329,13 +330,24 @@ start_up(struct pumpd *p)
 	if (workers_start(p) == -1)
 		return -1;
 	p->up = UP_EVENTS;
-	return events_start(p);
+	if (events_start(p) == -1)
+		return -1;
+	p->up = UP_CTL;
+	if (ctl_open(p, &cause) == -1) {	/* control matters more */
+		log_warnx("control socket: %s; control goes on without it "
+		    "(pumpctl cannot reach this pumpd)", cause ? cause :
+		    "out of memory");
+		free(cause);
+	}
+	return 0;
 }
 
 /* Undo start_up in reverse order, from wherever it got to. */
 static void
 tear_down(struct pumpd *p)
 {
+	if (p->up >= UP_CTL)
+		ctl_close(p);
 	if (p->up >= UP_EVENTS)
 		events_free(p);
 	if (p->up >= UP_WORKERS)
@@ -421,6 +433,8 @@ usage(int status)
 	    "      --log-every S    one line per station every S seconds (60)\n"
 	    "      --state-dir DIR  spool and state (/var/lib/pumpd)\n"
 	    "      --influx-url URL InfluxDB base URL, instead of the file's\n"
+	    "      --ctl-socket PATH the control socket, instead of the\n"
+	    "                       file's (/run/pumpd/ctl.sock)\n"
 	    "      --sim-speed N    simulation: the clock runs N times faster\n"
 	    "                       (as plcsim -s N); off in the field\n",
 	    "/etc/pumpd/jinnan.conf");
@@ -477,6 +491,7 @@ main(int argc, char **argv)
 		{ "sim-speed", required_argument, NULL, 3 },
 		{ "state-dir", required_argument, NULL, 4 },
 		{ "influx-url", required_argument, NULL, 5 },
+		{ "ctl-socket", required_argument, NULL, 6 },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*path = "/etc/pumpd/jinnan.conf";
@@ -515,6 +530,9 @@ main(int argc, char **argv)
 			break;
 		case 5:
 			p.influx_url = optarg;
+			break;
+		case 6:
+			p.ctl_path = optarg;
 			break;
 		default:
 			usage(2);

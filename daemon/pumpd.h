@@ -22,6 +22,7 @@
 #include "obs.h"
 #include "plc.h"
 #include "state.h"
+#include "view.h"
 
 #define RTT_SAMPLES	4096	/* poll latencies kept for p50/p99 */
 
@@ -42,6 +43,7 @@ enum up {
 	UP_METRICS,	/* metrics writer (when configured) */
 	UP_WORKERS,	/* PLC workers (nworkers of them) */
 	UP_EVENTS,	/* loop events */
+	UP_CTL,		/* the control socket */
 };
 
 struct station {
@@ -63,6 +65,9 @@ struct station {
 	enum ho			 ho;		/* at a stop */
 	uint16_t		 ho_seq;	/* seq of that intent */
 	const char		*ho_why;	/* HO_LEFT: why */
+	struct view_trend	 trend;		/* the level's slope */
+	struct view_ring	 ring;		/* its last events */
+	int			 limit_pumps;	/* discharge limit; -1 none */
 };
 
 struct pumpd {
@@ -105,6 +110,8 @@ struct pumpd {
 	int			 nworkers;	/* started */
 	struct event		*wake_ev, *tick_ev, *stop_ev;
 	struct event		*sig_ev[3];	/* INT, TERM, HUP */
+	struct ctl		*ctl;		/* the control socket; NULL none */
+	const char		*ctl_path;	/* --ctl-socket */
 };
 
 #endif

@@ -27,7 +27,9 @@
  *       "storm": false,
  *       "last_rain_ms": 0, "rain_mm": 0.0,   rain since that pumpd started
  *       "rain_minutes": [ [ minute, mm ], ... ],   minute = ms / 60000
- *       "pumps": [ { "starts_ms": [ ... ], "off_ms": 0 }, ... ] } } }
+ *       "pumps": [ { "starts_ms": [ ... ], "off_ms": 0 }, ... ] } },
+ *     "district": { "warning": 4,                       since 1.1
+ *                   "limits": { "<id>": 1, ... } } }  pumps at most
  *
  * A station's "lockout_mask" (bit k: pump k + 1 locked out) is optional.
  * Added in 1.1 (older files without them stay readable, as no override):
@@ -431,18 +433,23 @@ persist_from_json(json_t *o, const char *id, struct core_persist *r,
 	return 0;
 }
 
-/* The whole document for n records. */
+/* The whole document for n records and the district's inputs d. */
 static json_t *
-doc_build(const struct core_persist *rec, int n)
+doc_build(const struct core_persist *rec, int n,
+    const struct state_district *d)
 {
-	json_t	*st = json_object();
+	json_t	*st = json_object(), *lim = json_object();
 	int	 i;
 
 	for (i = 0; i < n; i++)
 		json_object_set_new(st, rec[i].id, persist_to_json(&rec[i]));
-	return json_pack("{s:s,s:{s:i,s:i},s:o}", "format", STATE_FORMAT,
-	    "version", "major", STATE_MAJOR, "minor", STATE_MINOR,
-	    "stations", st);
+	for (i = 0; i < d->nlimits; i++)
+		json_object_set_new(lim, d->limit[i].id,
+		    json_integer(d->limit[i].pumps));
+	return json_pack("{s:s,s:{s:i,s:i},s:o,s:{s:i,s:o}}", "format",
+	    STATE_FORMAT, "version", "major", STATE_MAJOR, "minor",
+	    STATE_MINOR, "stations", st, "district", "warning", d->warning,
+	    "limits", lim);
 }
 
 /* Write all of buf to fd; 0 or -1 with errno. */
@@ -510,9 +517,9 @@ write_atomic(const char *path, const char *text, char **cause)
 /* Write n records to path as the JSON document; 0, or -1 with *cause. */
 static int
 write_file(const char *path, const struct core_persist *rec, int n,
-    char **cause)
+    const struct state_district *d, char **cause)
 {
-	json_t	*doc = doc_build(rec, n);
+	json_t	*doc = doc_build(rec, n, d);
 	char	*text = doc != NULL ? json_dumps(doc, JSON_INDENT(1)) : NULL;
 	int	 rc;
 
@@ -531,6 +538,7 @@ writer(void *arg)
 {
 	struct state		*st = arg;
 	struct core_persist	*rec;
+	struct state_district	 d;
 	char			*cause;
 	int			 n, stop, rc;
 
@@ -541,10 +549,11 @@ writer(void *arg)
 		rec = st->pending;
 		n = st->npending;
 		stop = st->stop;
+		d = st->district;
 		st->pending = NULL;
 		pthread_mutex_unlock(&st->mu);
 		cause = NULL;
-		rc = rec != NULL ? write_file(st->path, rec, n, &cause) : 0;
+		rc = rec != NULL ? write_file(st->path, rec, n, &d, &cause) : 0;
 		free(rec);
 		pthread_mutex_lock(&st->mu);
 		if (rec != NULL && rc == 0) {
@@ -598,6 +607,55 @@ state_save(struct state *st, const struct core_persist *rec, int n)
 	st->npending = n;
 	pthread_cond_signal(&st->cv);
 	pthread_mutex_unlock(&st->mu);
+}
+
+void
+state_set_district(struct state *st, const struct state_district *d)
+{
+	pthread_mutex_lock(&st->mu);
+	st->district = *d;
+	pthread_mutex_unlock(&st->mu);
+}
+
+/* The limits in object o into d; bad ones skipped. */
+static void
+limits_from_json(json_t *o, struct state_district *d)
+{
+	const char	*id;
+	json_t		*v;
+
+	json_object_foreach(o, id, v) {
+		if (d->nlimits >= STATE_MAX_LIMITS || strlen(id) >=
+		    sizeof d->limit[0].id || !json_is_integer(v) ||
+		    json_integer_value(v) < 0 || json_integer_value(v) > 16)
+			continue;
+		strcpy(d->limit[d->nlimits].id, id);
+		d->limit[d->nlimits++].pumps = (int)json_integer_value(v);
+	}
+}
+
+int
+state_load_district(const char *dir, struct state_district *d)
+{
+	json_t	*doc, *dist, *w;
+	char	*path;
+	int	 rc = 1;
+
+	memset(d, 0, sizeof *d);
+	if (asprintf(&path, "%s/state", dir) == -1)
+		return 1;
+	doc = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+	free(path);
+	dist = json_object_get(doc, "district");
+	w = json_object_get(dist, "warning");
+	if (json_is_integer(w) && json_integer_value(w) >= 0 &&
+	    json_integer_value(w) <= 4) {
+		d->warning = (int)json_integer_value(w);
+		limits_from_json(json_object_get(dist, "limits"), d);
+		rc = 0;
+	}
+	json_decref(doc);
+	return rc;
 }
 
 void

@@ -19,6 +19,19 @@
 
 #include "core.h"
 
+#define STATE_MAX_LIMITS	128	/* stations with a discharge limit */
+
+/* The district's inputs set by an operator (pumpctl), kept in the file's
+ * "district" object (version 1.1): the warning, the stations' limits. */
+struct state_district {
+	int	warning;	/* enum core_warning */
+	int	nlimits;
+	struct {
+		char	id[32];
+		int	pumps;	/* at most this many */
+	}	limit[STATE_MAX_LIMITS];
+};
+
 struct state {
 	char		*path;
 	pthread_t	 thr;
@@ -30,6 +43,7 @@ struct state {
 	unsigned long	 writes, failures;	/* guarded by mu */
 	int		 failing;	/* guarded by mu: the last write failed */
 	char		 err[160];	/* guarded by mu: last failure */
+	struct state_district district;	/* guarded by mu */
 };
 
 /* What the writer has done so far, for the loop to log and count. */
@@ -55,6 +69,16 @@ int	state_open(struct state *st, const char *dir, char **cause);
 
 /* Hand n records to the writer (copied); returns at once. */
 void	state_save(struct state *st, const struct core_persist *rec, int n);
+
+/* Set the district's inputs that the next save writes. */
+void	state_set_district(struct state *st, const struct state_district *d);
+
+/*
+ * The district's inputs in dir/state: 0 with *d, 1 when the file or its
+ * "district" object is missing or unreadable (an older file: *d is then
+ * no warning, no limit).  A bad limit is skipped.
+ */
+int	state_load_district(const char *dir, struct state_district *d);
 
 /* The writer's counters and its last failure. */
 void	state_health(struct state *st, struct state_health *h);

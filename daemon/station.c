@@ -75,13 +75,22 @@ emit_station(struct pumpd *p, const struct station *s,
 	mtr_commit(p->mtr);
 }
 
-/* Run the core for station s on snap (NULL: no fresh data). */
+/* Run the core for station s on snap (NULL: no fresh data), with the
+ * district's inputs and the station's own discharge limit. */
 static void
 control(struct pumpd *p, struct station *s, const struct obs *snap,
     int64_t ms)
 {
-	core_step(&s->core, s->cfg, &p->d.control, snap, s->comms, &p->in, ms,
+	struct core_input	in = p->in;
+
+	if (s->limit_pumps >= 0 && (in.limit_pumps < 0 ||
+	    s->limit_pumps < in.limit_pumps))
+		in.limit_pumps = s->limit_pumps;
+	core_step(&s->core, s->cfg, &p->d.control, snap, s->comms, &in, ms,
 	    &s->out);
+	if (snap != NULL && s->core.level_m >= 0)
+		view_trend_add(&s->trend, s->core.level_m, ms);
+	view_ring_add(&s->ring, &s->out, ms);
 	log_events(p, s, ms);
 	emit_station(p, s, snap, ms);
 	if (s->out.it.write && snap != NULL)
@@ -293,6 +302,7 @@ station_init_all(struct pumpd *p, char **cause)
 		p->st[i].cfg = &p->d.st[i];
 		p->st[i].comms = CORE_COMMS_DOWN;
 		p->st[i].last_ok_ms = INT64_MIN / 2;
+		p->st[i].limit_pumps = -1;
 		core_init(&p->st[i].core);
 	}
 	restore_state(p);

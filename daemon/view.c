@@ -26,6 +26,82 @@ view_comms_name(enum core_comms c)
 	return (unsigned)c < 3 ? name[c] : "?";
 }
 
+void
+view_trend_add(struct view_trend *t, double level_m, int64_t ms)
+{
+	double	dt, slope, a;
+
+	if (t->has && ms <= t->ms)
+		return;
+	if (t->has && (double)(ms - t->ms) < VIEW_TREND_SPAN_S * 1000)
+		return;		/* within the span */
+	if (t->has) {
+		dt = (double)(ms - t->ms) / 1000;
+		slope = (level_m - t->level_m) / dt;
+		a = dt / (VIEW_TREND_TAU_S + dt);
+		t->slope_m_s = t->has_slope ? t->slope_m_s + a * (slope -
+		    t->slope_m_s) : slope;
+		t->has_slope = 1;
+	}
+	t->has = 1;
+	t->level_m = level_m;
+	t->ms = ms;
+}
+
+double
+view_ttf_s(double level_m, double flood_m, double slope_m_s)
+{
+	if (level_m >= flood_m)
+		return 0;
+	if (slope_m_s <= 0.0001 / 60)
+		return -1;
+	return (flood_m - level_m) / slope_m_s;
+}
+
+double
+view_risk(const struct station_view *v)
+{
+	if (!v->has_level || v->cfg->flood_m <= 0)
+		return 0;
+	if (v->has_ttf)
+		return 1e9 / (1 + v->ttf_s);
+	return v->level_m / v->cfg->flood_m;
+}
+
+void
+view_ring_add(struct view_ring *r, const struct core_out *out, int64_t ms)
+{
+	int	i, k;
+
+	for (i = 0; i < out->nevents; i++) {
+		k = r->n++ % VIEW_RING;
+		r->e[k].ms = ms;
+		r->e[k].ev = out->ev[i];
+	}
+}
+
+/* Time to flood and inflow from the trend and the pumps running. */
+static void
+view_flood(struct station_view *v, const struct station *s)
+{
+	double	q = 0;
+	int	k;
+
+	v->inflow_m3s = -1;
+	if (v->has_level && s->trend.has_slope) {
+		v->ttf_s = view_ttf_s(v->level_m, s->cfg->flood_m,
+		    s->trend.slope_m_s);
+		v->has_ttf = v->ttf_s >= 0;
+		for (k = 0; k < v->npumps; k++)
+			if (v->pumps[k] == '1')
+				q += s->cfg->pumps[k].capacity_m3s;
+		v->inflow_m3s = s->trend.slope_m_s * s->cfg->area_m2 + q;
+		if (v->inflow_m3s < 0)
+			v->inflow_m3s = 0;
+	}
+	v->risk = view_risk(v);
+}
+
 /* Who controls the station: REMOTE off wins, then a hand-over, then the
  * kind of control its map allows. */
 static enum view_mode
@@ -102,4 +178,6 @@ view_fill(struct station_view *v, const struct station *s,
 	v->storm = core->lasting.storm;
 	v->alarms = core->lasting.alarms;
 	view_alarms(v);
+	view_flood(v, s);
+	v->limit_pumps = s->limit_pumps;
 }

@@ -17,6 +17,30 @@
 
 struct station;
 
+#define VIEW_TREND_TAU_S	90.0	/* smoothing of the level's slope */
+#define VIEW_TREND_SPAN_S	30.0	/* a slope from levels this far apart */
+#define VIEW_RING		16	/* recent events kept per station */
+
+/* The level's smoothed slope, from the good levels as they come: a slope
+ * over each span of VIEW_TREND_SPAN_S (so that a transducer's noise of a
+ * few mm does not swamp a rise of a cm a minute), smoothed exponentially. */
+struct view_trend {
+	int	 has;		/* level_m/ms hold the span's first sample */
+	int	 has_slope;	/* slope_m_s holds an estimate */
+	double	 level_m;
+	int64_t	 ms;
+	double	 slope_m_s;	/* exponentially smoothed, tau above */
+};
+
+/* A station's last events, oldest overwritten first. */
+struct view_ring {
+	struct {
+		int64_t			ms;
+		struct core_event	ev;
+	}	 e[VIEW_RING];
+	int	 n;		/* ever added */
+};
+
 /* Who controls the station.  The numbers are the metrics' "mode" field. */
 enum view_mode {
 	VIEW_PLC_FALLBACK = 0,	/* handed to its PLC (v1 LOCAL) */
@@ -43,6 +67,12 @@ struct station_view {
 	uint32_t	 alarms;	/* CORE_AL_* standing */
 	int		 nalarms;
 	char		 alarm_text[200];	/* "high level, comms", "" none */
+	int		 has_ttf;	/* the level rises: ttf_s is known */
+	double		 ttf_s;		/* time to flood at the present rise */
+	double		 inflow_m3s;	/* rise times area plus pumps running;
+					 * -1 unknown */
+	double		 risk;		/* sort key, higher floods sooner */
+	int		 limit_pumps;	/* its discharge limit; -1 none */
 };
 
 /*
@@ -52,6 +82,24 @@ struct station_view {
  */
 void	view_fill(struct station_view *v, const struct station *s,
 	    const struct cfg_control *p, int64_t now_ms);
+
+/* Add a good level at ms to t (a level of the past or the same ms is
+ * ignored). */
+void	view_trend_add(struct view_trend *t, double level_m, int64_t ms);
+
+/*
+ * Time to flood, s: from level_m up to flood_m at slope_m_s; -1 when the
+ * level does not rise (slope at most 0.1 mm/min) or is already there (0).
+ */
+double	view_ttf_s(double level_m, double flood_m, double slope_m_s);
+
+/* The risk of a view: 1e9/(1 + time to flood) when it rises, else the
+ * level as a fraction of the flood level (below 1); no level: 0. */
+double	view_risk(const struct station_view *v);
+
+/* Keep the events of one core cycle out at ms in r. */
+void	view_ring_add(struct view_ring *r, const struct core_out *out,
+	    int64_t ms);
 
 /* "PLC-FALLBACK", "REMOTE", "WATCHING", "SUPERVISED". */
 const char *view_mode_name(enum view_mode m);

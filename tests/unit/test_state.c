@@ -469,6 +469,68 @@ test_start_ring(void **state)
 	free(out);
 }
 
+/* The district's inputs (warning, discharge limit) go through the writer
+ * and come back; a 1.0 file without them, or a bad warning, reads as no
+ * warning and no limit, and its stations are still read; a bad limit is
+ * skipped, the others taken. */
+static void
+test_district(void **state)
+{
+	static const char old[] = "{\"format\": \"pumpd state\", "
+	    "\"version\": {\"major\": 1, \"minor\": 0}, \"stations\": "
+	    "{\"a\": " STATION("\"high_level\"") "}}";
+	static const char bad[] = "{\"format\": \"pumpd state\", "
+	    "\"version\": {\"major\": 1, \"minor\": 1}, \"stations\": "
+	    "{}, \"district\": {\"warning\": 9, \"limits\": {\"a\": 1}}}";
+	static const char badlim[] = "{\"format\": \"pumpd state\", "
+	    "\"version\": {\"major\": 1, \"minor\": 1}, \"stations\": "
+	    "{}, \"district\": {\"warning\": 1, \"limits\": {\"a\": 99, "
+	    "\"b\": \"2\", \"c\": 3}}}";
+	struct state_district	 d, back;
+	struct core_persist	 rec, *out;
+	struct state		 st;
+	char			*cause = NULL, *note = NULL;
+	int			 n;
+
+	(void)state;
+	memset(&d, 0, sizeof d);
+	d.warning = 4;
+	d.nlimits = 2;
+	strcpy(d.limit[0].id, "a");
+	d.limit[0].pumps = 2;
+	strcpy(d.limit[1].id, "b");
+	d.limit[1].pumps = 0;
+	memset(&rec, 0, sizeof rec);
+	strcpy(rec.id, "a");
+	assert_int_equal(state_open(&st, dir, &cause), 0);
+	state_set_district(&st, &d);
+	state_save(&st, &rec, 1);
+	state_close(&st);
+	assert_int_equal(state_load_district(dir, &back), 0);
+	assert_int_equal(back.warning, 4);
+	assert_int_equal(back.nlimits, 2);
+	assert_string_equal(back.limit[0].id, "a");
+	assert_int_equal(back.limit[0].pumps, 2);
+	assert_string_equal(back.limit[1].id, "b");
+	assert_int_equal(back.limit[1].pumps, 0);
+	put_file(old, strlen(old));
+	assert_int_equal(state_load_district(dir, &back), 1);
+	assert_int_equal(back.warning, 0);
+	assert_int_equal(back.nlimits, 0);
+	out = load_ok(&n, &note);
+	assert_int_equal(n, 1);
+	free(out);
+	free(note);
+	put_file(bad, strlen(bad));
+	assert_int_equal(state_load_district(dir, &back), 1);
+	assert_int_equal(back.warning, 0);
+	assert_int_equal(back.nlimits, 0);
+	put_file(badlim, strlen(badlim));
+	assert_int_equal(state_load_district(dir, &back), 0);
+	assert_int_equal(back.nlimits, 1);
+	assert_string_equal(back.limit[0].id, "c");
+}
+
 int
 main(void)
 {
@@ -482,6 +544,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_unknown_alarm, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_future_major, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_district, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_newer_minor, setup,
 		    teardown),

@@ -2,6 +2,7 @@
  * The station view: the one place where a station's mode, pumps and
  * alarms are worked out for the log, the metrics and the control socket.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -145,6 +146,94 @@ test_storm_setpoints(void **state)
 	assert_true(v.sp.start[0] < c.duty_start_m);
 }
 
+
+/* A level rising 1 cm a minute, read every second with +-2 mm of noise:
+ * the smoothed slope settles on 1 cm/min, and the time to flood from 3.0 m
+ * to the 4.8 m flood level is 180 minutes within 10%; a slope from each
+ * pair of samples would be swamped by the noise. */
+static void
+test_ttf_rising(void **state)
+{
+	struct view_trend	t;
+	double			lv = 0, noise;
+	int			i;
+
+	(void)state;
+	memset(&t, 0, sizeof t);
+	for (i = 0; i <= 600; i++) {
+		noise = ((i * 7919) % 5 - 2) * 0.001;	/* -2..2 mm */
+		lv = 2.9 + 0.01 * i / 60.0;
+		view_trend_add(&t, lv + noise, T0 + i * 1000LL);
+	}
+	assert_true(t.has_slope);
+	assert_true(fabs(t.slope_m_s - 0.01 / 60) < 0.2 * 0.01 / 60);
+	assert_true(fabs(view_ttf_s(3.0, 4.8, t.slope_m_s) - 180 * 60) <
+	    0.1 * 180 * 60);
+}
+
+/* A falling or flat level has no time to flood (-1); at or over the flood
+ * level it is 0; a repeated or older sample changes nothing. */
+static void
+test_ttf_falling(void **state)
+{
+	struct view_trend	t;
+	double			slope;
+	int			i;
+
+	(void)state;
+	memset(&t, 0, sizeof t);
+	for (i = 0; i <= 300; i++)
+		view_trend_add(&t, 3.5 - 0.02 * i / 60.0, T0 + i * 1000LL);
+	assert_true(t.slope_m_s < 0);
+	assert_true(view_ttf_s(3.4, 4.8, t.slope_m_s) < 0);
+	assert_true(view_ttf_s(3.4, 4.8, 0) < 0);
+	assert_true(view_ttf_s(4.9, 4.8, -1) == 0);
+	slope = t.slope_m_s;
+	view_trend_add(&t, 9.0, T0 + 300 * 1000LL);	/* same ms */
+	view_trend_add(&t, 9.0, T0 + 310 * 1000LL);	/* within the span */
+	view_trend_add(&t, 9.0, T0);			/* the past */
+	assert_true(t.slope_m_s == slope);
+}
+
+/* A station that rises is at more risk than one higher but falling; among
+ * the falling, the higher fraction of the flood level comes first. */
+static void
+test_ttf_risk(void **state)
+{
+	struct cfg_control	p;
+	struct cfg_station	c;
+	struct station		s;
+	struct station_view	v;
+	double			r_rise, r_high, r_low;
+	int			i;
+
+	(void)state;
+	cfg_control_defaults(&p);
+	station_make(&s, &c, 2);
+	s.core.level_m = 2.0;
+	for (i = 0; i <= 120; i++)
+		view_trend_add(&s.trend, 1.8 + 0.1 * i / 60.0,
+		    T0 + i * 1000LL);
+	view_fill(&v, &s, &p, T0 + 120000);
+	assert_true(v.has_ttf);
+	assert_true(v.inflow_m3s > 0);
+	r_rise = v.risk;
+	memset(&s.trend, 0, sizeof s.trend);
+	for (i = 0; i <= 120; i++)
+		view_trend_add(&s.trend, 4.0 - 0.01 * i / 60.0,
+		    T0 + i * 1000LL);
+	s.core.level_m = 4.0;
+	view_fill(&v, &s, &p, T0 + 120000);
+	assert_false(v.has_ttf);
+	r_high = v.risk;
+	s.core.level_m = 1.0;
+	view_fill(&v, &s, &p, T0 + 120000);
+	r_low = v.risk;
+	assert_true(r_rise > r_high);
+	assert_true(r_high > r_low);
+	assert_true(fabs(r_high - 4.0 / c.flood_m) < 1e-9);
+}
+
 int
 main(void)
 {
@@ -153,6 +242,9 @@ main(void)
 		cmocka_unit_test(test_unobserved_station),
 		cmocka_unit_test(test_modes),
 		cmocka_unit_test(test_storm_setpoints),
+		cmocka_unit_test(test_ttf_rising),
+		cmocka_unit_test(test_ttf_falling),
+		cmocka_unit_test(test_ttf_risk),
 	};
 
 	return cmocka_run_group_tests_name("view", tests, NULL, NULL);

@@ -1,0 +1,859 @@
+/*
+ * The control socket: see ctl.h.  The table comes first, then the
+ * handlers, the audit trail, and the clients on the loop.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <jansson.h>
+
+#include "ctl.h"
+#include "log.h"
+#include "pumpd.h"
+#include "station.h"
+#include "view.h"
+
+#define CTL_LOG_TAIL	(64 * 1024)	/* audit bytes `log` reads at most */
+
+struct ctl_client {
+	struct ctl		*ctl;
+	struct bufferevent	*bev;
+	struct ctl_peer		 peer;
+	int			 closing;	/* close once flushed */
+	struct ctl_client	*next;
+};
+
+struct ctl {
+	struct pumpd		*p;
+	struct evconnlistener	*lis;
+	char			 path[108];
+	int			 audit_fd;
+	gid_t			 op_gid;
+	int			 has_op;	/* op_gid and members hold */
+	char			**members;	/* of the operator group */
+	struct ctl_client	*clients;
+	int			 nclients;
+	unsigned long		 dropped;	/* clients closed for limits */
+};
+
+static char	*cmd_status(struct pumpd *, const struct proto_req *,
+		    const struct ctl_peer *);
+static char	*cmd_show(struct pumpd *, const struct proto_req *,
+		    const struct ctl_peer *);
+static char	*cmd_alarms(struct pumpd *, const struct proto_req *,
+		    const struct ctl_peer *);
+static char	*cmd_warning(struct pumpd *, const struct proto_req *,
+		    const struct ctl_peer *);
+static char	*cmd_limit(struct pumpd *, const struct proto_req *,
+		    const struct ctl_peer *);
+static char	*cmd_log(struct pumpd *, const struct proto_req *,
+		    const struct ctl_peer *);
+
+/* The one command table. */
+static const struct ctl_cmd ctl_table[] = {
+	{ "status", 0, 0, 0, "status", cmd_status },
+	{ "show", 1, 1, 0, "show STATION", cmd_show },
+	{ "alarms", 0, 0, 0, "alarms", cmd_alarms },
+	{ "warning", 1, 1, CTL_CHANGES,
+	    "warning none|blue|yellow|orange|red", cmd_warning },
+	{ "limit", 2, 2, CTL_CHANGES, "limit STATION|all PUMPS|none",
+	    cmd_limit },
+	{ "log", 0, 2, 0, "log [--since TIME]", cmd_log },
+};
+#define CTL_NCMDS	(sizeof ctl_table / sizeof ctl_table[0])
+
+const struct ctl_cmd *
+ctl_find(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < CTL_NCMDS; i++)
+		if (strcmp(ctl_table[i].name, name) == 0)
+			return &ctl_table[i];
+	return NULL;
+}
+
+int
+ctl_check(const struct proto_req *r, const struct ctl_cmd **cmd, char *buf,
+    size_t n, const char **cause)
+{
+	size_t	i, len = 0;
+
+	if ((*cmd = ctl_find(r->cmd)) == NULL) {
+		len = (size_t)snprintf(buf, n, "unknown command; valid:");
+		for (i = 0; i < CTL_NCMDS && len < n; i++)
+			len += (size_t)snprintf(buf + len, n - len, " %s",
+			    ctl_table[i].name);
+		*cause = buf;
+		return -1;
+	}
+	if (r->argc < (*cmd)->min_args || r->argc > (*cmd)->max_args) {
+		snprintf(buf, n, "wrong number of arguments; usage: %s",
+		    (*cmd)->usage);
+		*cause = buf;
+		return -1;
+	}
+	return 0;
+}
+
+/* An error reply saying why, in the printf format fmt. */
+static char * __attribute__((format(printf, 1, 2)))
+reply_error(const char *fmt, ...)
+{
+	char	buf[256];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	return proto_reply("error", buf, NULL);
+}
+
+/* The station called id, or NULL. */
+static struct station *
+find_station(struct pumpd *p, const char *id)
+{
+	int	i;
+
+	for (i = 0; i < p->n; i++)
+		if (strcmp(p->st[i].cfg->id, id) == 0)
+			return &p->st[i];
+	return NULL;
+}
+
+/* A number, or null when it is not known (known false). */
+static json_t *
+num_or_null(int known, double v)
+{
+	return known ? json_real(v) : json_null();
+}
+
+/* The standing alarms of v by name. */
+static json_t *
+alarm_names(const struct station_view *v)
+{
+	json_t	*a = json_array();
+	int	 b;
+
+	for (b = 0; b < CORE_AL_COUNT; b++)
+		if (v->alarms & (1u << b))
+			json_array_append_new(a,
+			    json_string(core_alarm_name(1u << b)));
+	return a;
+}
+
+/* One station as status and show give it. */
+static json_t *
+station_json(const struct station_view *v)
+{
+	const struct cfg_station	*c = v->cfg;
+
+	return json_pack("{s:s,s:s,s:s,s:s,s:o,s:f,s:f,s:f,s:o,s:o,s:f,"
+	    "s:i,s:i,s:i,s:s,s:b,s:s,s:s,s:o,s:f,s:i}",
+	    "id", c->id, "name", c->name, "kind", cfg_kind_name(c->kind),
+	    "map", v->map, "level_m", num_or_null(v->has_level, v->level_m),
+	    "high_alarm_m", c->high_alarm_m, "flood_m", c->flood_m,
+	    "highhigh_m", c->highhigh_m,
+	    "ttf_s", num_or_null(v->has_ttf, v->ttf_s),
+	    "inflow_m3s", num_or_null(v->inflow_m3s >= 0, v->inflow_m3s),
+	    "rain_mmh", v->rain_mmh5, "running", v->running,
+	    "available", v->available, "npumps", v->npumps, "pumps", v->pumps,
+	    "storm", v->storm, "comms", view_comms_name(v->comms),
+	    "mode", view_mode_name(v->mode), "alarms", alarm_names(v),
+	    "risk", v->risk, "limit_pumps", v->limit_pumps);
+}
+
+/* The views of every station, most at risk first. */
+static int
+by_risk(const void *a, const void *b)
+{
+	const struct station_view	*x = a, *y = b;
+
+	return x->risk < y->risk ? 1 : x->risk > y->risk ? -1 :
+	    strcmp(x->cfg->id, y->cfg->id);
+}
+
+/* The district's inputs as a JSON object: the warning, the limits. */
+static json_t *
+district_json(const struct pumpd *p)
+{
+	json_t	*lim = json_object();
+	int	 i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->st[i].limit_pumps >= 0)
+			json_object_set_new(lim, p->st[i].cfg->id,
+			    json_integer(p->st[i].limit_pumps));
+	return json_pack("{s:s,s:o}", "warning",
+	    proto_warning_name((int)p->in.warning), "limits", lim);
+}
+
+/* status: every station, sorted by risk. */
+static char *
+cmd_status(struct pumpd *p, const struct proto_req *r,
+    const struct ctl_peer *peer)
+{
+	struct station_view	*v = calloc((size_t)p->n, sizeof *v);
+	int64_t			 ms = station_now_ms(p);
+	json_t			*a = json_array(), *d;
+	int			 i;
+
+	(void)r;
+	(void)peer;
+	if (v == NULL) {
+		json_decref(a);
+		return reply_error("out of memory");
+	}
+	for (i = 0; i < p->n; i++)
+		view_fill(&v[i], &p->st[i], &p->d.control, ms);
+	qsort(v, (size_t)p->n, sizeof *v, by_risk);
+	for (i = 0; i < p->n; i++)
+		json_array_append_new(a, station_json(&v[i]));
+	free(v);
+	d = district_json(p);
+	json_object_set_new(d, "stations", a);
+	json_object_set_new(d, "now_ms", json_integer(ms));
+	json_object_set_new(d, "loop", json_pack("{s:f,s:I,s:I,s:i}",
+	    "max_lag_ms", p->max_lag_ms, "overruns", (json_int_t)p->overruns,
+	    "clients_dropped", (json_int_t)(p->ctl ? p->ctl->dropped : 0),
+	    "clients", p->ctl ? p->ctl->nclients : 0));
+	return proto_reply("ok", NULL, d);
+}
+
+/* The last events of station s, oldest first. */
+static json_t *
+events_json(const struct station *s)
+{
+	const struct view_ring	*r = &s->ring;
+	json_t			*a = json_array();
+	int			 i, k;
+	static const char	*kind[] = { "alarm on", "alarm off", "info" };
+
+	i = r->n > VIEW_RING ? r->n - VIEW_RING : 0;
+	for (; i < r->n; i++) {
+		k = i % VIEW_RING;
+		json_array_append_new(a, json_pack("{s:I,s:s,s:i,s:s}", "ms",
+		    (json_int_t)r->e[k].ms, "kind",
+		    kind[r->e[k].ev.kind % 3], "pump", r->e[k].ev.pump,
+		    "text", r->e[k].ev.text));
+	}
+	return a;
+}
+
+/* show STATION: one station, its pumps and its last events. */
+static char *
+cmd_show(struct pumpd *p, const struct proto_req *r,
+    const struct ctl_peer *peer)
+{
+	struct station		*s = find_station(p, r->argv[0]);
+	struct station_view	 v;
+	json_t			*o, *pumps;
+	int			 k;
+
+	(void)peer;
+	if (s == NULL)
+		return reply_error("unknown station \"%.64s\"", r->argv[0]);
+	view_fill(&v, s, &p->d.control, station_now_ms(p));
+	o = station_json(&v);
+	pumps = json_array();
+	for (k = 0; k < v.npumps; k++)
+		json_array_append_new(pumps, json_pack("{s:i,s:f,s:s}",
+		    "pump", k + 1, "capacity_m3s",
+		    s->cfg->pumps[k].capacity_m3s, "state",
+		    v.pumps[k] == '1' ? "running" : v.pumps[k] == 'F' ?
+		    "fault" : "stopped"));
+	json_object_set_new(o, "pump_list", pumps);
+	json_object_set_new(o, "events", events_json(s));
+	return proto_reply("ok", NULL, o);
+}
+
+/* When alarm bit of station s was last raised among its recent events;
+ * -1 when before them. */
+static int64_t
+alarm_since(const struct station *s, uint32_t bit)
+{
+	const struct view_ring	*r = &s->ring;
+	int			 i, lo = r->n > VIEW_RING ? r->n - VIEW_RING : 0;
+
+	for (i = r->n - 1; i >= lo; i--)
+		if (r->e[i % VIEW_RING].ev.kind == CORE_EV_ALARM_ON &&
+		    r->e[i % VIEW_RING].ev.alarm == bit)
+			return r->e[i % VIEW_RING].ms;
+	return -1;
+}
+
+/* alarms: every standing alarm with its station and since when. */
+static char *
+cmd_alarms(struct pumpd *p, const struct proto_req *r,
+    const struct ctl_peer *peer)
+{
+	json_t		*a = json_array();
+	uint32_t	 m;
+	int64_t		 since;
+	int		 i, b;
+
+	(void)r;
+	(void)peer;
+	for (i = 0; i < p->n; i++) {
+		m = p->st[i].core.lasting.alarms;
+		for (b = 0; b < CORE_AL_COUNT; b++) {
+			if (!(m & (1u << b)))
+				continue;
+			since = alarm_since(&p->st[i], 1u << b);
+			json_array_append_new(a, json_pack("{s:s,s:s,s:o}",
+			    "station", p->st[i].cfg->id, "alarm",
+			    core_alarm_name(1u << b), "since_ms",
+			    since >= 0 ? json_integer(since) : json_null()));
+		}
+	}
+	return proto_reply("ok", NULL, json_pack("{s:o}", "alarms", a));
+}
+
+/* The district's inputs as the state file keeps them. */
+static void
+district_fill(const struct pumpd *p, struct state_district *d)
+{
+	int	i;
+
+	memset(d, 0, sizeof *d);
+	d->warning = (int)p->in.warning;
+	for (i = 0; i < p->n && d->nlimits < STATE_MAX_LIMITS; i++)
+		if (p->st[i].limit_pumps >= 0) {
+			snprintf(d->limit[d->nlimits].id,
+			    sizeof d->limit[0].id, "%s", p->st[i].cfg->id);
+			d->limit[d->nlimits++].pumps = p->st[i].limit_pumps;
+		}
+}
+
+/* Hand the district's inputs to the state file now. */
+static void
+district_save(struct pumpd *p)
+{
+	struct state_district	d;
+
+	district_fill(p, &d);
+	state_set_district(&p->state, &d);
+	station_save_all(p);
+}
+
+/* warning LEVEL: the CMA warning for the whole district. */
+static char *
+cmd_warning(struct pumpd *p, const struct proto_req *r,
+    const struct ctl_peer *peer)
+{
+	int	w = proto_warning_parse(r->argv[0]);
+
+	if (w < 0)
+		return reply_error("bad warning \"%.32s\": expected none, "
+		    "blue, yellow, orange or red", r->argv[0]);
+	log_info("ctl: %s set the rainstorm warning to %s (was %s)",
+	    peer->user, proto_warning_name(w),
+	    proto_warning_name((int)p->in.warning));
+	p->in.warning = (enum core_warning)w;
+	district_save(p);
+	return proto_reply("ok", NULL, district_json(p));
+}
+
+/* limit STATION|all PUMPS|none: a discharge limit at a station or at
+ * each. */
+static char *
+cmd_limit(struct pumpd *p, const struct proto_req *r,
+    const struct ctl_peer *peer)
+{
+	struct station	*s = NULL;
+	int		 lim, i;
+
+	if (strcmp(r->argv[0], "all") != 0 &&
+	    (s = find_station(p, r->argv[0])) == NULL)
+		return reply_error("unknown station \"%.64s\"", r->argv[0]);
+	if (proto_limit_parse(r->argv[1], &lim) == -1)
+		return reply_error("bad limit \"%.32s\": expected a number of "
+		    "pumps 0..16 or none", r->argv[1]);
+	log_info("ctl: %s set the discharge limit of %s to %d pumps "
+	    "(-1: none)", peer->user, s ? s->cfg->id : "every station", lim);
+	for (i = 0; i < p->n; i++)
+		if (s == NULL || s == &p->st[i])
+			p->st[i].limit_pumps = lim;
+	district_save(p);
+	return proto_reply("ok", NULL, district_json(p));
+}
+
+/* A TIME for --since: an ISO-8601 UTC prefix, "2026-11-29T08:00". */
+static int
+since_ok(const char *s)
+{
+	size_t	i;
+
+	if (strlen(s) < 4)
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if (strchr("0123456789-T:Z", s[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+/* The audit entries in buf at or after since (NULL: all). */
+static json_t *
+log_entries(char *buf, const char *since)
+{
+	json_t		*a = json_array(), *e;
+	const char	*t;
+	char		*line, *save = NULL;
+
+	for (line = strtok_r(buf, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if ((e = json_loads(line, 0, NULL)) == NULL)
+			continue;	/* the first, cut one */
+		t = json_string_value(json_object_get(e, "time"));
+		if (since == NULL || (t != NULL && strcmp(t, since) >= 0))
+			json_array_append(a, e);
+		json_decref(e);
+	}
+	return a;
+}
+
+/* log [--since TIME]: the audit trail's last CTL_LOG_TAIL bytes. */
+static char *
+cmd_log(struct pumpd *p, const struct proto_req *r,
+    const struct ctl_peer *peer)
+{
+	const char	*since = NULL;
+	char		*buf;
+	json_t		*d;
+	off_t		 end;
+	ssize_t		 got;
+
+	(void)peer;
+	if (r->argc == 1 || (r->argc == 2 && strcmp(r->argv[0], "--since")))
+		return reply_error("usage: log [--since TIME]");
+	if (r->argc == 2 && !since_ok(since = r->argv[1]))
+		return reply_error("bad time \"%.40s\": expected UTC as "
+		    "2026-11-29T08:00:00Z or a prefix of it", since);
+	if (p->ctl == NULL || p->ctl->audit_fd == -1)
+		return reply_error("no audit trail");
+	if ((buf = calloc(1, CTL_LOG_TAIL + 1)) == NULL)
+		return reply_error("out of memory");
+	end = lseek(p->ctl->audit_fd, 0, SEEK_END);
+	end = end > CTL_LOG_TAIL ? end - CTL_LOG_TAIL : 0;
+	got = pread(p->ctl->audit_fd, buf, CTL_LOG_TAIL, end);
+	if (got < 0)
+		got = 0;
+	buf[got] = '\0';
+	d = json_pack("{s:o}", "entries", log_entries(buf, since));
+	free(buf);
+	return proto_reply("ok", NULL, d);
+}
+
+/* One audit line for a changing command: appended in one write. */
+static void
+audit(struct pumpd *p, const struct proto_req *r,
+    const struct ctl_peer *peer, const char *reply)
+{
+	json_t		*rep = json_loads(reply, 0, NULL), *args = json_array();
+	json_t		*e;
+	char		 t[32], *line;
+	struct tm	 tm;
+	time_t		 now = time(NULL);
+	int		 i;
+
+	gmtime_r(&now, &tm);
+	strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	for (i = 0; i < r->argc; i++)
+		json_array_append_new(args, json_string(r->argv[i]));
+	e = json_pack("{s:s,s:I,s:s,s:s,s:o,s:O*,s:O*}", "time", t, "uid",
+	    (json_int_t)peer->uid, "user", peer->user, "cmd", r->cmd, "args",
+	    args, "result", json_object_get(rep, "status"), "error",
+	    json_object_get(rep, "error"));
+	json_decref(rep);
+	line = e != NULL ? json_dumps(e, JSON_COMPACT) : NULL;
+	json_decref(e);
+	if (line == NULL)
+		return;
+	i = (int)strlen(line);
+	line[i] = '\n';	/* over the NUL: written with its length */
+	if (p->ctl == NULL || p->ctl->audit_fd == -1 ||
+	    write(p->ctl->audit_fd, line, (size_t)i + 1) != i + 1)
+		log_warnx("ctl: cannot append to the audit trail: %s",
+		    p->ctl == NULL || p->ctl->audit_fd == -1 ? "not open" :
+		    strerror(errno));
+	free(line);
+}
+
+char *
+ctl_handle(struct pumpd *p, const char *line, size_t len,
+    const struct ctl_peer *peer)
+{
+	const struct ctl_cmd	*cmd;
+	struct proto_req	 r;
+	const char		*cause;
+	char			 buf[256], *reply;
+
+	switch (proto_parse(line, len, &r, &cause)) {
+	case -2:
+		snprintf(buf, sizeof buf, "protocol version %d, this pumpd "
+		    "speaks %d: use the pumpctl of the same release",
+		    r.version, PROTO_VERSION);
+		return proto_reply("version", buf, NULL);
+	case -1:
+		return proto_reply("error", cause, NULL);
+	}
+	if (ctl_check(&r, &cmd, buf, sizeof buf, &cause) == -1)
+		return proto_reply("error", cause, NULL);
+	if ((cmd->flags & CTL_CHANGES) && !peer->operator) {
+		snprintf(buf, sizeof buf, "\"%s\" changes the district's "
+		    "control: user %s (uid %u) is not in the operator group",
+		    cmd->name, peer->user, (unsigned)peer->uid);
+		reply = proto_reply("refused", buf, NULL);
+	} else
+		reply = cmd->fn(p, &r, peer);
+	if ((cmd->flags & CTL_CHANGES) && reply != NULL)
+		audit(p, &r, peer, reply);
+	return reply;
+}
+
+/* Whether peer is an operator: root, the group or one of its members. */
+static int
+is_operator(const struct ctl *c, const struct ctl_peer *peer)
+{
+	int	i;
+
+	if (peer->uid == 0)
+		return 1;
+	if (!c->has_op)
+		return 0;
+	if (peer->gid == c->op_gid)
+		return 1;
+	for (i = 0; c->members != NULL && c->members[i] != NULL; i++)
+		if (strcmp(c->members[i], peer->user) == 0)
+			return 1;
+	return 0;
+}
+
+/* The peer on fd from SO_PEERCRED; -1 when the kernel does not say. */
+static int
+peer_get(const struct ctl *c, int fd, struct ctl_peer *peer)
+{
+	struct ucred	 uc;
+	socklen_t	 len = sizeof uc;
+	struct passwd	 pw, *pwp = NULL;
+	char		 buf[1024];
+
+	memset(peer, 0, sizeof *peer);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == -1)
+		return -1;
+	peer->uid = uc.uid;
+	peer->gid = uc.gid;
+	if (getpwuid_r(uc.uid, &pw, buf, sizeof buf, &pwp) == 0 &&
+	    pwp != NULL)
+		snprintf(peer->user, sizeof peer->user, "%s", pw.pw_name);
+	else
+		snprintf(peer->user, sizeof peer->user, "%u",
+		    (unsigned)uc.uid);
+	peer->operator = is_operator(c, peer);
+	return 0;
+}
+
+/* Close client cl and forget it. */
+static void
+client_free(struct ctl_client *cl)
+{
+	struct ctl_client	**pp;
+
+	for (pp = &cl->ctl->clients; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == cl) {
+			*pp = cl->next;
+			break;
+		}
+	cl->ctl->nclients--;
+	bufferevent_free(cl->bev);
+	free(cl);
+}
+
+/* Send a last error line to cl and close it once flushed. */
+static void
+client_kick(struct ctl_client *cl, const char *why)
+{
+	char	*line = proto_reply("error", why, NULL);
+
+	cl->ctl->dropped++;
+	log_warnx("ctl: closing the client of %s (uid %u): %s",
+	    cl->peer.user, (unsigned)cl->peer.uid, why);
+	if (line != NULL && evbuffer_get_length(bufferevent_get_output(
+	    cl->bev)) < CTL_MAX_OUT)
+		bufferevent_write(cl->bev, line, strlen(line));
+	free(line);
+	cl->closing = 1;
+	bufferevent_disable(cl->bev, EV_READ);
+	/* a client that does not read is not waited for */
+	if (evbuffer_get_length(bufferevent_get_output(cl->bev)) == 0 ||
+	    evbuffer_get_length(bufferevent_get_output(cl->bev)) >=
+	    CTL_MAX_OUT)
+		client_free(cl);
+}
+
+/* Lines from a client: each answered in turn. */
+static void
+on_read(struct bufferevent *bev, void *arg)
+{
+	struct ctl_client	*cl = arg;
+	struct evbuffer		*in = bufferevent_get_input(bev);
+	char			*line, *reply;
+	size_t			 len;
+
+	while ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
+		reply = ctl_handle(cl->ctl->p, line, len, &cl->peer);
+		free(line);
+		if (reply != NULL)
+			bufferevent_write(bev, reply, strlen(reply));
+		free(reply);
+		if (evbuffer_get_length(bufferevent_get_output(bev)) >
+		    CTL_MAX_OUT) {
+			client_kick(cl, "too much output pending: the client "
+			    "does not read its replies");
+			return;
+		}
+	}
+	if (evbuffer_get_length(in) > PROTO_MAX_LINE)
+		client_kick(cl, "request line too long");
+}
+
+/* All sent: a closing client goes. */
+static void
+on_write(struct bufferevent *bev, void *arg)
+{
+	struct ctl_client	*cl = arg;
+
+	(void)bev;
+	if (cl->closing)
+		client_free(cl);
+}
+
+/* End of file, an error or the idle timeout: the client goes. */
+static void
+on_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	(void)what;
+	client_free(arg);
+}
+
+/* How many clients user uid has. */
+static int
+clients_of(const struct ctl *c, uid_t uid)
+{
+	const struct ctl_client	*cl;
+	int			 n = 0;
+
+	for (cl = c->clients; cl != NULL; cl = cl->next)
+		n += cl->peer.uid == uid;
+	return n;
+}
+
+/* Turn away the client on fd with a reason; counted. */
+static void
+turn_away(struct ctl *c, int fd, const char *why)
+{
+	char	*line = proto_reply("error", why, NULL);
+
+	c->dropped++;
+	if (line != NULL && write(fd, line, strlen(line)) < 0)
+		(void)0;	/* non-blocking: best effort */
+	free(line);
+	close(fd);
+}
+
+/* A new client: counted, its credentials taken, its limits set. */
+static void
+on_accept(struct evconnlistener *lis, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct ctl		*c = arg;
+	struct ctl_client	*cl;
+	struct timeval		 idle = { CTL_IDLE_S, 0 };
+	struct ctl_peer		 peer;
+
+	(void)lis;
+	(void)sa;
+	(void)salen;
+	if (c->nclients >= CTL_MAX_CLIENTS) {
+		turn_away(c, fd, "too many clients");
+		return;
+	}
+	if (peer_get(c, fd, &peer) == -1) {
+		turn_away(c, fd, "no peer credentials");
+		return;
+	}
+	if (clients_of(c, peer.uid) >= CTL_MAX_PER_UID) {
+		turn_away(c, fd, "too many clients of this user");
+		return;
+	}
+	if ((cl = calloc(1, sizeof *cl)) == NULL) {
+		turn_away(c, fd, "out of memory");
+		return;
+	}
+	cl->ctl = c;
+	cl->peer = peer;
+	if ((cl->bev = bufferevent_socket_new(c->p->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		close(fd);
+		free(cl);
+		return;
+	}
+	cl->next = c->clients;
+	c->clients = cl;
+	c->nclients++;
+	bufferevent_setcb(cl->bev, on_read, on_write, on_event, cl);
+	bufferevent_setwatermark(cl->bev, EV_READ, 0, PROTO_MAX_LINE + 2);
+	bufferevent_set_timeouts(cl->bev, &idle, &idle);
+	bufferevent_enable(cl->bev, EV_READ | EV_WRITE);
+}
+
+/* The operator group: its gid and members, when configured. */
+static int
+op_group(struct ctl *c, const char *name, char **cause)
+{
+	struct group	*g;
+	int		 i, n = 0;
+
+	if (*name == '\0')
+		return 0;
+	if ((g = getgrnam(name)) == NULL)
+		return (asprintf(cause, "operator group %s: no such group",
+		    name), -1);
+	c->op_gid = g->gr_gid;
+	c->has_op = 1;
+	while (g->gr_mem[n] != NULL)
+		n++;
+	if ((c->members = calloc((size_t)n + 1, sizeof *c->members)) == NULL)
+		return (*cause = NULL, -1);
+	for (i = 0; i < n; i++)
+		c->members[i] = strdup(g->gr_mem[i]);
+	return 0;
+}
+
+/* Bind the socket at path, mode 0660, group grp ("": ours), unless a
+ * live process listens there: a stale socket is replaced. */
+static int
+sock_bind(const char *path, const char *grp, char **cause)
+{
+	struct sockaddr_un	 sun;
+	struct group		*g;
+	int			 fd;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sun.sun_path)
+		return (asprintf(cause, "%s: path too long", path), -1);
+	strcpy(sun.sun_path, path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1)
+		return (asprintf(cause, "socket: %s", strerror(errno)), -1);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0 ||
+	    errno == EAGAIN) {
+		close(fd);
+		return (asprintf(cause, "%s: another process listens on it",
+		    path), -1);
+	}
+	unlink(path);	/* a socket left by a pumpd killed */
+	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) == -1 ||
+	    chmod(path, 0660) == -1 || (*grp && ((g = getgrnam(grp)) == NULL ||
+	    chown(path, (uid_t)-1, g->gr_gid) == -1))) {
+		asprintf(cause, "%s: %s", path, *grp && errno == 0 ?
+		    "no such group" : strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Take the district's inputs back from the state file. */
+static void
+district_restore(struct pumpd *p)
+{
+	struct state_district	 d;
+	struct station		*s;
+	int			 i;
+
+	if (state_load_district(p->state_dir, &d) == 0) {
+		p->in.warning = (enum core_warning)d.warning;
+		for (i = 0; i < d.nlimits; i++)
+			if ((s = find_station(p, d.limit[i].id)) != NULL)
+				s->limit_pumps = d.limit[i].pumps;
+		log_info("ctl: restored the rainstorm warning %s and the "
+		    "discharge limits of %d stations", proto_warning_name(
+		    d.warning), d.nlimits);
+	}
+	district_fill(p, &d);
+	state_set_district(&p->state, &d);
+}
+
+int
+ctl_open(struct pumpd *p, char **cause)
+{
+	struct ctl	*c;
+	char		 apath[4096];
+	int		 fd;
+
+	district_restore(p);
+	if ((c = calloc(1, sizeof *c)) == NULL)
+		return (*cause = NULL, -1);
+	p->ctl = c;
+	c->p = p;
+	c->audit_fd = -1;
+	snprintf(c->path, sizeof c->path, "%s", p->ctl_path != NULL ?
+	    p->ctl_path : p->d.ctl.path);
+	snprintf(apath, sizeof apath, "%s/audit.log", p->state_dir);
+	c->audit_fd = open(apath, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0640);
+	if (c->audit_fd == -1)
+		return (asprintf(cause, "%s: %s", apath, strerror(errno)), -1);
+	if (op_group(c, p->d.ctl.operator_group, cause) == -1 ||
+	    (fd = sock_bind(c->path, p->d.ctl.group, cause)) == -1)
+		return -1;
+	c->lis = evconnlistener_new(p->base, on_accept, c,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16, fd);
+	if (c->lis == NULL) {
+		close(fd);
+		return (asprintf(cause, "%s: cannot listen", c->path), -1);
+	}
+	log_info("ctl: listening on %s", c->path);
+	return 0;
+}
+
+void
+ctl_close(struct pumpd *p)
+{
+	struct ctl	*c = p->ctl;
+	int		 i;
+
+	if (c == NULL)
+		return;
+	while (c->clients != NULL)
+		client_free(c->clients);
+	if (c->lis != NULL) {
+		evconnlistener_free(c->lis);
+		unlink(c->path);
+	}
+	if (c->audit_fd != -1)
+		close(c->audit_fd);
+	for (i = 0; c->members != NULL && c->members[i] != NULL; i++)
+		free(c->members[i]);
+	free(c->members);
+	free(c);
+	p->ctl = NULL;
+}

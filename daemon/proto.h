@@ -1,0 +1,70 @@
+/*
+ * The control protocol between pumpd and pumpctl, shared by both: one JSON
+ * object per line each way (jansson).  A request is
+ *   { "v": 1, "cmd": "status", "args": [ "..." ] }
+ * and a reply
+ *   { "v": 1, "status": "ok" | "error" | "refused" | "version",
+ *     "error": "why" (not with ok), "data": { ... } }.
+ * The status becomes pumpctl's exit code.  This module only parses and
+ * builds lines and the argument values both sides check (warning names,
+ * limits); it holds no state and does no I/O.  Any thread.
+ */
+#ifndef PROTO_H
+#define PROTO_H
+
+#include <stddef.h>
+
+#define PROTO_VERSION	1
+#define PROTO_MAX_LINE	4096	/* a request line, without its newline */
+#define PROTO_MAX_ARGS	8
+#define PROTO_MAX_ARG	128	/* bytes of one argument, with its NUL */
+#define PROTO_MAX_CMD	32
+
+/* pumpctl's exit codes, one per reply status and for its own failures. */
+#define PROTO_EXIT_OK		0
+#define PROTO_EXIT_ERROR	1	/* the request was wrong (unknown
+					 * station, bad value...) */
+#define PROTO_EXIT_USAGE	2	/* pumpctl's own command line */
+#define PROTO_EXIT_REFUSED	3	/* not allowed for this user */
+#define PROTO_EXIT_UNREACHABLE	4	/* no pumpd on the socket */
+#define PROTO_EXIT_VERSION	5	/* protocol version mismatch */
+
+struct proto_req {
+	int	version;
+	char	cmd[PROTO_MAX_CMD];
+	int	argc;
+	char	argv[PROTO_MAX_ARGS][PROTO_MAX_ARG];
+};
+
+/*
+ * Parse one request line of len bytes (no newline needed; NULs refused):
+ * 0 with *r filled; -1 with *cause (static text) when it is malformed or
+ * oversized; -2 when it parses but names another protocol version
+ * (r->version holds it).
+ */
+int	proto_parse(const char *line, size_t len, struct proto_req *r,
+	    const char **cause);
+
+/* A request line for cmd and its argc arguments, with its newline;
+ * malloc'd, NULL when out of memory. */
+char	*proto_request(const char *cmd, int argc, char *const argv[]);
+
+/* A reply line with status ("ok", "error", "refused", "version"), error
+ * (NULL with ok) and data (stolen; may be NULL), with its newline;
+ * malloc'd, NULL when out of memory. */
+char	*proto_reply(const char *status, const char *error, void *data);
+
+/* The exit code of a reply status; PROTO_EXIT_ERROR for an unknown one. */
+int	proto_exit_code(const char *status);
+
+/* The CMA warning named s ("none", "blue", ... "red"): 0..4, or -1. */
+int	proto_warning_parse(const char *s);
+
+/* The name of warning w (0..4), "?" otherwise. */
+const char *proto_warning_name(int w);
+
+/* A discharge limit: "none" is -1, else a pump count 0..16; 0 with *lim,
+ * or -1 when s is neither. */
+int	proto_limit_parse(const char *s, int *lim);
+
+#endif

@@ -1,0 +1,455 @@
+/*
+ * pumpctl: the operators' tool.  It sends one request to pumpd's control
+ * socket (proto.h), waits for the reply and prints it for a person, or as
+ * JSON with --json.  Its own checks only shape messages: pumpd checks
+ * every request again, and the permissions.  Exit codes: 0 done, 1 pumpd
+ * said the request was wrong, 2 bad usage, 3 refused, 4 pumpd
+ * unreachable, 5 protocol version mismatch.  One thread.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "proto.h"
+
+#define REPLY_MAX	(4 * 1024 * 1024)
+#define WAIT_MS		10000
+#define WIDTH		80
+
+/* One command as pumpctl knows it: its usage and help. */
+struct pc_cmd {
+	const char	*name;
+	const char	*usage;
+	const char	*help;
+	int		 min_args, max_args;
+	void		(*print)(json_t *data);
+};
+
+static void	print_status(json_t *);
+static void	print_show(json_t *);
+static void	print_alarms(json_t *);
+static void	print_district(json_t *);
+static void	print_log(json_t *);
+
+static const struct pc_cmd pc_cmds[] = {
+	{ "status", "status", "every station, the nearest to flooding first",
+	    0, 0, print_status },
+	{ "show", "show STATION", "one station, its pumps, its last events",
+	    1, 1, print_show },
+	{ "alarms", "alarms", "the standing alarms, with since when", 0, 0,
+	    print_alarms },
+	{ "warning", "warning none|blue|yellow|orange|red",
+	    "set the CMA rainstorm warning for the district (storm mode)",
+	    1, 1, print_district },
+	{ "limit", "limit STATION|all PUMPS|none",
+	    "set a discharge limit: at most PUMPS pumps at the station",
+	    2, 2, print_district },
+	{ "log", "log [--since TIME]",
+	    "the audit trail (TIME: UTC, 2026-11-29T08:00:00Z or a prefix)",
+	    0, 2, print_log },
+};
+#define PC_NCMDS	(sizeof pc_cmds / sizeof pc_cmds[0])
+
+/* Print the usage and exit with status. */
+static void
+usage(int status)
+{
+	FILE	*f = status ? stderr : stdout;
+	size_t	 i;
+
+	fprintf(f, "usage: pumpctl [-S SOCKET] COMMAND [--json] [--help] "
+	    "[ARGS]\n  -S, --socket PATH  pumpd's control socket (default "
+	    "/run/pumpd/ctl.sock)\ncommands:\n");
+	for (i = 0; i < PC_NCMDS; i++)
+		fprintf(f, "  %-38s %s\n", pc_cmds[i].usage, pc_cmds[i].help);
+	fprintf(f, "exit codes: 0 ok, 1 request wrong, 2 usage, 3 refused, "
+	    "4 pumpd unreachable, 5 version mismatch\n");
+	exit(status);
+}
+
+/* Connect to path: the descriptor, or -1 with a message printed. */
+static int
+pc_connect(const char *path)
+{
+	struct sockaddr_un	sun;
+	int			fd;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sun.sun_path) {
+		fprintf(stderr, "pumpctl: %s: socket path too long\n", path);
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		fprintf(stderr, "pumpctl: cannot reach pumpd at %s: %s\n",
+		    path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Write all of s to fd; 0 or -1. */
+static int
+pc_send(int fd, const char *s)
+{
+	size_t	len = strlen(s), off = 0;
+	ssize_t	n;
+
+	while (off < len) {
+		if ((n = write(fd, s + off, len - off)) == -1 &&
+		    errno != EINTR)
+			return -1;
+		off += n > 0 ? (size_t)n : 0;
+	}
+	return 0;
+}
+
+/* Read one reply line from fd (malloc'd), NULL with a message. */
+static char *
+pc_recv(int fd)
+{
+	struct pollfd	 pfd = { fd, POLLIN, 0 };
+	char		*buf = malloc(REPLY_MAX + 1), *nl;
+	size_t		 len = 0;
+	ssize_t		 n;
+
+	while (buf != NULL && len < REPLY_MAX) {
+		if (poll(&pfd, 1, WAIT_MS) <= 0)
+			break;
+		if ((n = read(fd, buf + len, REPLY_MAX - len)) <= 0)
+			break;
+		len += (size_t)n;
+		buf[len] = '\0';
+		if ((nl = memchr(buf, '\n', len)) != NULL) {
+			*nl = '\0';
+			return buf;
+		}
+	}
+	fprintf(stderr, "pumpctl: pumpd sent no complete reply\n");
+	free(buf);
+	return NULL;
+}
+
+/* A duration of s seconds in 5 columns: "NOW", "42m", "3h05", ">24h". */
+static void
+fmt_ttf(json_t *ttf, char *buf, size_t n)
+{
+	double	s = json_number_value(ttf);
+
+	if (!json_is_number(ttf))
+		snprintf(buf, n, "\xe2\x80\x94");	/* an em dash */
+	else if (s < 60)
+		snprintf(buf, n, "NOW");
+	else if (s < 3600)
+		snprintf(buf, n, "%dm", (int)(s / 60));
+	else if (s < 86400)
+		snprintf(buf, n, "%dh%02d", (int)(s / 3600),
+		    (int)s % 3600 / 60);
+	else
+		snprintf(buf, n, ">24h");
+}
+
+/* Print the alarms array a, comma-separated, cut at width w. */
+static void
+print_alarm_list(json_t *a, int w)
+{
+	char	buf[512];
+	size_t	i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < json_array_size(a) && len < sizeof buf; i++)
+		len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s",
+		    i ? "," : "", json_string_value(json_array_get(a, i)));
+	if (w > 0 && (int)strlen(buf) > w)
+		buf[w > 1 ? w - 1 : 0] = '+', buf[w] = '\0';
+	printf("%s\n", buf);
+}
+
+/* One status line of station o, at most WIDTH columns. */
+static void
+status_line(json_t *o)
+{
+	json_t	*lv = json_object_get(o, "level_m");
+	double	 flood = json_number_value(json_object_get(o, "flood_m"));
+	double	 hi = json_number_value(json_object_get(o, "high_alarm_m"));
+	char	 level[8] = "  -- ", pct[8] = "  --", ttf[16];
+	int	 used;
+
+	if (json_is_number(lv)) {
+		snprintf(level, sizeof level, "%5.2f", json_number_value(lv));
+		snprintf(pct, sizeof pct, "%3.0f%%", flood > 0 ? 100 *
+		    json_number_value(lv) / flood : 0);
+	}
+	fmt_ttf(json_object_get(o, "ttf_s"), ttf, sizeof ttf);
+	printf("%-16.16s %s %s%c %4s%*s %5.1f %2d/%-2d %c %-5s %-8.8s ",
+	    json_string_value(json_object_get(o, "id")), level, pct,
+	    json_is_number(lv) && json_number_value(lv) >= hi ? '!' : ' ',
+	    ttf, strcmp(ttf, "\xe2\x80\x94") == 0 ? 3 : 0, "",
+	    json_number_value(json_object_get(o, "rain_mmh")),
+	    (int)json_integer_value(json_object_get(o, "running")),
+	    (int)json_integer_value(json_object_get(o, "available")),
+	    json_is_true(json_object_get(o, "storm")) ? 'S' : '-',
+	    json_string_value(json_object_get(o, "comms")),
+	    json_string_value(json_object_get(o, "mode")));
+	used = 16 + 1 + 5 + 1 + 4 + 1 + 1 + 4 + 1 + 5 + 1 + 5 + 1 + 1 + 1 +
+	    5 + 1 + 8 + 1;
+	print_alarm_list(json_object_get(o, "alarms"), WIDTH - used);
+}
+
+/* status: the district's inputs, then one line per station. */
+static void
+print_status(json_t *d)
+{
+	json_t	*st = json_object_get(d, "stations");
+	size_t	 i;
+
+	printf("warning %s, limits at %zu; %zu stations, nearest to flooding "
+	    "first\n", json_string_value(
+	    json_object_get(d, "warning")), json_object_size(
+	    json_object_get(d, "limits")), json_array_size(st));
+	printf("%-16s %5s %5s %4s %5s %5s %c %-5s %-8s %s\n", "STATION",
+	    "LEVEL", "FLOOD", "TTF", "RAIN", "PUMPS", 'S', "COMMS", "MODE",
+	    "ALARMS");
+	for (i = 0; i < json_array_size(st); i++)
+		status_line(json_array_get(st, i));
+}
+
+/* show: the station's line, its pumps, its last events. */
+static void
+print_show(json_t *d)
+{
+	json_t	*a = json_object_get(d, "pump_list"), *e;
+	size_t	 i;
+
+	printf("%s (%s), %s, map %s: high alarm %.2f m, high-high %.2f m, "
+	    "flood %.2f m\n", json_string_value(json_object_get(d, "id")),
+	    json_string_value(json_object_get(d, "name")),
+	    json_string_value(json_object_get(d, "kind")),
+	    json_string_value(json_object_get(d, "map")),
+	    json_number_value(json_object_get(d, "high_alarm_m")),
+	    json_number_value(json_object_get(d, "highhigh_m")),
+	    json_number_value(json_object_get(d, "flood_m")));
+	status_line(d);
+	if (json_integer_value(json_object_get(d, "limit_pumps")) >= 0)
+		printf("discharge limit: %lld pumps at most\n",
+		    json_integer_value(json_object_get(d, "limit_pumps")));
+	if (json_is_number(json_object_get(d, "inflow_m3s")))
+		printf("inflow %.2f m3/s\n", json_number_value(
+		    json_object_get(d, "inflow_m3s")));
+	for (i = 0; i < json_array_size(a); i++) {
+		e = json_array_get(a, i);
+		printf("pump %lld: %-8s %.2f m3/s\n",
+		    json_integer_value(json_object_get(e, "pump")),
+		    json_string_value(json_object_get(e, "state")),
+		    json_number_value(json_object_get(e, "capacity_m3s")));
+	}
+	a = json_object_get(d, "events");
+	printf("last %zu events:\n", json_array_size(a));
+	for (i = 0; i < json_array_size(a); i++) {
+		e = json_array_get(a, i);
+		printf("  %lld %-9s %s\n", json_integer_value(
+		    json_object_get(e, "ms")), json_string_value(
+		    json_object_get(e, "kind")), json_string_value(
+		    json_object_get(e, "text")));
+	}
+}
+
+/* UTC text of ms since the epoch. */
+static const char *
+fmt_ms(json_t *ms, char *buf, size_t n)
+{
+	time_t		t = (time_t)(json_integer_value(ms) / 1000);
+	struct tm	tm;
+
+	if (!json_is_integer(ms))
+		return "before the recent events";
+	gmtime_r(&t, &tm);
+	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+/* alarms: one line each. */
+static void
+print_alarms(json_t *d)
+{
+	json_t	*a = json_object_get(d, "alarms"), *e;
+	char	 t[32];
+	size_t	 i;
+
+	if (json_array_size(a) == 0)
+		printf("no alarms standing\n");
+	for (i = 0; i < json_array_size(a); i++) {
+		e = json_array_get(a, i);
+		printf("%-16s %-20s since %s\n", json_string_value(
+		    json_object_get(e, "station")), json_string_value(
+		    json_object_get(e, "alarm")), fmt_ms(json_object_get(e,
+		    "since_ms"), t, sizeof t));
+	}
+}
+
+/* warning, limit: the district's inputs now. */
+static void
+print_district(json_t *d)
+{
+	const char	*id;
+	json_t		*v, *lim = json_object_get(d, "limits");
+
+	printf("warning %s, ", json_string_value(json_object_get(d,
+	    "warning")));
+	if (json_object_size(lim) == 0)
+		printf("no discharge limit\n");
+	else {
+		printf("discharge limits (pumps at most):");
+		json_object_foreach(lim, id, v)
+			printf(" %s %lld", id, json_integer_value(v));
+		printf("\n");
+	}
+}
+
+/* log: one line per audit entry. */
+static void
+print_log(json_t *d)
+{
+	json_t	*a = json_object_get(d, "entries"), *e;
+	char	*args;
+	size_t	 i;
+
+	for (i = 0; i < json_array_size(a); i++) {
+		e = json_array_get(a, i);
+		args = json_dumps(json_object_get(e, "args"), JSON_COMPACT);
+		printf("%s %s(%lld) %s %s: %s%s%s\n", json_string_value(
+		    json_object_get(e, "time")), json_string_value(
+		    json_object_get(e, "user")), json_integer_value(
+		    json_object_get(e, "uid")), json_string_value(
+		    json_object_get(e, "cmd")), args ? args : "[]",
+		    json_string_value(json_object_get(e, "result")),
+		    json_is_string(json_object_get(e, "error")) ? ": " : "",
+		    json_is_string(json_object_get(e, "error")) ?
+		    json_string_value(json_object_get(e, "error")) : "");
+		free(args);
+	}
+}
+
+/* Check the arguments pumpctl can judge alone; exits 2 with why. */
+static void
+pc_check(const struct pc_cmd *c, int argc, char **argv)
+{
+	int	lim;
+
+	if (argc < c->min_args || argc > c->max_args) {
+		fprintf(stderr, "pumpctl %s: wrong number of arguments\n"
+		    "usage: pumpctl %s\n", c->name, c->usage);
+		exit(PROTO_EXIT_USAGE);
+	}
+	if (strcmp(c->name, "warning") == 0 &&
+	    proto_warning_parse(argv[0]) < 0) {
+		fprintf(stderr, "pumpctl warning: bad warning \"%s\": "
+		    "expected none, blue, yellow, orange or red\n", argv[0]);
+		exit(PROTO_EXIT_USAGE);
+	}
+	if (strcmp(c->name, "limit") == 0 &&
+	    proto_limit_parse(argv[1], &lim) == -1) {
+		fprintf(stderr, "pumpctl limit: bad limit \"%s\": expected a "
+		    "number of pumps 0..16 or none\n", argv[1]);
+		exit(PROTO_EXIT_USAGE);
+	}
+}
+
+/* Send the request, print the reply; the exit code. */
+static int
+pc_run(const char *path, const struct pc_cmd *c, int argc, char **argv,
+    int json)
+{
+	char	*req = proto_request(c->name, argc, argv), *line;
+	json_t	*rep;
+	int	 fd, rc;
+
+	if (req == NULL || (fd = pc_connect(path)) == -1) {
+		free(req);
+		return PROTO_EXIT_UNREACHABLE;
+	}
+	rc = pc_send(fd, req);
+	free(req);
+	line = rc == 0 ? pc_recv(fd) : NULL;
+	close(fd);
+	if (line == NULL)
+		return PROTO_EXIT_UNREACHABLE;
+	rep = json_loads(line, 0, NULL);
+	free(line);
+	if (!json_is_string(json_object_get(rep, "status"))) {
+		fprintf(stderr, "pumpctl: pumpd's reply is not understood\n");
+		json_decref(rep);
+		return PROTO_EXIT_ERROR;
+	}
+	rc = proto_exit_code(json_string_value(json_object_get(rep,
+	    "status")));
+	if (json)
+		json_dumpf(rep, stdout, JSON_INDENT(2)), putchar('\n');
+	else if (rc != PROTO_EXIT_OK)
+		fprintf(stderr, "pumpctl %s: %s: %s\n", c->name,
+		    json_string_value(json_object_get(rep, "status")),
+		    json_string_value(json_object_get(rep, "error")));
+	else
+		c->print(json_object_get(rep, "data"));
+	json_decref(rep);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char		*path = "/run/pumpd/ctl.sock";
+	const struct pc_cmd	*c = NULL;
+	char			*args[PROTO_MAX_ARGS];
+	int			 i, n = 0, json = 0;
+	size_t			 k;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if ((strcmp(argv[i], "-S") == 0 ||
+		    strcmp(argv[i], "--socket") == 0) && i + 1 < argc)
+			path = argv[++i];
+		else if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0)
+			usage(0);
+		else
+			usage(PROTO_EXIT_USAGE);
+	}
+	if (i >= argc)
+		usage(PROTO_EXIT_USAGE);
+	for (k = 0; k < PC_NCMDS; k++)
+		if (strcmp(pc_cmds[k].name, argv[i]) == 0)
+			c = &pc_cmds[k];
+	if (c == NULL) {
+		fprintf(stderr, "pumpctl: unknown command \"%s\"\n", argv[i]);
+		usage(PROTO_EXIT_USAGE);
+	}
+	for (i++; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
+			printf("usage: pumpctl %s [--json]\n  %s\n", c->usage,
+			    c->help);
+			return PROTO_EXIT_OK;
+		} else if (n < PROTO_MAX_ARGS)
+			args[n++] = argv[i];
+		else
+			usage(PROTO_EXIT_USAGE);
+	}
+	pc_check(c, n, args);
+	return pc_run(path, c, n, args, json);
+}
