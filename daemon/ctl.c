@@ -63,6 +63,16 @@ static char	*cmd_limit(struct pumpd *, const struct proto_req *,
 		    const struct ctl_peer *);
 static char	*cmd_log(struct pumpd *, const struct proto_req *,
 		    const struct ctl_peer *);
+static char	*cmd_pump(struct pumpd *, const struct proto_req *,
+		    const struct ctl_peer *);
+static char	*cmd_station(struct pumpd *, const struct proto_req *,
+		    const struct ctl_peer *);
+static char	*cmd_lockout(struct pumpd *, const struct proto_req *,
+		    const struct ctl_peer *);
+static char	*cmd_unlock(struct pumpd *, const struct proto_req *,
+		    const struct ctl_peer *);
+static char	*cmd_overrides(struct pumpd *, const struct proto_req *,
+		    const struct ctl_peer *);
 
 /* The one command table. */
 static const struct ctl_cmd ctl_table[] = {
@@ -74,6 +84,14 @@ static const struct ctl_cmd ctl_table[] = {
 	{ "limit", 2, 2, CTL_CHANGES, "limit STATION|all PUMPS|none",
 	    cmd_limit },
 	{ "log", 0, 2, 0, "log [--since TIME]", cmd_log },
+	{ "pump", 3, 7, CTL_CHANGES, "pump STATION PUMP run|stop|auto "
+	    "[--for DURATION] [--reason TEXT]", cmd_pump },
+	{ "station", 2, 4, CTL_CHANGES, "station STATION auto|local "
+	    "[--for DURATION]", cmd_station },
+	{ "lockout", 4, 4, CTL_CHANGES, "lockout STATION PUMP --reason TEXT",
+	    cmd_lockout },
+	{ "unlock", 2, 2, CTL_CHANGES, "unlock STATION PUMP", cmd_unlock },
+	{ "overrides", 0, 1, 0, "overrides [STATION]", cmd_overrides },
 };
 #define CTL_NCMDS	(sizeof ctl_table / sizeof ctl_table[0])
 
@@ -457,6 +475,216 @@ cmd_log(struct pumpd *p, const struct proto_req *r,
 	d = json_pack("{s:o}", "entries", log_entries(buf, since));
 	free(buf);
 	return proto_reply("ok", NULL, d);
+}
+
+/* The overrides in force at station s, appended to a as objects. */
+static void
+overrides_add(json_t *a, const struct station *s, int64_t now_ms)
+{
+	struct core_override	 o[2 * OBS_MAX_PUMPS + 1];
+	int			 i, n;
+
+	n = core_overrides(&s->core, s->cfg, o, (int)(sizeof o / sizeof o[0]));
+	for (i = 0; i < n && i < (int)(sizeof o / sizeof o[0]); i++)
+		json_array_append_new(a, json_pack("{s:s,s:s,s:i,s:o,s:o,s:o,"
+		    "s:s}", "station", s->cfg->id, "kind",
+		    core_override_name(o[i].kind), "pump", o[i].pump,
+		    "since_ms", o[i].since_ms ? json_integer(o[i].since_ms) :
+		    json_null(), "until_ms", o[i].until_ms == CORE_FOREVER ?
+		    json_null() : json_integer(o[i].until_ms), "left_s",
+		    o[i].until_ms == CORE_FOREVER ? json_null() :
+		    json_integer((o[i].until_ms - now_ms + 999) / 1000),
+		    "reason", o[i].reason));
+}
+
+/* The reply to a change at station s: ok with its overrides now, or
+ * refused with the core's reason; the change goes to the state file. */
+static char *
+override_reply(struct pumpd *p, const struct station *s, int rc,
+    const char *why)
+{
+	json_t	*a;
+
+	if (rc == -1)
+		return proto_reply("refused", why ? why : "refused", NULL);
+	station_save_all(p);
+	a = json_array();
+	overrides_add(a, s, station_now_ms(p));
+	return proto_reply("ok", NULL, json_pack("{s:s,s:o}", "station",
+	    s->cfg->id, "overrides", a));
+}
+
+/* The station argv[0] and, when want_pump, its pump argv[1] (1-based);
+ * NULL with an error reply in *err. */
+static struct station *
+target(struct pumpd *p, const struct proto_req *r, int want_pump,
+    int *pump, char **err)
+{
+	struct station	*s = find_station(p, r->argv[0]);
+
+	*err = NULL;
+	if (s == NULL) {
+		*err = reply_error("unknown station \"%.64s\"", r->argv[0]);
+		return NULL;
+	}
+	if (want_pump && (proto_pump_parse(r->argv[1], pump) == -1 ||
+	    *pump > s->cfg->npumps)) {
+		*err = reply_error("bad pump \"%.16s\": station %s has pumps "
+		    "1..%d", r->argv[1], s->cfg->id, s->cfg->npumps);
+		return NULL;
+	}
+	return s;
+}
+
+/* The options after the first skip arguments; -1 with an error reply. */
+static int
+options(const struct proto_req *r, int skip, long *secs,
+    const char **reason, char **err)
+{
+	const char	*av[PROTO_MAX_ARGS], *cause;
+	int		 i;
+
+	for (i = skip; i < r->argc; i++)
+		av[i - skip] = r->argv[i];
+	if (proto_opts(r->argc - skip, av, secs, reason, &cause) == -1) {
+		*err = proto_reply("error", cause, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* The core's expiry for secs asked at now_ms (0: the default). */
+static int64_t
+until_of(long secs, int64_t now_ms)
+{
+	if (secs == PROTO_FOREVER)
+		return CORE_FOREVER;
+	return secs == 0 ? 0 : now_ms + (int64_t)secs * 1000;
+}
+
+/* pump STATION PUMP run|stop|auto [--for DURATION] [--reason TEXT]. */
+static char *
+cmd_pump(struct pumpd *p, const struct proto_req *r,
+    const struct ctl_peer *peer)
+{
+	static const char	*what[] = { "auto", "run", "stop" };
+	struct station		*s;
+	const char		*reason, *why = NULL;
+	char			*err;
+	int64_t			 ms = station_now_ms(p);
+	long			 secs;
+	int			 pump, w, rc;
+
+	if ((s = target(p, r, 1, &pump, &err)) == NULL)
+		return err;
+	for (w = 0; w < 3 && strcmp(r->argv[2], what[w]) != 0; w++)
+		;
+	if (w == 3)
+		return reply_error("bad pump command \"%.16s\": expected run, "
+		    "stop or auto", r->argv[2]);
+	if (options(r, 3, &secs, &reason, &err) == -1)
+		return err;
+	if (w == CORE_MAN_AUTO && (secs != 0 || reason != NULL))
+		return reply_error("pump ... auto takes no --for or --reason");
+	rc = core_override_pump(&s->core, s->cfg, &p->d.control, pump,
+	    (enum core_manual)w, until_of(secs, ms), reason, ms, &why);
+	log_info("ctl: %s: pump %s %d %s: %s", peer->user, s->cfg->id, pump,
+	    what[w], rc == 0 ? "done" : why);
+	return override_reply(p, s, rc, why);
+}
+
+/* station STATION auto|local [--for DURATION]. */
+static char *
+cmd_station(struct pumpd *p, const struct proto_req *r,
+    const struct ctl_peer *peer)
+{
+	struct station	*s;
+	const char	*reason, *why = NULL;
+	char		*err;
+	int64_t		 ms = station_now_ms(p);
+	long		 secs;
+	int		 local, rc;
+
+	if ((s = target(p, r, 0, NULL, &err)) == NULL)
+		return err;
+	if ((local = strcmp(r->argv[1], "local") == 0) == 0 &&
+	    strcmp(r->argv[1], "auto") != 0)
+		return reply_error("bad station command \"%.16s\": expected "
+		    "auto or local", r->argv[1]);
+	if (options(r, 2, &secs, &reason, &err) == -1)
+		return err;
+	if (reason != NULL || (!local && secs != 0))
+		return reply_error("usage: station STATION auto|local "
+		    "[--for DURATION] (--for with local only)");
+	rc = core_override_station(&s->core, &p->d.control, local,
+	    until_of(secs, ms), ms, &why);
+	log_info("ctl: %s: station %s %s: %s", peer->user, s->cfg->id,
+	    r->argv[1], rc == 0 ? "done" : why);
+	return override_reply(p, s, rc, why);
+}
+
+/* lockout STATION PUMP --reason TEXT. */
+static char *
+cmd_lockout(struct pumpd *p, const struct proto_req *r,
+    const struct ctl_peer *peer)
+{
+	struct station	*s;
+	const char	*reason, *why = NULL;
+	char		*err;
+	long		 secs;
+	int		 pump, rc;
+
+	if ((s = target(p, r, 1, &pump, &err)) == NULL)
+		return err;
+	if (options(r, 2, &secs, &reason, &err) == -1)
+		return err;
+	if (secs != 0 || reason == NULL || *reason == '\0')
+		return reply_error("usage: lockout STATION PUMP --reason TEXT "
+		    "(a lock-out needs a reason and has no expiry)");
+	rc = core_lockout(&s->core, s->cfg, pump, reason, station_now_ms(p),
+	    &why);
+	log_info("ctl: %s: lockout %s %d: %s", peer->user, s->cfg->id, pump,
+	    rc == 0 ? "done" : why);
+	return override_reply(p, s, rc, why);
+}
+
+/* unlock STATION PUMP. */
+static char *
+cmd_unlock(struct pumpd *p, const struct proto_req *r,
+    const struct ctl_peer *peer)
+{
+	struct station	*s;
+	const char	*why = NULL;
+	char		*err;
+	int		 pump, rc;
+
+	if ((s = target(p, r, 1, &pump, &err)) == NULL)
+		return err;
+	rc = core_unlock(&s->core, s->cfg, pump, &why);
+	log_info("ctl: %s: unlock %s %d: %s", peer->user, s->cfg->id, pump,
+	    rc == 0 ? "done" : why);
+	return override_reply(p, s, rc, why);
+}
+
+/* overrides [STATION]: every override in force, with its expiry. */
+static char *
+cmd_overrides(struct pumpd *p, const struct proto_req *r,
+    const struct ctl_peer *peer)
+{
+	struct station	*s = NULL;
+	int64_t		 ms = station_now_ms(p);
+	json_t		*a;
+	int		 i;
+
+	(void)peer;
+	if (r->argc == 1 && (s = find_station(p, r->argv[0])) == NULL)
+		return reply_error("unknown station \"%.64s\"", r->argv[0]);
+	a = json_array();
+	for (i = 0; i < p->n; i++)
+		if (s == NULL || s == &p->st[i])
+			overrides_add(a, &p->st[i], ms);
+	return proto_reply("ok", NULL, json_pack("{s:I,s:o}", "now_ms",
+	    (json_int_t)ms, "overrides", a));
 }
 
 /* One audit line for a changing command: appended in one write. */

@@ -191,3 +191,84 @@ proto_limit_parse(const char *s, int *lim)
 	*lim = (int)v;
 	return 0;
 }
+
+int
+proto_duration_parse(const char *s, long *secs)
+{
+	char	*end;
+	long	 v, unit;
+
+	if (strcmp(s, "forever") == 0)
+		return (*secs = PROTO_FOREVER, 0);
+	if (*s < '0' || *s > '9' || strlen(s) > 9)
+		return -1;
+	v = strtol(s, &end, 10);
+	if (strcmp(end, "s") == 0)
+		unit = 1;
+	else if (strcmp(end, "m") == 0)
+		unit = 60;
+	else if (strcmp(end, "h") == 0)
+		unit = 3600;
+	else
+		return -1;
+	if (v < 1 || v > PROTO_MAX_DURATION_S / unit)
+		return -1;
+	*secs = v * unit;
+	return 0;
+}
+
+int
+proto_pump_parse(const char *s, int *pump)
+{
+	if (*s < '1' || *s > '9' || strlen(s) > 2 ||
+	    (s[1] != '\0' && (s[1] < '0' || s[1] > '9')) ||
+	    atoi(s) > 16)
+		return -1;
+	*pump = atoi(s);
+	return 0;
+}
+
+int
+proto_reason_ok(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+int
+proto_opts(int argc, const char *const argv[], long *secs,
+    const char **reason, const char **cause)
+{
+	int	i, seen_for = 0;
+
+	*secs = 0;
+	*reason = NULL;
+	for (i = 0; i < argc; i += 2) {
+		if (i + 1 >= argc) {
+			*cause = "an option without its value";
+			return -1;
+		}
+		if (strcmp(argv[i], "--for") == 0 && !seen_for) {
+			seen_for = 1;
+			if (proto_duration_parse(argv[i + 1], secs) == -1) {
+				*cause = "bad duration: expected 30s, 15m, 2h "
+				    "(at most 30 days) or forever";
+				return -1;
+			}
+		} else if (strcmp(argv[i], "--reason") == 0 &&
+		    *reason == NULL) {
+			if (!proto_reason_ok(argv[i + 1])) {
+				*cause = "bad reason: control characters";
+				return -1;
+			}
+			*reason = argv[i + 1];
+		} else {
+			*cause = "unknown or repeated option: expected --for "
+			    "DURATION and --reason TEXT";
+			return -1;
+		}
+	}
+	return 0;
+}

@@ -67,4 +67,23 @@ const char *proto_warning_name(int w);
  * or -1 when s is neither. */
 int	proto_limit_parse(const char *s, int *lim);
 
+#define PROTO_FOREVER	(-1)	/* a duration asked for as "forever" */
+#define PROTO_MAX_DURATION_S (30 * 86400)	/* the longest one */
+
+/* A duration "30s", "15m", "2h" (1..PROTO_MAX_DURATION_S seconds) or
+ * "forever" (PROTO_FOREVER): 0 with *secs, or -1. */
+int	proto_duration_parse(const char *s, long *secs);
+
+/* A pump number as operators count, 1..16: 0 with *pump, or -1. */
+int	proto_pump_parse(const char *s, int *pump);
+
+/* Whether s may be an operator's reason: no control characters. */
+int	proto_reason_ok(const char *s);
+
+/* The options --for DURATION and --reason TEXT in argv[0..argc-1], each at
+ * most once: 0 with *secs (0 when absent) and *reason (NULL when absent),
+ * or -1 with *cause (static text). */
+int	proto_opts(int argc, const char *const argv[], long *secs,
+	    const char **reason, const char **cause);
+
 #endif

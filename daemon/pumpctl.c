@@ -38,6 +38,7 @@ static void	print_show(json_t *);
 static void	print_alarms(json_t *);
 static void	print_district(json_t *);
 static void	print_log(json_t *);
+static void	print_overrides(json_t *);
 
 static const struct pc_cmd pc_cmds[] = {
 	{ "status", "status", "every station, the nearest to flooding first",
@@ -55,6 +56,21 @@ static const struct pc_cmd pc_cmds[] = {
 	{ "log", "log [--since TIME]",
 	    "the audit trail (TIME: UTC, 2026-11-29T08:00:00Z or a prefix)",
 	    0, 2, print_log },
+	{ "pump", "pump STATION PUMP run|stop|auto [--for DURATION] "
+	    "[--reason TEXT]", "run or stop a pump (1-based) by hand, or "
+	    "give it back; DURATION 30s, 15m, 2h or forever, default the "
+	    "configured one", 3, 7, print_overrides },
+	{ "station", "station STATION auto|local [--for DURATION]",
+	    "hand a station to its PLC's own control, or take it back",
+	    2, 4, print_overrides },
+	{ "lockout", "lockout STATION PUMP --reason TEXT",
+	    "take a pump out of service for maintenance (until unlock)",
+	    4, 4, print_overrides },
+	{ "unlock", "unlock STATION PUMP", "put a locked-out pump back in "
+	    "service", 2, 2, print_overrides },
+	{ "overrides", "overrides [STATION]",
+	    "the overrides and lock-outs in force, with their expiry",
+	    0, 1, print_overrides },
 };
 #define PC_NCMDS	(sizeof pc_cmds / sizeof pc_cmds[0])
 
@@ -342,6 +358,79 @@ print_log(json_t *d)
 	}
 }
 
+/* overrides and the changing commands: one line per override. */
+static void
+print_overrides(json_t *d)
+{
+	json_t	*a = json_object_get(d, "overrides"), *e;
+	char	 t[32];
+	size_t	 i;
+
+	if (json_array_size(a) == 0)
+		printf("no overrides in force\n");
+	for (i = 0; i < json_array_size(a); i++) {
+		e = json_array_get(a, i);
+		printf("%-16s ", json_string_value(json_object_get(e,
+		    "station")));
+		if (json_integer_value(json_object_get(e, "pump")) > 0)
+			printf("pump %-2lld ", json_integer_value(
+			    json_object_get(e, "pump")));
+		else
+			printf("station ");
+		printf("%-8s ", json_string_value(json_object_get(e, "kind")));
+		if (json_is_integer(json_object_get(e, "until_ms")))
+			printf("until %s (%llds left)", fmt_ms(json_object_get(
+			    e, "until_ms"), t, sizeof t), json_integer_value(
+			    json_object_get(e, "left_s")));
+		else
+			printf("no expiry");
+		printf("%s%s\n", *json_string_value(json_object_get(e,
+		    "reason")) ? ": " : "", json_string_value(
+		    json_object_get(e, "reason")));
+	}
+}
+
+/* Exit 2 with the message "pumpctl CMD: why". */
+static void
+pc_bad(const struct pc_cmd *c, const char *why, const char *arg)
+{
+	fprintf(stderr, "pumpctl %s: %s \"%s\"\nusage: pumpctl %s\n",
+	    c->name, why, arg, c->usage);
+	exit(PROTO_EXIT_USAGE);
+}
+
+/* The override commands' own checks: pump number, verb, options. */
+static void
+pc_check_override(const struct pc_cmd *c, int argc, char **argv)
+{
+	const char	*reason, *cause;
+	long		 secs;
+	int		 pump, skip = 1;
+
+	if (strcmp(c->name, "overrides") == 0)
+		return;
+	if (strcmp(c->name, "station") != 0) {
+		if (proto_pump_parse(argv[1], &pump) == -1)
+			pc_bad(c, "bad pump number (1-based, 1..16)", argv[1]);
+		skip = 2;
+	}
+	if (strcmp(c->name, "pump") == 0) {
+		if (strcmp(argv[2], "run") && strcmp(argv[2], "stop") &&
+		    strcmp(argv[2], "auto"))
+			pc_bad(c, "bad pump command (run, stop or auto)",
+			    argv[2]);
+		skip = 3;
+	}
+	if (strcmp(c->name, "station") == 0 && strcmp(argv[1], "auto") &&
+	    strcmp(argv[1], "local"))
+		pc_bad(c, "bad station command (auto or local)", argv[1]);
+	if (proto_opts(argc - skip, (const char *const *)argv + skip, &secs,
+	    &reason, &cause) == -1)
+		pc_bad(c, cause, argc > skip ? argv[skip] : "");
+	if (strcmp(c->name, "lockout") == 0 && reason == NULL)
+		pc_bad(c, "a lock-out needs --reason TEXT", argv[1]);
+}
+
 /* Check the arguments pumpctl can judge alone; exits 2 with why. */
 static void
 pc_check(const struct pc_cmd *c, int argc, char **argv)
@@ -365,6 +454,8 @@ pc_check(const struct pc_cmd *c, int argc, char **argv)
 		    "number of pumps 0..16 or none\n", argv[1]);
 		exit(PROTO_EXIT_USAGE);
 	}
+	if (c->print == print_overrides)
+		pc_check_override(c, argc, argv);
 }
 
 /* Send the request, print the reply; the exit code. */
