@@ -258,6 +258,178 @@ test_handle(void **state)
 	free(p);
 }
 
+/* Durations: seconds, minutes, hours and forever; zero, negative, huge,
+ * unit-less and odd ones refused. */
+static void
+test_duration(void **state)
+{
+	static const char *bad[] = { "", "0s", "-5m", "30", "30x", "1.5h",
+	    "s", "30 s", "721h", "99999999999s", "Forever", "1h30m", "+3s" };
+	long	 v;
+	size_t	 i;
+
+	(void)state;
+	assert_int_equal(proto_duration_parse("30s", &v), 0);
+	assert_int_equal(v, 30);
+	assert_int_equal(proto_duration_parse("15m", &v), 0);
+	assert_int_equal(v, 900);
+	assert_int_equal(proto_duration_parse("2h", &v), 0);
+	assert_int_equal(v, 7200);
+	assert_int_equal(proto_duration_parse("720h", &v), 0);
+	assert_int_equal(v, PROTO_MAX_DURATION_S);
+	assert_int_equal(proto_duration_parse("forever", &v), 0);
+	assert_int_equal(v, PROTO_FOREVER);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_int_equal(proto_duration_parse(bad[i], &v), -1);
+}
+
+/* Pump numbers are 1-based, 1..16, plain digits. */
+static void
+test_pump_number(void **state)
+{
+	static const char *bad[] = { "", "0", "17", "-1", "01", "1a", "a",
+	    "100", " 1", "+2" };
+	int	 n;
+	size_t	 i;
+
+	(void)state;
+	assert_int_equal(proto_pump_parse("1", &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(proto_pump_parse("16", &n), 0);
+	assert_int_equal(n, 16);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_int_equal(proto_pump_parse(bad[i], &n), -1);
+}
+
+/* Reasons: any text, UTF-8 too, but no control characters; the options
+ * --for and --reason each once, with a value. */
+static void
+test_reason_opts(void **state)
+{
+	const char	*ok[] = { "--reason", "bearing 轴承", "--for", "15m" };
+	const char	*nl[] = { "--reason", "a\nFAKE AUDIT LINE" };
+	const char	*two[] = { "--for", "1m", "--for", "2m" };
+	const char	*lone[] = { "--for" };
+	const char	*odd[] = { "--force", "1m" };
+	const char	*reason, *cause;
+	long		 secs;
+
+	(void)state;
+	assert_true(proto_reason_ok("pump 2 bearing, ticket #42"));
+	assert_true(proto_reason_ok("轴承"));
+	assert_false(proto_reason_ok("a\tb"));
+	assert_false(proto_reason_ok("a\x1b[2Jb"));
+	assert_false(proto_reason_ok("a\x7f"));
+	assert_int_equal(proto_opts(0, ok, &secs, &reason, &cause), 0);
+	assert_int_equal(secs, 0);
+	assert_null(reason);
+	assert_int_equal(proto_opts(4, ok, &secs, &reason, &cause), 0);
+	assert_int_equal(secs, 900);
+	assert_string_equal(reason, "bearing 轴承");
+	assert_int_equal(proto_opts(2, nl, &secs, &reason, &cause), -1);
+	assert_int_equal(proto_opts(4, two, &secs, &reason, &cause), -1);
+	assert_int_equal(proto_opts(1, lone, &secs, &reason, &cause), -1);
+	assert_int_equal(proto_opts(2, odd, &secs, &reason, &cause), -1);
+	assert_non_null(cause);
+}
+
+/* The error text of ctl_handle's reply to s (static buffer). */
+static const char *
+error_of(struct pumpd *p, const char *s, const struct ctl_peer *peer)
+{
+	static char	 buf[256];
+	char		*line = ctl_handle(p, s, strlen(s), peer);
+	json_t		*j = json_loads(line, 0, NULL);
+
+	snprintf(buf, sizeof buf, "%s: %s", json_string_value(
+	    json_object_get(j, "status")), json_is_string(json_object_get(j,
+	    "error")) ? json_string_value(json_object_get(j, "error")) : "");
+	json_decref(j);
+	free(line);
+	return buf;
+}
+
+/* The override commands through ctl_handle: unknown station and pump,
+ * bad verb, duration and reason are errors; a manual run before the
+ * station was observed is refused with the core's reason; a stop with
+ * --for and a lock-out are done and listed by overrides; a non-operator
+ * is refused; unlock and auto undo them. */
+static void
+test_handle_overrides(void **state)
+{
+	struct ctl_peer	 nobody = { 65534, 65534, "nobody", 0 };
+	struct ctl_peer	 op = { 1000, 1000, "op", 1 };
+	struct pumpd	*p = calloc(1, sizeof *p);
+	struct cfg_station c;
+	struct core_override o[4];
+	char		 b[32];
+
+	(void)state;
+	p->in.limit_pumps = -1;
+	p->d.control.override_default_s = 3600;
+	p->wall0_ms = 1000000;
+	p->n = 1;
+	p->st = calloc(1, sizeof *p->st);
+	fixture_station(&c, 3);
+	strcpy(c.id, "a");
+	p->st[0].cfg = &c;
+	p->st[0].limit_pumps = -1;
+	assert_string_equal(error_of(p, "{\"v\":1,\"cmd\":\"pump\",\"args\":"
+	    "[\"zz\",\"1\",\"stop\"]}", &op), "error: unknown station \"zz\"");
+	assert_string_equal(error_of(p, "{\"v\":1,\"cmd\":\"pump\",\"args\":"
+	    "[\"a\",\"4\",\"stop\"]}", &op),
+	    "error: bad pump \"4\": station a has pumps 1..3");
+	assert_string_equal(error_of(p, "{\"v\":1,\"cmd\":\"pump\",\"args\":"
+	    "[\"a\",\"0\",\"stop\"]}", &op),
+	    "error: bad pump \"0\": station a has pumps 1..3");
+	assert_string_equal(handle(p, "{\"v\":1,\"cmd\":\"pump\",\"args\":"
+	    "[\"a\",\"1\",\"halt\"]}", &op, b, sizeof b), "error");
+	assert_string_equal(handle(p, "{\"v\":1,\"cmd\":\"pump\",\"args\":"
+	    "[\"a\",\"1\",\"stop\",\"--for\",\"0s\"]}", &op, b, sizeof b),
+	    "error");
+	assert_string_equal(handle(p, "{\"v\":1,\"cmd\":\"pump\",\"args\":"
+	    "[\"a\",\"1\",\"stop\",\"--reason\",\"x\\u001by\"]}", &op, b,
+	    sizeof b), "error");
+	assert_int_equal(core_overrides(&p->st[0].core, &c, o, 4), 0);
+	assert_string_equal(handle(p, "{\"v\":1,\"cmd\":\"pump\",\"args\":"
+	    "[\"a\",\"1\",\"run\"]}", &op, b, sizeof b), "refused");
+	assert_string_equal(handle(p, "{\"v\":1,\"cmd\":\"pump\",\"args\":"
+	    "[\"a\",\"2\",\"stop\",\"--for\",\"15m\",\"--reason\",\"test\"]}",
+	    &nobody, b, sizeof b), "refused");
+	assert_int_equal(core_overrides(&p->st[0].core, &c, o, 4), 0);
+	assert_string_equal(handle(p, "{\"v\":1,\"cmd\":\"pump\",\"args\":"
+	    "[\"a\",\"2\",\"stop\",\"--for\",\"15m\",\"--reason\",\"test\"]}",
+	    &op, b, sizeof b), "ok");
+	assert_string_equal(handle(p, "{\"v\":1,\"cmd\":\"lockout\",\"args\":"
+	    "[\"a\",\"3\",\"--for\",\"1h\"]}", &op, b, sizeof b), "error");
+	assert_string_equal(handle(p, "{\"v\":1,\"cmd\":\"lockout\",\"args\":"
+	    "[\"a\",\"3\",\"--reason\",\"seal\"]}", &op, b, sizeof b), "ok");
+	assert_int_equal(core_overrides(&p->st[0].core, &c, o, 4), 2);
+	assert_int_equal(o[0].kind, CORE_OVR_STOP);
+	assert_int_equal(o[0].pump, 2);
+	assert_true(o[0].until_ms == p->wall0_ms + 900 * 1000);
+	assert_string_equal(o[0].reason, "test");
+	assert_int_equal(o[1].kind, CORE_OVR_LOCKOUT);
+	assert_string_equal(handle(p, "{\"v\":1,\"cmd\":\"overrides\"}",
+	    &nobody, b, sizeof b), "ok");
+	assert_string_equal(handle(p, "{\"v\":1,\"cmd\":\"station\",\"args\":"
+	    "[\"a\",\"local\",\"--for\",\"forever\"]}", &op, b, sizeof b),
+	    "ok");
+	assert_true(p->st[0].core.lasting.local_until_ms == CORE_FOREVER);
+	assert_string_equal(handle(p, "{\"v\":1,\"cmd\":\"unlock\",\"args\":"
+	    "[\"a\",\"3\"]}", &op, b, sizeof b), "ok");
+	assert_string_equal(error_of(p, "{\"v\":1,\"cmd\":\"unlock\",\"args\":"
+	    "[\"a\",\"3\"]}", &op), "refused: the pump is not locked out");
+	assert_string_equal(handle(p, "{\"v\":1,\"cmd\":\"pump\",\"args\":"
+	    "[\"a\",\"2\",\"auto\"]}", &op, b, sizeof b), "ok");
+	assert_string_equal(handle(p, "{\"v\":1,\"cmd\":\"station\",\"args\":"
+	    "[\"a\",\"auto\"]}", &op, b, sizeof b), "ok");
+	assert_int_equal(core_overrides(&p->st[0].core, &c, o, 4), 0);
+	free(p->state.pending);
+	free(p->st);
+	free(p);
+}
+
 int
 main(void)
 {
@@ -269,6 +441,10 @@ main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_handle),
+		cmocka_unit_test(test_duration),
+		cmocka_unit_test(test_pump_number),
+		cmocka_unit_test(test_reason_opts),
+		cmocka_unit_test(test_handle_overrides),
 	};
 
 	return cmocka_run_group_tests_name("ctl", tests, NULL, NULL);
