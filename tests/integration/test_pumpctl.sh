@@ -9,7 +9,12 @@
 #     one pump in its PLC's pump_cmd; no other station gets a limit.
 #  4. nobody (setpriv) reads the status but is refused warning, exit 3; the
 #     refusal and the accepted changes are in the audit trail (pumpctl log).
-#  5. warning and limit survive kill -9 and a restart.
+#  4b. overrides: a forced run (--for 60s at x30) shows in a dry v1
+#     station's pump_cmd and leaves it on time; a run is refused, exit 3 with
+#     the core's reason, for a pump plcsim tripped and at an L1 station; a
+#     lockout at an L1 station sets its inhibit coil 8+k; bad pump numbers,
+#     durations and reasons get exact messages; overrides lists them.
+#  5. warning, limit and overrides survive kill -9 and a restart.
 #  6. hostile clients (idle connections, a 1 MiB line, a client that never
 #     reads) are closed or turned away while pumpctl is served, and the
 #     loop is never late by a poll.
@@ -35,7 +40,14 @@ out=$("$BIN/pumpd" --check-config "$WORK/badctl.conf" 2>&1); rc=$?
 DRY=$(awk -v f=$FLOOD '$1 != f { printf "%s%s", s, $1; s = "," }' "$WORK/stations")
 LIM=$(awk -v f=$FLOOD '$1 != f && $4 == "stormwater" && $5 == "v1" && $3 == 3 { print $1; exit }' "$WORK/stations")
 LIMPORT=$(awk -v s="$LIM" '$1 == s { print $2 }' "$WORK/stations")
+RUNST=$(awk -v f=$FLOOD -v l="$LIM" '$1 != f && $1 != l && $4 == "stormwater" && $5 == "v1" && $3 == 4 { print $1; exit }' "$WORK/stations")
+RUNPORT=$(awk -v s="$RUNST" '$1 == s { print $2 }' "$WORK/stations")
+L1ST=$(awk -v f=$FLOOD '$1 != f && $5 == "L1" { print $1; exit }' "$WORK/stations")
+L1PORT=$(awk -v s="$L1ST" '$1 == s { print $2 }' "$WORK/stations")
 pc() { "$BIN/pumpctl" -S "$SOCK" "$@"; }
+coil() { mbpoll -m tcp -0 -1 -t 0 -r "$2" -c 1 -p "$1" 127.0.0.1 2>&1 | awk -v r="[$2]:" '$1 == r { print $2 }'; }
+sim() { echo "$1" | python3 -c "
+import socket,sys; s=socket.create_connection(('127.0.0.1', $CTL)); s.sendall(sys.stdin.buffer.read()); print(s.recv(100))" >/dev/null; }
 jq_() { python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
 pump_cmd() { mbpoll -m tcp -0 -1 -o 2 -t 4 -r 2 -p "$1" 127.0.0.1 2>&1 | awk '$1 == "[2]:" { print $2 }'; }
 bits() { n=0; m=$1; while [ "$m" -gt 0 ]; do n=$((n + m % 2)); m=$((m / 2)); done; echo $n; }
@@ -137,6 +149,61 @@ grep -q "root(0) warning \[\"red\"\]: ok" "$WORK/log.txt" && grep -q "nobody(655
     ok "pumpctl log: $(wc -l <"$WORK/log.txt") entries, the change and the refusal" || fail "pumpctl log" "$(cat "$WORK/log.txt")"
 pc log --since 2999 | grep -q . && fail "log --since" "entries from the future" || ok "log --since filters"
 
+# 4b. overrides
+out=$(pc pump $RUNST 5 run 2>&1); rc=$?
+[ $rc = 1 ] && echo "$out" | grep -q "bad pump \"5\": station $RUNST has pumps 1..4" &&
+    ok "pump $RUNST 5 run: exit 1: $out" || fail "pump 5" "rc $rc: $out"
+out=$(pc pump $RUNST 0 run 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q 'bad pump number' && ok "pump 0: exit 2 (1-based)" || fail "pump 0" "rc $rc: $out"
+out=$(pc pump $RUNST 1 run --for 10 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q 'bad duration' && ok "--for 10: exit 2, bad duration" || fail "duration" "rc $rc: $out"
+out=$(pc pump $RUNST 1 stop --reason "$(printf 'a\nb')" 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q 'control characters' && ok "a reason with a newline: exit 2" || fail "reason" "rc $rc: $out"
+out=$(pc pump nowhere 1 run 2>&1); rc=$?
+[ $rc = 1 ] && echo "$out" | grep -q 'unknown station "nowhere"' && ok "pump nowhere 1 run: exit 1" || fail "pump nowhere" "rc $rc: $out"
+c0=$(pump_cmd "$RUNPORT")
+out=$(pc pump $RUNST 2 run --for 60s --reason "drill test" 2>&1); rc=$?
+t0=$(date +%s%N)
+[ $rc = 0 ] && ok "pump $RUNST 2 run --for 60s (2 s at x30): $out" || fail "forced run" "rc $rc: $out"
+on=""; off=""
+for i in $(seq 1 60); do
+	c=$(pump_cmd "$RUNPORT"); [ -n "$c" ] || c=0
+	t=$((($(date +%s%N) - t0) / 1000000))
+	if [ -z "$on" ] && [ $((c & 2)) != 0 ]; then on=$t; fi
+	if [ -n "$on" ] && [ -z "$off" ] && [ $((c & 2)) = 0 ]; then off=$t; break; fi
+	sleep 0.1
+done
+[ -n "$on" ] && [ "$on" -lt 1500 ] && ok "the forced run in $RUNST's pump_cmd after $on ms (was $c0)" ||
+    fail "forced run shows" "on '$on' ms, pump_cmd $c"
+[ -n "$off" ] && [ "$off" -ge 1500 ] && [ "$off" -le 4500 ] &&
+    ok "the forced run ended on time: pump 2 off after $off ms (2000 ms asked)" || fail "expiry" "off '$off' ms"
+grep -q "station $RUNST: pump 2: manual run for 60 s: drill test" "$WORK/pumpd1.log" &&
+    ok "pumpd logged the manual run with its reason" || fail "run event" "$(grep "$RUNST" "$WORK/pumpd1.log" | tail -3)"
+sim "fault $RUNST:trip:3"; sleep 1
+out=$(pc pump $RUNST 3 run 2>&1); rc=$?
+[ $rc = 3 ] && echo "$out" | grep -q "FAULT" && ok "pump $RUNST 3 (tripped) run: exit 3: $out" || fail "faulted" "rc $rc: $out"
+out=$(pc pump $L1ST 1 run 2>&1); rc=$?
+[ $rc = 3 ] && echo "$out" | grep -q "refused: " && ok "pump $L1ST (L1) 1 run: exit 3: $out" || fail "L1 run" "rc $rc: $out"
+out=$(pc lockout $L1ST 2 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q "needs --reason" && ok "lockout without a reason: exit 2" || fail "lockout reason" "rc $rc: $out"
+[ "$(coil "$L1PORT" 9)" = 0 ] || fail "inhibit before" "coil 9 is $(coil "$L1PORT" 9)"
+pc lockout $L1ST 2 --reason "seal leak" >/dev/null && ok "lockout $L1ST 2 accepted" || fail "lockout" ""
+i=0; while [ "$(coil "$L1PORT" 9)" != 1 ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+[ "$(coil "$L1PORT" 9)" = 1 ] && [ "$(coil "$L1PORT" 8)" = 0 ] &&
+    ok "lockout at L1: $L1ST's inhibit coil 9 (pump 2) set in $((i * 100)) ms, coil 8 not" ||
+    fail "inhibit coil" "coil 9 $(coil "$L1PORT" 9), coil 8 $(coil "$L1PORT" 8)"
+out=$(pc lockout $L1ST 2 --reason again 2>&1); rc=$?
+[ $rc = 3 ] && echo "$out" | grep -q "locked out already" && ok "a second lockout: exit 3: $out" || fail "relock" "rc $rc: $out"
+pc pump $RUNST 4 stop --for 2h --reason "valve work" >/dev/null && ok "pump $RUNST 4 stop --for 2h" || fail "stop 2h" ""
+pc overrides >"$WORK/ovr.txt"
+grep -q "^$L1ST .*pump 2 .*lockout .*no expiry: seal leak" "$WORK/ovr.txt" &&
+    grep -q "^$RUNST .*pump 4 .*stop .*until .*: valve work" "$WORK/ovr.txt" && [ "$(wc -l <"$WORK/ovr.txt")" = 2 ] &&
+    ok "overrides lists the two: $(tr '\n' ';' <"$WORK/ovr.txt")" || fail "overrides" "$(cat "$WORK/ovr.txt")"
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN/pumpctl" -S "$SOCK" unlock $L1ST 2 2>&1); rc=$?
+[ $rc = 3 ] && grep -q '"user":"nobody","cmd":"unlock".*"result":"refused"' "$WORK/state/audit.log" &&
+    grep -q '"cmd":"lockout","args":\["'$L1ST'","2","--reason","seal leak"\],"result":"ok"' "$WORK/state/audit.log" &&
+    ok "nobody's unlock refused (exit 3); lockout and refusal in the audit trail" || fail "audit ovr" "rc $rc: $out"
+
 # 5. kill -9 and restart
 sleep 1
 kill -KILL $PD; wait $PD 2>/dev/null
@@ -145,6 +212,16 @@ sleep 1
 out=$(pc status --json | jq_ 'print(d["data"]["warning"], d["data"]["limits"])')
 [ "$out" = "red {'$LIM': 1}" ] && ok "after kill -9 and restart: warning red, limit 1 at $LIM" ||
     fail "survives" "$out; $(grep ctl "$WORK/pumpd2.log")"
+pc overrides --json | jq_ '
+o=sorted((x["station"], x["pump"], x["kind"], x["until_ms"] is None, x["reason"]) for x in d["data"]["overrides"])
+print(o)' >"$WORK/ovr2"
+grep -qF "[('$RUNST', 4, 'stop', False, 'valve work'), ('$L1ST', 2, 'lockout', True, 'seal leak')]" "$WORK/ovr2" ||
+    grep -qF "[('$L1ST', 2, 'lockout', True, 'seal leak'), ('$RUNST', 4, 'stop', False, 'valve work')]" "$WORK/ovr2" &&
+    ok "after kill -9 and restart: the lockout and the stop with its expiry" || fail "overrides survive" "$(cat "$WORK/ovr2")"
+i=0; while [ "$(coil "$L1PORT" 9)" != 1 ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+[ "$(coil "$L1PORT" 9)" = 1 ] && ok "the inhibit coil still set after the restart" || fail "inhibit after" ""
+pc unlock $L1ST 2 >/dev/null && pc overrides | grep -qv "$L1ST" && ok "unlock $L1ST 2: gone from overrides" ||
+    fail "unlock" "$(pc overrides)"
 
 # 6. hostile clients, on the x1 pumpd (poll 1000 ms)
 sleep 3
