@@ -65,7 +65,7 @@ static const struct pc_cmd pc_cmds[] = {
 	    2, 4, print_overrides },
 	{ "lockout", "lockout STATION PUMP --reason TEXT",
 	    "take a pump out of service for maintenance (until unlock)",
-	    4, 4, print_overrides },
+	    2, 4, print_overrides },
 	{ "unlock", "unlock STATION PUMP", "put a locked-out pump back in "
 	    "service", 2, 2, print_overrides },
 	{ "overrides", "overrides [STATION]",
