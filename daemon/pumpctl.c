@@ -390,13 +390,32 @@ print_overrides(json_t *d)
 	}
 }
 
-/* Exit 2 with the message "pumpctl CMD: why". */
+/* Exit 2 with the message "pumpctl CMD: why \"arg\"" (arg may be NULL). */
 static void
 pc_bad(const struct pc_cmd *c, const char *why, const char *arg)
 {
-	fprintf(stderr, "pumpctl %s: %s \"%s\"\nusage: pumpctl %s\n",
-	    c->name, why, arg, c->usage);
+	fprintf(stderr, "pumpctl %s: %s%s%s%s\nusage: pumpctl %s\n",
+	    c->name, why, arg ? " \"" : "", arg ? arg : "", arg ? "\"" : "",
+	    c->usage);
 	exit(PROTO_EXIT_USAGE);
+}
+
+/* The value cause (from proto_opts) is about: the --for value, NULL for
+ * a reason (its control characters are not echoed), else the first
+ * option. */
+static const char *
+opt_value(int argc, char **argv, int skip, const char *cause)
+{
+	const char	*opt = strncmp(cause, "bad duration", 12) == 0 ? "--for" :
+			    NULL;
+	int		 i;
+
+	if (strncmp(cause, "bad reason", 10) == 0)
+		return NULL;
+	for (i = skip; opt != NULL && i + 1 < argc; i++)
+		if (strcmp(argv[i], opt) == 0)
+			return argv[i + 1];
+	return argc > skip ? argv[skip] : NULL;
 }
 
 /* The override commands' own checks: pump number, verb, options. */
@@ -426,9 +445,9 @@ pc_check_override(const struct pc_cmd *c, int argc, char **argv)
 		pc_bad(c, "bad station command (auto or local)", argv[1]);
 	if (proto_opts(argc - skip, (const char *const *)argv + skip, &secs,
 	    &reason, &cause) == -1)
-		pc_bad(c, cause, argc > skip ? argv[skip] : "");
+		pc_bad(c, cause, opt_value(argc, argv, skip, cause));
 	if (strcmp(c->name, "lockout") == 0 && reason == NULL)
-		pc_bad(c, "a lock-out needs --reason TEXT", argv[1]);
+		pc_bad(c, "a lock-out needs --reason TEXT", NULL);
 }
 
 /* Check the arguments pumpctl can judge alone; exits 2 with why. */
