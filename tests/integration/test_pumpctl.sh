@@ -241,7 +241,10 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
 	sleep 0.3
 done
 wait $H1 $H2 $H3
-[ $served = 10 ] && [ $worst -lt 1000 ] && ok "pumpctl served 10 of 10 during the attack, slowest $worst ms" ||
+# the bound is wall time of a whole pumpctl run, its start-up included, on
+# a machine that may be busy (CI plays two storms meanwhile); the loop's own
+# lag is judged below from pumpd's overrun count
+[ $served = 10 ] && [ $worst -lt 3000 ] && ok "pumpctl served 10 of 10 during the attack, slowest $worst ms" ||
     fail "served" "$served of 10, slowest $worst ms"
 idle=$(cat "$WORK/h-idle"); nopen=$(echo "$idle" | tr ' ' '\n' | grep -c open)
 [ "$nopen" = 8 ] && ok "nobody's 12 idle connections: 8 kept, 4 turned away (8 a user)" || fail "per user" "$idle"
