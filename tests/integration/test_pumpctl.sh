@@ -226,7 +226,9 @@ pc unlock $L1ST 2 >/dev/null && ! pc overrides | grep -q "$L1ST" && ok "unlock $
 # 6. hostile clients, on the x1 pumpd (poll 1000 ms)
 sleep 3
 ov0=$(pc status --json | jq_ 'print(d["data"]["loop"]["overruns"])')
-HOLD=6 setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 "$TOP/tests/integration/hostile_ctl.py" "$SOCK" idle 12 >"$WORK/h-idle" 2>&1 &
+# nobody runs its copy from $WORK: the checkout may be closed to others
+cp "$TOP/tests/integration/hostile_ctl.py" "$WORK/hostile_ctl.py"; chmod 644 "$WORK/hostile_ctl.py"
+HOLD=6 setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 "$WORK/hostile_ctl.py" "$SOCK" idle 12 >"$WORK/h-idle" 2>&1 &
 H1=$!
 HOLD=6 python3 "$TOP/tests/integration/hostile_ctl.py" "$SOCK" flood >"$WORK/h-flood" 2>&1 &
 H2=$!
