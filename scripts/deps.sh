@@ -6,7 +6,7 @@ pkgs="build-essential pkg-config libmodbus-dev libevent-dev
 libcurl4-openssl-dev libconfig-dev libcmocka-dev libsystemd-dev zlib1g-dev
 libjansson-dev
 influxdb influxdb-client mbpoll systemd curl jq netcat-openbsd clang
-python3 iproute2 util-linux
+python3 iproute2 util-linux gnuplot-nox tmux groff-base man-db valgrind
 libclang-rt-14-dev"
 missing=
 for p in $pkgs; do
