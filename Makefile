@@ -22,6 +22,15 @@ LDLIBS	+= $(PKG_LIBS) -lm -lpthread
 
 B	 = build
 
+# The version: git describe when the tree has a tag (v0.9.0-3-gabc1234 gives
+# 0.9.0-3-gabc1234), else VERSION.  The three mains get it as PUMPD_VERSION;
+# $(B)/version changes only when it does, so they rebuild only then.
+VERSION	 = 0.9.0
+GIT_VERSION := $(shell git describe --tags --dirty 2>/dev/null | sed 's/^v//')
+ifneq ($(GIT_VERSION),)
+VERSION	:= $(GIT_VERSION)
+endif
+
 PUMPD_OBJS  = $(B)/daemon/pumpd.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
 	      $(B)/plc/codec.o $(B)/plc/map_v1.o $(B)/plc/map_l1.o \
 	      $(B)/daemon/plc.o $(B)/daemon/mbtcp.o $(B)/daemon/lp.o \
@@ -43,12 +52,20 @@ UNIT_TESTS = $(B)/tests/test_cfg $(B)/tests/test_rain $(B)/tests/test_model \
 	     $(B)/tests/test_mtr $(B)/tests/test_ctl
 
 .PHONY: all deps test unit integration run asan clean check-config install fuzz \
-	bench
+	bench uninstall FORCE
 all: $(BINS)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+MAINS_OBJS = $(B)/daemon/pumpd.o $(B)/daemon/pumpctl.o $(B)/plc/plcsim.o
+$(MAINS_OBJS): CPPFLAGS += -DPUMPD_VERSION='"$(VERSION)"'
+$(MAINS_OBJS): $(B)/version
+$(B)/version: FORCE
+	@mkdir -p $(B)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' >$@
+FORCE:
 
 $(B)/pumpd: $(PUMPD_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -20,6 +20,10 @@
 
 #include "proto.h"
 
+#ifndef PUMPD_VERSION
+#define PUMPD_VERSION	"unknown"	/* the Makefile passes it */
+#endif
+
 #define REPLY_MAX	(4 * 1024 * 1024)
 #define WAIT_MS		10000
 #define WIDTH		80
@@ -83,7 +87,8 @@ usage(int status)
 
 	fprintf(f, "usage: pumpctl [-S SOCKET] COMMAND [--json] [--help] "
 	    "[ARGS]\n  -S, --socket PATH  pumpd's control socket (default "
-	    "/run/pumpd/ctl.sock)\ncommands:\n");
+	    "/run/pumpd/ctl.sock)\n      --version      print the version "
+	    "and exit\ncommands:\n");
 	for (i = 0; i < PC_NCMDS; i++)
 		fprintf(f, "  %-38s %s\n", pc_cmds[i].usage, pc_cmds[i].help);
 	fprintf(f, "exit codes: 0 ok, 1 request wrong, 2 usage, 3 refused, "
@@ -535,7 +540,10 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], "-h") == 0 ||
 		    strcmp(argv[i], "--help") == 0)
 			usage(0);
-		else
+		else if (strcmp(argv[i], "--version") == 0) {
+			printf("pumpctl %s\n", PUMPD_VERSION);
+			return PROTO_EXIT_OK;
+		} else
 			usage(PROTO_EXIT_USAGE);
 	}
 	if (i >= argc)

@@ -47,6 +47,10 @@
 #include "station.h"
 #include "util.h"
 
+#ifndef PUMPD_VERSION
+#define PUMPD_VERSION	"unknown"	/* the Makefile passes it */
+#endif
+
 #define SELF_EVERY_MS	10000	/* self-monitoring point, clock ms */
 #define STOP_WAIT_S	3.0	/* for the last metrics at shutdown */
 #define STOP_CHECK_MS	20	/* while stopping: how often to look */
@@ -436,7 +440,8 @@ usage(int status)
 	    "      --ctl-socket PATH the control socket, instead of the\n"
 	    "                       file's (/run/pumpd/ctl.sock)\n"
 	    "      --sim-speed N    simulation: the clock runs N times faster\n"
-	    "                       (as plcsim -s N); off in the field\n",
+	    "                       (as plcsim -s N); off in the field\n"
+	    "      --version        print the version and exit\n",
 	    "/etc/pumpd/jinnan.conf");
 	exit(status);
 }
@@ -492,6 +497,7 @@ main(int argc, char **argv)
 		{ "state-dir", required_argument, NULL, 4 },
 		{ "influx-url", required_argument, NULL, 5 },
 		{ "ctl-socket", required_argument, NULL, 6 },
+		{ "version", no_argument, NULL, 7 },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*path = "/etc/pumpd/jinnan.conf";
@@ -534,6 +540,9 @@ main(int argc, char **argv)
 		case 6:
 			p.ctl_path = optarg;
 			break;
+		case 7:
+			printf("pumpd %s\n", PUMPD_VERSION);
+			return 0;
 		default:
 			usage(2);
 		}

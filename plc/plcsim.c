@@ -38,6 +38,10 @@
 #include "plcmap_l1.h"
 #include "rain.h"
 
+#ifndef PUMPD_VERSION
+#define PUMPD_VERSION	"unknown"	/* the Makefile passes it */
+#endif
+
 #define MAX_CLIENTS	8	/* per station */
 #define MAX_CTL		4	/* control connections */
 #define MAX_FAULTS	64	/* scheduled on the command line */
@@ -858,6 +862,7 @@ usage(int status)
 "      --only ID[,ID]     simulate only these stations\n"
 "      --port-base N      serve station i on port N+i instead of its own\n"
 "      --list             print \"id port pumps kind map\" per station and exit\n"
+"      --version          print the version and exit\n"
 "faults: level-a-stuck level-b-stuck level-a-fail level-b-fail level-ok\n"
 "  level-stuck level-wire-break (transducer A; at an L1 PLC the level reads\n"
 "  32767) level-under (L1: under range)\n"
@@ -983,6 +988,7 @@ parse_args(struct plcsim *s, int argc, char **argv, const char **cfgpath,
 		{ "port-base", required_argument, NULL, 5 },
 		{ "list", no_argument, NULL, 6 },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 7 },
 		{ NULL, 0, NULL, 0 }
 	};
 	int	ch, hh, mm;
@@ -1011,6 +1017,7 @@ parse_args(struct plcsim *s, int argc, char **argv, const char **cfgpath,
 		case 4: *only = optarg; break;
 		case 5: s->port_base = (int)num_arg("--port-base", optarg, 1, 65000); break;
 		case 6: s->list = 1; break;
+		case 7: printf("plcsim %s\n", PUMPD_VERSION); exit(0);
 		case 'h': usage(0); break;
 		default: usage(2);
 		}
