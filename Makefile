@@ -52,7 +52,7 @@ UNIT_TESTS = $(B)/tests/test_cfg $(B)/tests/test_rain $(B)/tests/test_model \
 	     $(B)/tests/test_mtr $(B)/tests/test_ctl
 
 .PHONY: all deps test unit integration run asan clean check-config install fuzz \
-	bench uninstall FORCE
+	bench uninstall units FORCE
 all: $(BINS)
 
 $(B)/%.o: %.c
@@ -197,14 +197,45 @@ fuzz: $(addprefix build-fuzz/fuzz_,$(FUZZ))
 	        grep -E "DONE" build-fuzz/$$f.log; \
 	    else tail -40 build-fuzz/$$f.log; exit 1; fi; done
 
+# Install: make install [PREFIX=/usr/local] [DESTDIR=...]; make uninstall
+# with the same removes what it put (scripts/install.sh keeps a manifest)
+# and leaves $(SYSCONFDIR)/pumpd and the state.  Units go to
+# $(PREFIX)/lib/systemd/system, or /lib/systemd/system when PREFIX=/usr
+# (Debian's place); sysusers.d and tmpfiles.d under $(PREFIX)/lib; all of
+# them are searched by systemd in both prefixes.  README.md, "Install as a
+# service", lists every file.
 PREFIX	?= /usr/local
-install: all
-	install -D -m 755 $(B)/pumpd $(DESTDIR)$(PREFIX)/sbin/pumpd
-	install -D -m 755 $(B)/plcsim $(DESTDIR)$(PREFIX)/bin/plcsim
-	install -D -m 755 $(B)/pumpctl $(DESTDIR)$(PREFIX)/bin/pumpctl
-	install -D -m 644 config/jinnan.conf $(DESTDIR)/etc/pumpd/jinnan.conf
-	install -D -m 644 systemd/pumpd.service \
-	    $(DESTDIR)/lib/systemd/system/pumpd.service
+SYSCONFDIR ?= /etc
+BINDIR	 = $(PREFIX)/bin
+SBINDIR	 = $(PREFIX)/sbin
+DATADIR	 = $(PREFIX)/share
+MANDIR	 = $(DATADIR)/man
+DOCDIR	 = $(DATADIR)/doc/pumpd
+COMPLETIONDIR = $(DATADIR)/bash-completion/completions
+PKGLIBDIR = $(PREFIX)/lib/pumpd
+UNITDIR	 = $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+SYSUSERSDIR = $(PREFIX)/lib/sysusers.d
+TMPFILESDIR = $(PREFIX)/lib/tmpfiles.d
+INSTALL_ENV = DESTDIR='$(DESTDIR)' B='$(B)' BINDIR='$(BINDIR)' \
+	  SBINDIR='$(SBINDIR)' SYSCONFDIR='$(SYSCONFDIR)' MANDIR='$(MANDIR)' \
+	  DOCDIR='$(DOCDIR)' PKGLIBDIR='$(PKGLIBDIR)' UNITDIR='$(UNITDIR)' \
+	  SYSUSERSDIR='$(SYSUSERSDIR)' TMPFILESDIR='$(TMPFILESDIR)' \
+	  COMPLETIONDIR='$(COMPLETIONDIR)'
+
+# The units and the tmpfiles.d file, with this PREFIX's paths.
+UNITS	 = $(B)/systemd/pumpd.service $(B)/systemd/plcsim.service \
+	   $(B)/systemd/pumpd.tmpfiles
+$(B)/systemd/%: systemd/%.in FORCE
+	@mkdir -p $(dir $@)
+	@sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' \
+	    -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' \
+	    -e 's|@PKGLIBDIR@|$(PKGLIBDIR)|g' $< >$@.tmp && mv $@.tmp $@
+units: $(UNITS)
+
+install: all units
+	@$(INSTALL_ENV) sh scripts/install.sh install
+uninstall:
+	@$(INSTALL_ENV) sh scripts/install.sh uninstall
 
 clean:
 	rm -rf build build-asan

@@ -39,7 +39,7 @@ static const char *control_keys[] = { "poll_ms", "response_timeout_ms",
     "override_default_s", NULL };
 static const char *influx_keys[] = { "url", "version", "database",
     "retention_policy", "user", "password_file", "org", "bucket",
-    "token_file", "batch_points", "batch_ms", "timeout_ms", "spool_max_kb",
+    "token_file", "credential", "batch_points", "batch_ms", "timeout_ms", "spool_max_kb",
     "replay_per_s", NULL };
 static const char *station_keys[] = { "id", "name", "kind", "plc", "well",
     "pumps", "setpoints", "rain", "catchment", "outfall", "head_m",
@@ -396,6 +396,32 @@ load_ctl(struct loader *l, config_setting_t *root, struct cfg_district *d)
 	    c->operator_group);
 }
 
+/* influx.credential: a systemd credential's name (LoadCredential=NAME:FILE),
+ * the secret instead of password_file (1.x, with user) or token_file
+ * (2.x), never both. */
+static void
+check_credential(struct loader *l, config_setting_t *g,
+    const struct cfg_influx *c)
+{
+	const char	*k = "influx.credential", *v = c->credential;
+	int		 line;
+
+	if (*v == '\0')
+		return;
+	line = line_of(config_setting_get_member(g, "credential"));
+	if (strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789-_.") != strlen(v) || *v == '.')
+		diag_add(l, 0, line, k, "\"%s\": a credential name is letters, "
+		    "digits, -, _ and ., not starting with .", v);
+	else if (c->password_file[0] != '\0' || c->token_file[0] != '\0')
+		diag_add(l, 0, line, k, "give the secret once: credential or "
+		    "%s, not both", c->password_file[0] ? "password_file" :
+		    "token_file");
+	else if (c->version == 1 && c->user[0] == '\0')
+		diag_add(l, 0, line, k, "InfluxDB 1.x takes the credential as "
+		    "the password of user: set influx.user");
+}
+
 /* Load the optional influx { ... } group: where metrics go. */
 static void
 load_influx(struct loader *l, config_setting_t *root, struct cfg_district *d)
@@ -434,6 +460,9 @@ load_influx(struct loader *l, config_setting_t *root, struct cfg_district *d)
 	get_opt_str(l, g, "bucket", "influx", c->bucket, sizeof c->bucket);
 	get_opt_str(l, g, "token_file", "influx", c->token_file,
 	    sizeof c->token_file);
+	get_opt_str(l, g, "credential", "influx", c->credential,
+	    sizeof c->credential);
+	check_credential(l, g, c);
 	get_int(l, g, "batch_points", "influx", 0, &c->batch_points, 1,
 	    1000000);
 	get_int(l, g, "batch_ms", "influx", 0, &c->batch_ms, 10, 600000);
@@ -445,9 +474,9 @@ load_influx(struct loader *l, config_setting_t *root, struct cfg_district *d)
 		diag_add(l, 0, line_of(g), "influx.database",
 		    "missing (InfluxDB 1.x)");
 	if (c->version == 2 && (c->org[0] == '\0' || c->bucket[0] == '\0' ||
-	    c->token_file[0] == '\0'))
+	    (c->token_file[0] == '\0' && c->credential[0] == '\0')))
 		diag_add(l, 0, line_of(g), "influx", "InfluxDB 2.x needs org, "
-		    "bucket and token_file");
+		    "bucket and token_file or credential");
 }
 
 /* Whether s is well-formed UTF-8 without control characters. */

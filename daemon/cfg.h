@@ -103,6 +103,10 @@ struct cfg_influx {
 	char	org[64];		/* 2.x */
 	char	bucket[64];		/* 2.x */
 	char	token_file[256];	/* 2.x */
+	char	credential[64];		/* instead of password_file (1.x) or
+					 * token_file (2.x): the name of a
+					 * systemd credential, read from
+					 * $CREDENTIALS_DIRECTORY/NAME */
 	int	batch_points;		/* flush at this many points */
 	int	batch_ms;		/* or after this long */
 	int	timeout_ms;		/* whole request */

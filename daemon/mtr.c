@@ -773,6 +773,31 @@ read_secret(const char *path, char *buf, size_t len, char **cause)
 	return 0;
 }
 
+/* Where the secret is: influx.credential in $CREDENTIALS_DIRECTORY (systemd's
+ * LoadCredential=), else password_file (1.x) or token_file (2.x); buf is
+ * "" when there is none.  -1 with a cause when the credential is asked
+ * for and systemd gave none. */
+static int
+secret_path(const struct cfg_influx *c, char *buf, size_t len, char **cause)
+{
+	const char	*dir = getenv("CREDENTIALS_DIRECTORY");
+
+	if (c->credential[0] == '\0') {
+		snprintf(buf, len, "%s", c->version == 2 ? c->token_file :
+		    c->password_file);
+		return 0;
+	}
+	if (dir == NULL || *dir == '\0') {
+		if (asprintf(cause, "influx.credential \"%s\": no "
+		    "$CREDENTIALS_DIRECTORY: start pumpd with systemd's "
+		    "LoadCredential=%s:FILE", c->credential, c->credential) < 0)
+			*cause = NULL;
+		return -1;
+	}
+	snprintf(buf, len, "%s/%s", dir, c->credential);
+	return 0;
+}
+
 /* The write URL with its query string. */
 static int
 build_url(struct mtr *m, const char *base, char **cause)
@@ -807,7 +832,7 @@ mtr_new(struct event_base *base, const struct cfg_influx *c,
 {
 	struct mtr	*m;
 	struct timeval	 tv;
-	char		 token[512], *why = NULL;
+	char		 token[512], secret[512], *why = NULL;
 
 	*cause = NULL;
 	if ((m = calloc(1, sizeof *m)) == NULL)
@@ -821,14 +846,15 @@ mtr_new(struct event_base *base, const struct cfg_influx *c,
 	if (url_override != NULL)
 		snprintf(m->c.url, sizeof m->c.url, "%s", url_override);
 	m->c.url[strcspn(m->c.url, "?")] = '\0';
+	if (secret_path(&m->c, secret, sizeof secret, cause) == -1)
+		goto fail;
 	if (m->c.version == 2) {
-		if (read_secret(m->c.token_file, token, sizeof token,
-		    cause) == -1)
+		if (read_secret(secret, token, sizeof token, cause) == -1)
 			goto fail;
 		snprintf(m->auth_hdr, sizeof m->auth_hdr,
 		    "Authorization: Token %s", token);
-	} else if (m->c.password_file[0] != '\0' && read_secret(
-	    m->c.password_file, m->password, sizeof m->password, cause) == -1)
+	} else if (secret[0] != '\0' && read_secret(secret, m->password,
+	    sizeof m->password, cause) == -1)
 		goto fail;
 	if (build_url(m, m->c.url, cause) == -1)
 		goto fail;

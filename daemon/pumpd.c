@@ -441,6 +441,8 @@ usage(int status)
 	    "                       file's (/run/pumpd/ctl.sock)\n"
 	    "      --sim-speed N    simulation: the clock runs N times faster\n"
 	    "                       (as plcsim -s N); off in the field\n"
+	    "      --print-addresses  the PLC and InfluxDB hosts, one a line\n"
+	    "                       (for the unit's IPAddressAllow=)\n"
 	    "      --version        print the version and exit\n",
 	    "/etc/pumpd/jinnan.conf");
 	exit(status);
@@ -484,6 +486,48 @@ check_config(const char *path)
 	return rc == 0 ? 0 : 1;
 }
 
+/* Print host once, unless it is among the n hosts of seen. */
+static void
+print_host(const char *host, const struct cfg_station *seen, int n)
+{
+	int	i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(seen[i].host, host) == 0)
+			return;
+	printf("%s\n", host);
+}
+
+/* --print-addresses: every host pumpd talks to, one a line (the PLCs, then
+ * InfluxDB's from its URL), for the unit's IPAddressAllow=; the exit
+ * status. */
+static int
+print_addresses(const char *path)
+{
+	struct cfg_district	d;
+	struct cfg_diag		diag = { 0 };
+	char			host[256];
+	const char		*h;
+	int			i, rc;
+
+	if ((rc = cfg_load(path, &d, &diag)) == 0) {
+		for (i = 0; i < d.nstations; i++)
+			print_host(d.st[i].host, d.st, i);
+		if (d.has_influx && (h = strstr(d.influx.url, "://")) != NULL) {
+			snprintf(host, sizeof host, "%s", h + 3);
+			host[strcspn(host, "/?#")] = '\0';
+			host[strcspn(host, host[0] == '[' ? "]" : ":")] = '\0';
+			print_host(host + (host[0] == '['), d.st,
+			    d.nstations);
+		}
+	} else
+		for (i = 0; i < diag.nmsg; i++)
+			fprintf(stderr, "%s\n", diag.msg[i]);
+	cfg_free(&d);
+	cfg_diag_free(&diag);
+	return rc == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -498,6 +542,7 @@ main(int argc, char **argv)
 		{ "influx-url", required_argument, NULL, 5 },
 		{ "ctl-socket", required_argument, NULL, 6 },
 		{ "version", no_argument, NULL, 7 },
+		{ "print-addresses", no_argument, NULL, 8 },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*path = "/etc/pumpd/jinnan.conf";
@@ -543,6 +588,9 @@ main(int argc, char **argv)
 		case 7:
 			printf("pumpd %s\n", PUMPD_VERSION);
 			return 0;
+		case 8:
+			check = 2;
+			break;
 		default:
 			usage(2);
 		}
@@ -552,7 +600,8 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage(2);
 	if (check)
-		return check_config(path);
+		return check == 2 ? print_addresses(path) :
+		    check_config(path);
 	log_init("pumpd", log_journal(), 0);
 	if (cfg_load(path, &p.d, &diag) == -1) {
 		for (i = 0; i < diag.nmsg; i++)

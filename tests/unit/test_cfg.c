@@ -529,6 +529,45 @@ test_control_group(void **state)
 	free(text);
 }
 
+/* influx.credential: a systemd credential's name, the secret instead of
+ * password_file or token_file, never with them; 1.x needs the user. */
+static void
+test_influx_credential(void **state)
+{
+	struct cfg_district	 d;
+	struct cfg_diag		 diag = { 0 };
+	char			*text;
+
+	(void)state;
+	text = subst(base, "stations = (\n", "influx = { url = "
+	    "\"http://10.1.2.3:8086\"; version = 2; org = \"jn\"; bucket = "
+	    "\"pumpd\"; credential = \"influx-token\"; };\nstations = (\n");
+	write_file(text);
+	assert_int_equal(cfg_load(path, &d, &diag), 0);
+	assert_string_equal(d.influx.credential, "influx-token");
+	assert_string_equal(d.influx.token_file, "");
+	cfg_free(&d);
+	unlink(path);
+	free(text);
+	expect_error("stations = (\n", "influx = { url = \"http://h:1\"; "
+	    "database = \"p\"; credential = \"influx-token\"; };\n"
+	    "stations = (\n", "1: influx.credential: InfluxDB 1.x takes the "
+	    "credential as the password of user: set influx.user");
+	expect_error("stations = (\n", "influx = { url = \"http://h:1\"; "
+	    "database = \"p\"; user = \"u\"; password_file = \"/p\";\n"
+	    "credential = \"pw\"; };\nstations = (\n", "2: influx.credential: "
+	    "give the secret once: credential or password_file, not both");
+	expect_error("stations = (\n", "influx = { url = \"http://h:1\"; "
+	    "version = 2; org = \"o\"; bucket = \"b\";\ncredential = "
+	    "\"../etc/shadow\"; };\nstations = (\n", "2: influx.credential: "
+	    "\"../etc/shadow\": a credential name is letters, digits, -, _ "
+	    "and ., not starting with .");
+	expect_error("stations = (\n", "influx = { url = \"http://h:1\"; "
+	    "version = 2; org = \"o\"; bucket = \"b\"; };\nstations = (\n",
+	    "1: influx: InfluxDB 2.x needs org, bucket and token_file or "
+	    "credential");
+}
+
 /* A PLC named by a hostname is refused at check time, with the reason. */
 static void
 test_hostname(void **state)
@@ -676,6 +715,7 @@ main(void)
 		cmocka_unit_test(test_small_well_warns),
 		cmocka_unit_test(test_control_group),
 		cmocka_unit_test(test_hostname),
+		cmocka_unit_test(test_influx_credential),
 		cmocka_unit_test(test_directory),
 		cmocka_unit_test(test_no_final_newline),
 		cmocka_unit_test(test_include),
