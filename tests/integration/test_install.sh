@@ -56,7 +56,8 @@ done
 [ -z "$bad" ] && ok "the installed man pages render without a warning (groff -ww, man --warnings)" ||
     fail "man pages" "$bad"
 
-# sysusers.d and tmpfiles.d, applied to a copy of the root
+# sysusers.d and tmpfiles.d, applied to a copy of the root (its /etc/pumpd
+# without the credential, which LoadCredential= needs)
 cp -a "$R" "$WORK/sys"
 mkdir -p "$WORK/sys/etc"
 if systemd-sysusers --root="$WORK/sys" "$WORK/sys/usr/lib/sysusers.d/pumpd.conf" >"$WORK/sys.out" 2>&1 &&
@@ -66,7 +67,8 @@ if systemd-sysusers --root="$WORK/sys" "$WORK/sys/usr/lib/sysusers.d/pumpd.conf"
 	st=$(stat -c '%a %u %g' "$WORK/sys/var/lib/pumpd" 2>&1)
 	grep -q '^pumpd:' "$WORK/sys/etc/group" && [ -n "$uid" ] && [ -n "$gid" ] && [ "$st" = "700 $uid $gid" ] &&
 	    [ "$(stat -c '%a %u %g' "$WORK/sys/run/pumpd")" = "755 $uid $gid" ] &&
-	    ok "sysusers: user and group pumpd, group pumpd-operators; tmpfiles: /var/lib/pumpd 0700, /run/pumpd theirs" ||
+	    [ "$(stat -c '%a %u %s' "$WORK/sys/etc/pumpd/influx-token")" = "600 0 0" ] &&
+	    ok "sysusers: user and group pumpd, group pumpd-operators; tmpfiles: /var/lib/pumpd 0700, /run/pumpd theirs, an empty influx-token 0600 for LoadCredential=" ||
 	    fail "sysusers and tmpfiles" "uid ${uid:-none} gid ${gid:-none} /var/lib/pumpd: $st"
 else
 	fail "systemd-sysusers, systemd-tmpfiles" "$(cat "$WORK/sys.out")"
