@@ -54,9 +54,10 @@ else
 	    fail "unit-ipallow.sh on a bad file" "$(cat "$WORK/ipallow.err")"
 fi
 
-# security NAME: systemd-analyze security's score for the unit, 2.0 or better.
+# security NAME [FILE]: systemd-analyze security's score for the unit, 2.0
+# or better.
 security() {
-	out=$(systemd-analyze security --offline=true --threshold=20 "$U/$1" 2>&1)
+	out=$(systemd-analyze security --offline=true --threshold=20 "${2:-$U/$1}" 2>&1)
 	rc=$?
 	score=$(echo "$out" | sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p')
 	if [ $rc -eq 0 ] && [ -n "$score" ] && awk -v s="$score" 'BEGIN { exit !(s <= 2.0) }'; then
@@ -66,6 +67,7 @@ security() {
 	fi
 }
 security pumpd.service
+security "pumpd.service with the drop-in" "$WORK/dropin/pumpd.service"
 security plcsim.service
 
 # What the service needs, each line as the unit must have it.
