@@ -7,7 +7,8 @@
 # the service needs (notify, watchdog, reload, state, socket, credential).
 # Then the credential itself: influx.credential is read from
 # $CREDENTIALS_DIRECTORY as systemd's LoadCredential= leaves it, and
-# without it pumpd refuses to start, saying why.
+# without it pumpd refuses to start, saying why; and under the unit's
+# umask the control socket keeps its mode 0660 (pumpd sets it).
 . "$(dirname "$0")/lib.sh"
 
 # The units with this build's paths: the binaries in $BIN, the
@@ -102,13 +103,16 @@ resp=$(printf 'HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n')
 NC=$!
 PIDS="$PIDS $NC"
 wait_port "$IPORT" || { fail "listener" "nc does not listen on $IPORT"; finish; exit 1; }
-CREDENTIALS_DIRECTORY=$WORK/creds "$BIN/pumpd" -c "$WORK/cred.conf" --state-dir "$WORK/state" \
-    --ctl-socket "$WORK/ctl.sock" --log-every 600 >"$WORK/pumpd.log" 2>&1 &
+(umask 077; CREDENTIALS_DIRECTORY=$WORK/creds exec "$BIN/pumpd" -c "$WORK/cred.conf" --state-dir "$WORK/state" \
+    --ctl-socket "$WORK/ctl.sock" --log-every 600 >"$WORK/pumpd.log" 2>&1) &
 PD=$!
 PIDS="$PIDS $PD"
 i=0; while [ ! -s "$WORK/request" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 sleep 0.3
+mode=$(stat -c %a "$WORK/ctl.sock" 2>&1)
 kill -TERM $PD; wait $PD
+[ "$mode" = 660 ] && ok "under the unit's UMask=0077 the control socket is still mode 0660" ||
+    fail "socket mode under umask 077" "$mode"
 auth=$(printf 'pumpd:pa55-w0rd' | base64)
 grep -q $'^Authorization: Basic '"$auth"$'\r$' "$WORK/request" &&
     ok "the password from \$CREDENTIALS_DIRECTORY/influx-token, as basic authentication" ||
