@@ -27,7 +27,6 @@
 
 #include "mtr.h"
 
-#define PORT		26950
 #define MAXPTS		100000
 
 /* The scripted InfluxDB. */
@@ -223,6 +222,7 @@ test_replay_segment_dropped_in_flight(void **state)
 	struct event_base	*base;
 	struct evconnlistener	*l;
 	struct sockaddr_in	 sin;
+	socklen_t		 slen;
 	struct cfg_influx	 c;
 	struct mtr_stats	 st;
 	struct event		*tick;
@@ -238,13 +238,16 @@ test_replay_segment_dropped_in_flight(void **state)
 	assert_non_null(base = event_base_new());
 	memset(&sin, 0, sizeof sin);
 	sin.sin_family = AF_INET;
-	sin.sin_port = htons(PORT);
+	sin.sin_port = 0;	/* any free port: never one another test holds */
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	assert_non_null(l = evconnlistener_new_bind(base, on_accept, base,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, -1,
 	    (struct sockaddr *)&sin, sizeof sin));
+	slen = sizeof sin;
+	assert_int_equal(getsockname(evconnlistener_get_fd(l),
+	    (struct sockaddr *)&sin, &slen), 0);
 	memset(&c, 0, sizeof c);
-	snprintf(c.url, sizeof c.url, "http://127.0.0.1:%d", PORT);
+	snprintf(c.url, sizeof c.url, "http://127.0.0.1:%d", ntohs(sin.sin_port));
 	c.version = 1;
 	strcpy(c.database, "pumpd");
 	c.batch_points = 5000;
