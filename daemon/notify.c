@@ -92,8 +92,9 @@ notify_check_ready(struct pumpd *p)
 		if (!p->st[i].polled)
 			return;
 	p->ready = 1;
-	notify_status(p, 1);
-	sd_notify(0, "READY=1");
+	notify_status_line(p, p->status, sizeof p->status);
+	p->status_at = util_mono_s();
+	sd_notifyf(0, "READY=1\nSTATUS=%s", p->status);
 	log_notice("ready: every one of the %d stations polled once; %s",
 	    p->n, p->status);
 }
