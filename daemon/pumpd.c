@@ -16,7 +16,12 @@
  * SIGINT hand every station with fresh data to its PLC (v1: mode LOCAL,
  * the fallback set-points in force; L1: its panel set-points), wait on a
  * timer for the PLCs to acknowledge for at most control.handover_ms, send
- * the last metrics and leave; SIGHUP is logged and ignored.
+ * the last metrics and leave; SIGHUP reloads the file (reload.c).  As a
+ * systemd service it says READY=1 once every station has been polled,
+ * STATUS= lines and WATCHDOG=1 from the loop (notify.c).  A refused start
+ * exits with a code that says why (PUMPD_EXIT_* in pumpd.h): an invalid
+ * file, a state directory that cannot be written or that another pumpd
+ * holds, a control socket another pumpd serves.
  */
 #include <errno.h>
 #include <getopt.h>

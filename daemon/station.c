@@ -98,7 +98,9 @@ control(struct pumpd *p, struct station *s, const struct obs *snap,
 }
 
 /* A failed poll of station s: counted; logged once per cause and episode,
- * its repeats once a minute with a count. */
+ * its repeats once a minute with a count, at LOG_NOTICE: one failed poll
+ * is not for the on-call engineer; data lost for stale_s is, as the
+ * core's comms alarm (LOG_WARNING). */
 static void
 result_failed(struct station *s, const struct plc_result *r)
 {
@@ -118,11 +120,11 @@ result_failed(struct station *s, const struct plc_result *r)
 	/* once per episode and cause (a map check's is MBTCP_OK) */
 	bit = 1u << (r->rejected ? MBTCP_OK : r->cause);
 	if (s->logged & bit) {
-		log_limited(&s->fail_log, LOG_PRI_WARN, util_mono_ms(),
+		log_limited(&s->fail_log, LOG_PRI_NOTICE, util_mono_ms(),
 		    FAIL_REPEAT_MS, "plc %s: %s", s->cfg->id, s->last_err);
 		return;
 	}
-	log_warnx("plc %s: %s", s->cfg->id, s->last_err);
+	log_notice("plc %s: %s", s->cfg->id, s->last_err);
 	s->logged |= bit;
 	if (!s->fail_log.active) {	/* the episode's repeats count from here */
 		s->fail_log.active = 1;
@@ -142,7 +144,7 @@ station_result(struct pumpd *p, struct station *s, const struct plc_result *r)
 		return;
 	}
 	if (s->bad_episode) {
-		log_limit_end(&s->fail_log, LOG_PRI_WARN);
+		log_limit_end(&s->fail_log, LOG_PRI_NOTICE);
 		log_info("plc %s: answering again after %d failed polls",
 		    s->cfg->id, s->bad_episode);
 		s->bad_episode = 0;
@@ -477,7 +479,7 @@ station_handover_report(struct pumpd *p, double elapsed_ms)
 		else if (len < sizeof left - 1)
 			len += (size_t)snprintf(left + len, sizeof left - len,
 			    " %s", p->st[i].cfg->id);
-	log_info("hand-over: %d of %d stations handed over to their PLCs "
+	log_notice("hand-over: %d of %d stations handed over to their PLCs "
 	    "in %.0f ms; %d left to their watchdog%s%s", done, p->n,
 	    elapsed_ms, p->n - done, len ? ":" : "", left);
 	return done;
