@@ -148,6 +148,28 @@ reload_tick(struct pumpd *p)
 		}
 }
 
+/* Station id comes back while an earlier reload still hands it over: end
+ * that hand-over now (its block was sent) and stop its old worker, so
+ * that the PLC never has two workers of ours at once. */
+static void
+drop_leaving(struct pumpd *p, const char *id)
+{
+	struct reload	*r = p->reload;
+	struct leaving	*l;
+	int		 i;
+
+	for (i = 0; r != NULL && i < r->nlv; i++) {
+		l = r->lv[i];
+		if (strcmp(l->cfg.id, id) != 0)
+			continue;
+		station_handover_done(&l->s);
+		station_handover_note(p, &l->s, station_now_ms(p));
+		retire(p, l->s.dev, l->s.wcfg);
+		free(l);
+		r->lv[i--] = r->lv[--r->nlv];
+	}
+}
+
 int
 reload_leaving(const struct pumpd *p)
 {
@@ -430,6 +452,7 @@ apply(struct pumpd *p, struct cfg_district *nd, struct summary *sum)
 			carry_over(p, &st[j], &nd->st[j], sum);
 			continue;
 		}
+		drop_leaving(p, nd->st[j].id);
 		station_init(&st[j], &nd->st[j]);
 		note(sum, "station %s added", nd->st[j].id);
 		if (station_worker_start(p, &st[j]) == -1)

@@ -163,8 +163,31 @@ logged "reload: station $C added, station $B removed" &&
     fail "reload logged" "$(grep 'reload:' "$WORK/pumpd.log" | tail -1)"
 a_on && ok "A's pump still runs (pump_cmd $(hold $PA 2))" || fail "A" "pump_cmd $(hold $PA 2)"
 
+# 3b. A's PLC moves to another address (a second plcsim serving A on PA2):
+#     pumpd reconnects there; the old address gets no hand-over block (it
+#     may be another station's PLC now): its mode_request stays REMOTE and
+#     its heartbeat stops, so its own watchdog takes over
+PA2=$((PB + 3))
+sed "s/port = $PA;/port = $PA2;/" "$WORK/sim.conf" >"$WORK/sim2.conf"
+spawn "$BIN/plcsim" -c "$WORK/sim2.conf" --only $A -s 1 -r none >"$WORK/plcsim2.log" 2>&1
+wait_port $PA2 || fail "plcsim 2" "$(tail -3 "$WORK/plcsim2.log")"
+sed "s/port = $PA;/port = $PA2;/" "$WORK/pumpd.conf" >"$WORK/moved.conf"
+cp "$WORK/moved.conf" "$WORK/pumpd.conf"
+kill -HUP $D
+n2=$(hold $PA2 0)
+if wait_for 10 moved $PA2 "$n2" && [ "$(hold $PA2 1)" = 1 ]; then
+	ok "A is supervised at its new address: heartbeat $n2 -> $(hold $PA2 0), mode_request REMOTE"
+else fail "A reconnects" "heartbeat $n2 -> $(hold $PA2 0), mode $(hold $PA2 1); $(grep 'reload:' "$WORK/pumpd.log" | tail -1)"; fi
+logged "reload: PLC of $A changed (reconnecting to 127.0.0.1:$PA2 unit 1, map v1)" &&
+    ok "$(grep -m1 "reload: PLC of $A" "$WORK/pumpd.log" | cut -d' ' -f2-)" ||
+    fail "reconnect logged" "$(grep 'reload:' "$WORK/pumpd.log" | tail -1)"
+h1=$(hold $PA 0); sleep 1.5; h2=$(hold $PA 0)
+[ "$h1" = "$h2" ] && [ "$(hold $PA 1)" = 1 ] && ! grep -q "station $A: handed over" "$WORK/pumpd.log" &&
+    ok "the old address got no hand-over (mode_request $(hold $PA 1)) and its heartbeat stopped at $h2" ||
+    fail "old address" "heartbeat $h1 -> $h2, mode $(hold $PA 1), $(grep "station $A: handed" "$WORK/pumpd.log")"
+
 # 4. pumps of a kept station changed: refused; restart-only settings kept
-python3 - "$WORK/pumpd.conf" "$C" >"$WORK/pumps.conf" <<'PY'
+python3 - "$WORK/moved.conf" "$C" >"$WORK/pumps.conf" <<'PY'
 import sys
 t = open(sys.argv[1]).read()
 i = t.index('id = "%s"' % sys.argv[2])
@@ -179,7 +202,7 @@ if wait_for 5 grep -q "pumps: station $C has" "$WORK/pumpd.log"; then
 	ok "$(grep -m1 "pumps: station $C has" "$WORK/pumpd.log" | cut -d' ' -f2- | cut -c1-120)..."
 else fail "pumps changed" "$(grep 'reload' "$WORK/pumpd.log" | tail -2)"; fi
 sed -e "s|^control_socket = {|influx = { url = \"http://127.0.0.1:1\"; database = \"x\"; };\ncontrol_socket = {|" \
-    "$WORK/ac.conf" | sed "0,/duty_start_m = 1.6/s//duty_start_m = 1.2/" >"$WORK/pumpd.conf"
+    "$WORK/moved.conf" >"$WORK/pumpd.conf"
 grep -q "^influx = " "$WORK/pumpd.conf" || printf 'influx = { url = "http://127.0.0.1:1"; database = "x"; };\n' >>"$WORK/pumpd.conf"
 kill -HUP $D
 if wait_for 5 grep -q "influx changed, but only a restart" "$WORK/pumpd.log"; then
