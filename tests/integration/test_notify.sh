@@ -9,7 +9,8 @@
 #     first poll has timed out (at least 1 s after start: a machine slower
 #     than that only makes it later); its STATUS counts 2 OK and 1 DOWN.
 #  2. STATUS= lines say "N stations: N OK, N STALE, N DOWN; storm mode at
-#     N; no metrics; warning none".
+#     N; no metrics; warning none"; a change (pumpctl warning blue) is sent
+#     within the second.
 #  3. With WATCHDOG_USEC=2 s pumpd feeds WATCHDOG=1 from its loop.
 #  4. SIGHUP: RELOADING=1 with MONOTONIC_USEC, then READY=1 with a STATUS.
 #  5. The test hook (--test-hooks, PUMPD_TEST_BLOCK_AFTER_S=3:3) blocks the
@@ -96,9 +97,13 @@ n=$(msgs "^WATCHDOG=1$" | wc -l)
 grep -q "systemd watchdog: 2.0 s, fed every 1.0 s from the loop" "$WORK/pumpd.log" &&
     ok "$(grep -m1 'systemd watchdog' "$WORK/pumpd.log" | cut -d' ' -f2-)" || fail "watchdog logged" "$(head -3 "$WORK/pumpd.log")"
 
-# 2. STATUS lines
+# 2. STATUS lines, one on a change: the rainstorm warning set by pumpctl
+"$BIN/pumpctl" -S "$WORK/ctl.sock" warning blue >/dev/null 2>&1
+wait_for 5 has "^STATUS=3 stations: .*; warning blue" &&
+    ok "a change is sent at once: $(msgs "warning blue" | head -1 | cut -f2)" ||
+    fail "STATUS on a change" "$(tail -3 "$WORK/notify")"
 bad=$(msgs "STATUS=" | cut -f2 | tr '|' '\n' | grep "^STATUS=" | grep -v "^STATUS=starting: \|^STATUS=test hook\|^STATUS=reloading" |
-    grep -Ev "^STATUS=3 stations: [0-3] OK, [0-3] STALE, [0-3] DOWN; storm mode at [0-3]; no metrics; warning none( \(reloaded\))?$")
+    grep -Ev "^STATUS=3 stations: [0-3] OK, [0-3] STALE, [0-3] DOWN; storm mode at [0-3]; no metrics; warning (none|blue)( \(reloaded\))?$")
 n=$(msgs "STATUS=3 stations" | wc -l)
 [ -z "$bad" ] && [ "$n" -ge 2 ] && ok "$n STATUS= lines, such as: $(msgs "STATUS=3 stations" | tail -1 | cut -f2)" ||
     fail "STATUS lines" "$n; bad: $bad"
