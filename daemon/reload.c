@@ -461,7 +461,7 @@ apply(struct pumpd *p, struct cfg_district *nd, struct summary *sum)
 	}
 	for (i = 0; i < p->n; i++)
 		if (!kept[i]) {
-			note(sum, "station %s removed (handed to its PLC)",
+			note(sum, "station %s removed (handing it to its PLC)",
 			    p->st[i].cfg->id);
 			leave(p, &p->st[i], ms);
 		}

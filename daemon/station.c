@@ -94,7 +94,7 @@ control(struct pumpd *p, struct station *s, const struct obs *snap,
 	log_events(p, s, ms);
 	emit_station(p, s, snap, ms);
 	if (s->out.it.write && snap != NULL && s->dev != NULL)
-			plc_command(s->dev, &s->out.it);
+		plc_command(s->dev, &s->out.it);
 }
 
 /* A failed poll of station s: counted; logged once per cause and episode,
@@ -367,6 +367,10 @@ void
 station_handover(struct pumpd *p, struct station *s, int64_t ms)
 {
 	s->ho = HO_LEFT;
+	if (s->dev == NULL) {	/* a reload could not start its worker */
+		s->ho_why = "no PLC worker";
+		return;
+	}
 	if (ms - s->last_ok_ms > p->stale_ms) {
 		s->ho_why = s->core.started ? "no fresh data: the PLC is not "
 		    "answering" : "never controlled: the PLC never answered";
@@ -504,6 +508,8 @@ take_ages(struct pumpd *p, struct sch_self *me)
 	if ((ages = calloc((size_t)p->n * PLC_AGES, sizeof *ages)) == NULL)
 		return;
 	for (i = 0; i < p->n; i++) {
+		if (p->st[i].dev == NULL)
+			continue;
 		n = plc_take_ages(p->st[i].dev, ages + got, &max_ms);
 		me->ncmd += n;
 		got += n < PLC_AGES ? n : PLC_AGES;
