@@ -37,7 +37,8 @@ PUMPD_OBJS  = $(B)/daemon/pumpd.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
 	      $(B)/daemon/mtr.o \
 	      $(B)/daemon/spool.o $(B)/daemon/schema.o $(B)/daemon/state.o \
 	      $(B)/daemon/log.o $(B)/daemon/util.o $(B)/daemon/station.o \
-	      $(B)/daemon/view.o $(B)/daemon/ctl.o $(B)/daemon/proto.o
+	      $(B)/daemon/view.o $(B)/daemon/ctl.o $(B)/daemon/proto.o \
+	      $(B)/daemon/notify.o $(B)/daemon/reload.o
 PUMPCTL_OBJS = $(B)/daemon/pumpctl.o $(B)/daemon/proto.o
 PLCSIM_OBJS = $(B)/plc/plcsim.o $(B)/plc/model.o $(B)/plc/model_l1.o \
 	      $(B)/plc/rain.o \

@@ -1085,3 +1085,32 @@ ctl_close(struct pumpd *p)
 	free(c);
 	p->ctl = NULL;
 }
+
+void
+ctl_audit_event(struct pumpd *p, const char *cmd, const char *detail,
+    const char *error)
+{
+	json_t		*e;
+	char		 t[32], *line;
+	struct tm	 tm;
+	time_t		 now = time(NULL);
+	size_t		 n;
+
+	gmtime_r(&now, &tm);
+	strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	e = json_pack("{s:s,s:I,s:s,s:s,s:[s],s:s,s:s*}", "time", t, "uid",
+	    (json_int_t)getuid(), "user", "pumpd", "cmd", cmd, "args", detail,
+	    "result", error != NULL ? "error" : "ok", "error", error);
+	line = e != NULL ? json_dumps(e, JSON_COMPACT) : NULL;
+	json_decref(e);
+	if (line == NULL)
+		return;
+	n = strlen(line);
+	line[n] = '\n';	/* over the NUL: written with its length */
+	if (p->ctl == NULL || p->ctl->audit_fd == -1 ||
+	    write(p->ctl->audit_fd, line, n + 1) != (ssize_t)n + 1)
+		log_warnx("ctl: cannot append to the audit trail: %s",
+		    p->ctl == NULL || p->ctl->audit_fd == -1 ? "not open" :
+		    strerror(errno));
+	free(line);
+}

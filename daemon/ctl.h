@@ -68,6 +68,12 @@ char	*ctl_handle(struct pumpd *p, const char *line, size_t len,
  * socket (p->ctl_path or the configuration's); 0, or -1 with *cause. */
 int	ctl_open(struct pumpd *p, char **cause);
 
+/* One audit line for something pumpd did by itself (a reload on SIGHUP):
+ * user "pumpd", command cmd, detail as its one argument, result "ok" or,
+ * with error, "error". */
+void	ctl_audit_event(struct pumpd *p, const char *cmd, const char *detail,
+	    const char *error);
+
 /* Close every client and the socket, remove it. */
 void	ctl_close(struct pumpd *p);
 

@@ -120,6 +120,26 @@ log_warnx(const char *fmt, ...)
 }
 
 void
+log_errx(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vlog(LOG_PRI_ERR, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_notice(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vlog(LOG_PRI_NOTICE, fmt, ap);
+	va_end(ap);
+}
+
+void
 log_info(const char *fmt, ...)
 {
 	va_list	ap;

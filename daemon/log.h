@@ -20,7 +20,9 @@
 
 /* Priorities, as syslog(3) and the journal number them. */
 #define LOG_PRI_CRIT	2
+#define LOG_PRI_ERR	3
 #define LOG_PRI_WARN	4
+#define LOG_PRI_NOTICE	5
 #define LOG_PRI_INFO	6
 #define LOG_PRI_DEBUG	7
 
@@ -50,6 +52,12 @@ void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A warning. */
 void	log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* An error the on-call engineer must fix (a refused reload). */
+void	log_errx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A normal but significant event (start, stop, a reload applied). */
+void	log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Information. */
 void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -603,3 +603,13 @@ plc_take_ages(struct plc_dev *d, double *ages, double *max_ms)
 	pthread_mutex_unlock(&d->mu);
 	return n;
 }
+
+int
+plc_reap(struct plc_dev *d)
+{
+	if (pthread_tryjoin_np(d->thr, NULL) != 0)
+		return 0;
+	pthread_mutex_destroy(&d->mu);
+	pthread_cond_destroy(&d->cv);
+	return 1;
+}

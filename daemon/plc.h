@@ -90,6 +90,10 @@ void	plc_halt(struct plc_dev *d);
  * timeout (the request in progress, if any). */
 void	plc_stop(struct plc_dev *d);
 
+/* After plc_halt, without waiting: 1 when the worker has ended (then
+ * freed as by plc_stop), 0 while it still finishes its request. */
+int	plc_reap(struct plc_dev *d);
+
 /* Hand the worker an intent to encode and write at once (replaces an
  * unwritten one). */
 void	plc_command(struct plc_dev *d, const struct intent *it);

@@ -16,7 +16,12 @@
  * SIGINT hand every station with fresh data to its PLC (v1: mode LOCAL,
  * the fallback set-points in force; L1: its panel set-points), wait on a
  * timer for the PLCs to acknowledge for at most control.handover_ms, send
- * the last metrics and leave; SIGHUP is logged and ignored.
+ * the last metrics and leave; SIGHUP reloads the file (reload.c).  As a
+ * systemd service it says READY=1 once every station has been polled,
+ * STATUS= lines and WATCHDOG=1 from the loop (notify.c).  A refused start
+ * exits with a code that says why (PUMPD_EXIT_* in pumpd.h): an invalid
+ * file, a state directory that cannot be written or that another pumpd
+ * holds, a control socket another pumpd serves.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -27,12 +32,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 #include <event2/event.h>
-#include <systemd/sd-daemon.h>
 
 #include "cfg.h"
 #include "core.h"
@@ -40,8 +46,10 @@
 #include "log.h"
 #include "lp.h"
 #include "mtr.h"
+#include "notify.h"
 #include "plc.h"
 #include "pumpd.h"
+#include "reload.h"
 #include "schema.h"
 #include "state.h"
 #include "station.h"
@@ -79,13 +87,6 @@ log_metrics(struct pumpd *p)
 	    p->overruns, p->max_lag_ms);
 }
 
-/* The codec of station cfg's PLC map (plc.map, "v1" by default). */
-static const struct codec *
-station_codec(const struct cfg_station *cfg)
-{
-	return codec_find(cfg_map_name(cfg->map));
-}
-
 /* The workers posted results: take them all. */
 static void
 on_wake(evutil_socket_t fd, short what, void *arg)
@@ -101,8 +102,9 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 	if (p->stopping)	/* stopping: no more decisions or points */
 		return;
 	for (i = 0; i < p->n; i++)
-		if (plc_take(&p->st[i].dev, &r))
+		if (p->st[i].dev != NULL && plc_take(p->st[i].dev, &r))
 			station_result(p, &p->st[i], &r);
+	notify_check_ready(p);
 }
 
 /* Log a failing state save once per episode, and its recovery. */
@@ -154,6 +156,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	watch_state(p);
 	if (util_mono_s() >= p->next_save)
 		station_save_all(p);
+	reload_tick(p);
 }
 
 /* The hand-over is over (all acknowledged, or its time is up): report
@@ -179,7 +182,9 @@ on_stop_check(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (p->stopping == 1) {
-		if (station_handover_acked(p) || util_mono_s() > p->stop_by)
+		reload_tick(p);	/* stations a reload removed, still leaving */
+		if ((station_handover_acked(p) && reload_leaving(p) == 0) ||
+		    util_mono_s() > p->stop_by)
 			handover_end(p);
 		return;
 	}
@@ -188,7 +193,7 @@ on_stop_check(evutil_socket_t fd, short what, void *arg)
 }
 
 /* SIGINT/SIGTERM: stop deciding, hand the stations to their PLCs, then
- * the last metrics, then leave; SIGHUP: logged and ignored. */
+ * the last metrics, then leave; SIGHUP: reload the configuration. */
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -197,17 +202,19 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	int64_t		 ms = station_now_ms(p);
 
 	(void)what;
-	if (sig == SIGHUP) {
-		log_info("signal %d (SIGHUP): ignored; reload is not "
-		    "implemented, the configuration in use stays", (int)sig);
+	if (sig == SIGHUP && p->stopping)
+		log_notice("signal %d (SIGHUP): ignored: stopping", (int)sig);
+	else if (sig == SIGHUP)
+		reload_run(p);
+	if (sig == SIGHUP)
 		return;
-	}
 	if (p->stopping) {
 		log_info("signal %d: already stopping", (int)sig);
 		return;
 	}
-	log_info("signal %d, stopping: handing the stations to their PLCs "
+	log_notice("signal %d, stopping: handing the stations to their PLCs "
 	    "(at most %d ms)", (int)sig, p->d.control.handover_ms);
+	notify_stopping(p);
 	p->stopping = 1;
 	p->stop_t0 = util_mono_s();
 	p->stop_by = p->stop_t0 + p->d.control.handover_ms / 1000.0;
@@ -217,46 +224,78 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	event_add(p->stop_ev, &tv);
 }
 
+/* Whether a process accepts connections on the control socket at path:
+ * 1 with *cause (another pumpd serves it), else 0.  A socket file nobody
+ * listens on is a killed pumpd's, which ctl_open replaces. */
+static int
+ctl_served(const char *path, char **cause)
+{
+	struct sockaddr_un	sun;
+	int			fd, served;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sun.sun_path || (fd = socket(AF_UNIX,
+	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
+		return 0;	/* ctl_open says what is wrong with it */
+	strcpy(sun.sun_path, path);
+	served = connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0 ||
+	    errno == EAGAIN;
+	close(fd);
+	if (served && asprintf(cause, "control socket %s: another process "
+	    "(another pumpd?) serves it", path) == -1)
+		*cause = NULL;
+	return served;
+}
+
 /* Log why start-up failed, "what: cause" (what may be empty, cause
- * NULL), free cause and return -1. */
+ * NULL) at LOG_ERR, free cause and return -1. */
 static int
 refuse(const char *what, char *cause)
 {
-	log_warnx("%s%s%s; refusing to start", what,
+	log_errx("%s%s%s; refusing to start", what,
 	    *what && cause ? ": " : "", cause ? cause : "");
 	free(cause);
 	return -1;
+}
+
+/* Refuse to start with exit status code: as refuse(), and p->exit_code. */
+static int
+refuse_code(struct pumpd *p, int code, const char *what, char *cause)
+{
+	p->exit_code = code;
+	return refuse(what, cause);
 }
 
 /* Start one PLC worker per station. */
 static int
 workers_start(struct pumpd *p)
 {
-	double	tick_s = p->poll_ms / 1000.0 / p->speed;
-
 	for (; p->nworkers < p->n; p->nworkers++)
-		/* in simulation the network keeps real time: a timeout of at
-		 * most 20 (simulated) polls, as a slow PLC must not stall a
-		 * whole simulated storm */
-		if (plc_start(&p->st[p->nworkers].dev, p->st[p->nworkers].cfg,
-		    station_codec(p->st[p->nworkers].cfg), p->efd, tick_s, fmin(p->timeout_ms / 1000.0,
-		    fmax(0.2, tick_s * 20))) == -1)
+		if (station_worker_start(p, &p->st[p->nworkers]) == -1)
 			return refuse("cannot start the PLC worker of",
 			    strdup(p->st[p->nworkers].cfg->id));
 	return 0;
 }
 
 /* Stop every worker: all are told first, so that the wait is one response
- * timeout at most, however many PLCs hang. */
+ * timeout at most, however many PLCs hang; then those a reload left. */
 static void
 workers_stop(struct pumpd *p)
 {
 	int	i;
 
-	for (i = 0; i < p->nworkers; i++)
-		plc_halt(&p->st[i].dev);
-	for (i = 0; i < p->nworkers; i++)
-		plc_stop(&p->st[i].dev);
+	for (i = 0; i < p->n; i++)
+		if (p->st[i].dev != NULL)
+			plc_halt(p->st[i].dev);
+	for (i = 0; i < p->n; i++)
+		if (p->st[i].dev != NULL) {
+			plc_stop(p->st[i].dev);
+			station_worker_free(p->st[i].dev, p->st[i].wcfg);
+			p->st[i].dev = NULL;
+			p->st[i].wcfg = NULL;
+		}
+	reload_free(p);
 	p->nworkers = 0;
 }
 
@@ -267,6 +306,7 @@ events_start(struct pumpd *p)
 	static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
 	double		 tick_s = p->poll_ms / 1000.0 / p->speed;
 	struct timeval	 tv;
+	char		*cause = NULL;
 	int		 i;
 
 	p->next_tick = util_mono_s() + tick_s;
@@ -282,6 +322,8 @@ events_start(struct pumpd *p)
 		if ((p->sig_ev[i] = evsignal_new(p->base, sigs[i], on_signal,
 		    p)) == NULL || event_add(p->sig_ev[i], NULL) == -1)
 			return refuse("cannot handle signals", NULL);
+	if (notify_start(p, &cause) == -1)
+		return refuse("", cause);
 	return 0;
 }
 
@@ -291,6 +333,7 @@ events_free(struct pumpd *p)
 {
 	int	i;
 
+	notify_free(p);
 	for (i = 0; i < 3; i++)
 		if (p->sig_ev[i] != NULL)
 			event_free(p->sig_ev[i]);
@@ -307,10 +350,15 @@ static int
 start_up(struct pumpd *p)
 {
 	char	*cause = NULL, dir[4096];
+	int	 rc;
 
-	if (state_lock(p->state_dir, &p->lock_fd, &cause) == -1)
-		return refuse(cause ? "" : "state directory", cause);
+	if ((rc = state_lock(p->state_dir, &p->lock_fd, &cause)) < 0)
+		return refuse_code(p, rc == -2 ? PUMPD_EXIT_STATE_HELD :
+		    PUMPD_EXIT_STATE_DIR, cause ? "" : "state directory", cause);
 	p->up = UP_LOCK;
+	if (ctl_served(p->ctl_path != NULL ? p->ctl_path : p->d.ctl.path,
+	    &cause))
+		return refuse_code(p, PUMPD_EXIT_CTL_SERVED, "", cause);
 	if ((p->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
 		return refuse("cannot set up the event loop", NULL);
 	if ((p->base = event_base_new()) == NULL) {
@@ -397,15 +445,16 @@ run(struct pumpd *p)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
 	if (start_up(p) == -1)
-		rc = 1;
+		rc = p->exit_code ? p->exit_code : PUMPD_EXIT_START;
 	else {
-		log_info("started: %d stations, poll %d ms, clock x%g", p->n,
-		    p->poll_ms, p->speed);
+		log_notice("started: %d stations, poll %d ms, clock x%g; "
+		    "READY once each has been polled", p->n, p->poll_ms,
+		    p->speed);
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		sd_notify(0, "READY=1");
 		p->ran = 1;
 		event_base_dispatch(p->base);
-		sd_notify(0, "STOPPING=1");
+		if (!p->stopping)
+			notify_stopping(p);
 	}
 	tear_down(p);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -423,6 +472,28 @@ tune(struct pumpd *p, int poll_ms)
 	p->timeout_ms = c->response_timeout_ms;
 	p->stale_ms = c->stale_s * 1000;
 	p->down_ms = c->down_s * 1000;
+}
+
+/* --test-hooks: read PUMPD_TEST_BLOCK_AFTER_S="N[:M]" (block the loop M
+ * seconds, 10 by default, N seconds after start).  Only with the option:
+ * the shipped unit never gives it, so its environment means nothing in
+ * the field, and a pumpd started with it says so at LOG_WARNING. */
+static void
+test_hooks(struct pumpd *p)
+{
+	const char	*env = getenv("PUMPD_TEST_BLOCK_AFTER_S");
+
+	log_warnx("test hooks on (--test-hooks): not for the field");
+	if (env == NULL)
+		return;
+	p->block_s = 10;
+	if (sscanf(env, "%lf:%lf", &p->block_after_s, &p->block_s) < 1 ||
+	    !(p->block_after_s > 0 && p->block_after_s < 3600) ||
+	    !(p->block_s > 0 && p->block_s < 3600)) {
+		log_warnx("PUMPD_TEST_BLOCK_AFTER_S=%s: expected N[:M] "
+		    "seconds (0-3600); ignored", env);
+		p->block_after_s = 0;
+	}
 }
 
 /* Print usage and exit with status. */
@@ -443,7 +514,16 @@ usage(int status)
 	    "                       (as plcsim -s N); off in the field\n"
 	    "      --print-addresses  the PLC and InfluxDB hosts, one a line\n"
 	    "                       (for the unit's IPAddressAllow=)\n"
-	    "      --version        print the version and exit\n",
+	    "      --version        print the version and exit\n"
+	    "      --test-hooks     tests only: honour PUMPD_TEST_BLOCK_AFTER_S\n"
+	    "                       (N[:M]: block the loop M s after N s)\n"
+	    "signals: SIGTERM, SIGINT stop (each station handed to its PLC);\n"
+	    "  SIGHUP reloads the file (kept in force when it has errors)\n"
+	    "exit status: 0 stopped by a signal; 1 other start-up failure;\n"
+	    "  2 bad options; 69 the control socket is served by another\n"
+	    "  pumpd; 73 the state directory cannot be created or written;\n"
+	    "  75 another pumpd holds the state directory; 78 invalid\n"
+	    "  configuration (-n: 0 valid, 1 invalid)\n",
 	    "/etc/pumpd/jinnan.conf");
 	exit(status);
 }
@@ -543,12 +623,13 @@ main(int argc, char **argv)
 		{ "ctl-socket", required_argument, NULL, 6 },
 		{ "version", no_argument, NULL, 7 },
 		{ "print-addresses", no_argument, NULL, 8 },
+		{ "test-hooks", no_argument, NULL, 9 },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*path = "/etc/pumpd/jinnan.conf";
 	struct pumpd	 p;
 	struct cfg_diag	 diag = { 0 };
-	int		 ch, check = 0, i, poll_ms = 0;
+	int		 ch, check = 0, i, poll_ms = 0, hooks = 0;
 
 	memset(&p, 0, sizeof p);
 	p.in.limit_pumps = -1;
@@ -591,25 +672,33 @@ main(int argc, char **argv)
 		case 8:
 			check = 2;
 			break;
+		case 9:
+			hooks = 1;
+			break;
 		default:
-			usage(2);
+			usage(PUMPD_EXIT_USAGE);
 		}
 	}
 	if (check && optind < argc)
 		path = argv[optind++];
 	if (optind != argc)
-		usage(2);
+		usage(PUMPD_EXIT_USAGE);
 	if (check)
 		return check == 2 ? print_addresses(path) :
 		    check_config(path);
 	log_init("pumpd", log_journal(), 0);
+	p.cfg_path = path;
+	if (hooks)
+		test_hooks(&p);
 	if (cfg_load(path, &p.d, &diag) == -1) {
 		for (i = 0; i < diag.nmsg; i++)
-			log_warnx("%s", diag.msg[i]);
-		log_warnx("%s: refusing to start", path);
+			log_errx("%s", diag.msg[i]);
+		log_errx("%s: invalid configuration (%d error%s); refusing "
+		    "to start", path, diag.nerrors, diag.nerrors == 1 ? "" :
+		    "s");
 		cfg_diag_free(&diag);
 		cfg_free(&p.d);
-		return 1;
+		return PUMPD_EXIT_CONFIG;
 	}
 	tune(&p, poll_ms);
 	for (i = 0; i < diag.nmsg; i++)

@@ -26,6 +26,18 @@
 
 #define RTT_SAMPLES	4096	/* poll latencies kept for p50/p99 */
 
+/* pumpd's exit statuses: a refused start says why (sysexits(3) codes, so
+ * that the unit can tell a fault to fix from one to restart after). */
+#define PUMPD_EXIT_START	1	/* another start-up failure */
+#define PUMPD_EXIT_USAGE	2	/* bad options */
+#define PUMPD_EXIT_CTL_SERVED	69	/* EX_UNAVAILABLE: another process
+					 * serves the control socket */
+#define PUMPD_EXIT_STATE_DIR	73	/* EX_CANTCREAT: the state directory
+					 * cannot be created or written */
+#define PUMPD_EXIT_STATE_HELD	75	/* EX_TEMPFAIL: another pumpd holds
+					 * the state directory */
+#define PUMPD_EXIT_CONFIG	78	/* EX_CONFIG: invalid configuration */
+
 /* What the hand-over at a stop did with a station. */
 enum ho {
 	HO_LEFT,	/* nothing written: left to its watchdog (ho_why) */
@@ -48,7 +60,14 @@ enum up {
 
 struct station {
 	const struct cfg_station *cfg;
-	struct plc_dev		 dev;
+	struct plc_dev		*dev;		/* its worker; NULL: none yet.
+						 * Its own allocation: a reload
+						 * moves the station, never the
+						 * worker's dev */
+	struct cfg_station	*wcfg;		/* the worker's own copy of cfg:
+						 * a reload never changes what a
+						 * running worker reads */
+	int			 polled;	/* a result came (for READY) */
 	struct core_state	 core;
 	struct core_out		 out;
 	struct obs		 obs;		/* the last good observation */
@@ -105,6 +124,7 @@ struct pumpd {
 	unsigned long		 save_fail0;	/* failures before it */
 	unsigned long		 save_failures;	/* state saves failed */
 	enum up			 up;
+	int			 exit_code;	/* a refused start: PUMPD_EXIT_* */
 	int			 ran;		/* the loop ran */
 	int			 lock_fd;
 	int			 nworkers;	/* started */
@@ -112,6 +132,20 @@ struct pumpd {
 	struct event		*sig_ev[3];	/* INT, TERM, HUP */
 	struct ctl		*ctl;		/* the control socket; NULL none */
 	const char		*ctl_path;	/* --ctl-socket */
+
+	/* the service: systemd's notifications, reload (notify.c, reload.c) */
+	const char		*cfg_path;	/* the file started with */
+	int			 poll_override;	/* --poll-ms given */
+	struct reload		*reload;	/* stations leaving, workers
+						 * ending; NULL: none */
+	int			 ready;		/* READY=1 sent */
+	char			 status[256];	/* the last STATUS= sent */
+	double			 status_at;	/* monotonic: when */
+	uint64_t		 wd_usec;	/* WATCHDOG_USEC; 0: off */
+	struct event		*status_ev, *wd_ev, *block_ev;
+	double			 block_after_s;	/* --test-hooks: block the loop
+						 * after this long; 0 never */
+	double			 block_s;	/* for this long */
 };
 
 #endif

@@ -735,9 +735,9 @@ state_lock(const char *dir, int *fd, char **cause)
 		if ((pid = lock_holder(*fd)) > 0)
 			return lock_fail(cause, *fd, "state directory %s is "
 			    "in use by another pumpd, PID %ld (%s)", dir, pid,
-			    path);
+			    path) - 1;
 		return lock_fail(cause, *fd, "state directory %s is in use "
-		    "by another pumpd, PID unknown (%s)", dir, path);
+		    "by another pumpd, PID unknown (%s)", dir, path) - 1;
 	}
 	if (lock_write_pid(*fd) == -1 || access(dir, W_OK | X_OK) == -1)
 		return lock_fail(cause, *fd, "state directory %s is not "

@@ -56,8 +56,9 @@ struct state_health {
 /*
  * Check dir (created when missing) and lock it for this process: dir/lock,
  * created, flock()ed and holding our PID.  The descriptor in *fd is kept
- * open until exit.  0, or -1 with *cause (to be freed) saying why: another
- * pumpd (its PID), or the directory cannot be created or written.
+ * open until exit.  0, or -1 with *cause (to be freed) saying why the
+ * directory cannot be created or written, or -2 with *cause naming
+ * another pumpd (its PID) that holds the lock.
  */
 int	state_lock(const char *dir, int *fd, char **cause);
 

@@ -93,12 +93,14 @@ control(struct pumpd *p, struct station *s, const struct obs *snap,
 	view_ring_add(&s->ring, &s->out, ms);
 	log_events(p, s, ms);
 	emit_station(p, s, snap, ms);
-	if (s->out.it.write && snap != NULL)
-		plc_command(&s->dev, &s->out.it);
+	if (s->out.it.write && snap != NULL && s->dev != NULL)
+		plc_command(s->dev, &s->out.it);
 }
 
 /* A failed poll of station s: counted; logged once per cause and episode,
- * its repeats once a minute with a count. */
+ * its repeats once a minute with a count, at LOG_NOTICE: one failed poll
+ * is not for the on-call engineer; data lost for stale_s is, as the
+ * core's comms alarm (LOG_WARNING). */
 static void
 result_failed(struct station *s, const struct plc_result *r)
 {
@@ -118,11 +120,11 @@ result_failed(struct station *s, const struct plc_result *r)
 	/* once per episode and cause (a map check's is MBTCP_OK) */
 	bit = 1u << (r->rejected ? MBTCP_OK : r->cause);
 	if (s->logged & bit) {
-		log_limited(&s->fail_log, LOG_PRI_WARN, util_mono_ms(),
+		log_limited(&s->fail_log, LOG_PRI_NOTICE, util_mono_ms(),
 		    FAIL_REPEAT_MS, "plc %s: %s", s->cfg->id, s->last_err);
 		return;
 	}
-	log_warnx("plc %s: %s", s->cfg->id, s->last_err);
+	log_notice("plc %s: %s", s->cfg->id, s->last_err);
 	s->logged |= bit;
 	if (!s->fail_log.active) {	/* the episode's repeats count from here */
 		s->fail_log.active = 1;
@@ -136,12 +138,13 @@ station_result(struct pumpd *p, struct station *s, const struct plc_result *r)
 {
 	int64_t	ms = station_now_ms(p);
 
+	s->polled = 1;
 	if (!r->ok) {
 		result_failed(s, r);
 		return;
 	}
 	if (s->bad_episode) {
-		log_limit_end(&s->fail_log, LOG_PRI_WARN);
+		log_limit_end(&s->fail_log, LOG_PRI_NOTICE);
 		log_info("plc %s: answering again after %d failed polls",
 		    s->cfg->id, s->bad_episode);
 		s->bad_episode = 0;
@@ -298,13 +301,8 @@ station_init_all(struct pumpd *p, char **cause)
 	}
 	p->wall0_ms = util_wall_ms();
 	p->mono0 = util_mono_s();
-	for (i = 0; i < p->n; i++) {
-		p->st[i].cfg = &p->d.st[i];
-		p->st[i].comms = CORE_COMMS_DOWN;
-		p->st[i].last_ok_ms = INT64_MIN / 2;
-		p->st[i].limit_pumps = -1;
-		core_init(&p->st[i].core);
-	}
+	for (i = 0; i < p->n; i++)
+		station_init(&p->st[i], &p->d.st[i]);
 	restore_state(p);
 	return 0;
 }
@@ -316,12 +314,63 @@ station_free_all(struct pumpd *p)
 	p->st = NULL;
 }
 
-/* Hand station s to its PLC at a stop, when it has fresh data and may be
- * written; else say why it is left to its watchdog. */
-static void
-handover_station(struct pumpd *p, struct station *s, int64_t ms)
+/* The codec of station cfg's PLC map (plc.map, "v1" by default). */
+static const struct codec *
+station_codec(const struct cfg_station *cfg)
+{
+	return codec_find(cfg_map_name(cfg->map));
+}
+
+int
+station_worker_start(struct pumpd *p, struct station *s)
+{
+	double	tick_s = p->poll_ms / 1000.0 / p->speed;
+
+	s->wcfg = malloc(sizeof *s->wcfg);
+	s->dev = calloc(1, sizeof *s->dev);
+	if (s->wcfg == NULL || s->dev == NULL)
+		goto fail;
+	*s->wcfg = *s->cfg;
+	/* in simulation the network keeps real time: a timeout of at most
+	 * 20 (simulated) polls, as a slow PLC must not stall a whole
+	 * simulated storm */
+	if (plc_start(s->dev, s->wcfg, station_codec(s->wcfg), p->efd, tick_s,
+	    fmin(p->timeout_ms / 1000.0, fmax(0.2, tick_s * 20))) == 0)
+		return 0;
+fail:
+	free(s->wcfg);
+	free(s->dev);
+	s->wcfg = NULL;
+	s->dev = NULL;
+	return -1;
+}
+
+void
+station_worker_free(struct plc_dev *dev, struct cfg_station *wcfg)
+{
+	free(dev);
+	free(wcfg);
+}
+
+void
+station_init(struct station *s, const struct cfg_station *cfg)
+{
+	memset(s, 0, sizeof *s);
+	s->cfg = cfg;
+	s->comms = CORE_COMMS_DOWN;
+	s->last_ok_ms = INT64_MIN / 2;
+	s->limit_pumps = -1;
+	core_init(&s->core);
+}
+
+void
+station_handover(struct pumpd *p, struct station *s, int64_t ms)
 {
 	s->ho = HO_LEFT;
+	if (s->dev == NULL) {	/* a reload could not start its worker */
+		s->ho_why = "no PLC worker";
+		return;
+	}
 	if (ms - s->last_ok_ms > p->stale_ms) {
 		s->ho_why = s->core.started ? "no fresh data: the PLC is not "
 		    "answering" : "never controlled: the PLC never answered";
@@ -339,7 +388,7 @@ handover_station(struct pumpd *p, struct station *s, int64_t ms)
 	}
 	s->ho = HO_SENT;
 	s->ho_seq = s->out.it.seq;
-	plc_command(&s->dev, &s->out.it);
+	plc_command(s->dev, &s->out.it);
 }
 
 void
@@ -348,24 +397,31 @@ station_handover_all(struct pumpd *p, int64_t ms)
 	int	i;
 
 	for (i = 0; i < p->n; i++)
-		handover_station(p, &p->st[i], ms);
+		station_handover(p, &p->st[i], ms);
 }
 
 int
 station_handover_acked(struct pumpd *p)
 {
-	uint16_t	seq;
-	int		i, waiting = 0;
+	int	i, waiting = 0;
 
 	for (i = 0; i < p->n; i++) {
 		if (p->st[i].ho != HO_SENT)
 			continue;
-		if (plc_acked(&p->st[i].dev, &seq) && seq == p->st[i].ho_seq)
-			p->st[i].ho = HO_DONE;
-		else
+		if (!station_handover_done(&p->st[i]))
 			waiting++;
 	}
 	return waiting == 0;
+}
+
+int
+station_handover_done(struct station *s)
+{
+	uint16_t	seq;
+
+	if (s->ho == HO_SENT && plc_acked(s->dev, &seq) && seq == s->ho_seq)
+		s->ho = HO_DONE;
+	return s->ho != HO_SENT;
 }
 
 /* One "event" point (info) for station s. */
@@ -385,9 +441,8 @@ emit_note(struct pumpd *p, const struct station *s, const char *text,
 	mtr_commit(p->mtr);
 }
 
-/* Log and emit what the hand-over did with station s; 1 if handed over. */
-static int
-handover_report(struct pumpd *p, const struct station *s, int64_t ms)
+int
+station_handover_note(struct pumpd *p, const struct station *s, int64_t ms)
 {
 	const struct intent	*it = &s->out.it;
 	char			 text[112];
@@ -423,12 +478,12 @@ station_handover_report(struct pumpd *p, double elapsed_ms)
 	size_t	len = 0;
 
 	for (i = 0; i < p->n; i++)
-		if (handover_report(p, &p->st[i], ms))
+		if (station_handover_note(p, &p->st[i], ms))
 			done++;
 		else if (len < sizeof left - 1)
 			len += (size_t)snprintf(left + len, sizeof left - len,
 			    " %s", p->st[i].cfg->id);
-	log_info("hand-over: %d of %d stations handed over to their PLCs "
+	log_notice("hand-over: %d of %d stations handed over to their PLCs "
 	    "in %.0f ms; %d left to their watchdog%s%s", done, p->n,
 	    elapsed_ms, p->n - done, len ? ":" : "", left);
 	return done;
@@ -453,7 +508,9 @@ take_ages(struct pumpd *p, struct sch_self *me)
 	if ((ages = calloc((size_t)p->n * PLC_AGES, sizeof *ages)) == NULL)
 		return;
 	for (i = 0; i < p->n; i++) {
-		n = plc_take_ages(&p->st[i].dev, ages + got, &max_ms);
+		if (p->st[i].dev == NULL)
+			continue;
+		n = plc_take_ages(p->st[i].dev, ages + got, &max_ms);
 		me->ncmd += n;
 		got += n < PLC_AGES ? n : PLC_AGES;
 		me->cmd_age_max_ms = fmax(me->cmd_age_max_ms, max_ms);

@@ -25,8 +25,19 @@ int64_t	station_now_ms(const struct pumpd *p);
  * previous pumpd left; 0, or -1 with *cause. */
 int	station_init_all(struct pumpd *p, char **cause);
 
-/* Free the stations. */
+/* Free the stations (their workers are stopped and freed already). */
 void	station_free_all(struct pumpd *p);
+
+/* A new station s for cfg: no data yet (DOWN), a fresh core that adopts
+ * what runs at its first observation, no worker. */
+void	station_init(struct station *s, const struct cfg_station *cfg);
+
+/* Start station s's worker on its own copy of s->cfg (s->wcfg, s->dev);
+ * 0, or -1 with nothing started. */
+int	station_worker_start(struct pumpd *p, struct station *s);
+
+/* Free a worker's dev and configuration copy once it has ended. */
+void	station_worker_free(struct plc_dev *dev, struct cfg_station *wcfg);
 
 /* A result from station s's worker. */
 void	station_result(struct pumpd *p, struct station *s,
@@ -43,6 +54,17 @@ void	station_save_all(struct pumpd *p);
 
 /* At a stop: hand each station with fresh data to its PLC. */
 void	station_handover_all(struct pumpd *p, int64_t ms);
+
+/* Hand station s with fresh data to its PLC (v1 LOCAL, L1 its panel),
+ * as at a stop; else s->ho says it is left to its watchdog, and why. */
+void	station_handover(struct pumpd *p, struct station *s, int64_t ms);
+
+/* 1 when station s's hand-over is no longer waiting for its PLC. */
+int	station_handover_done(struct station *s);
+
+/* Log and emit what the hand-over did with station s; 1 if handed over. */
+int	station_handover_note(struct pumpd *p, const struct station *s,
+	    int64_t ms);
 
 /* 1 when no hand-over is waiting for its PLC's acknowledgement. */
 int	station_handover_acked(struct pumpd *p);

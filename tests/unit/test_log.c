@@ -107,11 +107,15 @@ test_journal_prefixes(void **state)
 	errno = ENOENT;
 	log_warn("state: %s", "/x");
 	log_debug("a detail");
+	log_errx("reload refused: %s", "x.conf: 1 error");
+	log_notice("reload: %s", "no change");
 	cap_read(*state, buf, sizeof buf);
 	assert_string_equal(buf, "<6>plc gegu-east: answering again\n"
 	    "<4>station gegu-east: level lost\n"
 	    "<4>state: /x: No such file or directory\n"
-	    "<7>a detail\n");
+	    "<7>a detail\n"
+	    "<3>reload refused: x.conf: 1 error\n"
+	    "<5>reload: no change\n");
 }
 
 /* Debug lines only when verbose. */
