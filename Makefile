@@ -72,11 +72,11 @@ $(B)/tests/test_mtr: $(B)/tests/unit/test_mtr.o $(B)/daemon/mtr.o \
 		$(B)/daemon/util.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_schema: $(B)/tests/unit/test_schema.o $(B)/daemon/schema.o \
-		$(B)/daemon/lp.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
+		$(B)/daemon/alarm.o $(B)/daemon/lp.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
 		$(B)/tests/unit/fixture.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_view: $(B)/tests/unit/test_view.o $(B)/daemon/view.o \
-		$(B)/daemon/util.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
+		$(B)/daemon/alarm.o $(B)/daemon/util.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
 		$(B)/tests/unit/fixture.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_ctl: $(B)/tests/unit/test_ctl.o \

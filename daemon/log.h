@@ -20,7 +20,9 @@
 
 /* Priorities, as syslog(3) and the journal number them. */
 #define LOG_PRI_CRIT	2
+#define LOG_PRI_ERR	3
 #define LOG_PRI_WARN	4
+#define LOG_PRI_NOTICE	5
 #define LOG_PRI_INFO	6
 #define LOG_PRI_DEBUG	7
 

@@ -94,6 +94,28 @@ sch_events(struct lp_buf *b, const char *station, const struct core_out *out,
 	}
 }
 
+void
+sch_alarm(struct lp_buf *b, const char *station, const struct alarm_event *e,
+    const char *text, const char *user, int64_t ms)
+{
+	char	id[16];
+
+	snprintf(id, sizeof id, "%d", e->id);
+	lp_begin(b, "event");
+	lp_tag(b, "station", station);
+	lp_tag(b, "type", "alarm_state");
+	lp_tag(b, "id", id);
+	lp_str(b, "alarm", alarm_kind_key(e->kind));
+	lp_int(b, "pump", e->pump);
+	lp_str(b, "priority", alarm_prio_name(e->prio));
+	lp_str(b, "state", alarm_state_name(e->state));
+	lp_str(b, "was", alarm_state_name(e->was));
+	lp_str(b, "text", text);
+	if (user != NULL)
+		lp_str(b, "operator", user);
+	lp_end(b, ms);
+}
+
 /* The failed PLC requests by cause, cumulative: the reply_* fields. */
 static void
 reply_fields(struct lp_buf *b, const struct sch_self *s)

@@ -38,6 +38,12 @@ void	station_age_all(struct pumpd *p, int64_t ms);
 /* One log line per station: level, rain, pumps, control, alarms. */
 void	station_log_all(struct pumpd *p, int64_t ms);
 
+/* Report n alarm changes ev of station s at ms: the journal (with a
+ * priority after the alarm's), the "event" measurement, its event ring;
+ * user names the operator who made them (NULL: the alarm module). */
+void	station_alarm_report(struct pumpd *p, struct station *s,
+	    const struct alarm_event *ev, int n, int64_t ms, const char *user);
+
 /* Hand every station's lasting state to the state writer. */
 void	station_save_all(struct pumpd *p);
 
