@@ -439,6 +439,7 @@ alarm_import(struct alarm_station *a, const struct alarm_saved *in, int n,
 			i->cond_ms = i->since_ms = now_ms;
 		}
 		if (in[j].shelf_ms > now_ms) {
+			i->since_ms = now_ms;
 			i->shelf_ms = in[j].shelf_ms;
 			snprintf(i->shelf_why, sizeof i->shelf_why, "%s",
 			    in[j].why);

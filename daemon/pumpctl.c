@@ -41,6 +41,7 @@ static void	print_log(json_t *);
 static void	print_overrides(json_t *);
 static void	print_changed(json_t *);
 static void	print_events(json_t *);
+static const char *fmt_clock(json_t *, char *, size_t);
 
 static const struct pc_cmd pc_cmds[] = {
 	{ "status", "status", "every station, the nearest to flooding first",
@@ -260,6 +261,7 @@ static void
 print_show(json_t *d)
 {
 	json_t	*a = json_object_get(d, "pump_list"), *e;
+	char	 t[32];
 	size_t	 i;
 
 	printf("%s (%s), %s, map %s: high alarm %.2f m, high-high %.2f m, "
@@ -288,10 +290,15 @@ print_show(json_t *d)
 	printf("last %zu events:\n", json_array_size(a));
 	for (i = 0; i < json_array_size(a); i++) {
 		e = json_array_get(a, i);
-		printf("  %lld %-9s %s\n", json_integer_value(
-		    json_object_get(e, "ms")), json_string_value(
-		    json_object_get(e, "kind")), json_string_value(
-		    json_object_get(e, "text")));
+		printf("  %s %-5s %s", fmt_clock(json_object_get(e, "ms"), t,
+		    sizeof t), json_string_value(json_object_get(e, "kind")),
+		    json_string_value(json_object_get(e, "text")));
+		if (json_is_integer(json_object_get(e, "id")))
+			printf(": alarm %lld %s (%s)", json_integer_value(
+			    json_object_get(e, "id")), json_string_value(
+			    json_object_get(e, "state")), json_string_value(
+			    json_object_get(e, "priority")));
+		printf("\n");
 	}
 }
 
