@@ -25,6 +25,7 @@
 #include "ctl.h"
 #include "log.h"
 #include "pumpd.h"
+#include "schema.h"
 #include "station.h"
 #include "view.h"
 
@@ -949,7 +950,28 @@ cmd_overrides(struct pumpd *p, const struct proto_req *r,
 	    (json_int_t)ms, "overrides", a));
 }
 
-/* One audit line for a changing command: appended in one write. */
+/* An audit entry e to the journal's companion, the "event" measurement. */
+static void
+audit_emit(struct pumpd *p, json_t *e)
+{
+	char	*args;
+
+	if (p->mtr == NULL || e == NULL)
+		return;
+	args = json_dumps(json_object_get(e, "args"), JSON_COMPACT);
+	sch_audit(mtr_buf(p->mtr), json_string_value(json_object_get(e,
+	    "user")), (long)json_integer_value(json_object_get(e, "uid")),
+	    json_string_value(json_object_get(e, "cmd")), args ? args : "[]",
+	    json_string_value(json_object_get(e, "result")) ?
+	    json_string_value(json_object_get(e, "result")) : "?",
+	    json_string_value(json_object_get(e, "error")),
+	    station_now_ms(p));
+	mtr_commit(p->mtr);
+	free(args);
+}
+
+/* One audit line for a changing command: appended in one write and
+ * logged, its entry also an "event" point. */
 static void
 audit(struct pumpd *p, const struct proto_req *r,
     const struct ctl_peer *peer, const char *reply)
@@ -969,11 +991,13 @@ audit(struct pumpd *p, const struct proto_req *r,
 	    (json_int_t)peer->uid, "user", peer->user, "cmd", r->cmd, "args",
 	    args, "result", json_object_get(rep, "status"), "error",
 	    json_object_get(rep, "error"));
+	audit_emit(p, e);
 	json_decref(rep);
 	line = e != NULL ? json_dumps(e, JSON_COMPACT) : NULL;
 	json_decref(e);
 	if (line == NULL)
 		return;
+	log_info("ctl: audit: %s", line);
 	i = (int)strlen(line);
 	line[i] = '\n';	/* over the NUL: written with its length */
 	if (p->ctl == NULL || p->ctl->audit_fd == -1 ||

@@ -116,6 +116,22 @@ sch_alarm(struct lp_buf *b, const char *station, const struct alarm_event *e,
 	lp_end(b, ms);
 }
 
+void
+sch_audit(struct lp_buf *b, const char *user, long uid, const char *cmd,
+    const char *args, const char *result, const char *error, int64_t ms)
+{
+	lp_begin(b, "event");
+	lp_tag(b, "type", "audit");
+	lp_str(b, "user", user);
+	lp_int(b, "uid", uid);
+	lp_str(b, "cmd", cmd);
+	lp_str(b, "args", args);
+	lp_str(b, "result", result);
+	if (error != NULL)
+		lp_str(b, "error", error);
+	lp_end(b, ms);
+}
+
 /* The failed PLC requests by cause, cumulative: the reply_* fields. */
 static void
 reply_fields(struct lp_buf *b, const struct sch_self *s)

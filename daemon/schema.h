@@ -55,6 +55,12 @@ void	sch_alarm(struct lp_buf *b, const char *station,
 	    const struct alarm_event *e, const char *text, const char *user,
 	    int64_t ms);
 
+/* One "event" point of type "audit" for a changing command: fields user,
+ * uid, cmd, args (as one JSON array), result and error (when any). */
+void	sch_audit(struct lp_buf *b, const char *user, long uid,
+	    const char *cmd, const char *args, const char *result,
+	    const char *error, int64_t ms);
+
 /* The "pumpd" point. */
 void	sch_self(struct lp_buf *b, const struct sch_self *s, int64_t ms);
 
