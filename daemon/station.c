@@ -280,13 +280,15 @@ station_log_all(struct pumpd *p, int64_t ms)
 static void
 alarms_save(struct pumpd *p)
 {
-	struct state_alarm	*sa;
+	struct state_alarm	*sa = NULL;
 	struct alarm_saved	 one[ALARM_NSLOTS];
 	int			 i, j, k, n = 0;
 
-	sa = calloc((size_t)p->n * ALARM_NSLOTS, sizeof *sa);
-	if (sa == NULL)
+	for (i = 0; i < p->n; i++)	/* most stations have none */
+		n += alarm_export(&p->st[i].al, one, ALARM_NSLOTS);
+	if (n > 0 && (sa = calloc((size_t)n, sizeof *sa)) == NULL)
 		return;
+	n = 0;
 	for (i = 0; i < p->n; i++) {
 		k = alarm_export(&p->st[i].al, one, ALARM_NSLOTS);
 		for (j = 0; j < k; j++, n++) {
