@@ -411,14 +411,13 @@ alarm_station_of(struct pumpd *p, int id)
 	return i >= 0 && i < p->n ? &p->st[i] : NULL;
 }
 
-/* The reply to an operator's change of alarms: the changes ev[0..n-1]
- * of station s reported, saved and listed. */
-static char *
-alarm_changed(struct pumpd *p, struct station *s,
-    const struct alarm_event *ev, int n, const struct ctl_peer *peer)
+/* Report an operator's changes ev[0..n-1] of station s and add them to
+ * the array a. */
+static void
+changed_add(struct pumpd *p, struct station *s, const struct alarm_event *ev,
+    int n, const struct ctl_peer *peer, json_t *a)
 {
-	json_t	*a = json_array();
-	int	 i;
+	int	i;
 
 	station_alarm_report(p, s, ev, n, station_now_ms(p), peer->user);
 	for (i = 0; i < n; i++)
@@ -426,6 +425,18 @@ alarm_changed(struct pumpd *p, struct station *s,
 		    ev[i].id, "station", s->cfg->id, "state",
 		    alarm_state_name(ev[i].state), "was",
 		    alarm_state_name(ev[i].was)));
+}
+
+/* The reply to an operator's change ev of station s: reported, saved
+ * and listed. */
+static char *
+alarm_changed(struct pumpd *p, struct station *s,
+    const struct alarm_event *ev, const struct ctl_peer *peer)
+{
+	json_t	*a = json_array();
+
+	changed_add(p, s, ev, 1, peer, a);
+	station_save_all(p);
 	return proto_reply("ok", NULL, json_pack("{s:o}", "changed", a));
 }
 
@@ -434,22 +445,14 @@ static char *
 ack_all(struct pumpd *p, const struct ctl_peer *peer)
 {
 	struct alarm_event	 ev[ALARM_NSLOTS];
-	json_t			*a = json_array(), *one;
+	json_t			*a = json_array();
 	int64_t			 ms = station_now_ms(p);
 	int			 i, n;
-	char			*rep;
 
 	for (i = 0; i < p->n; i++) {
 		n = alarm_ack_all(&p->st[i].al, &p->alarms, ms, ev,
 		    ALARM_NSLOTS);
-		if (n == 0)
-			continue;
-		rep = alarm_changed(p, &p->st[i], ev, n, peer);
-		one = json_loads(rep, 0, NULL);
-		json_array_extend(a, json_object_get(json_object_get(one,
-		    "data"), "changed"));
-		json_decref(one);
-		free(rep);
+		changed_add(p, &p->st[i], ev, n, peer, a);
 	}
 	station_save_all(p);
 	log_info("ctl: %s acknowledged %zu alarms", peer->user,
@@ -492,8 +495,7 @@ cmd_ack(struct pumpd *p, const struct proto_req *r,
 	if (alarm_ack(&s->al, &p->alarms, id, station_now_ms(p), &ev,
 	    &why) == -1)
 		return reply_error("alarm %d: %s", id, why);
-	station_save_all(p);
-	return alarm_changed(p, s, &ev, 1, peer);
+	return alarm_changed(p, s, &ev, peer);
 }
 
 /* shelve ID --for DURATION --reason TEXT: never forever, at most 24 h. */
@@ -521,8 +523,7 @@ cmd_shelve(struct pumpd *p, const struct proto_req *r,
 	if (alarm_shelve(&s->al, &p->alarms, id, ms + secs * 1000, reason, ms,
 	    &ev, &why) == -1)
 		return reply_error("alarm %d: %s", id, why);
-	station_save_all(p);
-	return alarm_changed(p, s, &ev, 1, peer);
+	return alarm_changed(p, s, &ev, peer);
 }
 
 /* unshelve ID. */
@@ -541,8 +542,7 @@ cmd_unshelve(struct pumpd *p, const struct proto_req *r,
 	if (alarm_unshelve(&s->al, &p->alarms, id, station_now_ms(p), &ev,
 	    &why) == -1)
 		return reply_error("alarm %d: %s", id, why);
-	station_save_all(p);
-	return alarm_changed(p, s, &ev, 1, peer);
+	return alarm_changed(p, s, &ev, peer);
 }
 
 /* A kept event with its station, for merging the rings. */
