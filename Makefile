@@ -38,7 +38,7 @@ PUMPD_OBJS  = $(B)/daemon/pumpd.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
 	      $(B)/daemon/spool.o $(B)/daemon/schema.o $(B)/daemon/state.o \
 	      $(B)/daemon/log.o $(B)/daemon/util.o $(B)/daemon/station.o \
 	      $(B)/daemon/view.o $(B)/daemon/ctl.o $(B)/daemon/proto.o \
-	      $(B)/daemon/notify.o $(B)/daemon/reload.o
+	      $(B)/daemon/notify.o $(B)/daemon/reload.o $(B)/daemon/alarm.o
 PUMPCTL_OBJS = $(B)/daemon/pumpctl.o $(B)/daemon/proto.o
 PLCSIM_OBJS = $(B)/plc/plcsim.o $(B)/plc/model.o $(B)/plc/model_l1.o \
 	      $(B)/plc/rain.o \
@@ -50,7 +50,7 @@ UNIT_TESTS = $(B)/tests/test_cfg $(B)/tests/test_rain $(B)/tests/test_model \
 	     $(B)/tests/test_schema $(B)/tests/test_mbtcp $(B)/tests/test_plc \
 	     $(B)/tests/test_map_v1 $(B)/tests/test_map_l1 \
 	     $(B)/tests/test_log $(B)/tests/test_state $(B)/tests/test_view \
-	     $(B)/tests/test_mtr $(B)/tests/test_ctl
+	     $(B)/tests/test_mtr $(B)/tests/test_ctl $(B)/tests/test_alarm
 
 .PHONY: all deps test unit integration run asan clean check-config install fuzz \
 	bench uninstall units FORCE
@@ -89,16 +89,19 @@ $(B)/tests/test_mtr: $(B)/tests/unit/test_mtr.o $(B)/daemon/mtr.o \
 		$(B)/daemon/util.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_schema: $(B)/tests/unit/test_schema.o $(B)/daemon/schema.o \
-		$(B)/daemon/lp.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
+		$(B)/daemon/alarm.o $(B)/daemon/lp.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
 		$(B)/tests/unit/fixture.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_view: $(B)/tests/unit/test_view.o $(B)/daemon/view.o \
-		$(B)/daemon/util.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
+		$(B)/daemon/alarm.o $(B)/daemon/util.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
 		$(B)/tests/unit/fixture.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_ctl: $(B)/tests/unit/test_ctl.o \
 		$(filter-out $(B)/daemon/pumpd.o,$(PUMPD_OBJS)) \
 		$(B)/tests/unit/fixture.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+$(B)/tests/test_alarm: $(B)/tests/unit/test_alarm.o $(B)/daemon/alarm.o \
+		$(B)/daemon/core.o $(B)/daemon/cfg.o $(B)/tests/unit/fixture.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_mbtcp: $(B)/tests/unit/test_mbtcp.o $(B)/daemon/mbtcp.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)

@@ -28,7 +28,14 @@ struct loader {
 };
 
 static const char *top_keys[] = { "district", "stations", "influx",
-    "control", "control_socket", NULL };
+    "control", "control_socket", "alarms", NULL };
+static const char *alarm_kind_keys[] = { "priority", "on_delay_s",
+    "off_delay_s", NULL };
+#define AK_(n, k, t, pr, on, off, c, pp) k,
+static const char *alarm_keys[] = { "time_to_flood_s",
+    "time_to_flood_deadband_s", "level_deadband_m", "outfall_deadband_m",
+    ALARM_KINDS(AK_) NULL };
+#undef AK_
 static const char *ctl_keys[] = { "path", "group", "operator_group", NULL };
 static const char *control_keys[] = { "poll_ms", "response_timeout_ms",
     "stale_s", "down_s", "watchdog_s", "stagger_s", "min_run_s", "min_off_s",
@@ -420,6 +427,77 @@ check_credential(struct loader *l, config_setting_t *g,
 	else if (c->version == 1 && c->user[0] == '\0')
 		diag_add(l, 0, line, k, "InfluxDB 1.x takes the credential as "
 		    "the password of user: set influx.user");
+}
+
+void
+cfg_alarms_defaults(struct cfg_alarms *a)
+{
+	int	k;
+
+	a->ttf_s = CFG_ALARM_TTF_S;
+	a->ttf_deadband_s = CFG_ALARM_TTF_DEADBAND_S;
+	a->level_deadband_m = CFG_ALARM_DEADBAND_M;
+	a->outfall_deadband_m = CFG_ALARM_DEADBAND_M;
+	for (k = 0; k < ALARM_NKINDS; k++)
+		a->kind[k] = (struct cfg_alarm_kind){ -1, -1, -1 };
+}
+
+/* One kind's overrides in alarms.KEY { priority; on_delay_s; off_delay_s }. */
+static void
+load_alarm_kind(struct loader *l, config_setting_t *g, const char *key,
+    struct cfg_alarm_kind *k)
+{
+	static const char	*prio[] = ALARM_PRIO_NAMES;
+	config_setting_t	*s;
+	const char		*v;
+	char			 p[64], full[80];
+	int			 i;
+
+	snprintf(p, sizeof p, "alarms.%s", key);
+	snprintf(full, sizeof full, "%s.priority", p);
+	check_keys(l, g, alarm_kind_keys, p);
+	get_int(l, g, "on_delay_s", p, 0, &k->on_delay_s, 0, 3600);
+	get_int(l, g, "off_delay_s", p, 0, &k->off_delay_s, 0, 3600);
+	if ((s = config_setting_get_member(g, "priority")) == NULL)
+		return;
+	v = config_setting_get_string(s);
+	for (i = 0; v != NULL && i < ALARM_NPRIO; i++)
+		if (strcmp(v, prio[i]) == 0)
+			k->priority = i;
+	if (k->priority < 0)
+		diag_add(l, 0, line_of(s), full, "%s%s%s: "
+		    "expected \"critical\", \"high\", \"medium\" or "
+		    "\"low\"", v ? "\"" : "", v ? v : "not a string",
+		    v ? "\"" : "");
+}
+
+/* Load the optional alarms { ... } group: the alarm table's overrides. */
+static void
+load_alarms(struct loader *l, config_setting_t *root, struct cfg_district *d)
+{
+	config_setting_t	*g = config_setting_get_member(root, "alarms");
+	config_setting_t	*k;
+	struct cfg_alarms	*a = &d->alarms;
+	int			 i;
+
+	cfg_alarms_defaults(a);
+	if (g == NULL)
+		return;
+	if (!config_setting_is_group(g)) {
+		diag_add(l, 0, line_of(g), "alarms", "expected a group { ... }");
+		return;
+	}
+	check_keys(l, g, alarm_keys, "alarms");
+	get_int(l, g, "time_to_flood_s", "alarms", 0, &a->ttf_s, 0, 86400);
+	get_int(l, g, "time_to_flood_deadband_s", "alarms", 0,
+	    &a->ttf_deadband_s, 0, 3600);
+	get_num(l, g, "level_deadband_m", "alarms", 0, &a->level_deadband_m,
+	    0, 2);
+	get_num(l, g, "outfall_deadband_m", "alarms", 0,
+	    &a->outfall_deadband_m, 0, 2);
+	for (i = 4; alarm_keys[i] != NULL; i++)
+		if ((k = get_group(l, g, alarm_keys[i], "alarms", 0)) != NULL)
+			load_alarm_kind(l, k, alarm_keys[i], &a->kind[i - 4]);
 }
 
 /* Load the optional influx { ... } group: where metrics go. */
@@ -1018,6 +1096,7 @@ load_tree(struct loader *l, config_t *cf, struct cfg_district *d)
 		snprintf(d->name, sizeof d->name, "%s", name);
 	load_influx(l, root, d);
 	load_ctl(l, root, d);
+	load_alarms(l, root, d);
 	load_control(l, root, d);
 	if ((list = config_setting_get_member(root, "stations")) == NULL) {
 		diag_add(l, 0, 1, "stations", "missing");

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "alarm_kinds.h"	/* ALARM_NKINDS: the alarm kinds */
 #include "obs.h"	/* OBS_MAX_PUMPS: pumps at a station, any map */
 
 #define CFG_ID_MAX	32
@@ -149,12 +150,31 @@ struct cfg_ctl {
 	char	operator_group[64];	/* may change things; "": root only */
 };
 
+/* The alarms { } group: per-kind overrides (-1: the kind's default, see
+ * alarm_kinds.h) and the analogue limits. */
+#define CFG_ALARM_TTF_S		1800	/* time to flood below 30 min */
+#define CFG_ALARM_TTF_DEADBAND_S 300
+#define CFG_ALARM_DEADBAND_M	0.05
+struct cfg_alarm_kind {
+	int	priority;		/* 0 critical .. 3 low */
+	int	on_delay_s;
+	int	off_delay_s;
+};
+struct cfg_alarms {
+	int	ttf_s;			/* time-to-flood threshold; 0 off */
+	int	ttf_deadband_s;		/* returns above ttf_s plus this */
+	double	level_deadband_m;	/* high level returns this far below */
+	double	outfall_deadband_m;	/* outfall returns this far below */
+	struct cfg_alarm_kind kind[ALARM_NKINDS];
+};
+
 struct cfg_district {
 	char			 name[CFG_NAME_MAX];
 	struct cfg_control	 control;
 	int			 has_influx;
 	struct cfg_influx	 influx;
 	struct cfg_ctl		 ctl;		/* control_socket { } */
+	struct cfg_alarms	 alarms;	/* alarms { } */
 	int			 nstations;
 	struct cfg_station	*st;
 };
@@ -174,6 +194,9 @@ int	cfg_load(const char *path, struct cfg_district *d, struct cfg_diag *diag);
 
 /* The defaults of the control group. */
 void	cfg_control_defaults(struct cfg_control *c);
+
+/* The defaults of the alarms group: no override. */
+void	cfg_alarms_defaults(struct cfg_alarms *a);
 
 /* Free what cfg_load allocated in d. */
 void	cfg_free(struct cfg_district *d);

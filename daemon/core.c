@@ -805,15 +805,17 @@ direct_intent(struct core_state *s, const struct cfg_station *cfg,
 	it->write = 1;
 }
 
-/* Storm mode: on by intensity or warning, off after the hold time. */
+/* Storm mode: on by intensity or, at a stormwater station only, by a
+ * rainstorm warning; off after the hold time. */
 static void
-storm_mode(struct core_state *s, const struct cfg_control *p,
-    const struct core_input *in, struct core_out *out)
+storm_mode(struct core_state *s, const struct cfg_station *cfg,
+    const struct cfg_control *p, const struct core_input *in,
+    struct core_out *out)
 {
 	static const char	*warn[] = { "no warning", "blue warning",
 	    "yellow warning", "orange warning", "red warning" };
 	int			 on = out->rain_mmh15 >= p->storm_mm_h ||
-	    in->warning != CORE_WARN_NONE;
+	    (in->warning != CORE_WARN_NONE && cfg->kind == CFG_STORMWATER);
 
 	if (on && !s->lasting.storm) {
 		s->lasting.storm = 1;
@@ -1008,7 +1010,7 @@ observe(struct core_state *s, const struct cfg_station *cfg,
 	out->rain_mmh5 = core_rain_mmh(s, 5, s->now_ms);
 	out->rain_mmh15 = core_rain_mmh(s, 15, s->now_ms);
 	out->rain_mmh60 = core_rain_mmh(s, 60, s->now_ms);
-	storm_mode(s, p, in, out);
+	storm_mode(s, cfg, p, in, out);
 	s->level_m = out->level_m = choose_level(s, cfg, p, o, out);
 	core_alarm_set(s, out, CORE_AL_OUTFALL, cfg->has_outfall &&
 	    o->outfall_ok && o->outfall_m > cfg->outfall_warn_m);

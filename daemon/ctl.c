@@ -25,6 +25,7 @@
 #include "ctl.h"
 #include "log.h"
 #include "pumpd.h"
+#include "schema.h"
 #include "station.h"
 #include "view.h"
 
@@ -73,12 +74,29 @@ static char	*cmd_unlock(struct pumpd *, const struct proto_req *,
 		    const struct ctl_peer *);
 static char	*cmd_overrides(struct pumpd *, const struct proto_req *,
 		    const struct ctl_peer *);
+static char	*cmd_ack(struct pumpd *, const struct proto_req *,
+		    const struct ctl_peer *);
+static char	*cmd_shelve(struct pumpd *, const struct proto_req *,
+		    const struct ctl_peer *);
+static char	*cmd_unshelve(struct pumpd *, const struct proto_req *,
+		    const struct ctl_peer *);
+static char	*cmd_events(struct pumpd *, const struct proto_req *,
+		    const struct ctl_peer *);
+
+static int	options(const struct proto_req *, int, long *, const char **,
+		    char **);
 
 /* The one command table. */
 static const struct ctl_cmd ctl_table[] = {
 	{ "status", 0, 0, 0, "status", cmd_status },
 	{ "show", 1, 1, 0, "show STATION", cmd_show },
-	{ "alarms", 0, 0, 0, "alarms", cmd_alarms },
+	{ "alarms", 0, 1, 0, "alarms [--all]", cmd_alarms },
+	{ "ack", 1, 1, CTL_CHANGES, "ack ID|all", cmd_ack },
+	{ "shelve", 5, 5, CTL_CHANGES, "shelve ID --for DURATION --reason TEXT",
+	    cmd_shelve },
+	{ "unshelve", 1, 1, CTL_CHANGES, "unshelve ID", cmd_unshelve },
+	{ "events", 0, 5, 0, "events [--station ID] [--alarms-only] "
+	    "[--limit N]", cmd_events },
 	{ "warning", 1, 1, CTL_CHANGES,
 	    "warning none|blue|yellow|orange|red", cmd_warning },
 	{ "limit", 2, 2, CTL_CHANGES, "limit STATION|all PUMPS|none",
@@ -161,17 +179,23 @@ num_or_null(int known, double v)
 	return known ? json_real(v) : json_null();
 }
 
-/* The standing alarms of v by name. */
+/* The standing alarms of v by key, "pump_fault:2" for a pump's, with a
+ * "*" when unacknowledged (UNACK or RTN_UNACK), most urgent first. */
 static json_t *
 alarm_names(const struct station_view *v)
 {
-	json_t	*a = json_array();
-	int	 b;
+	const struct alarm_row	*r;
+	json_t			*a = json_array();
+	char			 buf[48];
+	int			 i;
 
-	for (b = 0; b < CORE_AL_COUNT; b++)
-		if (v->alarms & (1u << b))
-			json_array_append_new(a,
-			    json_string(core_alarm_name(1u << b)));
+	for (i = 0; i < v->nstanding; i++) {
+		r = &v->standing[i];
+		snprintf(buf, sizeof buf, "%s%s%.0d%s", alarm_kind_key(r->kind),
+		    r->pump ? ":" : "", r->pump, r->state == ALARM_UNACK ||
+		    r->state == ALARM_RTN_UNACK ? "*" : "");
+		json_array_append_new(a, json_string(buf));
+	}
 	return a;
 }
 
@@ -194,6 +218,16 @@ station_json(const struct station_view *v)
 	    "storm", v->storm, "comms", view_comms_name(v->comms),
 	    "mode", view_mode_name(v->mode), "alarms", alarm_names(v),
 	    "risk", v->risk, "limit_pumps", v->limit_pumps);
+}
+
+/* One station's JSON with its alarms' count of unacknowledged ones. */
+static json_t *
+station_json_full(const struct station_view *v)
+{
+	json_t	*o = station_json(v);
+
+	json_object_set_new(o, "unacked", json_integer(v->nunack));
+	return o;
 }
 
 /* The views of every station, most at risk first. */
@@ -241,7 +275,7 @@ cmd_status(struct pumpd *p, const struct proto_req *r,
 		view_fill(&v[i], &p->st[i], &p->d.control, ms);
 	qsort(v, (size_t)p->n, sizeof *v, by_risk);
 	for (i = 0; i < p->n; i++)
-		json_array_append_new(a, station_json(&v[i]));
+		json_array_append_new(a, station_json_full(&v[i]));
 	free(v);
 	d = district_json(p);
 	json_object_set_new(d, "stations", a);
@@ -253,23 +287,34 @@ cmd_status(struct pumpd *p, const struct proto_req *r,
 	return proto_reply("ok", NULL, d);
 }
 
+/* One kept event of station s as JSON: an alarm's change with its id,
+ * priority and states, or the core's information. */
+static json_t *
+event_json(const struct station *s, const struct view_event *e)
+{
+	json_t	*o = json_pack("{s:I,s:s,s:s,s:i,s:s}", "ms", (json_int_t)e->ms,
+		    "station", s->cfg->id, "kind", e->alarm_id ? "alarm" :
+		    "info", "pump", e->ev.pump, "text", e->ev.text);
+
+	if (e->alarm_id && o != NULL)
+		json_object_update_new(o, json_pack("{s:i,s:s,s:s,s:s}", "id",
+		    e->alarm_id, "priority", alarm_prio_name(e->prio),
+		    "state", alarm_state_name(e->state), "was",
+		    alarm_state_name(e->was)));
+	return o;
+}
+
 /* The last events of station s, oldest first. */
 static json_t *
 events_json(const struct station *s)
 {
 	const struct view_ring	*r = &s->ring;
 	json_t			*a = json_array();
-	int			 i, k;
-	static const char	*kind[] = { "alarm on", "alarm off", "info" };
+	int			 i;
 
 	i = r->n > VIEW_RING ? r->n - VIEW_RING : 0;
-	for (; i < r->n; i++) {
-		k = i % VIEW_RING;
-		json_array_append_new(a, json_pack("{s:I,s:s,s:i,s:s}", "ms",
-		    (json_int_t)r->e[k].ms, "kind",
-		    kind[r->e[k].ev.kind % 3], "pump", r->e[k].ev.pump,
-		    "text", r->e[k].ev.text));
-	}
+	for (; i < r->n; i++)
+		json_array_append_new(a, event_json(s, &r->e[i % VIEW_RING]));
 	return a;
 }
 
@@ -287,7 +332,7 @@ cmd_show(struct pumpd *p, const struct proto_req *r,
 	if (s == NULL)
 		return reply_error("unknown station \"%.64s\"", r->argv[0]);
 	view_fill(&v, s, &p->d.control, station_now_ms(p));
-	o = station_json(&v);
+	o = station_json_full(&v);
 	pumps = json_array();
 	for (k = 0; k < v.npumps; k++)
 		json_array_append_new(pumps, json_pack("{s:i,s:f,s:s}",
@@ -300,46 +345,264 @@ cmd_show(struct pumpd *p, const struct proto_req *r,
 	return proto_reply("ok", NULL, o);
 }
 
-/* When alarm bit of station s was last raised among its recent events;
- * -1 when before them. */
-static int64_t
-alarm_since(const struct station *s, uint32_t bit)
-{
-	const struct view_ring	*r = &s->ring;
-	int			 i, lo = r->n > VIEW_RING ? r->n - VIEW_RING : 0;
+/* An alarm row with its station, for listing across the district. */
+struct ctl_alarm {
+	struct alarm_row	 row;	/* first: view_alarm_cmp sorts them */
+	const struct station	*st;
+};
 
-	for (i = r->n - 1; i >= lo; i--)
-		if (r->e[i % VIEW_RING].ev.kind == CORE_EV_ALARM_ON &&
-		    r->e[i % VIEW_RING].ev.alarm == bit)
-			return r->e[i % VIEW_RING].ms;
-	return -1;
+/* One alarm row as JSON. */
+static json_t *
+alarm_json(const struct ctl_alarm *a)
+{
+	const struct alarm_row	*r = &a->row;
+	char			 text[80];
+
+	view_alarm_text(r->kind, r->pump, text, sizeof text);
+	return json_pack("{s:i,s:s,s:s,s:s,s:i,s:s,s:s,s:I,s:o,s:o}", "id",
+	    r->id, "priority", alarm_prio_name(r->prio), "state",
+	    alarm_state_name(r->state), "station", a->st->cfg->id, "pump",
+	    r->pump, "alarm", alarm_kind_key(r->kind), "text", text,
+	    "since_ms", (json_int_t)r->since_ms, "shelved_until_ms",
+	    r->shelf_ms ? json_integer(r->shelf_ms) : json_null(), "reason",
+	    r->shelf_ms ? json_string(r->shelf_why) : json_null());
 }
 
-/* alarms: every standing alarm with its station and since when. */
+/* alarms [--all]: the standing alarms, most urgent first, then the
+ * newest; shelved and suppressed ones with --all only. */
 static char *
 cmd_alarms(struct pumpd *p, const struct proto_req *r,
     const struct ctl_peer *peer)
 {
-	json_t		*a = json_array();
-	uint32_t	 m;
-	int64_t		 since;
-	int		 i, b;
+	struct alarm_row	 rows[ALARM_NSLOTS];
+	struct ctl_alarm	*all;
+	json_t			*a;
+	int			 i, j, k, n = 0, every = r->argc == 1;
 
-	(void)r;
 	(void)peer;
+	if (every && strcmp(r->argv[0], "--all") != 0)
+		return reply_error("usage: alarms [--all]");
+	if ((all = calloc((size_t)p->n * ALARM_NSLOTS + 1, sizeof *all)) ==
+	    NULL)
+		return reply_error("out of memory");
 	for (i = 0; i < p->n; i++) {
-		m = p->st[i].core.lasting.alarms;
-		for (b = 0; b < CORE_AL_COUNT; b++) {
-			if (!(m & (1u << b)))
-				continue;
-			since = alarm_since(&p->st[i], 1u << b);
-			json_array_append_new(a, json_pack("{s:s,s:s,s:o}",
-			    "station", p->st[i].cfg->id, "alarm",
-			    core_alarm_name(1u << b), "since_ms",
-			    since >= 0 ? json_integer(since) : json_null()));
+		k = alarm_list(&p->st[i].al, &p->alarms, every, rows,
+		    ALARM_NSLOTS);
+		for (j = 0; j < k; j++, n++) {
+			all[n].row = rows[j];
+			all[n].st = &p->st[i];
 		}
 	}
-	return proto_reply("ok", NULL, json_pack("{s:o}", "alarms", a));
+	qsort(all, (size_t)n, sizeof *all, view_alarm_cmp);
+	a = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, alarm_json(&all[i]));
+	free(all);
+	return proto_reply("ok", NULL, json_pack("{s:I,s:o}", "now_ms",
+	    (json_int_t)station_now_ms(p), "alarms", a));
+}
+
+/* The station of alarm id, or NULL. */
+static struct station *
+alarm_station_of(struct pumpd *p, int id)
+{
+	int	i = alarm_id_station(id);
+
+	return i >= 0 && i < p->n ? &p->st[i] : NULL;
+}
+
+/* Report an operator's changes ev[0..n-1] of station s and add them to
+ * the array a. */
+static void
+changed_add(struct pumpd *p, struct station *s, const struct alarm_event *ev,
+    int n, const struct ctl_peer *peer, json_t *a)
+{
+	int	i;
+
+	station_alarm_report(p, s, ev, n, station_now_ms(p), peer->user);
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:i,s:s,s:s,s:s}", "id",
+		    ev[i].id, "station", s->cfg->id, "state",
+		    alarm_state_name(ev[i].state), "was",
+		    alarm_state_name(ev[i].was)));
+}
+
+/* The reply to an operator's change ev of station s: reported, saved
+ * and listed. */
+static char *
+alarm_changed(struct pumpd *p, struct station *s,
+    const struct alarm_event *ev, const struct ctl_peer *peer)
+{
+	json_t	*a = json_array();
+
+	changed_add(p, s, ev, 1, peer, a);
+	station_save_all(p);
+	return proto_reply("ok", NULL, json_pack("{s:o}", "changed", a));
+}
+
+/* ack all: every unacknowledged alarm shown, at every station. */
+static char *
+ack_all(struct pumpd *p, const struct ctl_peer *peer)
+{
+	struct alarm_event	 ev[ALARM_NSLOTS];
+	json_t			*a = json_array();
+	int64_t			 ms = station_now_ms(p);
+	int			 i, n;
+
+	for (i = 0; i < p->n; i++) {
+		n = alarm_ack_all(&p->st[i].al, &p->alarms, ms, ev,
+		    ALARM_NSLOTS);
+		changed_add(p, &p->st[i], ev, n, peer, a);
+	}
+	station_save_all(p);
+	log_info("ctl: %s acknowledged %zu alarms", peer->user,
+	    json_array_size(a));
+	return proto_reply("ok", NULL, json_pack("{s:o}", "changed", a));
+}
+
+/* The alarm named by argument arg: its station and id, or NULL with an
+ * error reply in *err. */
+static struct station *
+alarm_target(struct pumpd *p, const char *arg, int *id, char **err)
+{
+	struct station	*s;
+
+	*err = NULL;
+	if (proto_alarm_id_parse(arg, id) == -1 ||
+	    (s = alarm_station_of(p, *id)) == NULL) {
+		*err = reply_error("bad alarm id \"%.16s\": expected an id "
+		    "from pumpctl alarms", arg);
+		return NULL;
+	}
+	return s;
+}
+
+/* ack ID|all. */
+static char *
+cmd_ack(struct pumpd *p, const struct proto_req *r,
+    const struct ctl_peer *peer)
+{
+	struct alarm_event	 ev;
+	struct station		*s;
+	const char		*why;
+	char			*err;
+	int			 id;
+
+	if (strcmp(r->argv[0], "all") == 0)
+		return ack_all(p, peer);
+	if ((s = alarm_target(p, r->argv[0], &id, &err)) == NULL)
+		return err;
+	if (alarm_ack(&s->al, &p->alarms, id, station_now_ms(p), &ev,
+	    &why) == -1)
+		return reply_error("alarm %d: %s", id, why);
+	return alarm_changed(p, s, &ev, peer);
+}
+
+/* shelve ID --for DURATION --reason TEXT: never forever, at most 24 h. */
+static char *
+cmd_shelve(struct pumpd *p, const struct proto_req *r,
+    const struct ctl_peer *peer)
+{
+	struct alarm_event	 ev;
+	struct station		*s;
+	const char		*why, *reason;
+	char			*err;
+	int64_t			 ms = station_now_ms(p);
+	long			 secs;
+	int			 id;
+
+	if ((s = alarm_target(p, r->argv[0], &id, &err)) == NULL)
+		return err;
+	if (options(r, 1, &secs, &reason, &err) == -1)
+		return err;
+	if (secs == 0 || reason == NULL || *reason == '\0')
+		return reply_error("usage: shelve ID --for DURATION --reason "
+		    "TEXT (a shelf needs both)");
+	if (secs == PROTO_FOREVER || secs > ALARM_MAX_SHELVE_S)
+		return reply_error("a shelf lasts at most 24h, never forever");
+	if (alarm_shelve(&s->al, &p->alarms, id, ms + secs * 1000, reason, ms,
+	    &ev, &why) == -1)
+		return reply_error("alarm %d: %s", id, why);
+	return alarm_changed(p, s, &ev, peer);
+}
+
+/* unshelve ID. */
+static char *
+cmd_unshelve(struct pumpd *p, const struct proto_req *r,
+    const struct ctl_peer *peer)
+{
+	struct alarm_event	 ev;
+	struct station		*s;
+	const char		*why;
+	char			*err;
+	int			 id;
+
+	if ((s = alarm_target(p, r->argv[0], &id, &err)) == NULL)
+		return err;
+	if (alarm_unshelve(&s->al, &p->alarms, id, station_now_ms(p), &ev,
+	    &why) == -1)
+		return reply_error("alarm %d: %s", id, why);
+	return alarm_changed(p, s, &ev, peer);
+}
+
+/* A kept event with its station, for merging the rings. */
+struct ctl_event {
+	const struct view_event	*e;
+	const struct station	*st;
+};
+
+/* Oldest first; ties in station order, then ring order (stable). */
+static int
+by_time(const void *a, const void *b)
+{
+	const struct ctl_event	*x = a, *y = b;
+
+	if (x->e->ms != y->e->ms)
+		return x->e->ms < y->e->ms ? -1 : 1;
+	if (x->st != y->st)
+		return x->st < y->st ? -1 : 1;
+	return x->e < y->e ? -1 : x->e > y->e;
+}
+
+/* events [--station ID] [--alarms-only] [--limit N]: the last events
+ * of the event rings, oldest first; --alarms-only keeps the alarms'
+ * changes alone (never a pump's start or stop). */
+static char *
+cmd_events(struct pumpd *p, const struct proto_req *r,
+    const struct ctl_peer *peer)
+{
+	const char		*av[PROTO_MAX_ARGS], *sid, *cause;
+	struct ctl_event	*all;
+	const struct view_ring	*g;
+	struct station		*s = NULL;
+	json_t			*a;
+	int			 i, j, n = 0, only, limit;
+
+	(void)peer;
+	for (i = 0; i < r->argc; i++)
+		av[i] = r->argv[i];
+	if (proto_events_opts(r->argc, av, &sid, &only, &limit, &cause) == -1)
+		return proto_reply("error", cause, NULL);
+	if (sid != NULL && (s = find_station(p, sid)) == NULL)
+		return reply_error("unknown station \"%.64s\"", sid);
+	if ((all = calloc((size_t)p->n * VIEW_RING + 1, sizeof *all)) == NULL)
+		return reply_error("out of memory");
+	for (i = 0; i < p->n; i++) {
+		if (s != NULL && s != &p->st[i])
+			continue;
+		g = &p->st[i].ring;
+		for (j = g->n > VIEW_RING ? g->n - VIEW_RING : 0; j < g->n; j++)
+			if (!only || g->e[j % VIEW_RING].alarm_id) {
+				all[n].e = &g->e[j % VIEW_RING];
+				all[n++].st = &p->st[i];
+			}
+	}
+	qsort(all, (size_t)n, sizeof *all, by_time);
+	a = json_array();
+	for (i = n > limit ? n - limit : 0; i < n; i++)
+		json_array_append_new(a, event_json(all[i].st, all[i].e));
+	free(all);
+	return proto_reply("ok", NULL, json_pack("{s:o}", "events", a));
 }
 
 /* The district's inputs as the state file keeps them. */
@@ -687,7 +950,28 @@ cmd_overrides(struct pumpd *p, const struct proto_req *r,
 	    (json_int_t)ms, "overrides", a));
 }
 
-/* One audit line for a changing command: appended in one write. */
+/* An audit entry e to the journal's companion, the "event" measurement. */
+static void
+audit_emit(struct pumpd *p, json_t *e)
+{
+	char	*args;
+
+	if (p->mtr == NULL || e == NULL)
+		return;
+	args = json_dumps(json_object_get(e, "args"), JSON_COMPACT);
+	sch_audit(mtr_buf(p->mtr), json_string_value(json_object_get(e,
+	    "user")), (long)json_integer_value(json_object_get(e, "uid")),
+	    json_string_value(json_object_get(e, "cmd")), args ? args : "[]",
+	    json_string_value(json_object_get(e, "result")) ?
+	    json_string_value(json_object_get(e, "result")) : "?",
+	    json_string_value(json_object_get(e, "error")),
+	    station_now_ms(p));
+	mtr_commit(p->mtr);
+	free(args);
+}
+
+/* One audit line for a changing command: appended in one write and
+ * logged, its entry also an "event" point. */
 static void
 audit(struct pumpd *p, const struct proto_req *r,
     const struct ctl_peer *peer, const char *reply)
@@ -707,11 +991,13 @@ audit(struct pumpd *p, const struct proto_req *r,
 	    (json_int_t)peer->uid, "user", peer->user, "cmd", r->cmd, "args",
 	    args, "result", json_object_get(rep, "status"), "error",
 	    json_object_get(rep, "error"));
+	audit_emit(p, e);
 	json_decref(rep);
 	line = e != NULL ? json_dumps(e, JSON_COMPACT) : NULL;
 	json_decref(e);
 	if (line == NULL)
 		return;
+	log_info("ctl: audit: %s", line);
 	i = (int)strlen(line);
 	line[i] = '\n';	/* over the NUL: written with its length */
 	if (p->ctl == NULL || p->ctl->audit_fd == -1 ||

@@ -6,7 +6,8 @@
  * the peer's uid and gid come from SO_PEERCRED, and a changing command
  * from a user outside the operator group (root excepted) is refused.
  * Every changing command, accepted or refused, is appended to
- * STATE_DIR/audit.log, one JSON line in one write.  Lines, clients and
+ * STATE_DIR/audit.log, one JSON line in one write, and goes to the log
+ * and to the "event" measurement (type audit).  Lines, clients and
  * pending output are capped: a client that floods or stalls is closed, and
  * only that client.  Loop thread only.
  */

@@ -229,6 +229,65 @@ proto_pump_parse(const char *s, int *pump)
 }
 
 int
+proto_alarm_id_parse(const char *s, int *id)
+{
+	size_t	i, n = strlen(s);
+
+	if (n < 4 || n > 8 || *s == '0')
+		return -1;
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+	*id = atoi(s);
+	return 0;
+}
+
+/* A whole number 1..max in s: it, or -1. */
+static int
+small_number(const char *s, int max)
+{
+	size_t	i, n = strlen(s);
+
+	if (n < 1 || n > 9 || *s == '0')
+		return -1;
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+	return atoi(s) <= max ? atoi(s) : -1;
+}
+
+int
+proto_events_opts(int argc, const char *const argv[], const char **station,
+    int *alarms_only, int *limit, const char **cause)
+{
+	int	i;
+
+	*station = NULL;
+	*alarms_only = 0;
+	*limit = 0;
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--alarms-only") == 0 && !*alarms_only)
+			*alarms_only = 1;
+		else if (strcmp(argv[i], "--station") == 0 && !*station &&
+		    i + 1 < argc)
+			*station = argv[++i];
+		else if (strcmp(argv[i], "--limit") == 0 && !*limit &&
+		    i + 1 < argc) {
+			if ((*limit = small_number(argv[++i],
+			    PROTO_MAX_EVENTS)) == -1)
+				return (*cause = "bad --limit: expected a "
+				    "number of events 1..1000", -1);
+		} else
+			return (*cause = "unknown, repeated or incomplete "
+			    "option: expected --station ID, --alarms-only, "
+			    "--limit N", -1);
+	}
+	if (*limit == 0)
+		*limit = PROTO_EVENTS_DEFAULT;
+	return 0;
+}
+
+int
 proto_reason_ok(const char *s)
 {
 	for (; *s != '\0'; s++)

@@ -77,6 +77,20 @@ int	proto_duration_parse(const char *s, long *secs);
 /* A pump number as operators count, 1..16: 0 with *pump, or -1. */
 int	proto_pump_parse(const char *s, int *pump);
 
+/* An alarm id (alarm.h: station * 1000 + kind * 10 + pump), 1000 to
+ * 99999999 in decimal digits: 0 with *id, or -1. */
+int	proto_alarm_id_parse(const char *s, int *id);
+
+/* The options of events in argv[0..argc-1]: --station ID,
+ * --alarms-only, --limit N (1..PROTO_MAX_EVENTS), each at most once: 0
+ * with *station (NULL: every station), *alarms_only and *limit
+ * (PROTO_EVENTS_DEFAULT when absent), or -1 with *cause (static). */
+#define PROTO_MAX_EVENTS	1000
+#define PROTO_EVENTS_DEFAULT	50
+int	proto_events_opts(int argc, const char *const argv[],
+	    const char **station, int *alarms_only, int *limit,
+	    const char **cause);
+
 /* Whether s may be an operator's reason: no control characters. */
 int	proto_reason_ok(const char *s);
 

@@ -43,14 +43,28 @@ static void	print_alarms(json_t *);
 static void	print_district(json_t *);
 static void	print_log(json_t *);
 static void	print_overrides(json_t *);
+static void	print_changed(json_t *);
+static void	print_events(json_t *);
+static const char *fmt_clock(json_t *, char *, size_t);
 
 static const struct pc_cmd pc_cmds[] = {
 	{ "status", "status", "every station, the nearest to flooding first",
 	    0, 0, print_status },
 	{ "show", "show STATION", "one station, its pumps, its last events",
 	    1, 1, print_show },
-	{ "alarms", "alarms", "the standing alarms, with since when", 0, 0,
+	{ "alarms", "alarms [--all]", "the standing alarms, most urgent "
+	    "first (--all: shelved and suppressed ones too)", 0, 1,
 	    print_alarms },
+	{ "ack", "ack ID|all", "acknowledge an alarm (ID from alarms), or "
+	    "every unacknowledged one", 1, 1, print_changed },
+	{ "shelve", "shelve ID --for DURATION --reason TEXT",
+	    "hide an alarm until DURATION (at most 24h) has passed", 5, 5,
+	    print_changed },
+	{ "unshelve", "unshelve ID", "show a shelved alarm again", 1, 1,
+	    print_changed },
+	{ "events", "events [--station ID] [--alarms-only] [--limit N]",
+	    "the last events, oldest first (--alarms-only: the alarms' "
+	    "changes, no pump starts or stops)", 0, 5, print_events },
 	{ "warning", "warning none|blue|yellow|orange|red",
 	    "set the CMA rainstorm warning for the district (storm mode)",
 	    1, 1, print_district },
@@ -252,6 +266,7 @@ static void
 print_show(json_t *d)
 {
 	json_t	*a = json_object_get(d, "pump_list"), *e;
+	char	 t[32];
 	size_t	 i;
 
 	printf("%s (%s), %s, map %s: high alarm %.2f m, high-high %.2f m, "
@@ -280,10 +295,15 @@ print_show(json_t *d)
 	printf("last %zu events:\n", json_array_size(a));
 	for (i = 0; i < json_array_size(a); i++) {
 		e = json_array_get(a, i);
-		printf("  %lld %-9s %s\n", json_integer_value(
-		    json_object_get(e, "ms")), json_string_value(
-		    json_object_get(e, "kind")), json_string_value(
-		    json_object_get(e, "text")));
+		printf("  %s %-5s %s", fmt_clock(json_object_get(e, "ms"), t,
+		    sizeof t), json_string_value(json_object_get(e, "kind")),
+		    json_string_value(json_object_get(e, "text")));
+		if (json_is_integer(json_object_get(e, "id")))
+			printf(": alarm %lld %s (%s)", json_integer_value(
+			    json_object_get(e, "id")), json_string_value(
+			    json_object_get(e, "state")), json_string_value(
+			    json_object_get(e, "priority")));
+		printf("\n");
 	}
 }
 
@@ -301,22 +321,93 @@ fmt_ms(json_t *ms, char *buf, size_t n)
 	return buf;
 }
 
-/* alarms: one line each. */
+/* The UTC time of day of ms since the epoch, "08:15:02Z". */
+static const char *
+fmt_clock(json_t *ms, char *buf, size_t n)
+{
+	time_t		t = (time_t)(json_integer_value(ms) / 1000);
+	struct tm	tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, n, "%H:%M:%SZ", &tm);
+	return buf;
+}
+
+/* alarms: one line each, most urgent first; unacknowledged ones show
+ * UNACK or RTN_UNACK in their state column. */
 static void
 print_alarms(json_t *d)
 {
 	json_t	*a = json_object_get(d, "alarms"), *e;
+	char	 t[32], u[32];
+	size_t	 i;
+
+	if (json_array_size(a) == 0) {
+		printf("no alarms standing\n");
+		return;
+	}
+	printf("%-6s %-8s %-10s %-16s %-24s %s\n", "ID", "PRIORITY", "STATE",
+	    "STATION", "ALARM", "SINCE");
+	for (i = 0; i < json_array_size(a); i++) {
+		e = json_array_get(a, i);
+		printf("%-6lld %-8s %-10s %-16.16s %-24.24s %s",
+		    json_integer_value(json_object_get(e, "id")),
+		    json_string_value(json_object_get(e, "priority")),
+		    json_string_value(json_object_get(e, "state")),
+		    json_string_value(json_object_get(e, "station")),
+		    json_string_value(json_object_get(e, "text")),
+		    fmt_clock(json_object_get(e, "since_ms"), t, sizeof t));
+		if (json_is_integer(json_object_get(e, "shelved_until_ms")))
+			printf(" until %s: %s", fmt_clock(json_object_get(e,
+			    "shelved_until_ms"), u, sizeof u),
+			    json_string_value(json_object_get(e, "reason")));
+		printf("\n");
+	}
+}
+
+/* ack, shelve, unshelve: what changed. */
+static void
+print_changed(json_t *d)
+{
+	json_t	*a = json_object_get(d, "changed"), *e;
+	size_t	 i;
+
+	if (json_array_size(a) == 0)
+		printf("nothing to acknowledge\n");
+	for (i = 0; i < json_array_size(a); i++) {
+		e = json_array_get(a, i);
+		printf("alarm %lld at %s: %s (was %s)\n", json_integer_value(
+		    json_object_get(e, "id")), json_string_value(
+		    json_object_get(e, "station")), json_string_value(
+		    json_object_get(e, "state")), json_string_value(
+		    json_object_get(e, "was")));
+	}
+}
+
+/* events: one line each, oldest first. */
+static void
+print_events(json_t *d)
+{
+	json_t	*a = json_object_get(d, "events"), *e;
 	char	 t[32];
 	size_t	 i;
 
 	if (json_array_size(a) == 0)
-		printf("no alarms standing\n");
+		printf("no events\n");
 	for (i = 0; i < json_array_size(a); i++) {
 		e = json_array_get(a, i);
-		printf("%-16s %-20s since %s\n", json_string_value(
-		    json_object_get(e, "station")), json_string_value(
-		    json_object_get(e, "alarm")), fmt_ms(json_object_get(e,
-		    "since_ms"), t, sizeof t));
+		printf("%s %-16.16s ", fmt_clock(json_object_get(e, "ms"), t,
+		    sizeof t), json_string_value(json_object_get(e,
+		    "station")));
+		if (json_is_integer(json_object_get(e, "id")))
+			printf("alarm %lld %s: %s (%s)\n", json_integer_value(
+			    json_object_get(e, "id")), json_string_value(
+			    json_object_get(e, "text")), json_string_value(
+			    json_object_get(e, "state")), json_string_value(
+			    json_object_get(e, "priority")));
+		else
+			printf("%s\n", json_string_value(json_object_get(e,
+			    "text")));
 	}
 }
 
@@ -455,6 +546,38 @@ pc_check_override(const struct pc_cmd *c, int argc, char **argv)
 		pc_bad(c, "a lock-out needs --reason TEXT", NULL);
 }
 
+/* The alarm commands' own checks: the id, the options. */
+static void
+pc_check_alarm(const struct pc_cmd *c, int argc, char **argv)
+{
+	const char	*reason, *cause, *sid;
+	long		 secs;
+	int		 id, only, lim;
+
+	if (strcmp(c->name, "alarms") == 0 && argc == 1 &&
+	    strcmp(argv[0], "--all") != 0)
+		pc_bad(c, "unknown option", argv[0]);
+	if (strcmp(c->name, "events") == 0 && proto_events_opts(argc,
+	    (const char *const *)argv, &sid, &only, &lim, &cause) == -1)
+		pc_bad(c, cause, NULL);
+	if (strcmp(c->name, "ack") == 0 && strcmp(argv[0], "all") == 0)
+		return;
+	if (c->print == print_changed &&
+	    proto_alarm_id_parse(argv[0], &id) == -1)
+		pc_bad(c, "bad alarm id (a number from pumpctl alarms)",
+		    argv[0]);
+	if (strcmp(c->name, "shelve") != 0)
+		return;
+	if (proto_opts(argc - 1, (const char *const *)argv + 1, &secs,
+	    &reason, &cause) == -1)
+		pc_bad(c, cause, opt_value(argc, argv, 1, cause));
+	if (secs == 0 || reason == NULL || *reason == '\0')
+		pc_bad(c, "a shelf needs --for DURATION and --reason TEXT",
+		    NULL);
+	if (secs == PROTO_FOREVER || secs > 24 * 3600)
+		pc_bad(c, "a shelf lasts at most 24h, never forever", NULL);
+}
+
 /* Check the arguments pumpctl can judge alone; exits 2 with why. */
 static void
 pc_check(const struct pc_cmd *c, int argc, char **argv)
@@ -480,6 +603,7 @@ pc_check(const struct pc_cmd *c, int argc, char **argv)
 	}
 	if (c->print == print_overrides)
 		pc_check_override(c, argc, argv);
+	pc_check_alarm(c, argc, argv);
 }
 
 /* Send the request, print the reply; the exit code. */

@@ -14,6 +14,7 @@
 
 #include <event2/event.h>
 
+#include "alarm.h"
 #include "cfg.h"
 #include "core.h"
 #include "log.h"
@@ -87,10 +88,13 @@ struct station {
 	struct view_trend	 trend;		/* the level's slope */
 	struct view_ring	 ring;		/* its last events */
 	int			 limit_pumps;	/* discharge limit; -1 none */
+	struct alarm_station	 al;		/* its alarms' states */
+	const struct alarm_table *alt;		/* the district's table */
 };
 
 struct pumpd {
 	struct cfg_district	 d;
+	struct alarm_table	 alarms;	/* from d.alarms */
 	struct core_input	 in;
 	struct station		*st;
 	int			 n;

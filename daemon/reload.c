@@ -449,11 +449,12 @@ apply(struct pumpd *p, struct cfg_district *nd, struct summary *sum)
 		if ((s = find_kept(p, nd->st[j].id)) != NULL) {
 			kept[s - p->st] = 1;
 			st[j] = *s;
+			st[j].al.index = j;	/* alarm ids follow the order */
 			carry_over(p, &st[j], &nd->st[j], sum);
 			continue;
 		}
 		drop_leaving(p, nd->st[j].id);
-		station_init(&st[j], &nd->st[j]);
+		station_init(p, &st[j], j, &nd->st[j]);
 		note(sum, "station %s added", nd->st[j].id);
 		if (station_worker_start(p, &st[j]) == -1)
 			log_warnx("station %s: cannot start its PLC worker: "
@@ -473,6 +474,7 @@ apply(struct pumpd *p, struct cfg_district *nd, struct summary *sum)
 	p->n = nd->nstations;
 	p->stale_ms = p->d.control.stale_s * 1000;
 	p->down_ms = p->d.control.down_s * 1000;
+	alarm_table_init(&p->alarms, &p->d.alarms);
 	cfg_free(&old);
 	return 0;
 }

@@ -94,6 +94,44 @@ sch_events(struct lp_buf *b, const char *station, const struct core_out *out,
 	}
 }
 
+void
+sch_alarm(struct lp_buf *b, const char *station, const struct alarm_event *e,
+    const char *text, const char *user, int64_t ms)
+{
+	char	id[16];
+
+	snprintf(id, sizeof id, "%d", e->id);
+	lp_begin(b, "event");
+	lp_tag(b, "station", station);
+	lp_tag(b, "type", "alarm_state");
+	lp_tag(b, "id", id);
+	lp_str(b, "alarm", alarm_kind_key(e->kind));
+	lp_int(b, "pump", e->pump);
+	lp_str(b, "priority", alarm_prio_name(e->prio));
+	lp_str(b, "state", alarm_state_name(e->state));
+	lp_str(b, "was", alarm_state_name(e->was));
+	lp_str(b, "text", text);
+	if (user != NULL)
+		lp_str(b, "operator", user);
+	lp_end(b, ms);
+}
+
+void
+sch_audit(struct lp_buf *b, const char *user, long uid, const char *cmd,
+    const char *args, const char *result, const char *error, int64_t ms)
+{
+	lp_begin(b, "event");
+	lp_tag(b, "type", "audit");
+	lp_str(b, "user", user);
+	lp_int(b, "uid", uid);
+	lp_str(b, "cmd", cmd);
+	lp_str(b, "args", args);
+	lp_str(b, "result", result);
+	if (error != NULL)
+		lp_str(b, "error", error);
+	lp_end(b, ms);
+}
+
 /* The failed PLC requests by cause, cumulative: the reply_* fields. */
 static void
 reply_fields(struct lp_buf *b, const struct sch_self *s)

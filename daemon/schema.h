@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "alarm.h"
 #include "cfg.h"
 #include "core.h"
 #include "lp.h"
@@ -46,6 +47,19 @@ void	sch_station(struct lp_buf *b, const struct sch_station *s,
 /* One "event" point for each event of the cycle (ms, ms + 1, ...). */
 void	sch_events(struct lp_buf *b, const char *station,
 	    const struct core_out *out, int64_t ms);
+
+/* One "event" point of type "alarm_state" for an alarm's change e at
+ * station, tagged with its id: fields alarm (its key), pump, priority,
+ * state, was, text and, for an operator's change, operator. */
+void	sch_alarm(struct lp_buf *b, const char *station,
+	    const struct alarm_event *e, const char *text, const char *user,
+	    int64_t ms);
+
+/* One "event" point of type "audit" for a changing command: fields user,
+ * uid, cmd, args (as one JSON array), result and error (when any). */
+void	sch_audit(struct lp_buf *b, const char *user, long uid,
+	    const char *cmd, const char *args, const char *result,
+	    const char *error, int64_t ms);
 
 /* The "pumpd" point. */
 void	sch_self(struct lp_buf *b, const struct sch_self *s, int64_t ms);

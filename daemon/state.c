@@ -29,7 +29,10 @@
  *       "rain_minutes": [ [ minute, mm ], ... ],   minute = ms / 60000
  *       "pumps": [ { "starts_ms": [ ... ], "off_ms": 0 }, ... ] } },
  *     "district": { "warning": 4,                       since 1.1
- *                   "limits": { "<id>": 1, ... } } }  pumps at most
+ *                   "limits": { "<id>": 1, ... } },  pumps at most
+ *     "alarms": [ { "station": "<id>", "alarm": "high_level",   since 1.2
+ *                   "pump": 0, "acked": true, "shelved_until_ms": 0,
+ *                   "reason": "" }, ... ] }
  *
  * A station's "lockout_mask" (bit k: pump k + 1 locked out) is optional.
  * Added in 1.1 (older files without them stay readable, as no override):
@@ -45,7 +48,7 @@
  */
 #define STATE_FORMAT	"pumpd state"
 #define STATE_MAJOR	1
-#define STATE_MINOR	1
+#define STATE_MINOR	2
 #define STATE_STARTS	CORE_STARTS	/* starts kept per pump (core_persist) */
 
 /* The stable names of the alarms that are saved, whatever their bits. */
@@ -433,10 +436,27 @@ persist_from_json(json_t *o, const char *id, struct core_persist *r,
 	return 0;
 }
 
-/* The whole document for n records and the district's inputs d. */
+/* The alarms' acknowledgements and shelves a[0..n-1] as an array. */
+static json_t *
+alarms_list_to_json(const struct state_alarm *a, int n)
+{
+	json_t	*arr = json_array();
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:i,s:b,s:I,"
+		    "s:s}", "station", a[i].station, "alarm", a[i].kind,
+		    "pump", a[i].pump, "acked", a[i].acked,
+		    "shelved_until_ms", (json_int_t)a[i].shelf_ms, "reason",
+		    a[i].why));
+	return arr;
+}
+
+/* The whole document for n records, the district's inputs d and the
+ * alarms al[0..nal-1]. */
 static json_t *
 doc_build(const struct core_persist *rec, int n,
-    const struct state_district *d)
+    const struct state_district *d, const struct state_alarm *al, int nal)
 {
 	json_t	*st = json_object(), *lim = json_object();
 	int	 i;
@@ -446,10 +466,10 @@ doc_build(const struct core_persist *rec, int n,
 	for (i = 0; i < d->nlimits; i++)
 		json_object_set_new(lim, d->limit[i].id,
 		    json_integer(d->limit[i].pumps));
-	return json_pack("{s:s,s:{s:i,s:i},s:o,s:{s:i,s:o}}", "format",
+	return json_pack("{s:s,s:{s:i,s:i},s:o,s:{s:i,s:o},s:o}", "format",
 	    STATE_FORMAT, "version", "major", STATE_MAJOR, "minor",
 	    STATE_MINOR, "stations", st, "district", "warning", d->warning,
-	    "limits", lim);
+	    "limits", lim, "alarms", alarms_list_to_json(al, nal));
 }
 
 /* Write all of buf to fd; 0 or -1 with errno. */
@@ -517,9 +537,10 @@ write_atomic(const char *path, const char *text, char **cause)
 /* Write n records to path as the JSON document; 0, or -1 with *cause. */
 static int
 write_file(const char *path, const struct core_persist *rec, int n,
-    const struct state_district *d, char **cause)
+    const struct state_district *d, const struct state_alarm *al, int nal,
+    char **cause)
 {
-	json_t	*doc = doc_build(rec, n, d);
+	json_t	*doc = doc_build(rec, n, d, al, nal);
 	char	*text = doc != NULL ? json_dumps(doc, JSON_INDENT(1)) : NULL;
 	int	 rc;
 
@@ -539,8 +560,9 @@ writer(void *arg)
 	struct state		*st = arg;
 	struct core_persist	*rec;
 	struct state_district	 d;
+	struct state_alarm	*al;
 	char			*cause;
-	int			 n, stop, rc;
+	int			 n, nal, stop, rc;
 
 	pthread_mutex_lock(&st->mu);
 	for (;;) {
@@ -550,11 +572,19 @@ writer(void *arg)
 		n = st->npending;
 		stop = st->stop;
 		d = st->district;
+		nal = st->nalarms;
+		al = nal > 0 ? malloc((size_t)nal * sizeof *al) : NULL;
+		if (al != NULL)
+			memcpy(al, st->alarms, (size_t)nal * sizeof *al);
+		else
+			nal = 0;
 		st->pending = NULL;
 		pthread_mutex_unlock(&st->mu);
 		cause = NULL;
-		rc = rec != NULL ? write_file(st->path, rec, n, &d, &cause) : 0;
+		rc = rec != NULL ? write_file(st->path, rec, n, &d, al, nal,
+		    &cause) : 0;
 		free(rec);
+		free(al);
 		pthread_mutex_lock(&st->mu);
 		if (rec != NULL && rc == 0) {
 			st->writes++;
@@ -615,6 +645,76 @@ state_set_district(struct state *st, const struct state_district *d)
 	pthread_mutex_lock(&st->mu);
 	st->district = *d;
 	pthread_mutex_unlock(&st->mu);
+}
+
+void
+state_set_alarms(struct state *st, const struct state_alarm *a, int n)
+{
+	struct state_alarm	*copy = NULL;
+
+	if (n > 0 && (copy = malloc((size_t)n * sizeof *a)) == NULL)
+		return;
+	if (n > 0)
+		memcpy(copy, a, (size_t)n * sizeof *a);
+	pthread_mutex_lock(&st->mu);
+	free(st->alarms);
+	st->alarms = copy;
+	st->nalarms = n > 0 ? n : 0;
+	pthread_mutex_unlock(&st->mu);
+}
+
+/* One saved alarm from object o into *a; 0, or -1 when it is bad. */
+static int
+alarm_entry_from_json(json_t *o, struct state_alarm *a)
+{
+	const char	*id, *kind, *why = "";
+	json_int_t	 pump, until = 0;
+	int		 acked = 0;
+
+	memset(a, 0, sizeof *a);
+	if (json_unpack(o, "{s:s,s:s,s:I,s?b,s?I,s?s}", "station", &id,
+	    "alarm", &kind, "pump", &pump, "acked", &acked,
+	    "shelved_until_ms", &until, "reason", &why) == -1 ||
+	    strlen(id) >= sizeof a->station || strlen(kind) >= sizeof a->kind ||
+	    pump < 0 || pump > OBS_MAX_PUMPS || until < 0)
+		return -1;
+	strcpy(a->station, id);
+	strcpy(a->kind, kind);
+	snprintf(a->why, sizeof a->why, "%s", why);
+	a->pump = (int)pump;
+	a->acked = acked;
+	a->shelf_ms = until;
+	return 0;
+}
+
+int
+state_load_alarms(const char *dir, struct state_alarm **a, int *n)
+{
+	json_t	*doc, *arr;
+	char	*path;
+	size_t	 i;
+
+	*a = NULL;
+	*n = 0;
+	if (asprintf(&path, "%s/state", dir) == -1)
+		return 1;
+	doc = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+	free(path);
+	if (!json_is_array(arr = json_object_get(doc, "alarms"))) {
+		json_decref(doc);
+		return 1;
+	}
+	if (json_array_size(arr) > 0 &&
+	    (*a = calloc(json_array_size(arr), sizeof **a)) == NULL) {
+		json_decref(doc);
+		return 1;
+	}
+	for (i = 0; i < json_array_size(arr); i++)
+		if (alarm_entry_from_json(json_array_get(arr, i), &(*a)[*n])
+		    == 0)
+			(*n)++;
+	json_decref(doc);
+	return 0;
 }
 
 /* The limits in object o into d; bad ones skipped. */
@@ -765,6 +865,8 @@ state_close(struct state *st)
 	pthread_mutex_destroy(&st->mu);
 	pthread_cond_destroy(&st->cv);
 	free(st->pending);
+	free(st->alarms);
+	st->alarms = NULL;
 	free(st->path);
 	st->path = NULL;
 }

@@ -32,6 +32,18 @@ struct state_district {
 	}	limit[STATE_MAX_LIMITS];
 };
 
+/* An alarm's acknowledgement or shelf (alarm.h), kept in the file's
+ * "alarms" array (version 1.2) by station id, kind key and pump. */
+#define STATE_REASON_MAX	64
+struct state_alarm {
+	char	 station[CFG_ID_MAX];
+	char	 kind[32];	/* alarm_kind_key */
+	int	 pump;		/* 1-based; 0 the station */
+	int	 acked;		/* acknowledged while it stood */
+	int64_t	 shelf_ms;	/* shelved until (wall clock); 0 not */
+	char	 why[STATE_REASON_MAX];	/* the shelf's reason */
+};
+
 struct state {
 	char		*path;
 	pthread_t	 thr;
@@ -44,6 +56,8 @@ struct state {
 	int		 failing;	/* guarded by mu: the last write failed */
 	char		 err[160];	/* guarded by mu: last failure */
 	struct state_district district;	/* guarded by mu */
+	struct state_alarm *alarms;	/* guarded by mu */
+	int		 nalarms;
 };
 
 /* What the writer has done so far, for the loop to log and count. */
@@ -73,6 +87,17 @@ void	state_save(struct state *st, const struct core_persist *rec, int n);
 
 /* Set the district's inputs that the next save writes. */
 void	state_set_district(struct state *st, const struct state_district *d);
+
+/* Set the alarms' acknowledgements and shelves the next save writes
+ * (copied). */
+void	state_set_alarms(struct state *st, const struct state_alarm *a, int n);
+
+/*
+ * The alarms' acknowledgements and shelves in dir/state: 0 with *a (to
+ * be freed; NULL when none) and *n, 1 when the file or its "alarms"
+ * array is missing (an older file).  Bad entries are skipped.
+ */
+int	state_load_alarms(const char *dir, struct state_alarm **a, int *n);
 
 /*
  * The district's inputs in dir/state: 0 with *d, 1 when the file or its

@@ -8,6 +8,7 @@
  * "[clock HH:MM:SS]", since the log's own time is the wall's.  Loop thread.
  */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,84 @@ emit_station(struct pumpd *p, const struct station *s,
 	mtr_commit(p->mtr);
 }
 
+/* The journal's priority of an alarm's change: a raise by its priority
+ * (critical an error, low a notice), anything else information. */
+static int
+alarm_log_prio(const struct alarm_event *e)
+{
+	if (e->by_operator || e->state != ALARM_UNACK)
+		return LOG_PRI_INFO;
+	return e->prio == ALARM_CRITICAL ? LOG_PRI_ERR : e->prio == ALARM_LOW ?
+	    LOG_PRI_NOTICE : LOG_PRI_WARN;
+}
+
+/* Log one line at prio through the log module. */
+static void __attribute__((format(printf, 2, 3)))
+log_at(int prio, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vlog(prio, fmt, ap);
+	va_end(ap);
+}
+
+void
+station_alarm_report(struct pumpd *p, struct station *s,
+    const struct alarm_event *ev, int n, int64_t ms, const char *user)
+{
+	char	text[80], tbuf[32];
+	int	i;
+
+	for (i = 0; i < n; i++) {
+		view_alarm_text(ev[i].kind, ev[i].pump, text, sizeof text);
+		log_at(alarm_log_prio(&ev[i]), "station %s: alarm %d %s: %s "
+		    "(%s; was %s)%s%s%s", s->cfg->id, ev[i].id, text,
+		    alarm_state_name(ev[i].state), alarm_prio_name(ev[i].prio),
+		    alarm_state_name(ev[i].was), user ? " by " : "",
+		    user ? user : "", sim_clock(p, ms, tbuf, sizeof tbuf));
+		view_ring_alarm(&s->ring, &ev[i], ms);
+		if (p->mtr != NULL)
+			sch_alarm(mtr_buf(p->mtr), s->cfg->id, &ev[i], text,
+			    user, ms);
+	}
+	if (p->mtr != NULL && n > 0)
+		mtr_commit(p->mtr);
+}
+
+/* The comms of station s as its alarms judge them at ms: from its last
+ * answer, or from pumpd's start when it has not answered since, so that
+ * a start raises no "comms lost" before a first poll could answer. */
+static enum core_comms
+alarm_comms(const struct pumpd *p, const struct station *s, int64_t ms)
+{
+	int64_t	age = ms - (s->last_ok_ms > p->wall0_ms ? s->last_ok_ms :
+		    p->wall0_ms);
+
+	return age <= p->stale_ms ? CORE_COMMS_OK : age <= p->down_ms ?
+	    CORE_COMMS_STALE : CORE_COMMS_DOWN;
+}
+
+/* The alarm module's cycle for station s at ms, after the core's: its
+ * conditions, the view's time to flood, the comms; changes reported. */
+static void
+alarm_cycle(struct pumpd *p, struct station *s, int64_t ms)
+{
+	struct alarm_input	in;
+	struct alarm_event	ev[ALARM_NSLOTS];
+	struct station_view	v;
+	int			n;
+
+	alarm_sense(&in, &s->core, s->cfg, &p->d.control,
+	    s->has_obs ? &s->obs : NULL, alarm_comms(p, s, ms), ms);
+	view_fill(&v, s, &p->d.control, ms);
+	in.has_ttf = v.has_ttf;
+	in.ttf_s = v.ttf_s;
+	n = alarm_step(&s->al, s->alt, &in, ms, ev, ALARM_NSLOTS);
+	station_alarm_report(p, s, ev, n < ALARM_NSLOTS ? n : ALARM_NSLOTS,
+	    ms, NULL);
+}
+
 /* Run the core for station s on snap (NULL: no fresh data), with the
  * district's inputs and the station's own discharge limit. */
 static void
@@ -93,6 +172,7 @@ control(struct pumpd *p, struct station *s, const struct obs *snap,
 	view_ring_add(&s->ring, &s->out, ms);
 	log_events(p, s, ms);
 	emit_station(p, s, snap, ms);
+	alarm_cycle(p, s, ms);
 	if (s->out.it.write && snap != NULL && s->dev != NULL)
 		plc_command(s->dev, &s->out.it);
 }
@@ -199,6 +279,37 @@ station_log_all(struct pumpd *p, int64_t ms)
 	}
 }
 
+/* Hand the alarms' acknowledgements and shelves to the state writer. */
+static void
+alarms_save(struct pumpd *p)
+{
+	struct state_alarm	*sa = NULL;
+	struct alarm_saved	 one[ALARM_NSLOTS];
+	int			 i, j, k, n = 0;
+
+	for (i = 0; i < p->n; i++)	/* most stations have none */
+		n += alarm_export(&p->st[i].al, one, ALARM_NSLOTS);
+	if (n > 0 && (sa = calloc((size_t)n, sizeof *sa)) == NULL)
+		return;
+	n = 0;
+	for (i = 0; i < p->n; i++) {
+		k = alarm_export(&p->st[i].al, one, ALARM_NSLOTS);
+		for (j = 0; j < k; j++, n++) {
+			snprintf(sa[n].station, sizeof sa[n].station, "%s",
+			    p->st[i].cfg->id);
+			snprintf(sa[n].kind, sizeof sa[n].kind, "%s",
+			    alarm_kind_key(one[j].kind));
+			sa[n].pump = one[j].pump;
+			sa[n].acked = one[j].acked;
+			sa[n].shelf_ms = one[j].shelf_ms;
+			snprintf(sa[n].why, sizeof sa[n].why, "%s",
+			    one[j].why);
+		}
+	}
+	state_set_alarms(&p->state, sa, n);
+	free(sa);
+}
+
 void
 station_save_all(struct pumpd *p)
 {
@@ -210,6 +321,7 @@ station_save_all(struct pumpd *p)
 		return;
 	for (i = 0; i < p->n; i++)
 		core_export(&p->st[i].core, p->st[i].cfg->id, ms, &rec[i]);
+	alarms_save(p);
 	state_save(&p->state, rec, p->n);
 	free(rec);
 	p->next_save = util_mono_s() + STATION_SAVE_EVERY_S;
@@ -289,6 +401,39 @@ restore_state(struct pumpd *p)
 	free(rec);
 }
 
+/* Take back the alarms' acknowledgements and shelves a previous pumpd
+ * left, by station id, kind and pump. */
+static void
+alarms_restore(struct pumpd *p)
+{
+	struct state_alarm	*sa;
+	struct alarm_saved	 one;
+	struct station		*s;
+	int64_t			 ms = station_now_ms(p);
+	int			 i, j, n, k, taken = 0;
+
+	if (state_load_alarms(p->state_dir, &sa, &n) != 0)
+		return;
+	for (j = 0; j < n; j++) {
+		for (s = NULL, i = 0; i < p->n && s == NULL; i++)
+			if (strcmp(p->st[i].cfg->id, sa[j].station) == 0)
+				s = &p->st[i];
+		if (s == NULL || (k = alarm_kind_parse(sa[j].kind)) < 0)
+			continue;
+		memset(&one, 0, sizeof one);
+		one.kind = (enum alarm_kind)k;
+		one.pump = sa[j].pump;
+		one.acked = sa[j].acked;
+		one.shelf_ms = sa[j].shelf_ms;
+		snprintf(one.why, sizeof one.why, "%s", sa[j].why);
+		alarm_import(&s->al, &one, 1, ms);
+		taken++;
+	}
+	log_info("state: %d of %d alarm acknowledgements and shelves taken "
+	    "from %s/state", taken, n, p->state_dir);
+	free(sa);
+}
+
 int
 station_init_all(struct pumpd *p, char **cause)
 {
@@ -301,9 +446,11 @@ station_init_all(struct pumpd *p, char **cause)
 	}
 	p->wall0_ms = util_wall_ms();
 	p->mono0 = util_mono_s();
+	alarm_table_init(&p->alarms, &p->d.alarms);
 	for (i = 0; i < p->n; i++)
-		station_init(&p->st[i], &p->d.st[i]);
+		station_init(p, &p->st[i], i, &p->d.st[i]);
 	restore_state(p);
+	alarms_restore(p);
 	return 0;
 }
 
@@ -353,7 +500,8 @@ station_worker_free(struct plc_dev *dev, struct cfg_station *wcfg)
 }
 
 void
-station_init(struct station *s, const struct cfg_station *cfg)
+station_init(struct pumpd *p, struct station *s, int index,
+    const struct cfg_station *cfg)
 {
 	memset(s, 0, sizeof *s);
 	s->cfg = cfg;
@@ -361,6 +509,8 @@ station_init(struct station *s, const struct cfg_station *cfg)
 	s->last_ok_ms = INT64_MIN / 2;
 	s->limit_pumps = -1;
 	core_init(&s->core);
+	alarm_init(&s->al, index, cfg->npumps);
+	s->alt = &p->alarms;
 }
 
 void

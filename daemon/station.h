@@ -30,7 +30,8 @@ void	station_free_all(struct pumpd *p);
 
 /* A new station s for cfg: no data yet (DOWN), a fresh core that adopts
  * what runs at its first observation, no worker. */
-void	station_init(struct station *s, const struct cfg_station *cfg);
+void	station_init(struct pumpd *p, struct station *s, int index,
+	    const struct cfg_station *cfg);
 
 /* Start station s's worker on its own copy of s->cfg (s->wcfg, s->dev);
  * 0, or -1 with nothing started. */
@@ -48,6 +49,12 @@ void	station_age_all(struct pumpd *p, int64_t ms);
 
 /* One log line per station: level, rain, pumps, control, alarms. */
 void	station_log_all(struct pumpd *p, int64_t ms);
+
+/* Report n alarm changes ev of station s at ms: the journal (with a
+ * priority after the alarm's), the "event" measurement, its event ring;
+ * user names the operator who made them (NULL: the alarm module). */
+void	station_alarm_report(struct pumpd *p, struct station *s,
+	    const struct alarm_event *ev, int n, int64_t ms, const char *user);
 
 /* Hand every station's lasting state to the state writer. */
 void	station_save_all(struct pumpd *p);

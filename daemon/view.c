@@ -3,6 +3,7 @@
  * log lines, the metrics and the control socket show.  Pure; loop thread.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pumpd.h"
@@ -74,10 +75,72 @@ view_ring_add(struct view_ring *r, const struct core_out *out, int64_t ms)
 	int	i, k;
 
 	for (i = 0; i < out->nevents; i++) {
+		if (out->ev[i].kind != CORE_EV_INFO)
+			continue;
 		k = r->n++ % VIEW_RING;
+		memset(&r->e[k], 0, sizeof r->e[k]);
 		r->e[k].ms = ms;
 		r->e[k].ev = out->ev[i];
 	}
+}
+
+void
+view_alarm_text(enum alarm_kind k, int pump, char *buf, size_t len)
+{
+	if (pump > 0 && strncmp(alarm_kind_text(k), "pump ", 5) == 0)
+		snprintf(buf, len, "pump %d %s", pump, alarm_kind_text(k) + 5);
+	else if (pump > 0)
+		snprintf(buf, len, "pump %d: %s", pump, alarm_kind_text(k));
+	else
+		snprintf(buf, len, "%s", alarm_kind_text(k));
+}
+
+void
+view_ring_alarm(struct view_ring *r, const struct alarm_event *ev,
+    int64_t ms)
+{
+	struct view_event	*e = &r->e[r->n++ % VIEW_RING];
+
+	memset(e, 0, sizeof *e);
+	e->ms = ms;
+	e->ev.kind = ev->state == ALARM_UNACK ? CORE_EV_ALARM_ON :
+	    CORE_EV_ALARM_OFF;
+	e->ev.pump = ev->pump;
+	view_alarm_text(ev->kind, ev->pump, e->ev.text, sizeof e->ev.text);
+	e->alarm_id = ev->id;
+	e->state = (uint8_t)ev->state;
+	e->was = (uint8_t)ev->was;
+	e->prio = (uint8_t)ev->prio;
+}
+
+int
+view_alarm_cmp(const void *a, const void *b)
+{
+	const struct alarm_row	*x = a, *y = b;
+
+	if (x->prio != y->prio)
+		return x->prio < y->prio ? -1 : 1;
+	if (x->since_ms != y->since_ms)
+		return x->since_ms > y->since_ms ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The alarm module's standing alarms of s, most urgent first. */
+static void
+view_standing(struct station_view *v, const struct station *s)
+{
+	struct alarm_row	rows[ALARM_NSLOTS];
+	int			i, n;
+
+	if (s->alt == NULL)
+		return;
+	n = alarm_list(&s->al, s->alt, 0, rows, ALARM_NSLOTS);
+	qsort(rows, (size_t)n, sizeof rows[0], view_alarm_cmp);
+	for (i = 0; i < n; i++)
+		v->nunack += rows[i].state == ALARM_UNACK ||
+		    rows[i].state == ALARM_RTN_UNACK;
+	v->nstanding = n < VIEW_ALARMS ? n : VIEW_ALARMS;
+	memcpy(v->standing, rows, (size_t)v->nstanding * sizeof rows[0]);
 }
 
 /* Time to flood and inflow from the trend and the pumps running. */
@@ -180,4 +243,5 @@ view_fill(struct station_view *v, const struct station *s,
 	view_alarms(v);
 	view_flood(v, s);
 	v->limit_pumps = s->limit_pumps;
+	view_standing(v, s);
 }

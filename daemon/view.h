@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 
+#include "alarm.h"
 #include "cfg.h"
 #include "core.h"
 #include "obs.h"
@@ -19,7 +20,8 @@ struct station;
 
 #define VIEW_TREND_TAU_S	90.0	/* smoothing of the level's slope */
 #define VIEW_TREND_SPAN_S	30.0	/* a slope from levels this far apart */
-#define VIEW_RING		16	/* recent events kept per station */
+#define VIEW_RING		32	/* recent events kept per station */
+#define VIEW_ALARMS		16	/* standing alarms a view lists */
 
 /* The level's smoothed slope, from the good levels as they come: a slope
  * over each span of VIEW_TREND_SPAN_S (so that a transducer's noise of a
@@ -32,12 +34,18 @@ struct view_trend {
 	double	 slope_m_s;	/* exponentially smoothed, tau above */
 };
 
+/* One event kept: the core's (pump starts and stops, overrides: INFO) or
+ * an alarm's change (alarm_id nonzero, with its states and priority). */
+struct view_event {
+	int64_t			ms;
+	struct core_event	ev;	/* ev.text says it in words */
+	int			alarm_id;	/* 0: not an alarm's */
+	uint8_t			state, was, prio;	/* alarm_state, prio */
+};
+
 /* A station's last events, oldest overwritten first. */
 struct view_ring {
-	struct {
-		int64_t			ms;
-		struct core_event	ev;
-	}	 e[VIEW_RING];
+	struct view_event e[VIEW_RING];
 	int	 n;		/* ever added */
 };
 
@@ -73,6 +81,11 @@ struct station_view {
 					 * -1 unknown */
 	double		 risk;		/* sort key, higher floods sooner */
 	int		 limit_pumps;	/* its discharge limit; -1 none */
+	/* the alarm module's standing alarms, shelved and suppressed ones
+	 * left out, most urgent first */
+	int		 nstanding;
+	int		 nunack;	/* UNACK or RTN_UNACK among them */
+	struct alarm_row standing[VIEW_ALARMS];
 };
 
 /*
@@ -97,9 +110,20 @@ double	view_ttf_s(double level_m, double flood_m, double slope_m_s);
  * level as a fraction of the flood level (below 1); no level: 0. */
 double	view_risk(const struct station_view *v);
 
-/* Keep the events of one core cycle out at ms in r. */
+/* Keep the events of one core cycle out at ms in r, but its alarm on
+ * and off events: the alarm module's changes stand for them. */
 void	view_ring_add(struct view_ring *r, const struct core_out *out,
 	    int64_t ms);
+
+/* Keep an alarm's change ev at ms in r. */
+void	view_ring_alarm(struct view_ring *r, const struct alarm_event *ev,
+	    int64_t ms);
+
+/* The words of an alarm instance: "high level", "pump 2 fault". */
+void	view_alarm_text(enum alarm_kind k, int pump, char *buf, size_t len);
+
+/* Sort alarm rows by priority, then newest first, then id. */
+int	view_alarm_cmp(const void *a, const void *b);
 
 /* "PLC-FALLBACK", "REMOTE", "WATCHING", "SUPERVISED". */
 const char *view_mode_name(enum view_mode m);

@@ -695,6 +695,55 @@ test_override_default(void **state)
 	free(text);
 }
 
+/* The alarms group: absent, no override and the defaults (30 min to
+ * flood, 0.05 m deadbands); a kind's priority and delays overridden; an
+ * unknown kind, a bad priority and a delay out of range each an error
+ * with its line and key. */
+static void
+test_alarms_group(void **state)
+{
+	struct cfg_district	 d;
+	struct cfg_diag		 diag = { 0 };
+	char			*text;
+	int			 rc;
+
+	(void)state;
+	write_file(base);
+	assert_int_equal(cfg_load(path, &d, &diag), 0);
+	assert_int_equal(d.alarms.ttf_s, 1800);
+	assert_true(d.alarms.level_deadband_m == 0.05);
+	assert_int_equal(d.alarms.kind[ALARM_DOOR].priority, -1);
+	assert_int_equal(d.alarms.kind[ALARM_DOOR].on_delay_s, -1);
+	cfg_free(&d);
+	unlink(path);
+	text = subst(base, "stations = (\n", "alarms = { time_to_flood_s = "
+	    "900;\n door_open = { priority = \"high\"; on_delay_s = 20; };\n"
+	    " estop = { off_delay_s = 5; }; };\nstations = (\n");
+	write_file(text);
+	assert_int_equal(cfg_load(path, &d, &diag), 0);
+	assert_int_equal(d.alarms.ttf_s, 900);
+	assert_int_equal(d.alarms.kind[ALARM_DOOR].priority, 1);
+	assert_int_equal(d.alarms.kind[ALARM_DOOR].on_delay_s, 20);
+	assert_int_equal(d.alarms.kind[ALARM_DOOR].off_delay_s, -1);
+	assert_int_equal(d.alarms.kind[ALARM_ESTOP].off_delay_s, 5);
+	assert_int_equal(d.alarms.kind[ALARM_ESTOP].priority, -1);
+	cfg_free(&d);
+	unlink(path);
+	free(text);
+	text = subst(base, "stations = (\n", "alarms = { dorr_open = { "
+	    "priority = \"low\"; };\n door_open = { priority = \"urgent\"; "
+	    "};\n estop = { on_delay_s = 7200; }; };\nstations = (\n");
+	diag = load_text(text, &rc);
+	assert_int_equal(rc, -1);
+	expect_msg(&diag, "1: alarms.dorr_open: unknown key");
+	expect_msg(&diag, "2: alarms.door_open.priority: \"urgent\": expected "
+	    "\"critical\", \"high\", \"medium\" or \"low\"");
+	expect_msg(&diag, "3: alarms.estop.on_delay_s: 7200 is out of range "
+	    "(0 to 3600)");
+	cfg_diag_free(&diag);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -721,6 +770,7 @@ main(void)
 		cmocka_unit_test(test_include),
 		cmocka_unit_test(test_handover_ms),
 		cmocka_unit_test(test_override_default),
+		cmocka_unit_test(test_alarms_group),
 		cmocka_unit_test(test_l1_station),
 		cmocka_unit_test(test_l1_keys_on_v1),
 		cmocka_unit_test(test_l1_checks),

@@ -456,6 +456,29 @@ test_warning_storm_mode(void **state)
 	assert_true(s.lasting.storm);
 }
 
+/* A rainstorm warning is for stormwater stations: a sewage station stays
+ * out of storm mode under a red warning (rain intensity alone puts it
+ * there, as before). */
+static void
+test_warning_sewage_no_storm(void **state)
+{
+	struct cfg_station	sew = cfg;
+	struct core_state	s;
+	struct core_out		out;
+	struct obs	sn = snap_at(1.2, 0);
+	struct core_input	w = { CORE_WARN_RED, -1 };
+
+	(void)state;
+	sew.kind = CFG_SEWAGE;
+	fresh(&s, &sn);
+	core_step(&s, &sew, &par, &sn, CORE_COMMS_OK, &w, 0, &out);
+	assert_false(s.lasting.storm);
+	core_step(&s, &sew, &par, &sn, CORE_COMMS_OK, &w, 60000, &out);
+	assert_false(s.lasting.storm);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &w, 120000, &out);
+	assert_true(s.lasting.storm);
+}
+
 /* A discharge limit caps the pumps, until high-high where flood risk wins. */
 static void
 test_discharge_limit(void **state)
@@ -615,6 +638,8 @@ test_fallback_setpoints_in_force(void **state)
 	cfg.kind = CFG_SEWAGE;
 	cfg.duty_start_m = 1.2;
 	fresh(&s, &sn);
+	s.lasting.storm = 1;	/* by rain: a warning is for stormwater only */
+	s.lasting.last_rain_ms = 0;
 	sn = snap_at(1.005, 0);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &w, 0, &out);
 	assert_float_equal(out.it.fb_stop_m, 1, 5e-4);
@@ -1665,6 +1690,7 @@ main(void)
 		cmocka_unit_test(test_level_choice),
 		cmocka_unit_test(test_rain_and_storm),
 		cmocka_unit_test(test_warning_storm_mode),
+		cmocka_unit_test(test_warning_sewage_no_storm),
 		cmocka_unit_test(test_discharge_limit),
 		cmocka_unit_test(test_sewage_starts_per_hour),
 		cmocka_unit_test(test_remote_off_and_comms),

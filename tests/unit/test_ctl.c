@@ -430,6 +430,160 @@ test_handle_overrides(void **state)
 	free(p);
 }
 
+/* The alarm commands' values: ids and the options of events. */
+static void
+test_alarm_values(void **state)
+{
+	const char	*ok1[] = { "--alarms-only" };
+	const char	*ok2[] = { "--limit", "7", "--station", "a" };
+	const char	*bad[][2] = { { "--limit", "0" }, { "--limit", "1001" },
+			    { "--limit", "x" }, { "--station", NULL },
+			    { "--alarms-only", "--alarms-only" },
+			    { "--since", "1" } };
+	const char	*sid, *cause;
+	size_t		 i;
+	int		 id, only, lim;
+
+	(void)state;
+	assert_int_equal(proto_alarm_id_parse("1090", &id), 0);
+	assert_int_equal(id, 1090);
+	assert_int_equal(proto_alarm_id_parse("33222", &id), 0);
+	assert_int_equal(id, 33222);
+	assert_int_equal(proto_alarm_id_parse("999", &id), -1);
+	assert_int_equal(proto_alarm_id_parse("01090", &id), -1);
+	assert_int_equal(proto_alarm_id_parse("10x0", &id), -1);
+	assert_int_equal(proto_alarm_id_parse("-1090", &id), -1);
+	assert_int_equal(proto_alarm_id_parse("123456789", &id), -1);
+	assert_int_equal(proto_alarm_id_parse("", &id), -1);
+	assert_int_equal(proto_events_opts(0, NULL, &sid, &only, &lim,
+	    &cause), 0);
+	assert_null(sid);
+	assert_false(only);
+	assert_int_equal(lim, PROTO_EVENTS_DEFAULT);
+	assert_int_equal(proto_events_opts(1, ok1, &sid, &only, &lim, &cause),
+	    0);
+	assert_true(only);
+	assert_int_equal(proto_events_opts(4, ok2, &sid, &only, &lim, &cause),
+	    0);
+	assert_string_equal(sid, "a");
+	assert_int_equal(lim, 7);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_int_equal(proto_events_opts(bad[i][1] ? 2 : 1, bad[i],
+		    &sid, &only, &lim, &cause), -1);
+	assert_non_null(strstr(cause, "expected --station ID"));
+	assert_true(ctl_find("ack")->flags & CTL_CHANGES);
+	assert_true(ctl_find("shelve")->flags & CTL_CHANGES);
+	assert_true(ctl_find("unshelve")->flags & CTL_CHANGES);
+	assert_false(ctl_find("alarms")->flags & CTL_CHANGES);
+	assert_false(ctl_find("events")->flags & CTL_CHANGES);
+}
+
+/* ctl_handle with the alarm commands: an estop standing at station a
+ * (index 0: id 1090); bad ids and options get exact errors; a
+ * non-operator is refused and nothing changes; ack, a second ack, shelve
+ * (never forever, never without a reason), unshelve, ack all; alarms
+ * and events answer; the changes go to the state file's alarms. */
+static void
+test_handle_alarms(void **state)
+{
+	struct ctl_peer		 nobody = { 65534, 65534, "nobody", 0 };
+	struct ctl_peer		 op = { 1000, 1000, "op", 1 };
+	struct pumpd		*p = calloc(1, sizeof *p);
+	struct cfg_station	 c;
+	struct alarm_input	 in;
+	struct alarm_event	 ev[8];
+	struct alarm_row	 row[4];
+	char			 b[32];
+
+	(void)state;
+	p->in.limit_pumps = -1;
+	p->wall0_ms = 1764000000000LL;	/* speed 0: the clock stands */
+	p->n = 1;
+	p->st = calloc(1, sizeof *p->st);
+	fixture_station(&c, 2);
+	strcpy(c.id, "a");
+	p->st[0].cfg = &c;
+	p->st[0].limit_pumps = -1;
+	alarm_table_init(&p->alarms, NULL);
+	alarm_init(&p->st[0].al, 0, 2);
+	p->st[0].alt = &p->alarms;
+	memset(&in, 0, sizeof in);
+	in.on[ALARM_ESTOP] = 1;
+	assert_int_equal(alarm_step(&p->st[0].al, &p->alarms, &in,
+	    p->wall0_ms, ev, 8), 1);
+	assert_string_equal(error_of(p, "{\"v\":1,\"cmd\":\"ack\",\"args\":"
+	    "[\"2090\"]}", &op), "error: bad alarm id \"2090\": expected an id "
+	    "from pumpctl alarms");
+	assert_string_equal(error_of(p, "{\"v\":1,\"cmd\":\"ack\",\"args\":"
+	    "[\"10\"]}", &op), "error: bad alarm id \"10\": expected an id "
+	    "from pumpctl alarms");
+	assert_string_equal(error_of(p, "{\"v\":1,\"cmd\":\"ack\",\"args\":"
+	    "[\"1031\"]}", &op), "error: alarm 1031: no such alarm id at this "
+	    "station");
+	assert_string_equal(handle(p, "{\"v\":1,\"cmd\":\"ack\",\"args\":"
+	    "[\"1090\"]}", &nobody, b, sizeof b), "refused");
+	assert_int_equal(alarm_list(&p->st[0].al, &p->alarms, 1, row, 4), 1);
+	assert_int_equal(row[0].state, ALARM_UNACK);
+	assert_string_equal(handle(p, "{\"v\":1,\"cmd\":\"ack\",\"args\":"
+	    "[\"1090\"]}", &op, b, sizeof b), "ok");
+	alarm_list(&p->st[0].al, &p->alarms, 1, row, 4);
+	assert_int_equal(row[0].state, ALARM_ACKED);
+	assert_int_equal(p->state.nalarms, 1);
+	assert_string_equal(p->state.alarms[0].kind, "estop");
+	assert_true(p->state.alarms[0].acked);
+	assert_string_equal(error_of(p, "{\"v\":1,\"cmd\":\"ack\",\"args\":"
+	    "[\"1090\"]}", &op), "error: alarm 1090: it is acknowledged "
+	    "already");
+	assert_string_equal(error_of(p, "{\"v\":1,\"cmd\":\"shelve\","
+	    "\"args\":[\"1090\",\"--for\",\"forever\",\"--reason\",\"x\"]}",
+	    &op), "error: a shelf lasts at most 24h, never forever");
+	assert_string_equal(error_of(p, "{\"v\":1,\"cmd\":\"shelve\","
+	    "\"args\":[\"1090\",\"--for\",\"25h\",\"--reason\",\"x\"]}",
+	    &op), "error: a shelf lasts at most 24h, never forever");
+	assert_string_equal(error_of(p, "{\"v\":1,\"cmd\":\"shelve\","
+	    "\"args\":[\"1090\",\"--for\",\"1h\",\"--reason\",\"\"]}",
+	    &op), "error: usage: shelve ID --for DURATION --reason TEXT (a "
+	    "shelf needs both)");
+	assert_string_equal(handle(p, "{\"v\":1,\"cmd\":\"shelve\","
+	    "\"args\":[\"1090\",\"--for\",\"1h\"]}", &op, b, sizeof b),
+	    "error");
+	assert_string_equal(handle(p, "{\"v\":1,\"cmd\":\"shelve\","
+	    "\"args\":[\"1090\",\"--for\",\"1h\",\"--reason\",\"test\"]}",
+	    &op, b, sizeof b), "ok");
+	assert_int_equal(alarm_list(&p->st[0].al, &p->alarms, 0, row, 4), 0);
+	alarm_list(&p->st[0].al, &p->alarms, 1, row, 4);
+	assert_int_equal(row[0].state, ALARM_SHELVED);
+	assert_true(row[0].shelf_ms == p->wall0_ms + 3600 * 1000);
+	assert_true(p->state.alarms[0].shelf_ms == p->wall0_ms + 3600 * 1000);
+	assert_string_equal(handle(p, "{\"v\":1,\"cmd\":\"alarms\","
+	    "\"args\":[\"--all\"]}", &nobody, b, sizeof b), "ok");
+	assert_string_equal(handle(p, "{\"v\":1,\"cmd\":\"alarms\","
+	    "\"args\":[\"--every\"]}", &nobody, b, sizeof b), "error");
+	assert_string_equal(handle(p, "{\"v\":1,\"cmd\":\"unshelve\","
+	    "\"args\":[\"1090\"]}", &op, b, sizeof b), "ok");
+	assert_string_equal(error_of(p, "{\"v\":1,\"cmd\":\"unshelve\","
+	    "\"args\":[\"1090\"]}", &op), "error: alarm 1090: it is not "
+	    "shelved");
+	in.on[ALARM_DOOR] = 1;
+	p->alarms.rule[ALARM_DOOR].on_ms = 0;
+	alarm_step(&p->st[0].al, &p->alarms, &in, p->wall0_ms, ev, 8);
+	assert_string_equal(handle(p, "{\"v\":1,\"cmd\":\"ack\",\"args\":"
+	    "[\"all\"]}", &op, b, sizeof b), "ok");
+	assert_int_equal(p->st[0].al.in[ALARM_DOOR].state, ALARM_ACKED);
+	assert_string_equal(handle(p, "{\"v\":1,\"cmd\":\"events\","
+	    "\"args\":[\"--alarms-only\",\"--station\",\"a\"]}", &nobody, b,
+	    sizeof b), "ok");
+	assert_string_equal(error_of(p, "{\"v\":1,\"cmd\":\"events\","
+	    "\"args\":[\"--station\",\"zz\"]}", &nobody),
+	    "error: unknown station \"zz\"");
+	assert_string_equal(handle(p, "{\"v\":1,\"cmd\":\"events\","
+	    "\"args\":[\"--limit\",\"0\"]}", &nobody, b, sizeof b), "error");
+	free(p->state.pending);
+	free(p->state.alarms);
+	free(p->st);
+	free(p);
+}
+
 int
 main(void)
 {
@@ -445,6 +599,8 @@ main(void)
 		cmocka_unit_test(test_pump_number),
 		cmocka_unit_test(test_reason_opts),
 		cmocka_unit_test(test_handle_overrides),
+		cmocka_unit_test(test_alarm_values),
+		cmocka_unit_test(test_handle_alarms),
 	};
 
 	return cmocka_run_group_tests_name("ctl", tests, NULL, NULL);

@@ -111,6 +111,36 @@ test_events(void **state)
 	lp_free(&b);
 }
 
+/* An alarm's change: type alarm_state, its id a tag, priority, state,
+ * was, pump and the operator as fields; an audit entry its own type. */
+static void
+test_alarm_and_audit_events(void **state)
+{
+	struct alarm_event	e = { 3202, ALARM_PUMP_FAULT, 2, ALARM_ACKED,
+				    ALARM_UNACK, ALARM_HIGH, 1 };
+	struct lp_buf		b;
+
+	(void)state;
+	lp_init(&b);
+	sch_alarm(&b, "beishilin", &e, "pump 2 fault", "alice", 100);
+	e.state = ALARM_UNACK;
+	e.was = ALARM_NORMAL;
+	sch_alarm(&b, "beishilin", &e, "pump 2 fault", NULL, 101);
+	sch_audit(&b, "bob", 1001, "shelve", "[\"1000\",\"--for\",\"1h\"]",
+	    "error", "a shelf needs both", 102);
+	assert_string_equal(b.data,
+	    "event,station=beishilin,type=alarm_state,id=3202 "
+	    "alarm=\"pump_fault\",pump=2i,priority=\"high\",state=\"ACKED\","
+	    "was=\"UNACK\",text=\"pump 2 fault\",operator=\"alice\" 100\n"
+	    "event,station=beishilin,type=alarm_state,id=3202 "
+	    "alarm=\"pump_fault\",pump=2i,priority=\"high\",state=\"UNACK\","
+	    "was=\"NORMAL\",text=\"pump 2 fault\" 101\n"
+	    "event,type=audit user=\"bob\",uid=1001i,cmd=\"shelve\","
+	    "args=\"[\\\"1000\\\",\\\"--for\\\",\\\"1h\\\"]\","
+	    "result=\"error\",error=\"a shelf needs both\" 102\n");
+	lp_free(&b);
+}
+
 /* The mode field is the view's, L1's SUPERVISED included. */
 static void
 test_mode_from_view(void **state)
@@ -213,6 +243,7 @@ main(void)
 		cmocka_unit_test(test_station_without_data),
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_mode_from_view),
+		cmocka_unit_test(test_alarm_and_audit_events),
 		cmocka_unit_test(test_self),
 		cmocka_unit_test(test_self_replies_and_commands),
 	};

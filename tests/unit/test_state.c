@@ -405,7 +405,7 @@ test_overrides_old_file(void **state)
 	assert_non_null(strstr(buf, "\"manual\": \"stop\""));
 	assert_non_null(strstr(buf, "\"manual_until_ms\": 9000"));
 	assert_non_null(strstr(buf, "\"local_until_ms\""));
-	assert_non_null(strstr(buf, "\"minor\": 1"));
+	assert_non_null(strstr(buf, "\"minor\": 2"));
 	free(out);
 }
 
@@ -428,6 +428,63 @@ test_overrides_bad_manual(void **state)
 	assert_non_null(strstr(cause, "pump 1: manual: \"spin\""));
 	assert_true(bad_name(name, sizeof name)[0] != '\0');
 	free(cause);
+}
+
+/* The alarms' acknowledgements and shelves (1.2) go round: saved with
+ * the records, read back whole; a 1.1 file has none (1), and bad entries
+ * are skipped, not fatal. */
+static void
+test_alarms_round_trip(void **state)
+{
+	static const char old[] = "{\"format\": \"pumpd state\", "
+	    "\"version\": {\"major\": 1, \"minor\": 1}, \"stations\": {}, "
+	    "\"district\": {\"warning\": 0, \"limits\": {}}}";
+	static const char bad[] = "{\"format\": \"pumpd state\", "
+	    "\"version\": {\"major\": 1, \"minor\": 2}, \"stations\": {}, "
+	    "\"alarms\": [ {\"station\": \"a\", \"alarm\": \"estop\", "
+	    "\"pump\": 99}, {\"alarm\": \"estop\"}, 7, {\"station\": \"b\", "
+	    "\"alarm\": \"door_open\", \"pump\": 0, \"acked\": true} ]}";
+	struct state_alarm	 a[2], *got;
+	struct core_persist	 rec, *out;
+	struct state		 st;
+	char			*cause = NULL, *note = NULL;
+	int			 n;
+
+	(void)state;
+	memset(a, 0, sizeof a);
+	memset(&rec, 0, sizeof rec);
+	snprintf(rec.id, sizeof rec.id, "gegu-east");
+	snprintf(a[0].station, sizeof a[0].station, "gegu-east");
+	snprintf(a[0].kind, sizeof a[0].kind, "high_high");
+	a[0].acked = 1;
+	snprintf(a[1].station, sizeof a[1].station, "gegu-east");
+	snprintf(a[1].kind, sizeof a[1].kind, "pump_fault");
+	a[1].pump = 2;
+	a[1].shelf_ms = 1764000000000LL;
+	snprintf(a[1].why, sizeof a[1].why, "breaker under repair");
+	assert_int_equal(state_open(&st, dir, &cause), 0);
+	state_set_alarms(&st, a, 2);
+	state_save(&st, &rec, 1);
+	state_close(&st);
+	assert_int_equal(state_load_alarms(dir, &got, &n), 0);
+	assert_int_equal(n, 2);
+	assert_memory_equal(&got[0], &a[0], sizeof a[0]);
+	assert_memory_equal(&got[1], &a[1], sizeof a[1]);
+	free(got);
+	out = load_ok(&n, &note);	/* the records still load */
+	assert_int_equal(n, 1);
+	free(out);
+
+	put_file(old, strlen(old));
+	assert_int_equal(state_load_alarms(dir, &got, &n), 1);
+	assert_int_equal(n, 0);
+	assert_null(got);
+	put_file(bad, strlen(bad));
+	assert_int_equal(state_load_alarms(dir, &got, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(got[0].station, "b");
+	assert_true(got[0].acked);
+	free(got);
 }
 
 /* No file: 1, nothing set aside. */
@@ -550,6 +607,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_newer_minor, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_missing_field, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_alarms_round_trip, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_no_file, setup,
 		    teardown),
