@@ -692,7 +692,10 @@ main(int argc, char **argv)
 		test_hooks(&p);
 	if (cfg_load(path, &p.d, &diag) == -1) {
 		for (i = 0; i < diag.nmsg; i++)
-			log_errx("%s", diag.msg[i]);
+			if (strstr(diag.msg[i], ": warning: ") != NULL)
+				log_warnx("%s", diag.msg[i]);
+			else
+				log_errx("%s", diag.msg[i]);
 		log_errx("%s: invalid configuration (%d error%s); refusing "
 		    "to start", path, diag.nerrors, diag.nerrors == 1 ? "" :
 		    "s");

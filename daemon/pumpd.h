@@ -2,10 +2,12 @@
  * pumpd's context, shared by its modules: the stations (struct station)
  * and the daemon (struct pumpd) that owns them, the loop, the state writer
  * and the metrics writer.  Only the loop thread touches these; the PLC
- * workers own nothing here but the plc_dev inside each station, reached
+ * workers own nothing here but each station's plc_dev (and its copy of
+ * the station's configuration, wcfg), reached
  * through plc.h's locked calls.  No functions: pumpd.c (the loop and the
- * life cycle), station.c (results, ageing, the core, the hand-over) and
- * view.c (a station as the log and the metrics see it) work on them.
+ * life cycle), station.c (results, ageing, the core, the hand-over),
+ * view.c (a station as the log and the metrics see it), reload.c (SIGHUP)
+ * and notify.c (systemd's notifications) work on them.
  */
 #ifndef PUMPD_H
 #define PUMPD_H

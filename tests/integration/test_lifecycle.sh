@@ -12,7 +12,9 @@
 #  5. Issue 12's other refusals: an invalid configuration exits 78 with
 #     its file:line errors; a second pumpd on another state directory but
 #     the same control socket exits 69 naming the socket, and the first
-#     keeps serving it; bad options exit 2; --help lists the codes.
+#     keeps serving it; bad options exit 2; --help lists the codes.  The
+#     first pumpd runs with PUMPD_TEST_BLOCK_AFTER_S set but no --test-hooks:
+#     its loop never blocks (the heartbeat checks above).
 #  4. Smaller defects (item 11): a station whose REMOTE switch is off shows
 #     WATCHING in the mode column; a restart that takes no saved state says
 #     why (from the future, no record); the demonstration with a broken
@@ -61,7 +63,9 @@ rc=$?
 spawn "$BIN/plcsim" -c "$WORK/one.conf" -s 5 -r const:20:600@0 -p $CTL >"$WORK/plcsim.log" 2>&1
 wait_port $CTL && wait_port "$PORT" || { fail "plcsim" "$(tail -3 "$WORK/plcsim.log")"; finish; exit 1; }
 mkdir "$WORK/state"
-"$BIN/pumpd" -c "$WORK/one.conf" --sim-speed 5 --state-dir "$WORK/state" \
+# (the test hook's variable means nothing without --test-hooks: were it
+# read, the loop would stop for 60 s after 1 s and the heartbeat with it)
+PUMPD_TEST_BLOCK_AFTER_S=1:60 "$BIN/pumpd" -c "$WORK/one.conf" --sim-speed 5 --state-dir "$WORK/state" \
     --ctl-socket "$WORK/ctl.sock" --log-every 5 >"$WORK/a.log" 2>&1 &
 A=$!
 PIDS="$PIDS $A"
@@ -122,6 +126,7 @@ ns=$(wc -l <"$WORK/hb"); first=$(head -1 "$WORK/hb"); last=$(tail -1 "$WORK/hb")
     ok "the first pumpd kept controlling: heartbeat $first -> $last over $ns samples, never backwards" ||
     fail "heartbeat" "$back steps backwards in $ns samples ($first -> $last)"
 kill -0 $A 2>/dev/null && ok "the first pumpd still runs" || fail "first pumpd" "gone"
+grep -q "test hook" "$WORK/a.log" && fail "PUMPD_TEST_BLOCK_AFTER_S without --test-hooks" "$(grep 'test hook' "$WORK/a.log")"
 [ "$(cat "$WORK/state/lock" 2>/dev/null | tr -d '\n')" = "$A" ] && ok "the lock file holds the first one's PID" ||
     fail "lock file" "$(cat "$WORK/state/lock")"
 # 5. the same control socket, another state directory: 69, the first one
