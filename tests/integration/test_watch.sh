@@ -1,0 +1,134 @@
+#!/bin/bash
+# Issue 9: pumpctl watch, driven in tmux against a real pumpd and plcsim.
+# A district of five stations: shuangqiaohe under 200 mm/h (its own plcsim
+# at x30, its well set to 3.9 m, above its high-alarm level, its three pumps
+# tripped), four dry.
+#  1. In an 80x24 pane: the header (warning, REMOTE/FALLBACK/DOWN counts),
+#     shuangqiaohe's high-level alarm the first alarm line, shuangqiaohe
+#     the first station, no line over 80 columns, and the frame changes as
+#     its level rises.
+#  2. Resized to 132 columns: the wide columns (BAR, INFLOW, EACH, LIM).
+#  3. pumpd killed: "pumpd unreachable", watch goes on; pumpd back: frames
+#     again.
+#  4. C-c: pumpctl exits 0 and the pane shows the shell again (the primary
+#     screen restored, no frame left on it).
+#  5. Not a terminal: plain frames separated by a blank line (--count 2).
+. "$(dirname "$0")/lib.sh"
+
+PB=$(port_base); SPEED=30
+mkdir -p "$WORK/run"; SOCK=$WORK/run/ctl.sock
+FLOOD=shuangqiaohe
+IDS="shuangqiaohe sandaogou beishilin xiaozhan-sewage gegu-old"
+DRY=sandaogou,beishilin,xiaozhan-sewage,gegu-old
+# the district with these stations alone, their PLCs on PB+1.., no influx
+awk -v ids="$IDS" -v pb="$PB" '
+    BEGIN { n = split(ids, a, " "); for (i = 1; i <= n; i++) want[a[i]] = 1 }
+    /^influx = \{/ { skip = 1 } skip { if ($0 ~ /^\};/) skip = 0; next }
+    /^stations = \(/ { print; st = 1; next }
+    !st { print; next }
+    /^\t\{$/ { buf = $0 "\n"; inb = 1; keep = 0; next }
+    inb {
+	line = $0
+	if (match(line, /id = "[^"]*";/)) { id = substr(line, RSTART + 6, RLENGTH - 8); keep = (id in want) }
+	if (line ~ /^\t\},?$/) { if (keep) { printf "%s%s\t}\n", sep, buf; sep = ",\n" } inb = 0; next }
+	buf = buf line "\n"; next
+    }
+    END { print ");" }' "$TOP/config/jinnan.conf" |
+    awk -v pb="$PB" '/port = 150[0-9][0-9]/ { sub(/port = 150[0-9][0-9]/, "port = " pb + (++n)) } { print }' \
+    >"$WORK/district.conf"
+"$BIN/pumpd" --check-config "$WORK/district.conf" >"$WORK/check.txt" 2>&1 ||
+    { fail "the test's district" "$(cat "$WORK/check.txt")"; finish; exit 1; }
+SIMCTL=$((PB + 50))
+T="tmux -L pumpd-watch-$$ -f /dev/null"
+trap '$T kill-server 2>/dev/null; cleanup' EXIT INT TERM
+pane() { $T capture-pane -p -t w; }
+# wait_pane PATTERN [TENTHS]: until the pane shows PATTERN (grep -E)
+wait_pane() {
+	_i=0; while [ $_i -lt "${2:-50}" ]; do pane | grep -qE "$1" && return 0; sleep 0.1; _i=$((_i + 1)); done
+	return 1
+}
+start_pumpd() {
+	"$BIN/pumpd" -c "$WORK/district.conf" --sim-speed $SPEED --state-dir "$WORK/state" \
+	    --ctl-socket "$SOCK" --log-every 600 >>"$WORK/pumpd.log" 2>&1 &
+	PD=$!; PIDS="$PIDS $PD"
+}
+
+spawn "$BIN/plcsim" -c "$WORK/district.conf" --only $FLOOD -s $SPEED -r const:200:600@0 -p $SIMCTL \
+    >"$WORK/plcsim1.log" 2>&1
+spawn "$BIN/plcsim" -c "$WORK/district.conf" --only $DRY -s $SPEED >"$WORK/plcsim2.log" 2>&1
+wait_port $SIMCTL || { fail "plcsim" "$(cat "$WORK/plcsim1.log")"; finish; exit 1; }
+wait_port $((PB + 5)) || { fail "plcsim" "$(cat "$WORK/plcsim2.log")"; finish; exit 1; }
+# its three pumps tripped: nothing holds the rising water
+for f in level:3.9 trip:1 trip:2 trip:3; do
+	exec 3<>/dev/tcp/127.0.0.1/$SIMCTL; echo "fault $FLOOD:$f" >&3; read -r -t 5 _ <&3; exec 3>&-
+done
+start_pumpd
+
+# 1. 80x24
+$T new-session -d -s w -x 80 -y 24 "env PS1='shell\$ ' bash --norc --noprofile"
+$T set-option -t w window-size manual >/dev/null 2>&1
+$T send-keys -t w "$BIN/pumpctl -S $SOCK watch --interval 0.5; echo watch-exit=\$?" Enter
+wait_pane "^ALARMS: [0-9]+ standing" 100 && ok "watch draws in the 80x24 pane" ||
+    { fail "watch draws" "$(pane)"; finish; exit 1; }
+wait_pane "high level" 100
+pane >"$WORK/p1.txt"
+head -1 "$WORK/p1.txt" | grep -qE "^[0-9:]{8} warning none  REMOTE [0-9] SUPERVISED [0-9] FALLBACK [0-9] DOWN [0-9]" &&
+    ok "header: $(head -1 "$WORK/p1.txt")" || fail "header" "$(head -1 "$WORK/p1.txt")"
+sed -n 3p "$WORK/p1.txt" | grep -qE "^\* .* $FLOOD +[0-9:]{8} " &&
+    awk '/^ALARMS/ { a = 1; next } /^STATION/ { a = 0 } a' "$WORK/p1.txt" | grep -qE "^\* .* $FLOOD +[0-9:]{8} high level" &&
+    ok "its alarms on top, unacknowledged: $(sed -n 3p "$WORK/p1.txt")" || fail "alarm on top" "$(cat "$WORK/p1.txt")"
+first=$(awk '/^STATION/ { getline; print $1; exit }' "$WORK/p1.txt")
+[ "$first" = $FLOOD ] && ok "$FLOOD the first station: $(grep "^$FLOOD " "$WORK/p1.txt")" ||
+    fail "first station" "$(cat "$WORK/p1.txt")"
+n=$(awk '/^STATION/ { s = 1; next } s && NF' "$WORK/p1.txt" | wc -l)
+[ "$n" = 5 ] && ok "the five stations listed" || fail "five stations" "$n: $(cat "$WORK/p1.txt")"
+w=$(awk '{ print length($0) }' "$WORK/p1.txt" | sort -n | tail -1)
+[ "$w" -le 80 ] && ok "no line over 80 columns (widest $w)" || fail "80 columns" "$w"
+l1=$(grep "^$FLOOD " "$WORK/p1.txt"); l2=$l1; i=0
+while [ "$l2" = "$l1" ] && [ $i -lt 50 ]; do sleep 0.2; l2=$(pane | grep "^$FLOOD "); i=$((i + 1)); done
+lv1=$(echo "$l1" | awk '{ print $2 }'); lv2=$(echo "$l2" | awk '{ print $2 }')
+awk -v a="$lv1" -v b="$lv2" 'BEGIN { exit !(b > a) }' &&
+    ok "the frame follows the rising level: $lv1 m, then $lv2 m" || fail "changes" "'$l1' then '$l2'"
+
+# 2. 132 columns
+$T resize-window -t w -x 132 -y 30
+wait_pane "^STATION +LEVEL +FLOOD +BAR +TTF +RAIN +INFLOW +PUMPS +EACH" 50 &&
+    ok "at 132 columns: $(pane | grep '^STATION')" || fail "wide" "$(pane)"
+pane >"$WORK/p2.txt"
+grep -qE "^$FLOOD +[0-9.]+ +[0-9]+%! \[#+" "$WORK/p2.txt" && ok "the level bar: $(grep "^$FLOOD " "$WORK/p2.txt" | cut -c1-60)" ||
+    fail "bar" "$(cat "$WORK/p2.txt")"
+w=$(awk '{ print length($0) }' "$WORK/p2.txt" | sort -n | tail -1)
+[ "$w" -gt 80 ] && [ "$w" -le 132 ] && ok "wider lines, none over 132 columns (widest $w)" || fail "132 columns" "$w"
+
+# 3. pumpd away and back
+kill -TERM $PD; wait $PD 2>/dev/null
+wait_pane "^pumpd unreachable: " 50 && ok "pumpd stopped: $(pane | head -1)" || fail "unreachable" "$(pane)"
+pane | grep -q "^retrying every 0.5 s; last answer [0-9:]\{8\}" && ok "$(pane | sed -n 2p)" || fail "retrying" "$(pane)"
+start_pumpd
+wait_pane "^ALARMS: " 100 && ok "pumpd back: frames again" || fail "back" "$(pane)"
+
+# 4. C-c (back at 80x24 first: tmux 3.3 brings lines of the alternate
+# screen into the primary one when a pane left it at another size than
+# it entered it)
+$T resize-window -t w -x 80 -y 24
+wait_pane "^STATION +LEVEL +FLOOD +TTF" 50
+$T send-keys -t w C-c
+wait_pane "^watch-exit=" 50
+$T capture-pane -p -J -t w >"$WORK/p3.txt"
+grep -q "^watch-exit=0" "$WORK/p3.txt" && ok "C-c: pumpctl exited 0" || fail "exit" "$(cat "$WORK/p3.txt")"
+grep -q "^shell\$ .*pumpctl -S .* watch --interval 0.5" "$WORK/p3.txt" && ! grep -q "^ALARMS\|^STATION" "$WORK/p3.txt" &&
+    ok "the primary screen is back: the shell's command line, no frame" || fail "screen" "$(cat "$WORK/p3.txt")"
+[ "$($T display-message -p -t w '#{alternate_on} #{cursor_flag}')" = "0 1" ] &&
+    ok "tmux: alternate screen off, cursor shown" || fail "modes" "$($T display-message -p -t w '#{alternate_on} #{cursor_flag}')"
+
+# 5. plain frames
+TERM=dumb "$BIN/pumpctl" -S "$SOCK" watch --interval 0.2 --count 2 >"$WORK/plain.txt"; rc=$?
+if [ $rc = 0 ] && [ "$(grep -c '^ALARMS: ' "$WORK/plain.txt")" = 2 ] && ! grep -q "$(printf '\033')" "$WORK/plain.txt" &&
+    [ "$(awk '/^$/ { b++ } END { print b }' "$WORK/plain.txt")" = 2 ]; then
+	ok "TERM=dumb: two plain frames, each followed by a blank line, no escapes"
+else
+	fail "plain" "rc $rc: $(cat -v "$WORK/plain.txt")"
+fi
+out=$("$BIN/pumpctl" -S "$SOCK" watch --interval 0 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q 'bad interval "0"' && ok "--interval 0: exit 2, bad interval" || fail "interval" "rc $rc: $out"
+finish
