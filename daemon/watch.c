@@ -782,7 +782,8 @@ watch_size(struct watch *w)
 	}
 }
 
-/* The options after "watch": 0, or -1 with a message printed. */
+/* The options after "watch": 0, 1 for --help (usage printed), or -1
+ * with a message printed. */
 static int
 watch_opts(struct watch *w, int argc, char **argv)
 {
@@ -791,6 +792,14 @@ watch_opts(struct watch *w, int argc, char **argv)
 	int	 i;
 
 	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			printf("usage: pumpctl watch [--interval SECONDS] "
+			    "[--count FRAMES]\n  the live status, refreshed "
+			    "every SECONDS (2): the standing alarms on top,\n"
+			    "  then the stations, the nearest to flooding "
+			    "first; q or Ctrl-C quits\n");
+			return 1;
+		}
 		if (strcmp(argv[i], "--interval") == 0 && i + 1 < argc) {
 			s = strtod(argv[++i], &end);
 			if (*end || end == argv[i] || !(s >= 0.2 && s <= 3600)) {
@@ -932,11 +941,12 @@ watch_main(const char *path, int argc, char **argv)
 	w->path = path;
 	w->interval_ms = 2000;
 	w->sigfd = -1;
-	if (watch_opts(w, argc, argv) == -1) {
-		fprintf(stderr, "usage: pumpctl watch [--interval SECONDS] "
-		    "[--count FRAMES]\n");
+	if ((rc = watch_opts(w, argc, argv)) != 0) {
+		if (rc == -1)
+			fprintf(stderr, "usage: pumpctl watch [--interval "
+			    "SECONDS] [--count FRAMES]\n");
 		free(w);
-		return PROTO_EXIT_USAGE;
+		return rc == 1 ? PROTO_EXIT_OK : PROTO_EXIT_USAGE;
 	}
 	w->tty = isatty(STDOUT_FILENO) && term != NULL && *term &&
 	    strcmp(term, "dumb") != 0;
