@@ -476,7 +476,7 @@ frame_station(struct watch *w, json_t *o, int wide)
 	fmt_ttf(json_object_get(o, "ttf_s"), ttf, sizeof ttf);
 	fmt_alarm_names(o, al, sizeof al);
 	if (!wide) {
-		frame_add(w, "%-16.16s %s %s%c %4s %5.1f %2d/%-2d %c %-5s "
+		frame_add(w, "%-16.16s %s %s%c %5s %5.1f %2d/%-2d %c %-5s "
 		    "%-10.10s %s", str_of(o, "id"), level, pct,
 		    json_is_number(lv) && json_number_value(lv) >= hi ? '!' :
 		    ' ', ttf, num_of(o, "rain_mmh"),
@@ -491,7 +491,7 @@ frame_station(struct watch *w, json_t *o, int wide)
 		snprintf(lims, sizeof lims, "%d", lim);
 	if (json_is_number(json_object_get(o, "inflow_m3s")))
 		snprintf(in, sizeof in, "%6.2f", num_of(o, "inflow_m3s"));
-	frame_add(w, "%-16.16s %s %s%c %s %4s %5.1f %s %2d/%-2d %-8.8s %c "
+	frame_add(w, "%-20.20s %s %s%c %s %5s %5.1f %s %2d/%-2d %-8.8s %c "
 	    "%-5s %-12.12s %3s %s", str_of(o, "id"), level, pct,
 	    json_is_number(lv) && json_number_value(lv) >= hi ? '!' : ' ',
 	    bar, ttf, num_of(o, "rain_mmh"), in,
@@ -700,12 +700,12 @@ frame_stations(struct watch *w, int max, int wide)
 	size_t	 i, n = json_array_size(st);
 
 	if (wide)
-		frame_add(w, "%-16s %5s %5s %-12s %4s %5s %6s %5s %-8s %c "
+		frame_add(w, "%-20s %5s %5s %-12s %5s %5s %6s %5s %-8s %c "
 		    "%-5s %-12s %3s %s", "STATION", "LEVEL", "FLOOD", "BAR",
 		    "TTF", "RAIN", "INFLOW", "PUMPS", "EACH", 'S', "COMMS",
 		    "MODE", "LIM", "ALARMS");
 	else
-		frame_add(w, "%-16s %5s %5s %4s %5s %5s %c %-5s %-10s %s",
+		frame_add(w, "%-16s %5s %5s %5s %5s %5s %c %-5s %-10s %s",
 		    "STATION", "LEVEL", "FLOOD", "TTF", "RAIN", "PUMPS", 'S',
 		    "COMMS", "MODE", "ALARMS");
 	for (i = 0; i < n; i++) {
