@@ -1,25 +1,29 @@
 #!/bin/bash
 # Issue 9: pumpctl watch, driven in tmux against a real pumpd and plcsim.
-# A district of five stations: shuangqiaohe under 200 mm/h (its own plcsim
-# at x30, its well set to 3.9 m, above its high-alarm level, its three pumps
-# tripped), four dry.
-#  1. In an 80x24 pane: the header (warning, REMOTE/FALLBACK/DOWN counts),
-#     shuangqiaohe's high-level alarm the first alarm line, shuangqiaohe
-#     the first station, no line over 80 columns, and the frame changes as
-#     its level rises.
+# A district of five stations: beishilin under 200 mm/h (its own plcsim at
+# x30, its well set to 3.9 m, above its high-alarm level, its four pumps
+# tripped), four dry, sandaogou among them with its REMOTE switch off (an
+# alarm of a station at no risk, before beishilin in pumpd's own order).
+#  1. In an 80x24 pane: the header (warning, REMOTE/FALLBACK/DOWN counts,
+#     WATCHING 1), beishilin's alarms on top, unacknowledged, its high
+#     level among them, sandaogou's after them; beishilin the first
+#     station; no line over 80 columns; the frame changes as its level
+#     rises.
 #  2. Resized to 132 columns: the wide columns (BAR, INFLOW, EACH, LIM).
 #  3. pumpd killed: "pumpd unreachable", watch goes on; pumpd back: frames
 #     again.
 #  4. C-c: pumpctl exits 0 and the pane shows the shell again (the primary
-#     screen restored, no frame left on it).
-#  5. Not a terminal: plain frames separated by a blank line (--count 2).
+#     screen restored, no frame left on it, the cursor shown); the same
+#     for SIGTERM.
+#  5. Not a terminal: plain frames separated by a blank line (--count 2); a
+#     pumpd that accepts and never answers: "pumpd unreachable: no reply".
 . "$(dirname "$0")/lib.sh"
 
 PB=$(port_base); SPEED=30
 mkdir -p "$WORK/run"; SOCK=$WORK/run/ctl.sock
-FLOOD=shuangqiaohe
+FLOOD=beishilin
 IDS="shuangqiaohe sandaogou beishilin xiaozhan-sewage gegu-old"
-DRY=sandaogou,beishilin,xiaozhan-sewage,gegu-old
+DRY=shuangqiaohe,sandaogou,xiaozhan-sewage,gegu-old
 # the district with these stations alone, their PLCs on PB+1.., no influx
 awk -v ids="$IDS" -v pb="$PB" '
     BEGIN { n = split(ids, a, " "); for (i = 1; i <= n; i++) want[a[i]] = 1 }
@@ -38,7 +42,7 @@ awk -v ids="$IDS" -v pb="$PB" '
     >"$WORK/district.conf"
 "$BIN/pumpd" --check-config "$WORK/district.conf" >"$WORK/check.txt" 2>&1 ||
     { fail "the test's district" "$(cat "$WORK/check.txt")"; finish; exit 1; }
-SIMCTL=$((PB + 50))
+SIMCTL=$((PB + 50)); DRYCTL=$((PB + 51))
 T="tmux -L pumpd-watch-$$ -f /dev/null"
 trap '$T kill-server 2>/dev/null; cleanup' EXIT INT TERM
 pane() { $T capture-pane -p -t w; }
@@ -55,13 +59,13 @@ start_pumpd() {
 
 spawn "$BIN/plcsim" -c "$WORK/district.conf" --only $FLOOD -s $SPEED -r const:200:600@0 -p $SIMCTL \
     >"$WORK/plcsim1.log" 2>&1
-spawn "$BIN/plcsim" -c "$WORK/district.conf" --only $DRY -s $SPEED >"$WORK/plcsim2.log" 2>&1
+spawn "$BIN/plcsim" -c "$WORK/district.conf" --only $DRY -s $SPEED -p $DRYCTL >"$WORK/plcsim2.log" 2>&1
 wait_port $SIMCTL || { fail "plcsim" "$(cat "$WORK/plcsim1.log")"; finish; exit 1; }
-wait_port $((PB + 5)) || { fail "plcsim" "$(cat "$WORK/plcsim2.log")"; finish; exit 1; }
-# its three pumps tripped: nothing holds the rising water
-for f in level:3.9 trip:1 trip:2 trip:3; do
-	exec 3<>/dev/tcp/127.0.0.1/$SIMCTL; echo "fault $FLOOD:$f" >&3; read -r -t 5 _ <&3; exec 3>&-
-done
+wait_port $DRYCTL || { fail "plcsim" "$(cat "$WORK/plcsim2.log")"; finish; exit 1; }
+simctl() { exec 3<>/dev/tcp/127.0.0.1/"$1"; echo "$2" >&3; read -r -t 5 _ <&3; exec 3>&-; }
+# its four pumps tripped: nothing holds the rising water
+for f in level:3.9 trip:1 trip:2 trip:3 trip:4; do simctl $SIMCTL "fault $FLOOD:$f"; done
+simctl $DRYCTL "fault sandaogou:remote-off"
 start_pumpd
 
 # 1. 80x24
@@ -70,13 +74,15 @@ $T set-option -t w window-size manual >/dev/null 2>&1
 $T send-keys -t w "$BIN/pumpctl -S $SOCK watch --interval 0.5; echo watch-exit=\$?" Enter
 wait_pane "^ALARMS: [0-9]+ standing" 100 && ok "watch draws in the 80x24 pane" ||
     { fail "watch draws" "$(pane)"; finish; exit 1; }
-wait_pane "high level" 100
+wait_pane "REMOTE off" 100; wait_pane "high level" 100
 pane >"$WORK/p1.txt"
-head -1 "$WORK/p1.txt" | grep -qE "^[0-9:]{8} warning none  REMOTE [0-9] SUPERVISED [0-9] FALLBACK [0-9] DOWN [0-9]" &&
+head -1 "$WORK/p1.txt" | grep -qE "^[0-9:]{8} warning none  REMOTE [0-9] SUPERVISED 1 FALLBACK [0-9] DOWN 0 WATCHING 1$" &&
     ok "header: $(head -1 "$WORK/p1.txt")" || fail "header" "$(head -1 "$WORK/p1.txt")"
 sed -n 3p "$WORK/p1.txt" | grep -qE "^\* .* $FLOOD +[0-9:]{8} " &&
     awk '/^ALARMS/ { a = 1; next } /^STATION/ { a = 0 } a' "$WORK/p1.txt" | grep -qE "^\* .* $FLOOD +[0-9:]{8} high level" &&
     ok "its alarms on top, unacknowledged: $(sed -n 3p "$WORK/p1.txt")" || fail "alarm on top" "$(cat "$WORK/p1.txt")"
+awk '/^ALARMS/ { a = 1; next } /^STATION/ { a = 0 } a { print $3 }' "$WORK/p1.txt" | uniq | tr '\n' ' ' | grep -qx "$FLOOD sandaogou " &&
+    ok "sandaogou's alarm (no risk) after them: $(grep -E '^. .* sandaogou ' "$WORK/p1.txt" | head -1)" || fail "alarm order" "$(cat "$WORK/p1.txt")"
 first=$(awk '/^STATION/ { getline; print $1; exit }' "$WORK/p1.txt")
 [ "$first" = $FLOOD ] && ok "$FLOOD the first station: $(grep "^$FLOOD " "$WORK/p1.txt")" ||
     fail "first station" "$(cat "$WORK/p1.txt")"
@@ -84,11 +90,12 @@ n=$(awk '/^STATION/ { s = 1; next } s && NF' "$WORK/p1.txt" | wc -l)
 [ "$n" = 5 ] && ok "the five stations listed" || fail "five stations" "$n: $(cat "$WORK/p1.txt")"
 w=$(awk '{ print length($0) }' "$WORK/p1.txt" | sort -n | tail -1)
 [ "$w" -le 80 ] && ok "no line over 80 columns (widest $w)" || fail "80 columns" "$w"
-l1=$(grep "^$FLOOD " "$WORK/p1.txt"); l2=$l1; i=0
-while [ "$l2" = "$l1" ] && [ $i -lt 50 ]; do sleep 0.2; l2=$(pane | grep "^$FLOOD "); i=$((i + 1)); done
-lv1=$(echo "$l1" | awk '{ print $2 }'); lv2=$(echo "$l2" | awk '{ print $2 }')
+l1=$(grep "^$FLOOD " "$WORK/p1.txt"); lv1=$(echo "$l1" | awk '{ print $2 }'); lv2=$lv1; i=0
+while [ "$lv2" = "$lv1" ] && [ $i -lt 100 ]; do
+	sleep 0.2; l2=$(pane | grep "^$FLOOD "); lv2=$(echo "$l2" | awk '{ print $2 }'); i=$((i + 1))
+done
 awk -v a="$lv1" -v b="$lv2" 'BEGIN { exit !(b > a) }' &&
-    ok "the frame follows the rising level: $lv1 m, then $lv2 m" || fail "changes" "'$l1' then '$l2'"
+    ok "the frame follows the rising level: $lv1 m, then $lv2 m ($((i * 2))00 ms later)" || fail "changes" "'$l1' then '$l2'"
 
 # 2. 132 columns
 $T resize-window -t w -x 132 -y 30
@@ -121,6 +128,16 @@ grep -q "^shell\$ .*pumpctl -S .* watch --interval 0.5" "$WORK/p3.txt" && ! grep
 [ "$($T display-message -p -t w '#{alternate_on} #{cursor_flag}')" = "0 1" ] &&
     ok "tmux: alternate screen off, cursor shown" || fail "modes" "$($T display-message -p -t w '#{alternate_on} #{cursor_flag}')"
 
+$T send-keys -t w "clear; $BIN/pumpctl -S $SOCK watch; echo watch-exit=\$?" Enter
+wait_pane "^ALARMS: " 100
+wpid=$(pgrep -P "$($T display-message -p -t w '#{pane_pid}')" pumpctl)
+[ -n "$wpid" ] && kill -TERM "$wpid"
+wait_pane "^watch-exit=" 50
+$T capture-pane -p -J -t w >"$WORK/p4.txt"
+grep -q "^watch-exit=0" "$WORK/p4.txt" && ! grep -q "^ALARMS\|^STATION" "$WORK/p4.txt" &&
+    [ "$($T display-message -p -t w '#{alternate_on} #{cursor_flag}')" = "0 1" ] &&
+    ok "SIGTERM: exit 0, the primary screen and the cursor back" || fail "SIGTERM" "pid '$wpid': $(cat "$WORK/p4.txt")"
+
 # 5. plain frames
 TERM=dumb "$BIN/pumpctl" -S "$SOCK" watch --interval 0.2 --count 2 >"$WORK/plain.txt"; rc=$?
 if [ $rc = 0 ] && [ "$(grep -c '^ALARMS: ' "$WORK/plain.txt")" = 2 ] && ! grep -q "$(printf '\033')" "$WORK/plain.txt" &&
@@ -129,6 +146,16 @@ if [ $rc = 0 ] && [ "$(grep -c '^ALARMS: ' "$WORK/plain.txt")" = 2 ] && ! grep -
 else
 	fail "plain" "rc $rc: $(cat -v "$WORK/plain.txt")"
 fi
+# a pumpd that takes the connection and never answers
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8); held = []
+while True: held.append(s.accept()[0])' "$WORK/hang.sock" &
+PIDS="$PIDS $!"
+i=0; while [ ! -S "$WORK/hang.sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+out=$(timeout 30 "$BIN/pumpctl" -S "$WORK/hang.sock" watch --count 1); rc=$?
+[ $rc = 0 ] && echo "$out" | grep -q "^pumpd unreachable: no reply in 3000 ms" &&
+    ok "a pumpd that never answers: $(echo "$out" | head -1)" || fail "hang" "rc $rc: $out"
 out=$("$BIN/pumpctl" -S "$SOCK" watch --interval 0 2>&1); rc=$?
 [ $rc = 2 ] && echo "$out" | grep -q 'bad interval "0"' && ok "--interval 0: exit 2, bad interval" || fail "interval" "rc $rc: $out"
 finish
