@@ -5,7 +5,8 @@
  * the next frame) and draws one frame: a header line (pumpd's time, the
  * warning, the counts of REMOTE / FALLBACK / DOWN stations), the standing
  * alarms by priority (unacknowledged marked `*`), then the stations as
- * `status` sorts them, the nearest to flooding first.
+ * `status` sorts them, the nearest to flooding first, each with its
+ * overrides (asked for with `overrides`) and its alarms.
  *
  * On a terminal (VT100/ANSI escapes only, so it works over SSH) the frame
  * is drawn in the alternate screen without flicker: cursor home, each line
@@ -66,6 +67,7 @@ struct watch {
 	int		 tio_set;
 	json_t		*status;	/* the last replies' data, or NULL */
 	json_t		*alarms;
+	json_t		*ovr;		/* the overrides' reply, NULL unknown */
 	int64_t		 last_ok_ms;	/* wall time of the last good reply */
 	char		 err[256];	/* why pumpd did not answer */
 	int		 nlines;
@@ -457,6 +459,52 @@ fmt_alarm_names(json_t *o, char *buf, size_t n)
 		    json_string_value(json_array_get(a, i)) : "?");
 }
 
+/* A time left of s seconds: "45s", "14m", "1h05", "forever" (null). */
+static void
+fmt_left(json_t *left, char *buf, size_t n)
+{
+	json_int_t	s = json_integer_value(left);
+
+	if (!json_is_integer(left))
+		snprintf(buf, n, "forever");
+	else if (s < 60)
+		snprintf(buf, n, "%llds", (long long)(s < 0 ? 0 : s));
+	else if (s < 3600)
+		snprintf(buf, n, "%lldm", (long long)s / 60);
+	else
+		snprintf(buf, n, "%lldh%02lld", (long long)s / 3600,
+		    (long long)s % 3600 / 60);
+}
+
+/* The overrides in force at station id, each "p2 run 14m" ("local 1h05"
+ * for the station), in brackets when brackets, comma-separated if not. */
+static void
+fmt_overrides(struct watch *w, const char *id, int brackets, char *buf,
+    size_t n)
+{
+	json_t	*a = json_object_get(w->ovr, "overrides"), *o;
+	char	 pump[32] = "", left[48];
+	size_t	 i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < json_array_size(a) && len < n; i++) {
+		o = json_array_get(a, i);
+		if (strcmp(str_of(o, "station"), id) != 0)
+			continue;
+		if (json_integer_value(json_object_get(o, "pump")) > 0)
+			snprintf(pump, sizeof pump, "p%lld ", (long long)
+			    json_integer_value(json_object_get(o, "pump")));
+		else
+			pump[0] = '\0';
+		fmt_left(json_object_get(o, "left_s"), left, sizeof left);
+		if (strcmp(str_of(o, "kind"), "lockout") == 0)
+			left[0] = '\0';
+		len += (size_t)snprintf(buf + len, n - len, "%s%s%s%s%s%s",
+		    brackets ? "[" : len ? "," : "", pump, str_of(o, "kind"),
+		    *left ? " " : "", left, brackets ? "]" : "");
+	}
+}
+
 /* One station line of o. */
 static void
 frame_station(struct watch *w, json_t *o, int wide)
@@ -464,7 +512,7 @@ frame_station(struct watch *w, json_t *o, int wide)
 	json_t	*lv = json_object_get(o, "level_m");
 	double	 hi = num_of(o, "high_alarm_m"), fl = num_of(o, "flood_m");
 	char	 level[16] = "   --", pct[16] = "  --", ttf[16], bar[16];
-	char	 al[512], in[16] = "    --", lims[16] = "-";
+	char	 al[512], in[16] = "    --", lims[16] = "-", ov[256];
 	int	 lim = (int)json_integer_value(json_object_get(o,
 		    "limit_pumps"));
 
@@ -475,15 +523,17 @@ frame_station(struct watch *w, json_t *o, int wide)
 	}
 	fmt_ttf(json_object_get(o, "ttf_s"), ttf, sizeof ttf);
 	fmt_alarm_names(o, al, sizeof al);
+	fmt_overrides(w, str_of(o, "id"), !wide, ov, sizeof ov);
 	if (!wide) {
 		frame_add(w, "%-16.16s %s %s%c %5s %5.1f %2d/%-2d %c %-5s "
-		    "%-10.10s %s", str_of(o, "id"), level, pct,
+		    "%-10.10s %s%s%s", str_of(o, "id"), level, pct,
 		    json_is_number(lv) && json_number_value(lv) >= hi ? '!' :
 		    ' ', ttf, num_of(o, "rain_mmh"),
 		    (int)json_integer_value(json_object_get(o, "running")),
 		    (int)json_integer_value(json_object_get(o, "available")),
 		    json_is_true(json_object_get(o, "storm")) ? 'S' : '-',
-		    str_of(o, "comms"), fmt_mode(str_of(o, "mode"), 0), al);
+		    str_of(o, "comms"), fmt_mode(str_of(o, "mode"), 0), ov,
+		    *ov && *al ? " " : "", al);
 		return;
 	}
 	fmt_bar(o, bar, sizeof bar);
@@ -492,14 +542,14 @@ frame_station(struct watch *w, json_t *o, int wide)
 	if (json_is_number(json_object_get(o, "inflow_m3s")))
 		snprintf(in, sizeof in, "%6.2f", num_of(o, "inflow_m3s"));
 	frame_add(w, "%-20.20s %s %s%c %s %5s %5.1f %s %2d/%-2d %-8.8s %c "
-	    "%-5s %-12.12s %3s %s", str_of(o, "id"), level, pct,
+	    "%-5s %-12.12s %3s %-20s %s", str_of(o, "id"), level, pct,
 	    json_is_number(lv) && json_number_value(lv) >= hi ? '!' : ' ',
 	    bar, ttf, num_of(o, "rain_mmh"), in,
 	    (int)json_integer_value(json_object_get(o, "running")),
 	    (int)json_integer_value(json_object_get(o, "available")),
 	    str_of(o, "pumps"),
 	    json_is_true(json_object_get(o, "storm")) ? 'S' : '-',
-	    str_of(o, "comms"), str_of(o, "mode"), lims, al);
+	    str_of(o, "comms"), str_of(o, "mode"), lims, *ov ? ov : "-", al);
 }
 
 /* The rank of a priority (0 the highest, 9 unknown): a number as given
@@ -616,6 +666,19 @@ frame_alarm(struct watch *w, const struct watch_alarm *x, int wide)
 		    prio, str_of(x->a, "station"), t, text);
 }
 
+/* How many overrides are in force, as text ("? overrides" unknown). */
+static void
+fmt_ovr_count(struct watch *w, char *buf, size_t n)
+{
+	size_t	k = json_array_size(json_object_get(w->ovr, "overrides"));
+
+	if (w->ovr == NULL)
+		snprintf(buf, n, "overrides unknown");
+	else
+		snprintf(buf, n, "%zu override%s in force", k, k == 1 ? "" :
+		    "s");
+}
+
 /* The alarms section: a summary line, then at most max lines (all when
  * max < 0), the rest counted. */
 static void
@@ -625,6 +688,7 @@ frame_alarms(struct watch *w, int max, int wide)
 	json_t			*st = json_object_get(w->status, "stations");
 	struct watch_alarm	*v = calloc(json_array_size(a) + 1, sizeof *v);
 	size_t			 i, n = 0, hidden = 0, unack = 0;
+	char			 ovr[64];
 
 	if (v == NULL) {
 		frame_add(w, "ALARMS: out of memory");
@@ -643,13 +707,14 @@ frame_alarms(struct watch *w, int max, int wide)
 		n++;
 	}
 	qsort(v, n, sizeof *v, alarm_cmp);
+	fmt_ovr_count(w, ovr, sizeof ovr);
 	if (n == 0)
-		frame_add(w, "ALARMS: none standing%s", hidden ?
-		    " (some shelved or suppressed)" : "");
+		frame_add(w, "ALARMS: none standing%s; %s", hidden ?
+		    " (some shelved or suppressed)" : "", ovr);
 	else
 		frame_add(w, "ALARMS: %zu standing, %zu unacknowledged (*)"
-		    "%s", n, unack, hidden ? ", more shelved or suppressed" :
-		    "");
+		    "%s; %s", n, unack, hidden ? ", more shelved or "
+		    "suppressed" : "", ovr);
 	for (i = 0; i < n && (max < 0 || (int)i < max); i++) {
 		if (max >= 0 && (int)i == max - 1 && n > (size_t)max) {
 			frame_add(w, "  +%zu more alarms: pumpctl alarms",
@@ -686,6 +751,7 @@ frame_header(struct watch *w, int wide)
 	if (wide || stale)
 		snprintf(extra + strlen(extra), sizeof extra - strlen(extra),
 		    " STALE %d", stale);
+
 	frame_add(w, "%s warning %s  REMOTE %d SUPERVISED %d FALLBACK %d "
 	    "DOWN %d%s%s", t, str_of(w->status, "warning"), remote, sup, fb,
 	    down, extra, wide ? "  (q or Ctrl-C quits)" : "");
@@ -701,13 +767,13 @@ frame_stations(struct watch *w, int max, int wide)
 
 	if (wide)
 		frame_add(w, "%-20s %5s %5s %-12s %5s %5s %6s %5s %-8s %c "
-		    "%-5s %-12s %3s %s", "STATION", "LEVEL", "FLOOD", "BAR",
-		    "TTF", "RAIN", "INFLOW", "PUMPS", "EACH", 'S', "COMMS",
-		    "MODE", "LIM", "ALARMS");
+		    "%-5s %-12s %3s %-20s %s", "STATION", "LEVEL", "FLOOD",
+		    "BAR", "TTF", "RAIN", "INFLOW", "PUMPS", "EACH", 'S',
+		    "COMMS", "MODE", "LIM", "OVERRIDES", "ALARMS");
 	else
 		frame_add(w, "%-16s %5s %5s %5s %5s %5s %c %-5s %-10s %s",
 		    "STATION", "LEVEL", "FLOOD", "TTF", "RAIN", "PUMPS", 'S',
-		    "COMMS", "MODE", "ALARMS");
+		    "COMMS", "MODE", "[OVERRIDES] ALARMS");
 	for (i = 0; i < n; i++) {
 		if (max >= 0 && (int)i == max - 1 && n > (size_t)max) {
 			frame_add(w, "  +%zu more stations: pumpctl status",
@@ -753,7 +819,8 @@ watch_fetch(struct watch *w)
 
 	json_decref(w->status);
 	json_decref(w->alarms);
-	w->status = w->alarms = NULL;
+	json_decref(w->ovr);
+	w->status = w->alarms = w->ovr = NULL;
 	if (watch_ask(w->path, "status", 0, NULL, ASK_MS, &st, w->err,
 	    sizeof w->err) != 0)
 		return;
@@ -764,6 +831,10 @@ watch_fetch(struct watch *w)
 	}
 	w->status = st;
 	w->alarms = al;
+	/* without it the frame still shows, its header says OVERRIDES ? */
+	if (watch_ask(w->path, "overrides", 0, NULL, ASK_MS, &w->ovr, w->err,
+	    sizeof w->err) != 0)
+		w->ovr = NULL;
 	w->last_ok_ms = (int64_t)time(NULL) * 1000;
 }
 
@@ -955,6 +1026,7 @@ watch_main(const char *path, int argc, char **argv)
 	watch_end(w);
 	json_decref(w->status);
 	json_decref(w->alarms);
+	json_decref(w->ovr);
 	free(w);
 	return rc;
 }

@@ -9,7 +9,9 @@
 #     level among them, sandaogou's after them; beishilin the first
 #     station; no line over 80 columns; the frame changes as its level
 #     rises.
-#  2. Resized to 132 columns: the wide columns (BAR, INFLOW, EACH, LIM).
+#     A manual stop at xiaozhan-sewage shows on its line and is counted.
+#  2. Resized to 132 columns: the wide columns (BAR, INFLOW, EACH, LIM,
+#     OVERRIDES).
 #  3. pumpd killed: "pumpd unreachable", watch goes on; pumpd back: frames
 #     again.
 #  4. C-c: pumpctl exits 0 and the pane shows the shell again (the primary
@@ -71,8 +73,11 @@ start_pumpd
 # 1. 80x24
 $T new-session -d -s w -x 80 -y 24 "env PS1='shell\$ ' bash --norc --noprofile"
 $T set-option -t w window-size manual >/dev/null 2>&1
+i=0; while [ ! -S "$SOCK" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+"$BIN/pumpctl" -S "$SOCK" pump xiaozhan-sewage 2 stop --for 2h --reason drill >/dev/null ||
+    fail "an override" "$(tail -3 "$WORK/pumpd.log")"
 $T send-keys -t w "$BIN/pumpctl -S $SOCK watch --interval 0.5; echo watch-exit=\$?" Enter
-wait_pane "^ALARMS: [0-9]+ standing" 100 && ok "watch draws in the 80x24 pane" ||
+wait_pane "^ALARMS: [0-9]+ standing, [0-9]+ unacknowledged \(\*\); 1 override in force" 100 && ok "watch draws in the 80x24 pane" ||
     { fail "watch draws" "$(pane)"; finish; exit 1; }
 wait_pane "REMOTE off" 100; wait_pane "high level" 100
 pane >"$WORK/p1.txt"
@@ -86,6 +91,8 @@ awk '/^ALARMS/ { a = 1; next } /^STATION/ { a = 0 } a { print $3 }' "$WORK/p1.tx
 first=$(awk '/^STATION/ { getline; print $1; exit }' "$WORK/p1.txt")
 [ "$first" = $FLOOD ] && ok "$FLOOD the first station: $(grep "^$FLOOD " "$WORK/p1.txt")" ||
     fail "first station" "$(cat "$WORK/p1.txt")"
+grep -qE "^xiaozhan-sewage .* REMOTE +\[p2 stop 1h5[0-9]\]$" "$WORK/p1.txt" &&
+    ok "the override on its station's line: $(grep "^xiaozhan-sewage " "$WORK/p1.txt")" || fail "override shown" "$(cat "$WORK/p1.txt")"
 n=$(awk '/^STATION/ { s = 1; next } s && NF' "$WORK/p1.txt" | wc -l)
 [ "$n" = 5 ] && ok "the five stations listed" || fail "five stations" "$n: $(cat "$WORK/p1.txt")"
 w=$(awk '{ print length($0) }' "$WORK/p1.txt" | sort -n | tail -1)
@@ -104,6 +111,9 @@ wait_pane "^STATION +LEVEL +FLOOD +BAR +TTF +RAIN +INFLOW +PUMPS +EACH" 50 &&
 pane >"$WORK/p2.txt"
 grep -qE "^$FLOOD +[0-9.]+ +[0-9]+%! \[#+" "$WORK/p2.txt" && ok "the level bar: $(grep "^$FLOOD " "$WORK/p2.txt" | cut -c1-60)" ||
     fail "bar" "$(cat "$WORK/p2.txt")"
+grep -qE "^xiaozhan-sewage .* [01]{3} .* p2 stop 1h5[0-9] *$" "$WORK/p2.txt" &&
+    ok "its pumps and its override in their columns: $(grep "^xiaozhan-sewage " "$WORK/p2.txt" | cut -c 80-)" ||
+    fail "wide override" "$(cat "$WORK/p2.txt")"
 w=$(awk '{ print length($0) }' "$WORK/p2.txt" | sort -n | tail -1)
 [ "$w" -gt 80 ] && [ "$w" -le 132 ] && ok "wider lines, none over 132 columns (widest $w)" || fail "132 columns" "$w"
 
