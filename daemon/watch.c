@@ -773,7 +773,7 @@ frame_stations(struct watch *w, int max, int wide)
 	else
 		frame_add(w, "%-16s %5s %5s %5s %5s %5s %c %-5s %-10s %s",
 		    "STATION", "LEVEL", "FLOOD", "TTF", "RAIN", "PUMPS", 'S',
-		    "COMMS", "MODE", "[OVERRIDES] ALARMS");
+		    "COMMS", "MODE", "[OVR] ALARMS");
 	for (i = 0; i < n; i++) {
 		if (max >= 0 && (int)i == max - 1 && n > (size_t)max) {
 			frame_add(w, "  +%zu more stations: pumpctl status",
@@ -998,6 +998,7 @@ watch_loop(struct watch *w)
 	}
 }
 
+/* pumpctl watch (watch.h). */
 int
 watch_main(const char *path, int argc, char **argv)
 {
@@ -1031,6 +1032,7 @@ watch_main(const char *path, int argc, char **argv)
 	return rc;
 }
 
+/* pumpctl complete (watch.h). */
 int
 watch_complete(const char *path, int argc, char **argv)
 {
