@@ -14,8 +14,9 @@
  * the rest of the screen cleared; one write a frame.  It fits the width
  * (TIOCGWINSZ, again at SIGWINCH) with more columns from 120 on, and the
  * height (extra alarms and stations counted on a last line).  SIGINT,
- * SIGTERM, SIGHUP and `q` restore the screen, the cursor and the terminal
- * modes, exit 0.  With TERM=dumb or when stdout is not a terminal, plain
+ * SIGTERM, SIGHUP and `q` clear the alternate screen (tmux may otherwise
+ * bring its lines back after a resize) and restore the primary one, the
+ * cursor and the terminal modes, exit 0.  With TERM=dumb or when stdout is not a terminal, plain
  * frames of 80 columns are printed, each followed by a blank line.
  * Signals arrive through a signalfd, so there are no globals.  Text from
  * pumpd is shown with its control characters replaced.  One thread.
@@ -53,7 +54,7 @@
 #define ALARM_ROWS_MIN	3	/* alarm lines shown at least (terminal) */
 
 #define ESC_ENTER	"\033[?1049h\033[?25l"	/* alternate screen, no cursor */
-#define ESC_LEAVE	"\033[?25h\033[?1049l"	/* cursor, primary screen */
+#define ESC_LEAVE	"\033[H\033[2J\033[?25h\033[?1049l"	/* cleared, cursor, primary */
 
 struct watch {
 	const char	*path;

@@ -124,11 +124,8 @@ pane | grep -q "^retrying every 0.5 s; last answer [0-9:]\{8\}" && ok "$(pane | 
 start_pumpd
 wait_pane "^ALARMS: " 100 && ok "pumpd back: frames again" || fail "back" "$(pane)"
 
-# 4. C-c (back at 80x24 first: tmux 3.3 brings lines of the alternate
-# screen into the primary one when a pane left it at another size than
-# it entered it)
-$T resize-window -t w -x 80 -y 24
-wait_pane "^STATION +LEVEL +FLOOD +TTF" 50
+# 4. C-c, at another size than watch started at (tmux 3.3 brings lines of
+# an alternate screen left uncleared back into the primary one then)
 $T send-keys -t w C-c
 wait_pane "^watch-exit=" 50
 $T capture-pane -p -J -t w >"$WORK/p3.txt"
