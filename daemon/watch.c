@@ -680,8 +680,8 @@ fmt_ovr_count(struct watch *w, char *buf, size_t n)
 		    "s");
 }
 
-/* The alarms section: a summary line, then at most max lines (all when
- * max < 0), the rest counted. */
+/* The alarms section: a summary line, then at most max lines, the rest
+ * counted on the last. */
 static void
 frame_alarms(struct watch *w, int max, int wide)
 {
@@ -716,8 +716,8 @@ frame_alarms(struct watch *w, int max, int wide)
 		frame_add(w, "ALARMS: %zu standing, %zu unacknowledged (*)"
 		    "%s; %s", n, unack, hidden ? ", more shelved or "
 		    "suppressed" : "", ovr);
-	for (i = 0; i < n && (max < 0 || (int)i < max); i++) {
-		if (max >= 0 && (int)i == max - 1 && n > (size_t)max) {
+	for (i = 0; i < n && (int)i < max; i++) {
+		if ((int)i == max - 1 && n > (size_t)max) {
 			frame_add(w, "  +%zu more alarms: pumpctl alarms",
 			    n - i);
 			break;
@@ -758,8 +758,8 @@ frame_header(struct watch *w, int wide)
 	    down, extra, wide ? "  (q or Ctrl-C quits)" : "");
 }
 
-/* The stations: a column header and at most max lines (all when
- * max < 0), the rest counted. */
+/* The stations: a column header and at most max lines, the rest counted
+ * on the last. */
 static void
 frame_stations(struct watch *w, int max, int wide)
 {
@@ -776,7 +776,7 @@ frame_stations(struct watch *w, int max, int wide)
 		    "STATION", "LEVEL", "FLOOD", "TTF", "RAIN", "PUMPS", 'S',
 		    "COMMS", "MODE", "[OVR] ALARMS");
 	for (i = 0; i < n; i++) {
-		if (max >= 0 && (int)i == max - 1 && n > (size_t)max) {
+		if ((int)i == max - 1 && n > (size_t)max) {
 			frame_add(w, "  +%zu more stations: pumpctl status",
 			    n - i);
 			break;
@@ -789,7 +789,7 @@ frame_stations(struct watch *w, int max, int wide)
 static void
 frame_build(struct watch *w)
 {
-	int	wide = w->tty && w->cols >= WIDE_COLS, amax = -1, smax = -1;
+	int	wide = w->tty && w->cols >= WIDE_COLS, amax, smax, rows;
 	char	t[32];
 
 	w->nlines = 0;
@@ -801,15 +801,13 @@ frame_build(struct watch *w)
 		    w->interval_ms / 1000, w->last_ok_ms ? t : "never");
 		return;
 	}
+	/* the screen's rows, or ROWS_MAX lines off a terminal */
+	rows = w->tty ? w->rows : ROWS_MAX;
 	frame_header(w, wide);
-	if (w->tty) {
-		amax = (w->rows - 3) / 3;
-		amax = amax < ALARM_ROWS_MIN ? ALARM_ROWS_MIN : amax;
-	}
-	frame_alarms(w, amax, wide);
-	if (w->tty)
-		smax = w->rows - w->nlines - 1;
-	frame_stations(w, smax < 1 && w->tty ? 1 : smax, wide);
+	amax = (rows - 3) / 3;
+	frame_alarms(w, amax < ALARM_ROWS_MIN ? ALARM_ROWS_MIN : amax, wide);
+	smax = rows - w->nlines - 1;
+	frame_stations(w, smax < 1 ? 1 : smax, wide);
 }
 
 /* Ask pumpd for the status and the alarms, keep the replies. */
