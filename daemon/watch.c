@@ -70,6 +70,7 @@ struct watch {
 	json_t		*alarms;
 	json_t		*ovr;		/* the overrides' reply, NULL unknown */
 	int64_t		 last_ok_ms;	/* wall time of the last good reply */
+	int		 stop;		/* a signal to stop came */
 	char		 err[256];	/* why pumpd did not answer */
 	int		 nlines;
 	char		 line[ROWS_MAX][LINE_BYTES];
@@ -94,27 +95,54 @@ mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Wait for ev on fd until deadline (mono_ms): 1 ready, 0 late, -1. */
-static int
-watch_wait(int fd, short ev, int64_t deadline)
+static void	watch_size(struct watch *);
+
+/* Take one signal from w's signalfd: a resize is followed, anything else
+ * sets w->stop. */
+static void
+watch_signal(struct watch *w)
 {
-	struct pollfd	pfd = { fd, ev, 0 };
+	struct signalfd_siginfo	si;
+
+	if (read(w->sigfd, &si, sizeof si) != (ssize_t)sizeof si)
+		return;
+	if (si.ssi_signo == SIGWINCH)
+		watch_size(w);
+	else
+		w->stop = 1;
+}
+
+/* Wait for ev on fd until deadline (mono_ms), following w's signals
+ * when w is not NULL: 1 ready, 0 late, -1 an error or a stop. */
+static int
+watch_wait(struct watch *w, int fd, short ev, int64_t deadline)
+{
+	struct pollfd	pfd[2] = { { fd, ev, 0 }, { -1, POLLIN, 0 } };
 	int64_t		left;
 	int		n;
 
+	if (w != NULL)
+		pfd[1].fd = w->sigfd;
 	for (;;) {
 		if ((left = deadline - mono_ms()) <= 0)
 			return 0;
-		n = poll(&pfd, 1, (int)left);
+		n = poll(pfd, 2, (int)left);
 		if (n == -1 && errno == EINTR)
 			continue;
+		if (n > 0 && (pfd[1].revents & POLLIN)) {
+			watch_signal(w);
+			if (w->stop)
+				return -1;
+			continue;
+		}
 		return n > 0 ? 1 : n;
 	}
 }
 
 /* A non-blocking connection to path: the descriptor, or -1 with err. */
 static int
-watch_connect(const char *path, int64_t deadline, char *err, size_t n)
+watch_connect(struct watch *w, const char *path, int64_t deadline, char *err,
+    size_t n)
 {
 	struct sockaddr_un	sun;
 	socklen_t		len = sizeof errno;
@@ -131,7 +159,7 @@ watch_connect(const char *path, int64_t deadline, char *err, size_t n)
 	if (fd == -1 || (connect(fd, (struct sockaddr *)&sun, sizeof sun) ==
 	    -1 && errno != EINPROGRESS)) {
 		snprintf(err, n, "%s: %s", path, strerror(errno));
-	} else if (watch_wait(fd, POLLOUT, deadline) != 1 ||
+	} else if (watch_wait(w, fd, POLLOUT, deadline) != 1 ||
 	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) == -1 || e) {
 		snprintf(err, n, "%s: %s", path, e ? strerror(e) :
 		    "no answer in time");
@@ -144,13 +172,14 @@ watch_connect(const char *path, int64_t deadline, char *err, size_t n)
 
 /* Send line on fd by deadline: 0, or -1 with err. */
 static int
-watch_send(int fd, const char *line, int64_t deadline, char *err, size_t n)
+watch_send(struct watch *w, int fd, const char *line, int64_t deadline,
+    char *err, size_t n)
 {
 	size_t	len = strlen(line), off = 0;
 	ssize_t	k;
 
 	while (off < len) {
-		if (watch_wait(fd, POLLOUT, deadline) != 1) {
+		if (watch_wait(w, fd, POLLOUT, deadline) != 1) {
 			snprintf(err, n, "pumpd took no request in time");
 			return -1;
 		}
@@ -166,7 +195,7 @@ watch_send(int fd, const char *line, int64_t deadline, char *err, size_t n)
 
 /* One reply line from fd by deadline (malloc'd), or NULL with err. */
 static char *
-watch_recv(int fd, int64_t deadline, char *err, size_t n)
+watch_recv(struct watch *w, int fd, int64_t deadline, char *err, size_t n)
 {
 	char	*buf = NULL, *nb;
 	size_t	 len = 0, cap = 0;
@@ -179,7 +208,7 @@ watch_recv(int fd, int64_t deadline, char *err, size_t n)
 				break;
 			buf = nb;
 		}
-		if (watch_wait(fd, POLLIN, deadline) != 1) {
+		if (watch_wait(w, fd, POLLIN, deadline) != 1) {
 			snprintf(err, n, "no reply in %d ms", ASK_MS);
 			free(buf);
 			return NULL;
@@ -201,14 +230,15 @@ watch_recv(int fd, int64_t deadline, char *err, size_t n)
 }
 
 /*
- * Ask pumpd at path for cmd with its arguments within ms: 0 with *data
+ * Ask pumpd at path for cmd with its arguments within ms (w, when not
+ * NULL, follows its signals meanwhile; a stop ends the wait): 0 with *data
  * (the reply's data, a new reference); -1 with err when pumpd did not
  * answer or answered what is not understood; -2 with err (its error) when
  * it answered anything but ok.
  */
 static int
-watch_ask(const char *path, const char *cmd, int argc, char **argv, int ms,
-    json_t **data, char *err, size_t n)
+watch_ask(struct watch *w, const char *path, const char *cmd, int argc,
+    char **argv, int ms, json_t **data, char *err, size_t n)
 {
 	int64_t	 deadline = mono_ms() + ms;
 	char	*req = proto_request(cmd, argc, argv), *line = NULL;
@@ -217,9 +247,9 @@ watch_ask(const char *path, const char *cmd, int argc, char **argv, int ms,
 
 	if (req == NULL)
 		snprintf(err, n, "out of memory");
-	else if ((fd = watch_connect(path, deadline, err, n)) != -1 &&
-	    watch_send(fd, req, deadline, err, n) == 0)
-		line = watch_recv(fd, deadline, err, n);
+	else if ((fd = watch_connect(w, path, deadline, err, n)) != -1 &&
+	    watch_send(w, fd, req, deadline, err, n) == 0)
+		line = watch_recv(w, fd, deadline, err, n);
 	if (fd != -1)
 		close(fd);
 	free(req);
@@ -820,10 +850,10 @@ watch_fetch(struct watch *w)
 	json_decref(w->alarms);
 	json_decref(w->ovr);
 	w->status = w->alarms = w->ovr = NULL;
-	if (watch_ask(w->path, "status", 0, NULL, ASK_MS, &st, w->err,
+	if (watch_ask(w, w->path, "status", 0, NULL, ASK_MS, &st, w->err,
 	    sizeof w->err) != 0)
 		return;
-	if (watch_ask(w->path, "alarms", 0, NULL, ASK_MS, &al, w->err,
+	if (watch_ask(w, w->path, "alarms", 0, NULL, ASK_MS, &al, w->err,
 	    sizeof w->err) != 0) {
 		json_decref(st);
 		return;
@@ -831,7 +861,7 @@ watch_fetch(struct watch *w)
 	w->status = st;
 	w->alarms = al;
 	/* without it the frame still shows, its header says OVERRIDES ? */
-	if (watch_ask(w->path, "overrides", 0, NULL, ASK_MS, &w->ovr, w->err,
+	if (watch_ask(w, w->path, "overrides", 0, NULL, ASK_MS, &w->ovr, w->err,
 	    sizeof w->err) != 0)
 		w->ovr = NULL;
 	w->last_ok_ms = (int64_t)time(NULL) * 1000;
@@ -945,23 +975,19 @@ watch_end(struct watch *w)
 static int
 watch_sleep(struct watch *w, int64_t until)
 {
-	struct pollfd			pfd[2];
-	struct signalfd_siginfo		si;
-	char				c;
-	int64_t				left;
-	int				n;
+	struct pollfd	pfd[2];
+	char		c;
+	int64_t		left;
+	int		n;
 
 	pfd[0] = (struct pollfd){ w->sigfd, POLLIN, 0 };
 	pfd[1] = (struct pollfd){ w->tio_set ? STDIN_FILENO : -1, POLLIN, 0 };
 	while ((left = until - mono_ms()) > 0) {
 		if ((n = poll(pfd, 2, (int)left)) == -1 && errno != EINTR)
 			return -1;
-		if (n > 0 && (pfd[0].revents & POLLIN) &&
-		    read(w->sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
-			if (si.ssi_signo != SIGWINCH)
-				return -1;
-			watch_size(w);
-			return 1;
+		if (n > 0 && (pfd[0].revents & POLLIN)) {
+			watch_signal(w);
+			return w->stop ? -1 : 1;
 		}
 		if (n > 0 && (pfd[1].revents & (POLLIN | POLLHUP))) {
 			if (read(STDIN_FILENO, &c, 1) != 1 || c == 'q' ||
@@ -985,6 +1011,8 @@ watch_loop(struct watch *w)
 			next += w->interval_ms;
 			watch_fetch(w);
 		}
+		if (w->stop)	/* while waiting for pumpd */
+			return 0;
 		frame_build(w);
 		if (frame_draw(w) == -1)
 			return 1;
@@ -1041,14 +1069,14 @@ watch_complete(const char *path, int argc, char **argv)
 	int	 rc, n;
 
 	if (argc == 1 && strcmp(argv[0], "stations") == 0) {
-		if (watch_ask(path, "status", 0, NULL, COMPLETE_MS, &d, err,
+		if (watch_ask(NULL, path, "status", 0, NULL, COMPLETE_MS, &d, err,
 		    sizeof err) != 0)
 			return PROTO_EXIT_UNREACHABLE;
 		st = json_object_get(d, "stations");
 		for (i = 0; i < json_array_size(st); i++)
 			printf("%s\n", str_of(json_array_get(st, i), "id"));
 	} else if (argc == 2 && strcmp(argv[0], "pumps") == 0) {
-		rc = watch_ask(path, "show", 1, argv + 1, COMPLETE_MS, &d, err,
+		rc = watch_ask(NULL, path, "show", 1, argv + 1, COMPLETE_MS, &d, err,
 		    sizeof err);
 		if (rc != 0)
 			return rc == -2 ? PROTO_EXIT_ERROR :

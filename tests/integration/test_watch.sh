@@ -18,7 +18,8 @@
 #     screen restored, no frame left on it, the cursor shown); the same
 #     for SIGTERM.
 #  5. Not a terminal: plain frames separated by a blank line (--count 2); a
-#     pumpd that accepts and never answers: "pumpd unreachable: no reply".
+#     pumpd that accepts and never answers: "pumpd unreachable: no reply",
+#     and SIGTERM meanwhile ends watch at once, without that frame.
 . "$(dirname "$0")/lib.sh"
 
 PB=$(port_base); SPEED=30
@@ -157,12 +158,21 @@ fi
 python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8); held = []
-while True: held.append(s.accept()[0])' "$WORK/hang.sock" &
+while True:
+    held.append(s.accept()[0])
+    with open(sys.argv[2], "a") as f: f.write("accepted\n")' "$WORK/hang.sock" "$WORK/accepted" &
 PIDS="$PIDS $!"
 i=0; while [ ! -S "$WORK/hang.sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 out=$(timeout 30 "$BIN/pumpctl" -S "$WORK/hang.sock" watch --count 1); rc=$?
 [ $rc = 0 ] && echo "$out" | grep -q "^pumpd unreachable: no reply in 3000 ms" &&
     ok "a pumpd that never answers: $(echo "$out" | head -1)" || fail "hang" "rc $rc: $out"
+: >"$WORK/accepted"
+"$BIN/pumpctl" -S "$WORK/hang.sock" watch >"$WORK/hang2.txt" 2>&1 &
+hp=$!
+i=0; while [ ! -s "$WORK/accepted" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+kill -TERM $hp; wait $hp; rc=$?
+[ $rc = 0 ] && [ ! -s "$WORK/hang2.txt" ] && ok "SIGTERM while waiting for that pumpd: exit 0 at once, no frame" ||
+    fail "stop while waiting" "rc $rc: $(cat "$WORK/hang2.txt")"
 out=$("$BIN/pumpctl" -S "$SOCK" watch --interval 0 2>&1); rc=$?
 [ $rc = 2 ] && echo "$out" | grep -q 'bad interval "0"' && ok "--interval 0: exit 2, bad interval" || fail "interval" "rc $rc: $out"
 finish
