@@ -49,6 +49,8 @@
 #define ROWS_MAX	256	/* lines of one frame */
 #define LINE_BYTES	1024	/* bytes of one line, without escapes */
 #define WIDE_COLS	120	/* from this width on, more columns */
+#define WIDEST_COLS	160	/* and from this one, the station's name */
+#define NAME_COLS	16	/* columns of the name (CJK: 8 characters) */
 #define PLAIN_COLS	80
 #define COLS_MIN	20
 #define ALARM_ROWS_MIN	3	/* alarm lines shown at least (terminal) */
@@ -69,7 +71,7 @@ struct watch {
 	json_t		*status;	/* the last replies' data, or NULL */
 	json_t		*alarms;
 	json_t		*ovr;		/* the overrides' reply, NULL unknown */
-	int64_t		 last_ok_ms;	/* wall time of the last good reply */
+	int64_t		 last_ok_ms;	/* pumpd's time at its last reply */
 	int		 stop;		/* a signal to stop came */
 	char		 err[256];	/* why pumpd did not answer */
 	int		 nlines;
@@ -313,20 +315,46 @@ frame_add(struct watch *w, const char *fmt, ...)
 	w->nlines++;
 }
 
-/* The bytes of s that fit cols columns (UTF-8: one column a character),
- * its width in *width. */
+/* The columns the UTF-8 character at s takes: 2 for the East Asian wide
+ * ranges (Hangul, CJK, fullwidth forms), 1 otherwise; its length in *len.
+ * No locale is needed. */
+static int
+char_cols(const unsigned char *s, size_t *len)
+{
+	uint32_t	c;
+	size_t		n, i;
+
+	n = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 :
+	    (s[0] & 0xf0) == 0xe0 ? 3 : (s[0] & 0xf8) == 0xf0 ? 4 : 1;
+	c = n == 1 ? s[0] : s[0] & (0x7f >> n);
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80) {	/* broken: one byte */
+			*len = 1;
+			return 1;
+		}
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	*len = n;
+	return (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) ||
+	    (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) ||
+	    (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) ||
+	    (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x20000 && c <= 0x3fffd) ?
+	    2 : 1;
+}
+
+/* The bytes of s (UTF-8) that fit cols columns, its width in *width. */
 static size_t
 fit_bytes(const char *s, int cols, int *width)
 {
-	size_t	i;
-	int	wd = 0;
+	size_t	i = 0, len;
+	int	wd = 0, cw;
 
-	for (i = 0; s[i]; i++) {
-		if (((unsigned char)s[i] & 0xc0) == 0x80)
-			continue;
-		if (wd == cols)
+	while (s[i]) {
+		cw = char_cols((const unsigned char *)s + i, &len);
+		if (wd + cw > cols)
 			break;
-		wd++;
+		wd += cw;
+		i += len;
 	}
 	*width = wd;
 	return i;
@@ -536,6 +564,23 @@ fmt_overrides(struct watch *w, const char *id, int brackets, char *buf,
 	}
 }
 
+/* The station cell: id (20 columns), with its name on the widest
+ * screens; of station o, or the titles when o is NULL. */
+static void
+fmt_station_cell(json_t *o, int wide, char *buf, size_t n)
+{
+	const char	*name = o ? str_of(o, "name") : "NAME";
+	size_t		 nb;
+	int		 wd;
+
+	snprintf(buf, n, "%-20.20s", o ? str_of(o, "id") : "STATION");
+	if (wide < 2)
+		return;
+	nb = fit_bytes(name, NAME_COLS, &wd);
+	snprintf(buf + strlen(buf), n - strlen(buf), " %.*s%*s", (int)nb,
+	    name, NAME_COLS - wd, "");
+}
+
 /* One station line of o. */
 static void
 frame_station(struct watch *w, json_t *o, int wide)
@@ -544,6 +589,7 @@ frame_station(struct watch *w, json_t *o, int wide)
 	double	 hi = num_of(o, "high_alarm_m"), fl = num_of(o, "flood_m");
 	char	 level[16] = "   --", pct[16] = "  --", ttf[16], bar[16];
 	char	 al[512], in[16] = "    --", lims[16] = "-", ov[256];
+	char	 cell[128];
 	int	 lim = (int)json_integer_value(json_object_get(o,
 		    "limit_pumps"));
 
@@ -568,12 +614,13 @@ frame_station(struct watch *w, json_t *o, int wide)
 		return;
 	}
 	fmt_bar(o, bar, sizeof bar);
+	fmt_station_cell(o, wide, cell, sizeof cell);
 	if (lim >= 0)
 		snprintf(lims, sizeof lims, "%d", lim);
 	if (json_is_number(json_object_get(o, "inflow_m3s")))
 		snprintf(in, sizeof in, "%6.2f", num_of(o, "inflow_m3s"));
-	frame_add(w, "%-20.20s %s %s%c %s %5s %5.1f %s %2d/%-2d %-8.8s %c "
-	    "%-5s %-12.12s %3s %-20s %s", str_of(o, "id"), level, pct,
+	frame_add(w, "%s %s %s%c %s %5s %5.1f %s %2d/%-2d %-8.8s %c "
+	    "%-5s %-12.12s %3s %-20s %s", cell, level, pct,
 	    json_is_number(lv) && json_number_value(lv) >= hi ? '!' : ' ',
 	    bar, ttf, num_of(o, "rain_mmh"), in,
 	    (int)json_integer_value(json_object_get(o, "running")),
@@ -795,10 +842,12 @@ frame_stations(struct watch *w, int max, int wide)
 {
 	json_t	*st = json_object_get(w->status, "stations");
 	size_t	 i, n = json_array_size(st);
+	char	 cell[128];
 
+	fmt_station_cell(NULL, wide, cell, sizeof cell);
 	if (wide)
-		frame_add(w, "%-20s %5s %5s %-12s %5s %5s %6s %5s %-8s %c "
-		    "%-5s %-12s %3s %-20s %s", "STATION", "LEVEL", "FLOOD",
+		frame_add(w, "%s %5s %5s %-12s %5s %5s %6s %5s %-8s %c "
+		    "%-5s %-12s %3s %-20s %s", cell, "LEVEL", "FLOOD",
 		    "BAR", "TTF", "RAIN", "INFLOW", "PUMPS", "EACH", 'S',
 		    "COMMS", "MODE", "LIM", "OVERRIDES", "ALARMS");
 	else
@@ -819,7 +868,8 @@ frame_stations(struct watch *w, int max, int wide)
 static void
 frame_build(struct watch *w)
 {
-	int	wide = w->tty && w->cols >= WIDE_COLS, amax, smax, rows;
+	int	wide = !w->tty ? 0 : w->cols >= WIDEST_COLS ? 2 :
+		    w->cols >= WIDE_COLS, amax, smax, rows;
 	char	t[32];
 
 	w->nlines = 0;
@@ -864,7 +914,10 @@ watch_fetch(struct watch *w)
 	if (watch_ask(w, w->path, "overrides", 0, NULL, ASK_MS, &w->ovr, w->err,
 	    sizeof w->err) != 0)
 		w->ovr = NULL;
-	w->last_ok_ms = (int64_t)time(NULL) * 1000;
+	/* pumpd's clock, as the header shows it */
+	w->last_ok_ms = json_is_integer(json_object_get(st, "now_ms")) ?
+	    json_integer_value(json_object_get(st, "now_ms")) :
+	    (int64_t)time(NULL) * 1000;
 }
 
 /* The screen's size into w (80x24 when unknown or not a terminal). */
