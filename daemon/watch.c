@@ -309,9 +309,14 @@ frame_add(struct watch *w, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(w->line[w->nlines], LINE_BYTES, fmt, ap);
 	va_end(ap);
-	for (p = (unsigned char *)w->line[w->nlines]; *p; p++)
+	/* C0 controls, DEL and (UTF-8 C2 80..9F) the C1 ones, CSI among
+	 * them: text from pumpd never moves the cursor */
+	for (p = (unsigned char *)w->line[w->nlines]; *p; p++) {
 		if (*p < 0x20 || *p == 0x7f)
 			*p = '?';
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			p[0] = p[1] = '?';
+	}
 	w->nlines++;
 }
 
