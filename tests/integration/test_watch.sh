@@ -78,7 +78,7 @@ $T set-option -t w window-size manual >/dev/null 2>&1
 i=0; while [ ! -S "$SOCK" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 "$BIN/pumpctl" -S "$SOCK" pump xiaozhan-sewage 2 stop --for 2h --reason drill >/dev/null ||
     fail "an override" "$(tail -3 "$WORK/pumpd.log")"
-$T send-keys -t w "$BIN/pumpctl -S $SOCK watch --interval 0.5; echo watch-exit=\$?" Enter
+$T send-keys -t w "$BIN/pumpctl -S $SOCK watch --interval 0.5 2>>$WORK/watch.err; echo watch-exit=\$?" Enter
 wait_pane "^ALARMS: [0-9]+ standing, [0-9]+ unacknowledged \(\*\); 1 override in force" 100 && ok "watch draws in the 80x24 pane" ||
     { fail "watch draws" "$(pane)"; finish; exit 1; }
 wait_pane "REMOTE off" 100; wait_pane "high level" 100
@@ -160,7 +160,7 @@ grep -q "^shell\$ .*pumpctl -S .* watch --interval 0.5" "$WORK/p3.txt" && ! grep
 [ "$($T display-message -p -t w '#{alternate_on} #{cursor_flag}')" = "0 1" ] &&
     ok "tmux: alternate screen off, cursor shown" || fail "modes" "$($T display-message -p -t w '#{alternate_on} #{cursor_flag}')"
 
-$T send-keys -t w "clear; $BIN/pumpctl -S $SOCK watch; echo watch-exit=\$?" Enter
+$T send-keys -t w "clear; $BIN/pumpctl -S $SOCK watch 2>>$WORK/watch.err; echo watch-exit=\$?" Enter
 wait_pane "^ALARMS: " 100
 wpid=$(pgrep -P "$($T display-message -p -t w '#{pane_pid}')" pumpctl)
 [ -n "$wpid" ] && kill -TERM "$wpid"
@@ -197,6 +197,8 @@ i=0; while [ ! -s "$WORK/accepted" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1
 kill -TERM $hp; wait $hp; rc=$?
 [ $rc = 0 ] && [ ! -s "$WORK/hang2.txt" ] && ok "SIGTERM while waiting for that pumpd: exit 0 at once, no frame" ||
     fail "stop while waiting" "rc $rc: $(cat "$WORK/hang2.txt")"
+[ ! -s "$WORK/watch.err" ] && ok "watch in tmux wrote nothing on stderr (under make asan: no sanitizer report)" ||
+    fail "stderr" "$(head -20 "$WORK/watch.err")"
 out=$("$BIN/pumpctl" -S "$SOCK" watch --interval 0 2>&1); rc=$?
 [ $rc = 2 ] && echo "$out" | grep -q 'bad interval "0"' && ok "--interval 0: exit 2, bad interval" || fail "interval" "rc $rc: $out"
 finish
