@@ -39,7 +39,7 @@ PUMPD_OBJS  = $(B)/daemon/pumpd.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
 	      $(B)/daemon/log.o $(B)/daemon/util.o $(B)/daemon/station.o \
 	      $(B)/daemon/view.o $(B)/daemon/ctl.o $(B)/daemon/proto.o \
 	      $(B)/daemon/notify.o $(B)/daemon/reload.o $(B)/daemon/alarm.o
-PUMPCTL_OBJS = $(B)/daemon/pumpctl.o $(B)/daemon/proto.o
+PUMPCTL_OBJS = $(B)/daemon/pumpctl.o $(B)/daemon/proto.o $(B)/daemon/watch.o
 PLCSIM_OBJS = $(B)/plc/plcsim.o $(B)/plc/model.o $(B)/plc/model_l1.o \
 	      $(B)/plc/rain.o \
 	      $(B)/daemon/cfg.o $(B)/daemon/util.o

@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "proto.h"
+#include "watch.h"
 
 #ifndef PUMPD_VERSION
 #define PUMPD_VERSION	"unknown"	/* the Makefile passes it */
@@ -105,6 +106,8 @@ usage(int status)
 	    "and exit\ncommands:\n");
 	for (i = 0; i < PC_NCMDS; i++)
 		fprintf(f, "  %-38s %s\n", pc_cmds[i].usage, pc_cmds[i].help);
+	fprintf(f, "  %-38s %s\n", "watch [--interval S] [--count N]",
+	    "the live status, alarms on top (q or Ctrl-C quits)");
 	fprintf(f, "exit codes: 0 ok, 1 request wrong, 2 usage, 3 refused, "
 	    "4 pumpd unreachable, 5 version mismatch\n");
 	exit(status);
@@ -672,6 +675,10 @@ main(int argc, char **argv)
 	}
 	if (i >= argc)
 		usage(PROTO_EXIT_USAGE);
+	if (strcmp(argv[i], "watch") == 0)	/* watch.c */
+		return watch_main(path, argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "complete") == 0)	/* bash completion's helper */
+		return watch_complete(path, argc - i - 1, argv + i + 1);
 	for (k = 0; k < PC_NCMDS; k++)
 		if (strcmp(pc_cmds[k].name, argv[i]) == 0)
 			c = &pc_cmds[k];

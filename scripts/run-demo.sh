@@ -59,9 +59,11 @@ sim=$!
 pids="$sim $pids"
 sleep 1
 "$B/pumpd" -c "$conf" --sim-speed "$speed" --log-every 300 \
-    --state-dir "$state/pumpd" &
+    --state-dir "$state/pumpd" --ctl-socket "$state/ctl.sock" &
 pd=$!
 pids="$pd $pids"
+echo "demo: follow the storm in another terminal:" \
+    "$B/pumpctl -S $state/ctl.sock watch"
 # until plcsim ends or pumpd stops by itself (refused to start, failed)
 while kill -0 $sim 2>/dev/null && kill -0 $pd 2>/dev/null; do sleep 1; done
 if ! kill -0 $pd 2>/dev/null; then

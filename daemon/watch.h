@@ -1,0 +1,20 @@
+/*
+ * pumpctl watch: the district's live status on a terminal, refreshed in
+ * place, and the hidden `pumpctl complete` helper of the bash completion.
+ * Both ask pumpd over the control socket with bounded waits.  Linked into
+ * pumpctl only; one thread.
+ */
+#ifndef WATCH_H
+#define WATCH_H
+
+/* pumpctl watch [--interval S] [--count N] with argv[0..argc-1] the
+ * arguments after "watch", pumpd's socket at path: draws until Ctrl-C,
+ * SIGTERM or N frames; the exit code (0, or 2 on bad usage). */
+int	watch_main(const char *path, int argc, char **argv);
+
+/* pumpctl complete stations | pumps STATION: the station ids, or the
+ * station's pump numbers, one a line, from pumpd; the exit code (4 when
+ * pumpd does not answer in time, 1 for an unknown station, 2 bad usage). */
+int	watch_complete(const char *path, int argc, char **argv);
+
+#endif
