@@ -23,6 +23,7 @@ LDLIBS	+= $(PKG_LIBS) -lm -lpthread
 B	 = build
 
 PUMPD_OBJS  = $(B)/daemon/pumpd.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
+	      $(B)/daemon/estim.o $(B)/daemon/plan.o \
 	      $(B)/plc/codec.o $(B)/plc/map_v1.o $(B)/plc/map_l1.o \
 	      $(B)/daemon/plc.o $(B)/daemon/mbtcp.o $(B)/daemon/lp.o \
 	      $(B)/daemon/mtr.o \
@@ -40,7 +41,7 @@ UNIT_TESTS = $(B)/tests/test_cfg $(B)/tests/test_rain $(B)/tests/test_model \
 	     $(B)/tests/test_schema $(B)/tests/test_mbtcp $(B)/tests/test_plc \
 	     $(B)/tests/test_map_v1 $(B)/tests/test_map_l1 \
 	     $(B)/tests/test_log $(B)/tests/test_state $(B)/tests/test_view \
-	     $(B)/tests/test_mtr $(B)/tests/test_ctl
+	     $(B)/tests/test_mtr $(B)/tests/test_ctl $(B)/tests/test_estim
 
 .PHONY: all deps test unit integration run asan clean check-config install fuzz \
 	bench
@@ -60,7 +61,11 @@ $(B)/pumpctl: $(PUMPCTL_OBJS)
 $(B)/tests/test_cfg: $(B)/tests/unit/test_cfg.o $(B)/daemon/cfg.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_core: $(B)/tests/unit/test_core.o $(B)/daemon/core.o \
+		$(B)/daemon/estim.o $(B)/daemon/plan.o \
 		$(B)/daemon/cfg.o $(B)/tests/unit/fixture.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+$(B)/tests/test_estim: $(B)/tests/unit/test_estim.o $(B)/daemon/estim.o \
+		$(B)/daemon/plan.o $(B)/daemon/cfg.o $(B)/tests/unit/fixture.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_lp: $(B)/tests/unit/test_lp.o $(B)/daemon/lp.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
@@ -72,11 +77,11 @@ $(B)/tests/test_mtr: $(B)/tests/unit/test_mtr.o $(B)/daemon/mtr.o \
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_schema: $(B)/tests/unit/test_schema.o $(B)/daemon/schema.o \
 		$(B)/daemon/lp.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
-		$(B)/tests/unit/fixture.o
+		$(B)/daemon/estim.o $(B)/daemon/plan.o $(B)/tests/unit/fixture.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_view: $(B)/tests/unit/test_view.o $(B)/daemon/view.o \
 		$(B)/daemon/util.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
-		$(B)/tests/unit/fixture.o
+		$(B)/daemon/estim.o $(B)/daemon/plan.o $(B)/tests/unit/fixture.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_ctl: $(B)/tests/unit/test_ctl.o \
 		$(filter-out $(B)/daemon/pumpd.o,$(PUMPD_OBJS)) \
@@ -139,7 +144,8 @@ asan: deps
 	    all unit integration
 
 # Benchmarks: side by side in one run, as ratios.
-$(B)/bench: $(B)/tests/bench/bench.o $(B)/daemon/core.o $(B)/daemon/lp.o \
+$(B)/bench: $(B)/tests/bench/bench.o $(B)/daemon/core.o \
+		$(B)/daemon/estim.o $(B)/daemon/plan.o $(B)/daemon/lp.o \
 		$(B)/daemon/spool.o $(B)/daemon/cfg.o $(B)/tests/unit/fixture.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 bench: $(B)/bench

@@ -77,6 +77,7 @@ core_init(struct core_state *s)
 	s->short_ms = INT64_MIN;
 	for (k = 0; k < OBS_MAX_PUMPS; k++)
 		s->lasting.pump[k].off_ms = INT64_MIN / 2;
+	estim_init(&s->est);
 }
 
 int
@@ -89,21 +90,37 @@ core_clear(struct core_state *s, uint32_t alarm)
 	return 0;
 }
 
+/* Whether rain-driven drawdown lowers this station's levels now:
+ * stormwater stations only (sewage keeps its stop level, as in storm
+ * mode). */
+static int
+drawdown_on(const struct core_state *s, const struct cfg_station *cfg,
+    const struct cfg_control *p)
+{
+	return p->drawdown && s->dd.active && cfg->kind == CFG_STORMWATER;
+}
+
 void
 core_levels(const struct core_state *s, const struct cfg_station *cfg,
     const struct cfg_control *p, struct core_levels *lv)
 {
 	double	drop = s->lasting.storm ? p->storm_drawdown_m : 0, lo;
 	int	i, n = cfg->npumps < 1 ? 1 : cfg->npumps;
+	int	dd = drawdown_on(s, cfg, p);
 
 	memset(lv, 0, sizeof *lv);
 	lv->stop = cfg->stop_m - (cfg->kind == CFG_SEWAGE ? 0 : drop);
+	if (dd)
+		lv->stop = fmin(lv->stop, plan_dd_target_m(cfg, p));
 	if (lv->stop < 0)
 		lv->stop = 0;
 	lo = lv->stop + LEVEL_GAP_M;	/* lowered levels must not cross */
 	for (i = 0; i < n && i < OBS_MAX_PUMPS; i++) {
 		lv->start[i] = (i == 0 ? cfg->duty_start_m :
 		    cfg->assist_start_m[i - 1]) - drop;
+		if (i == 0 && dd)	/* the duty pump draws it down */
+			lv->start[0] = fmin(lv->start[0],
+			    plan_dd_target_m(cfg, p) + p->dd_band_m);
 		if (lv->start[i] < lo)
 			lv->start[i] = lo;
 		lo = lv->start[i];
@@ -574,8 +591,11 @@ static int
 adopt_held(const struct core_state *s, const struct cfg_station *cfg,
     const struct cfg_control *p, int k, double lvl)
 {
-	return s->pump[k].adopted && !s->lasting.storm &&
-	    lvl > cfg->stop_m - p->storm_drawdown_m;
+	double	floor_m = cfg->stop_m - p->storm_drawdown_m;
+
+	if (p->drawdown && cfg->kind == CFG_STORMWATER)	/* or drawn down */
+		floor_m = fmin(floor_m, plan_dd_target_m(cfg, p));
+	return s->pump[k].adopted && !s->lasting.storm && lvl > floor_m;
 }
 
 /* Pumps under a manual run. */
@@ -609,6 +629,28 @@ drop_held(struct core_state *s, const struct cfg_station *cfg,
 		}
 }
 
+/* The pumps to run: what the level rules ask (want) or, when more, what
+ * the estimated inflow asks (never fewer than the level rules). */
+static int
+feed_forward(struct core_state *s, const struct cfg_station *cfg,
+    const struct cfg_control *p, double lvl, int running, int navail,
+    int want)
+{
+	struct core_levels	lv;
+	struct plan_ff		f;
+
+	core_levels(s, cfg, p, &lv);
+	f.level_m = lvl;
+	f.stop_m = lv.stop;
+	f.target_m = lv.start[0];
+	f.running = running;
+	f.navail = navail;
+	f.now_ms = s->now_ms;
+	s->level_pumps = want;
+	s->ff_pumps = plan_ff_pumps(cfg, p, &s->est, &f);
+	return s->ff_pumps > want ? s->ff_pumps : want;
+}
+
 /* Decide pump commands for level lvl. */
 static void
 sequence(struct core_state *s, const struct cfg_station *cfg,
@@ -634,6 +676,7 @@ sequence(struct core_state *s, const struct cfg_station *cfg,
 	want = pumps_wanted(s, cfg, p, lvl, running + s->lost, navail);
 	if (s->lost > 0 && want <= running)
 		s->lost = 0;
+	want = feed_forward(s, cfg, p, lvl, running, navail, want);
 	high = lvl >= cfg->high_alarm_m;
 	if (in->limit_pumps >= 0 && want > in->limit_pumps) {
 		core_alarm_set(s, out, CORE_AL_LIMIT_OVERRIDDEN, hh);
@@ -994,6 +1037,53 @@ supervisory_step(struct core_state *s, const struct cfg_station *cfg,
 	out->it = it;
 }
 
+/* The inflow and pump-flow estimates from a good level. */
+static void
+estimate(struct core_state *s, const struct cfg_station *cfg,
+    const struct cfg_control *p, const struct obs *o)
+{
+	unsigned	run = 0;
+	int		k;
+
+	if (s->level_m < 0)
+		return;
+	for (k = 0; k < cfg->npumps && k < o->npumps; k++)
+		if (o->pump[k].flags & OBS_PU_RUNNING)
+			run |= 1u << k;
+	estim_add(&s->est, cfg, p, s->level_m, run, o->outfall_ok ?
+	    fmax(0, o->outfall_m - s->level_m) : -1, s->now_ms);
+}
+
+/* Rain-driven drawdown: started by rain rising here or upstream or a
+ * warning, released after the rain; a pumpd that restarts in storm mode
+ * (kept in the state) keeps the wells drawn down. */
+static void
+drawdown(struct core_state *s, const struct cfg_station *cfg,
+    const struct cfg_control *p, const struct core_input *in,
+    struct core_out *out)
+{
+	struct plan_rain	r;
+	int			ch;
+
+	if (cfg->kind != CFG_STORMWATER)
+		return;
+	if (!s->dd.begun && p->drawdown && s->lasting.storm) {
+		s->dd.active = 1;	/* the storm mode a restart kept */
+		s->dd.trigger_ms = s->now_ms;
+		snprintf(s->dd.why, sizeof s->dd.why, "storm mode");
+	}
+	s->dd.begun = 1;
+	r.mmh5 = out->rain_mmh5;
+	r.mmh15 = out->rain_mmh15;
+	r.upstream_mmh5 = in->upstream_mmh5;
+	r.warning = in->warning != CORE_WARN_NONE;
+	if ((ch = plan_drawdown(&s->dd, p, &r, s->now_ms)) == 1)
+		core_event_add(out, CORE_EV_INFO, 0, 0, "drawdown on (%s): "
+		    "down to %.2f m", s->dd.why, plan_dd_target_m(cfg, p));
+	else if (ch == -1)
+		core_event_add(out, CORE_EV_INFO, 0, 0, "drawdown off");
+}
+
 /* Observations of one cycle: alarms, adoption, rain, storm, level. */
 static void
 observe(struct core_state *s, const struct cfg_station *cfg,
@@ -1022,6 +1112,8 @@ observe(struct core_state *s, const struct cfg_station *cfg,
 	    high_high(cfg, o, s->level_m) &&
 	    held_mask(s, cfg, 0) != s->lasting.lockout_mask);
 	pump_feedback(s, cfg, p, o, out);
+	estimate(s, cfg, p, o);
+	drawdown(s, cfg, p, in, out);
 }
 
 /* The override events queued since the last cycle into out, then the

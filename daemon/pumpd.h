@@ -68,6 +68,8 @@ struct station {
 	struct view_trend	 trend;		/* the level's slope */
 	struct view_ring	 ring;		/* its last events */
 	int			 limit_pumps;	/* discharge limit; -1 none */
+	int			 coord_limit;	/* its share of its reach or
+						 * plant (coordination); -1 */
 };
 
 struct pumpd {

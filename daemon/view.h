@@ -73,6 +73,16 @@ struct station_view {
 					 * -1 unknown */
 	double		 risk;		/* sort key, higher floods sooner */
 	int		 limit_pumps;	/* its discharge limit; -1 none */
+	/* issue 11: the estimator's (inflow_m3s above is its when known) */
+	int		 has_estim;	/* the estimator has an inflow */
+	double		 inflow_conf;	/* 0..1; 0 without an estimate */
+	double		 inflow_trend_m3s2;	/* the inflow's rate of change */
+	double		 pump_m3s[OBS_MAX_PUMPS];	/* each pump's estimated
+							 * flow */
+	int		 drawdown;	/* rain-driven drawdown in force */
+	int		 ff_pumps;	/* feed-forward asks this many */
+	int		 coord_limit;	/* its share of its reach or plant,
+					 * pumps; -1 none */
 };
 
 /*

@@ -23,7 +23,7 @@
 
 static struct cfg_station cfg;
 static struct cfg_control par;
-static struct core_input in = { CORE_WARN_NONE, -1 };
+static struct core_input in = { CORE_WARN_NONE, -1, 0 };
 
 static int
 setup(void **state)
@@ -448,7 +448,7 @@ test_warning_storm_mode(void **state)
 	struct core_state	s;
 	struct core_out		out;
 	struct obs	sn = snap_at(1.2, 0);
-	struct core_input	w = { CORE_WARN_YELLOW, -1 };
+	struct core_input	w = { CORE_WARN_YELLOW, -1, 0 };
 
 	(void)state;
 	fresh(&s, &sn);
@@ -463,7 +463,7 @@ test_discharge_limit(void **state)
 	struct core_state	s;
 	struct core_out		out;
 	struct obs	sn = snap_at(3.9, 0x1);
-	struct core_input	lim = { CORE_WARN_NONE, 1 };
+	struct core_input	lim = { CORE_WARN_NONE, 1, 0 };
 
 	(void)state;
 	fresh(&s, &sn);
@@ -552,7 +552,7 @@ test_persist(void **state)
 	struct core_persist	rec;
 	struct core_out		out;
 	struct obs	sn = snap_at(1.8, 0);
-	struct core_input	w = { CORE_WARN_RED, -1 };
+	struct core_input	w = { CORE_WARN_RED, -1, 0 };
 
 	(void)state;
 	fresh(&a, &sn);
@@ -590,7 +590,7 @@ test_fallback_setpoints_in_force(void **state)
 	struct core_state	s;
 	struct core_out		out;
 	struct obs	sn = snap_at(1.35, 0);
-	struct core_input	w = { CORE_WARN_YELLOW, -1 };
+	struct core_input	w = { CORE_WARN_YELLOW, -1, 0 };
 
 	(void)state;
 	fresh(&s, &sn);
@@ -1027,7 +1027,7 @@ test_l1_storm_drawdown(void **state)
 	struct cfg_station	l1;
 	struct core_state	s;
 	struct core_out		out;
-	struct core_input	storm = { CORE_WARN_RED, -1 };
+	struct core_input	storm = { CORE_WARN_RED, -1, 0 };
 	struct obs		o = l1_at(1.2, 0);
 
 	(void)state;
@@ -1052,7 +1052,7 @@ test_l1_discharge_limit(void **state)
 	struct cfg_station	l1;
 	struct core_state	s;
 	struct core_out		out;
-	struct core_input	lim = { CORE_WARN_NONE, 1 };
+	struct core_input	lim = { CORE_WARN_NONE, 1, 0 };
 	struct obs		o = l1_at(2.6, 0x5);
 
 	(void)state;
@@ -1099,7 +1099,7 @@ test_l1_handback(void **state)
 	struct cfg_station	l1;
 	struct core_state	s;
 	struct core_out		out;
-	struct core_input	lim = { CORE_WARN_NONE, 1 };
+	struct core_input	lim = { CORE_WARN_NONE, 1, 0 };
 	struct obs		o = l1_at(2.6, 0x1);
 
 	(void)state;
@@ -1137,7 +1137,7 @@ test_l1_handover(void **state)
 	struct cfg_station	l1;
 	struct core_state	s;
 	struct core_out		out;
-	struct core_input	lim = { CORE_WARN_NONE, 1 };
+	struct core_input	lim = { CORE_WARN_NONE, 1, 0 };
 	struct obs		o = l1_at(2.6, 0x1);
 
 	(void)state;
@@ -1551,7 +1551,7 @@ test_lockout_l1_limit(void **state)
 	struct cfg_station	l1;
 	struct core_state	s;
 	struct core_out		out;
-	struct core_input	lim = { CORE_WARN_NONE, 2 };
+	struct core_input	lim = { CORE_WARN_NONE, 2, 0 };
 	struct obs		o = l1_at(2.6, 0);
 	const char		*why;
 
