@@ -310,7 +310,7 @@ cfg_control_defaults(struct cfg_control *c)
 	c->estim_window_s = 120;
 	c->estim_settle_s = 20;
 	c->estim_tau_s = 60;
-	c->ff_lead_s = 600;
+	c->ff_lead_s = 300;
 	c->ff_recover_s = 600;
 	c->ff_min_fraction = 0.3;
 	c->ff_hysteresis = 0.3;

@@ -657,7 +657,8 @@ sequence(struct core_state *s, const struct cfg_station *cfg,
     const struct cfg_control *p, const struct obs *o,
     const struct core_input *in, double lvl, struct core_out *out)
 {
-	int		k, best, running = 0, navail = 0, want, hh, high;
+	struct core_levels lv;
+	int		k, best, running = 0, navail = 0, want, hh, high, at_stop;
 	unsigned	held, manual;
 
 	hh = high_high(cfg, o, lvl);
@@ -686,6 +687,8 @@ sequence(struct core_state *s, const struct cfg_station *cfg,
 		core_alarm_set(s, out, CORE_AL_LIMIT_OVERRIDDEN, 0);
 	for (k = 0; k < cfg->npumps; k++)	/* adoption ends with a stop */
 		s->pump[k].adopted &= s->pump[k].cmd;
+	core_levels(s, cfg, p, &lv);
+	at_stop = lvl <= lv.stop;	/* feed-forward may keep some there */
 	/* too many: stop the one that ran longest, after its minimum run;
 	 * at the stop level at once, pumps adopted at start-up too (the
 	 * minimum run is against short cycles of ours, and must never pump a
@@ -694,7 +697,7 @@ sequence(struct core_state *s, const struct cfg_station *cfg,
 		best = -1;
 		for (k = 0; k < cfg->npumps; k++)
 			if (s->pump[k].cmd && !(manual & (1u << k)) &&
-			    (want == 0 ?
+			    (want == 0 || at_stop ?
 			    !adopt_held(s, cfg, p, k, lvl) : s->now_ms -
 			    s->pump[k].cmd_ms >= (int64_t)p->min_run_s * 1000) &&
 			    (best < 0 || o->pump[k].run_s >

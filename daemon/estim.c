@@ -16,6 +16,8 @@
 #define CAL_WEIGHT_MIN	0.25
 /* Confidence of the flow of a pump that was never measured. */
 #define UNCAL_CONF	0.8
+/* A held estimate loses half its confidence in this many windows. */
+#define CONF_HALF_WINDOWS 5
 /* Levels this close to the flood level say nothing of the inflow. */
 #define FLOOD_MARGIN_M	0.01
 
@@ -80,7 +82,8 @@ estim_conf(const struct estim *e, const struct cfg_control *p,
 		return 0;
 	if (quiet_s <= 0)
 		return e->conf;
-	return e->conf * pow(0.5, quiet_s / p->estim_window_s);
+	return e->conf * pow(0.5, quiet_s / (CONF_HALF_WINDOWS *
+	    p->estim_window_s));
 }
 
 /* Forget the levels of the fit. */

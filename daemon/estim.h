@@ -85,8 +85,8 @@ double	estim_mean_pump_m3s(const struct estim *e,
 double	estim_pumped_m3s(const struct estim *e, const struct cfg_station *cfg,
 	    unsigned mask);
 
-/* The inflow's confidence at now_ms: the estimate's, decaying while no
- * level comes (one window halves it). */
+/* The inflow's confidence at now_ms: the estimate's, decaying while it
+ * is held (five windows halve it). */
 double	estim_conf(const struct estim *e, const struct cfg_control *p,
 	    int64_t now_ms);
 

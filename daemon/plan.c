@@ -19,17 +19,27 @@ plan_ff_pumps(const struct cfg_station *cfg, const struct cfg_control *p,
 	double	q1 = estim_mean_pump_m3s(e, cfg), need, inflow;
 	int	n;
 
-	if (!p->feedforward || f->level_m <= f->stop_m ||
-	    estim_conf(e, p, f->now_ms) < p->ff_min_conf)
+	if (!p->feedforward || estim_conf(e, p, f->now_ms) < p->ff_min_conf)
 		return 0;
 	inflow = e->inflow_m3s + fmax(0, e->trend_m3s2) * p->ff_lead_s;
 	if (inflow < p->ff_min_fraction * q1 * cfg->npumps)
 		return 0;	/* between storms: the level rules */
+	if (f->level_m <= f->stop_m) {
+		/* at the stop level: the pumps the inflow keeps busy, fewer
+		 * than it needs, so that the level rises again without the
+		 * whole station stopping and starting */
+		n = (int)floor(e->inflow_m3s / q1);
+		return n < f->navail ? n : f->navail;
+	}
 	need = inflow + (f->level_m - f->target_m) * cfg->area_m2 /
 	    p->ff_recover_s;
 	n = need <= 0 ? 0 : (int)ceil(need / q1 - 1e-9);
 	/* one less only with ff_hysteresis of a pump to spare */
 	if (n < f->running && need > (f->running - 1 - p->ff_hysteresis) * q1)
+		n = f->running;
+	/* below the target no start: the level refills the well from the
+	 * stop level before a pump starts again (no cycling) */
+	if (f->level_m < f->target_m && n > f->running)
 		n = f->running;
 	return n < f->navail ? n : f->navail;
 }

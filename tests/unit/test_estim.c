@@ -182,7 +182,7 @@ test_ff_pumps(void **state)
 	struct cfg_station	c;
 	struct cfg_control	p;
 	struct estim		e;
-	struct plan_ff		f = { 1.5, 1.0, 1.6, 0, 3, 0 };
+	struct plan_ff		f = { 1.7, 1.0, 1.6, 0, 3, 0 };
 
 	(void)state;
 	fixture_station(&c, 3);
@@ -190,7 +190,7 @@ test_ff_pumps(void **state)
 	p.feedforward = 1;
 	believe(&e, 2.0, 0, 0);
 	assert_int_equal(plan_ff_pumps(&c, &p, &e, &f), 2);	/* 2.0/1.5 */
-	believe(&e, 2.0, 0.002, 0);	/* + 0.002 x 600 s = 3.2 m3/s */
+	believe(&e, 2.0, 0.004, 0);	/* + 0.004 x 300 s = 3.2 m3/s */
 	assert_int_equal(plan_ff_pumps(&c, &p, &e, &f), 3);
 	believe(&e, 1.0, 0, 0);		/* 22 % of 4.5 m3/s: economy */
 	assert_int_equal(plan_ff_pumps(&c, &p, &e, &f), 0);
@@ -198,9 +198,14 @@ test_ff_pumps(void **state)
 	e.conf = 0.3;			/* not trusted */
 	assert_int_equal(plan_ff_pumps(&c, &p, &e, &f), 0);
 	e.conf = 1;
-	f.level_m = 1.0;		/* at the stop level */
+	f.level_m = 1.0;		/* at the stop level: rounded down */
+	assert_int_equal(plan_ff_pumps(&c, &p, &e, &f), 1);
+	believe(&e, 1.4, 0, 0);
 	assert_int_equal(plan_ff_pumps(&c, &p, &e, &f), 0);
-	f.level_m = 1.5;
+	believe(&e, 2.0, 0, 0);
+	f.level_m = 1.5;		/* below the duty start: no start */
+	f.running = 1;
+	assert_int_equal(plan_ff_pumps(&c, &p, &e, &f), 1);
 	f.running = 3;			/* two would leave 0.33 to spare,
 					 * under 0.3 of a pump: three */
 	believe(&e, 2.7, 0, 0);
