@@ -9,6 +9,10 @@
 
 #include "plan.h"
 
+/* Feed-forward keeps pumps at the stop level for this share of the
+ * inflow, and none once the level is this far below the stop level. */
+#define PLAN_STOP_SHARE		0.8
+#define PLAN_STOP_MARGIN_M	0.05
 /* Storage time of a station with no inflow, s. */
 #define PLAN_NEVER_S	1e9
 
@@ -24,11 +28,13 @@ plan_ff_pumps(const struct cfg_station *cfg, const struct cfg_control *p,
 	inflow = e->inflow_m3s + fmax(0, e->trend_m3s2) * p->ff_lead_s;
 	if (inflow < p->ff_min_fraction * q1 * cfg->npumps)
 		return 0;	/* between storms: the level rules */
+	if (f->level_m <= f->stop_m - PLAN_STOP_MARGIN_M)
+		return 0;	/* the estimate is too high: the level rules */
 	if (f->level_m <= f->stop_m) {
-		/* at the stop level: the pumps the inflow keeps busy, fewer
-		 * than it needs, so that the level rises again without the
-		 * whole station stopping and starting */
-		n = (int)floor(e->inflow_m3s / q1);
+		/* at the stop level: the pumps a part of the inflow keeps
+		 * busy, fewer than it needs, so that the level rises again
+		 * without the whole station stopping and starting */
+		n = (int)floor(PLAN_STOP_SHARE * e->inflow_m3s / q1);
 		return n < f->navail ? n : f->navail;
 	}
 	need = inflow + (f->level_m - f->target_m) * cfg->area_m2 /

@@ -32,9 +32,10 @@ struct plan_ff {
  * (level - target) x area / ff_recover_s) / one pump's flow), 0 when the
  * inflow is below ff_min_fraction of the station's capacity (between
  * storms the level rules alone run it) or when the estimate's confidence
- * is below ff_min_conf; at or below the stop level, the pumps the present
- * inflow keeps busy (rounded down: the level rises again, and the station
- * does not stop and start as a whole); below the target no more than
+ * is below ff_min_conf; at or below the stop level, the pumps 80 % of the
+ * present inflow keeps busy (rounded down: the level rises again, and the
+ * station does not stop and start as a whole), none 5 cm below it (then
+ * the estimate was too high); below the target no more than
  * run already (the well refills before a pump starts again); a pump less
  * only
  * when ff_hysteresis of one pump's flow is to spare.  At most navail.  The
