@@ -645,6 +645,7 @@ feed_forward(struct core_state *s, const struct cfg_station *cfg,
 	f.target_m = lv.start[0];
 	f.running = running;
 	f.navail = navail;
+	f.wet = s->lasting.storm || drawdown_on(s, cfg, p);
 	f.now_ms = s->now_ms;
 	s->level_pumps = want;
 	s->ff_pumps = plan_ff_pumps(cfg, p, &s->est, &f);

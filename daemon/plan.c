@@ -23,8 +23,9 @@ plan_ff_pumps(const struct cfg_station *cfg, const struct cfg_control *p,
 	double	q1 = estim_mean_pump_m3s(e, cfg), need, inflow;
 	int	n;
 
-	if (!p->feedforward || estim_conf(e, p, f->now_ms) < p->ff_min_conf)
-		return 0;
+	if (!p->feedforward || !f->wet ||
+	    estim_conf(e, p, f->now_ms) < p->ff_min_conf)
+		return 0;	/* between storms: the level rules */
 	inflow = e->inflow_m3s + fmax(0, e->trend_m3s2) * p->ff_lead_s;
 	if (inflow < p->ff_min_fraction * q1 * cfg->npumps)
 		return 0;	/* between storms: the level rules */

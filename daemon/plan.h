@@ -24,21 +24,22 @@ struct plan_ff {
 				 * force) */
 	int	running;	/* pumps under automatic control running */
 	int	navail;		/* and available */
+	int	wet;		/* storm mode or drawdown in force */
 	int64_t	now_ms;
 };
 
 /*
  * Pumps the estimated inflow asks for: ceil((inflow + trend x ff_lead_s +
- * (level - target) x area / ff_recover_s) / one pump's flow), 0 when the
- * inflow is below ff_min_fraction of the station's capacity (between
- * storms the level rules alone run it) or when the estimate's confidence
- * is below ff_min_conf; at or below the stop level, the pumps 80 % of the
- * present inflow keeps busy (rounded down: the level rises again, and the
- * station does not stop and start as a whole), none 5 cm below it (then
- * the estimate was too high); below the target no more than
- * run already (the well refills before a pump starts again); a pump less
- * only
- * when ff_hysteresis of one pump's flow is to spare.  At most navail.  The
+ * (level - target) x area / ff_recover_s) / one pump's flow).  0 between
+ * storms (no storm mode and no drawdown: wet 0, or an inflow below
+ * ff_min_fraction of the station's capacity: the level rules alone run
+ * it, with their economy) or when the estimate's confidence is below
+ * ff_min_conf.  At or below the stop level, the pumps 80 % of the present
+ * inflow keeps busy (rounded down: the level rises again, and the station
+ * does not stop and start as a whole), none 5 cm below it (the estimate
+ * was too high).  Below the target no more than run already (the well
+ * refills before a pump starts again).  A pump less only when
+ * ff_hysteresis of one pump's flow is to spare.  At most navail.  The
  * caller takes the larger of this and what the level rules ask.
  */
 int	plan_ff_pumps(const struct cfg_station *cfg, const struct cfg_control *p,

@@ -174,7 +174,8 @@ believe(struct estim *e, double q, double g, int64_t now_ms)
 }
 
 /* Feed-forward: the inflow and its trend over the lead time, over one
- * pump's flow; nothing between storms, nothing without trust, nothing at
+ * pump's flow; nothing between storms (no storm mode, no drawdown, or an
+ * inflow under a share of the capacity), nothing without trust, a part at
  * the stop level; a pump less only with a margin. */
 static void
 test_ff_pumps(void **state)
@@ -182,7 +183,7 @@ test_ff_pumps(void **state)
 	struct cfg_station	c;
 	struct cfg_control	p;
 	struct estim		e;
-	struct plan_ff		f = { 1.7, 1.0, 1.6, 0, 3, 0 };
+	struct plan_ff		f = { 1.7, 1.0, 1.6, 0, 3, 1, 0 };
 
 	(void)state;
 	fixture_station(&c, 3);
@@ -216,6 +217,9 @@ test_ff_pumps(void **state)
 	assert_int_equal(plan_ff_pumps(&c, &p, &e, &f), 3);
 	believe(&e, 2.4, 0, 0);		/* 0.63 to spare: one stops */
 	assert_int_equal(plan_ff_pumps(&c, &p, &e, &f), 2);
+	f.wet = 0;			/* no storm, no drawdown: economy */
+	assert_int_equal(plan_ff_pumps(&c, &p, &e, &f), 0);
+	f.wet = 1;
 	p.feedforward = 0;
 	assert_int_equal(plan_ff_pumps(&c, &p, &e, &f), 0);
 }
