@@ -9,9 +9,13 @@
  *      intensities over 5, 15 and 60 minutes, storm mode;
  *   3. level: choose from the transducers (no valid value, out of range,
  *      frozen while the other moved, implausible rate; disagreement takes
- *      the higher, safer one);
+ *      the higher, safer one); then the inflow and pump-flow estimates
+ *      (estim.c) and rain-driven drawdown (plan.c: it lowers the stop and
+ *      duty start levels of a stormwater station, core_levels);
  *   4. DIRECT (map v1): sequencing: how many pumps the level asks for,
- *      which ones (least run time first), one start per stagger, minimum
+ *      which ones (least run time first), or more when feed-forward
+ *      (plan.c) asks more for the estimated inflow in storm mode or
+ *      drawdown, never fewer; one start per stagger, minimum
  *      run and off times, starts per hour, failed-to-start (judged on reads
  *      the PLC answered after it had the intent) and its retry, discharge
  *      limits; then the intent: REMOTE or LOCAL, the pumps to run, watchdog

@@ -225,7 +225,9 @@ int	core_clear(struct core_state *s, uint32_t alarm);
 
 /* The set-points in force, in m: storm mode lowers the stormwater stop
  * level and every start level by storm_drawdown_m (sewage keeps its stop
- * level); stop < start[0] <= ... <= all always holds.  all is the level at
+ * level); rain-driven drawdown (control.drawdown) lowers a stormwater
+ * station's stop level further to plan_dd_target_m and its duty start to
+ * dd_band_m above that; stop < start[0] <= ... <= all always holds.  all is the level at
  * which pumpd runs every pump (the last start), written as fb_all. */
 struct core_levels {
 	double	stop;

@@ -68,9 +68,13 @@ struct station_view {
 	int		 nalarms;
 	char		 alarm_text[200];	/* "high level, comms", "" none */
 	int		 has_ttf;	/* the level rises: ttf_s is known */
-	double		 ttf_s;		/* time to flood at the present rise */
-	double		 inflow_m3s;	/* rise times area plus pumps running;
-					 * -1 unknown */
+	double		 ttf_s;		/* time to flood at the present rise
+					 * (the estimated inflow less the
+					 * estimated flow of the pumps that
+					 * run, over the area, when known) */
+	double		 inflow_m3s;	/* the estimator's (estim.h) when it
+					 * has one, else the rise times area
+					 * plus the pumps running; -1 unknown */
 	double		 risk;		/* sort key, higher floods sooner */
 	int		 limit_pumps;	/* its discharge limit; -1 none */
 	/* issue 11: the estimator's (inflow_m3s above is its when known) */
