@@ -633,8 +633,10 @@ drop_held(struct core_state *s, const struct cfg_station *cfg,
 		}
 }
 
-/* The pumps to run: what the level rules ask (want) or, when more, what
- * the estimated inflow asks (never fewer than the level rules). */
+/* The pumps to run: what the level rules ask (want) or, at a stormwater
+ * station, what the estimated inflow asks when more (never fewer than the
+ * level rules).  Sewage stations keep their level rules: their inflow is
+ * mostly the dry-weather flow, and their starts per hour are fewer. */
 static int
 feed_forward(struct core_state *s, const struct cfg_station *cfg,
     const struct cfg_control *p, double lvl, int running, int navail,
@@ -643,6 +645,10 @@ feed_forward(struct core_state *s, const struct cfg_station *cfg,
 	struct core_levels	lv;
 	struct plan_ff		f;
 
+	s->level_pumps = want;
+	s->ff_pumps = 0;
+	if (cfg->kind != CFG_STORMWATER)	/* sewage: its level rules */
+		return want;
 	core_levels(s, cfg, p, &lv);
 	f.level_m = lvl;
 	f.stop_m = lv.stop;
@@ -651,7 +657,6 @@ feed_forward(struct core_state *s, const struct cfg_station *cfg,
 	f.navail = navail;
 	f.wet = s->lasting.storm || drawdown_on(s, cfg, p);
 	f.now_ms = s->now_ms;
-	s->level_pumps = want;
 	s->ff_pumps = plan_ff_pumps(cfg, p, &s->est, &f);
 	return s->ff_pumps > want ? s->ff_pumps : want;
 }

@@ -1747,6 +1747,34 @@ test_ff_never_fewer(void **state)
 	assert_int_equal(__builtin_popcount(out.it.run_mask), 2);
 }
 
+/* A sewage station keeps its level rules, feed-forward on or not: one
+ * pump at 1.8 m however much inflow is estimated. */
+static void
+test_ff_not_sewage(void **state)
+{
+	struct cfg_control	p = par;
+	struct cfg_station	sew = cfg;
+	struct core_state	s;
+	struct core_out		out;
+	struct obs		sn = snap_at(1.8, 0);
+
+	(void)state;
+	p.feedforward = 1;
+	sew.kind = CFG_SEWAGE;
+	core_init(&s);
+	core_step(&s, &sew, &p, &sn, CORE_COMMS_OK, &in, -10000, &out);
+	s.lasting.storm = 1;
+	s.est.has = 1;
+	s.est.inflow_m3s = 4.0;
+	s.est.conf = 1;
+	s.est.update_ms = 0;
+	core_step(&s, &sew, &p, &sn, CORE_COMMS_OK, &in, 0, &out);
+	sn = snap_at(1.8, out.it.run_mask);
+	core_step(&s, &sew, &p, &sn, CORE_COMMS_OK, &in, 10000, &out);
+	assert_int_equal(s.ff_pumps, 0);
+	assert_int_equal(__builtin_popcount(out.it.run_mask), 1);
+}
+
 /* Rain upstream draws the well down: stop at 0.8 m (0.3 above the
  * dry-run float), the duty start at 1.1 m, written as the PLC's fallback
  * set-points; released after the hold time once the rain is over. */
@@ -1917,6 +1945,7 @@ main(void)
 		cmocka_unit_test(test_override_persist),
 		cmocka_unit_test(test_ff_ramp_leads_level),
 		cmocka_unit_test(test_ff_never_fewer),
+		cmocka_unit_test(test_ff_not_sewage),
 		cmocka_unit_test(test_drawdown_core),
 		cmocka_unit_test(test_drawdown_l1_sewage),
 		cmocka_unit_test(test_drawdown_restart),
