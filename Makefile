@@ -159,7 +159,8 @@ FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
 build-fuzz/fuzz_cfg: tests/fuzz/fuzz_cfg.c daemon/cfg.c
 build-fuzz/fuzz_map_v1: tests/fuzz/fuzz_map_v1.c plc/map_v1.c plc/map_l1.c \
 		plc/codec.c \
-		daemon/core.c daemon/cfg.c tests/unit/fixture.c
+		daemon/core.c daemon/estim.c daemon/plan.c daemon/cfg.c \
+		tests/unit/fixture.c
 build-fuzz/fuzz_mbtcp: tests/fuzz/fuzz_mbtcp.c daemon/mbtcp.c
 build-fuzz/fuzz_spool: tests/fuzz/fuzz_spool.c daemon/spool.c
 build-fuzz/fuzz_l1: tests/fuzz/fuzz_l1.c plc/map_l1.c plc/map_v1.c plc/codec.c \
