@@ -316,7 +316,7 @@ cfg_control_defaults(struct cfg_control *c)
 	c->ff_hysteresis = 0.3;
 	c->ff_min_conf = 0.5;
 	c->dd_margin_m = 0.3;
-	c->dd_band_m = 0.3;
+	c->dd_band_m = 0.8;
 	c->dd_rain_mm_h = 2.0;
 	c->dd_release_mm_h = 0.5;
 	c->dd_hold_min = 60;

@@ -11,7 +11,7 @@
 
 /* Feed-forward keeps pumps at the stop level for this share of the
  * inflow, and none once the level is this far below the stop level. */
-#define PLAN_STOP_SHARE		0.8
+#define PLAN_STOP_SHARE		0.95
 #define PLAN_STOP_MARGIN_M	0.05
 /* Storage time of a station with no inflow, s. */
 #define PLAN_NEVER_S	1e9

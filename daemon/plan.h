@@ -34,7 +34,7 @@ struct plan_ff {
  * storms (no storm mode and no drawdown: wet 0, or an inflow below
  * ff_min_fraction of the station's capacity: the level rules alone run
  * it, with their economy) or when the estimate's confidence is below
- * ff_min_conf.  At or below the stop level, the pumps 80 % of the present
+ * ff_min_conf.  At or below the stop level, the pumps 95 % of the present
  * inflow keeps busy (rounded down: the level rises again, and the station
  * does not stop and start as a whole), none 5 cm below it (the estimate
  * was too high).  Below the target no more than run already (the well

@@ -1790,6 +1790,7 @@ test_drawdown_core(void **state)
 
 	(void)state;
 	p.drawdown = 1;
+	p.dd_band_m = 0.3;		/* the duty start lowered too */
 	fresh(&s, &sn);
 	core_step(&s, &cfg, &p, &sn, CORE_COMMS_OK, &in, 0, &out);
 	assert_int_equal(out.it.run_mask, 0);	/* 1.2 m: below the duty */
@@ -1832,6 +1833,7 @@ test_drawdown_l1_sewage(void **state)
 
 	(void)state;
 	p.drawdown = 1;
+	p.dd_band_m = 0.3;
 	wet.upstream_mmh5 = 6;
 	fixture_station_l1(&l1);
 	core_init(&s);

@@ -199,13 +199,13 @@ test_ff_pumps(void **state)
 	e.conf = 0.3;			/* not trusted */
 	assert_int_equal(plan_ff_pumps(&c, &p, &e, &f), 0);
 	e.conf = 1;
-	f.level_m = 1.0;		/* at the stop level: 80 % of 2.0,
+	f.level_m = 1.0;		/* at the stop level: 95 % of 2.0,
 					 * rounded down */
 	assert_int_equal(plan_ff_pumps(&c, &p, &e, &f), 1);
 	f.level_m = 0.94;		/* 6 cm below: none */
 	assert_int_equal(plan_ff_pumps(&c, &p, &e, &f), 0);
 	f.level_m = 1.0;
-	believe(&e, 1.8, 0, 0);		/* 80 %: 1.44, under one pump */
+	believe(&e, 1.55, 0, 0);	/* 95 %: 1.47, under one pump */
 	assert_int_equal(plan_ff_pumps(&c, &p, &e, &f), 0);
 	believe(&e, 2.0, 0, 0);
 	f.level_m = 1.5;		/* below the duty start: no start */
