@@ -41,9 +41,15 @@ plan_ff_pumps(const struct cfg_station *cfg, const struct cfg_control *p,
 	need = inflow + (f->level_m - f->target_m) * cfg->area_m2 /
 	    p->ff_recover_s;
 	n = need <= 0 ? 0 : (int)ceil(need / q1 - 1e-9);
-	/* one less only with ff_hysteresis of a pump to spare */
-	if (n < f->running && need > (f->running - 1 - p->ff_hysteresis) * q1)
-		n = f->running;
+	if (n > f->running) {
+		/* one more only when the pumps that run fall short by
+		 * ff_hysteresis of a pump (the level's feedback asks the
+		 * rest: fewer starts) */
+		n = (int)ceil(need / q1 - p->ff_hysteresis - 1e-9);
+		n = n > f->running ? n : f->running;
+	} else if (n < f->running && need > (f->running - 1 -
+	    p->ff_hysteresis) * q1)
+		n = f->running;	/* one less only with as much to spare */
 	/* below the target no start: the level refills the well from the
 	 * stop level before a pump starts again (no cycling) */
 	if (f->level_m < f->target_m && n > f->running)

@@ -38,8 +38,9 @@ struct plan_ff {
  * inflow keeps busy (rounded down: the level rises again, and the station
  * does not stop and start as a whole), none 5 cm below it (the estimate
  * was too high).  Below the target no more than run already (the well
- * refills before a pump starts again).  A pump less only when
- * ff_hysteresis of one pump's flow is to spare.  At most navail.  The
+ * refills before a pump starts again).  A pump more only when those
+ * that run fall short by ff_hysteresis of one pump's flow, a pump less
+ * only when as much is to spare.  At most navail.  The
  * caller takes the larger of this and what the level rules ask.
  */
 int	plan_ff_pumps(const struct cfg_station *cfg, const struct cfg_control *p,

@@ -191,8 +191,11 @@ test_ff_pumps(void **state)
 	p.feedforward = 1;
 	believe(&e, 2.0, 0, 0);
 	assert_int_equal(plan_ff_pumps(&c, &p, &e, &f), 2);	/* 2.0/1.5 */
-	believe(&e, 2.0, 0.004, 0);	/* + 0.004 x 300 s = 3.2 m3/s */
+	believe(&e, 2.0, 0.005, 0);	/* + 0.005 x 300 s = 3.5 m3/s */
 	assert_int_equal(plan_ff_pumps(&c, &p, &e, &f), 3);
+	believe(&e, 2.0, 0.004, 0);	/* 3.2 m3/s: two fall short by 0.2,
+					 * under 0.3 of a pump: two */
+	assert_int_equal(plan_ff_pumps(&c, &p, &e, &f), 2);
 	believe(&e, 1.0, 0, 0);		/* 22 % of 4.5 m3/s: economy */
 	assert_int_equal(plan_ff_pumps(&c, &p, &e, &f), 0);
 	believe(&e, 2.0, 0, 0);
