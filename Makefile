@@ -32,6 +32,7 @@ VERSION	:= $(GIT_VERSION)
 endif
 
 PUMPD_OBJS  = $(B)/daemon/pumpd.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
+	      $(B)/daemon/estim.o $(B)/daemon/plan.o \
 	      $(B)/plc/codec.o $(B)/plc/map_v1.o $(B)/plc/map_l1.o \
 	      $(B)/daemon/plc.o $(B)/daemon/mbtcp.o $(B)/daemon/lp.o \
 	      $(B)/daemon/mtr.o \
@@ -50,7 +51,8 @@ UNIT_TESTS = $(B)/tests/test_cfg $(B)/tests/test_rain $(B)/tests/test_model \
 	     $(B)/tests/test_schema $(B)/tests/test_mbtcp $(B)/tests/test_plc \
 	     $(B)/tests/test_map_v1 $(B)/tests/test_map_l1 \
 	     $(B)/tests/test_log $(B)/tests/test_state $(B)/tests/test_view \
-	     $(B)/tests/test_mtr $(B)/tests/test_ctl $(B)/tests/test_alarm
+	     $(B)/tests/test_mtr $(B)/tests/test_ctl $(B)/tests/test_alarm \
+	     $(B)/tests/test_estim
 
 .PHONY: all deps test unit integration run asan clean check-config install fuzz \
 	bench uninstall units FORCE
@@ -78,7 +80,11 @@ $(B)/pumpctl: $(PUMPCTL_OBJS)
 $(B)/tests/test_cfg: $(B)/tests/unit/test_cfg.o $(B)/daemon/cfg.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_core: $(B)/tests/unit/test_core.o $(B)/daemon/core.o \
+		$(B)/daemon/estim.o $(B)/daemon/plan.o \
 		$(B)/daemon/cfg.o $(B)/tests/unit/fixture.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+$(B)/tests/test_estim: $(B)/tests/unit/test_estim.o $(B)/daemon/estim.o \
+		$(B)/daemon/plan.o $(B)/daemon/cfg.o $(B)/tests/unit/fixture.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_lp: $(B)/tests/unit/test_lp.o $(B)/daemon/lp.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
@@ -90,18 +96,18 @@ $(B)/tests/test_mtr: $(B)/tests/unit/test_mtr.o $(B)/daemon/mtr.o \
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_schema: $(B)/tests/unit/test_schema.o $(B)/daemon/schema.o \
 		$(B)/daemon/alarm.o $(B)/daemon/lp.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
-		$(B)/tests/unit/fixture.o
+		$(B)/daemon/estim.o $(B)/daemon/plan.o $(B)/tests/unit/fixture.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_view: $(B)/tests/unit/test_view.o $(B)/daemon/view.o \
 		$(B)/daemon/alarm.o $(B)/daemon/util.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
-		$(B)/tests/unit/fixture.o
+		$(B)/daemon/estim.o $(B)/daemon/plan.o $(B)/tests/unit/fixture.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_ctl: $(B)/tests/unit/test_ctl.o \
 		$(filter-out $(B)/daemon/pumpd.o,$(PUMPD_OBJS)) \
 		$(B)/tests/unit/fixture.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_alarm: $(B)/tests/unit/test_alarm.o $(B)/daemon/alarm.o \
-		$(B)/daemon/core.o $(B)/daemon/cfg.o $(B)/tests/unit/fixture.o
+		$(B)/daemon/core.o $(B)/daemon/estim.o $(B)/daemon/plan.o $(B)/daemon/cfg.o $(B)/tests/unit/fixture.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_mbtcp: $(B)/tests/unit/test_mbtcp.o $(B)/daemon/mbtcp.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
@@ -160,7 +166,8 @@ asan: deps
 	    all unit integration
 
 # Benchmarks: side by side in one run, as ratios.
-$(B)/bench: $(B)/tests/bench/bench.o $(B)/daemon/core.o $(B)/daemon/lp.o \
+$(B)/bench: $(B)/tests/bench/bench.o $(B)/daemon/core.o \
+		$(B)/daemon/estim.o $(B)/daemon/plan.o $(B)/daemon/lp.o \
 		$(B)/daemon/spool.o $(B)/daemon/cfg.o $(B)/tests/unit/fixture.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 bench: $(B)/bench
@@ -174,7 +181,8 @@ FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
 build-fuzz/fuzz_cfg: tests/fuzz/fuzz_cfg.c daemon/cfg.c
 build-fuzz/fuzz_map_v1: tests/fuzz/fuzz_map_v1.c plc/map_v1.c plc/map_l1.c \
 		plc/codec.c \
-		daemon/core.c daemon/cfg.c tests/unit/fixture.c
+		daemon/core.c daemon/estim.c daemon/plan.c daemon/cfg.c \
+		tests/unit/fixture.c
 build-fuzz/fuzz_mbtcp: tests/fuzz/fuzz_mbtcp.c daemon/mbtcp.c
 build-fuzz/fuzz_spool: tests/fuzz/fuzz_spool.c daemon/spool.c
 build-fuzz/fuzz_l1: tests/fuzz/fuzz_l1.c plc/map_l1.c plc/map_v1.c plc/codec.c \

@@ -43,14 +43,19 @@ static const char *control_keys[] = { "poll_ms", "response_timeout_ms",
     "fail_to_start_s", "fail_retry_s", "level_frozen_s", "level_max_rate_m_s",
     "level_disagree_m", "assist_hysteresis_m", "storm_mm_h",
     "storm_hold_min", "storm_drawdown_m", "handover_ms",
-    "override_default_s", NULL };
+    "override_default_s", "feedforward", "drawdown", "coordination",
+    "estim_window_s", "estim_settle_s", "estim_tau_s", "ff_lead_s",
+    "ff_recover_s", "ff_min_fraction", "ff_hysteresis", "ff_min_conf",
+    "dd_margin_m", "dd_band_m", "dd_rain_mm_h", "dd_release_mm_h",
+    "dd_hold_min", "reaches", "plants", NULL };
+static const char *outlet_keys[] = { "id", "max_m3s", NULL };
 static const char *influx_keys[] = { "url", "version", "database",
     "retention_policy", "user", "password_file", "org", "bucket",
     "token_file", "credential", "batch_points", "batch_ms", "timeout_ms", "spool_max_kb",
     "replay_per_s", NULL };
 static const char *station_keys[] = { "id", "name", "kind", "plc", "well",
     "pumps", "setpoints", "rain", "catchment", "outfall", "head_m",
-    "transducer", "panel", NULL };
+    "transducer", "panel", "reach", "plant", "upstream", NULL };
 static const char *plc_keys[] = { "host", "port", "unit", "map", NULL };
 static const char *tx_keys[] = { "level", "outfall", NULL };
 static const char *tx_one_keys[] = { "zero_m", "span_m", NULL };
@@ -306,6 +311,102 @@ cfg_control_defaults(struct cfg_control *c)
 	c->storm_drawdown_m = 0.3;
 	c->handover_ms = 2000;
 	c->override_default_s = 3600;
+	c->feedforward = 0;
+	c->drawdown = 0;
+	c->coordination = 0;
+	c->estim_window_s = 120;
+	c->estim_settle_s = 20;
+	c->estim_tau_s = 60;
+	c->ff_lead_s = 300;
+	c->ff_recover_s = 600;
+	c->ff_min_fraction = 0.3;
+	c->ff_hysteresis = 0.3;
+	c->ff_min_conf = 0.5;
+	c->dd_margin_m = 0.3;
+	c->dd_band_m = 0.8;
+	c->dd_rain_mm_h = 2.0;
+	c->dd_release_mm_h = 0.5;
+	c->dd_hold_min = 60;
+	c->noutlets = 0;
+}
+
+static int	valid_id(const char *);
+
+/* Load one list of outlets (control.reaches or control.plants). */
+static void
+load_outlets(struct loader *l, config_setting_t *g, const char *key,
+    int plant, struct cfg_control *c)
+{
+	config_setting_t	*list = config_setting_get_member(g, key), *e;
+	struct cfg_outlet	*o;
+	char			 k[96];
+	int			 i, n;
+
+	if (list == NULL)
+		return;
+	snprintf(k, sizeof k, "control.%s", key);
+	if (!config_setting_is_list(list)) {
+		diag_add(l, 0, line_of(list), k, "expected a list ( {...} )");
+		return;
+	}
+	n = config_setting_length(list);
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(list, (unsigned)i);
+		snprintf(k, sizeof k, "control.%s[%d]", key, i + 1);
+		if (c->noutlets == CFG_MAX_OUTLETS) {
+			diag_add(l, 0, line_of(e), k, "more than %d reaches "
+			    "and plants", CFG_MAX_OUTLETS);
+			return;
+		}
+		o = &c->outlet[c->noutlets++];
+		o->plant = plant;
+		o->line = line_of(e);
+		if (!config_setting_is_group(e)) {
+			diag_add(l, 0, line_of(e), k, "expected a group");
+			continue;
+		}
+		check_keys(l, e, outlet_keys, k);
+		if (get_str(l, e, "id", k, o->id, sizeof o->id) == 0 &&
+		    !valid_id(o->id))
+			diag_add(l, 0, line_of(e), k, "\"%s\": not a valid id",
+			    o->id);
+		get_num(l, e, "max_m3s", k, 1, &o->max_m3s, 0, 1000);
+	}
+}
+
+/* Load the keys of control beyond the level rules (issue 11). */
+static void
+load_control_plan(struct loader *l, config_setting_t *g,
+    struct cfg_control *c)
+{
+	const char	*p = "control";
+
+	get_bool(l, g, "feedforward", p, &c->feedforward);
+	get_bool(l, g, "drawdown", p, &c->drawdown);
+	get_bool(l, g, "coordination", p, &c->coordination);
+	get_int(l, g, "estim_window_s", p, 0, &c->estim_window_s, 20, 1800);
+	get_int(l, g, "estim_settle_s", p, 0, &c->estim_settle_s, 0, 600);
+	get_num(l, g, "estim_tau_s", p, 0, &c->estim_tau_s, 1, 3600);
+	get_num(l, g, "ff_lead_s", p, 0, &c->ff_lead_s, 0, 7200);
+	get_num(l, g, "ff_recover_s", p, 0, &c->ff_recover_s, 60, 7200);
+	get_num(l, g, "ff_min_fraction", p, 0, &c->ff_min_fraction, 0, 1);
+	get_num(l, g, "ff_hysteresis", p, 0, &c->ff_hysteresis, 0, 1);
+	get_num(l, g, "ff_min_conf", p, 0, &c->ff_min_conf, 0, 1);
+	get_num(l, g, "dd_margin_m", p, 0, &c->dd_margin_m, 0.05, 5);
+	get_num(l, g, "dd_band_m", p, 0, &c->dd_band_m, 0.05, 5);
+	get_num(l, g, "dd_rain_mm_h", p, 0, &c->dd_rain_mm_h, 0.1, 500);
+	get_num(l, g, "dd_release_mm_h", p, 0, &c->dd_release_mm_h, 0, 500);
+	get_int(l, g, "dd_hold_min", p, 0, &c->dd_hold_min, 0, 1440);
+	if (c->dd_release_mm_h >= c->dd_rain_mm_h)
+		diag_add(l, 0, line_of(g), "control.dd_release_mm_h", "%g mm/h "
+		    "must be below dd_rain_mm_h (%g mm/h): no hysteresis",
+		    c->dd_release_mm_h, c->dd_rain_mm_h);
+	if (c->estim_settle_s >= c->estim_window_s)
+		diag_add(l, 0, line_of(g), "control.estim_settle_s", "%d s "
+		    "must be below estim_window_s (%d s)", c->estim_settle_s,
+		    c->estim_window_s);
+	load_outlets(l, g, "reaches", 0, c);
+	load_outlets(l, g, "plants", 1, c);
 }
 
 /* Load the optional control { ... } group: polling and control tuning. */
@@ -351,6 +452,7 @@ load_control(struct loader *l, config_setting_t *root, struct cfg_district *d)
 	get_int(l, g, "handover_ms", p, 0, &c->handover_ms, 100, 30000);
 	get_int(l, g, "override_default_s", p, 0, &c->override_default_s, 60,
 	    86400);
+	load_control_plan(l, g, c);
 	if (c->down_s <= c->stale_s)
 		diag_add(l, 0, line_of(g), "control.down_s", "%d s must be "
 		    "above stale_s (%d s)", c->down_s, c->stale_s);
@@ -1004,6 +1106,54 @@ check_well_volume(struct loader *l, config_setting_t *s,
 	    cfg_well_volume_m3(st), need, need_s);
 }
 
+/* Load a station's reach or plant and its upstream neighbours (ids:
+ * resolved once every station is loaded, by resolve_links). */
+static void
+load_links(struct loader *l, config_setting_t *s, struct cfg_station *st,
+    const char *pfx)
+{
+	config_setting_t	*u = config_setting_get_member(s, "upstream"), *e;
+	char			 k[128];
+	const char		*v;
+	int			 i, n;
+
+	st->outlet = -1;
+	st->nupstream = 0;
+	if (config_setting_get_member(s, "reach") != NULL)
+		get_str(l, s, "reach", pfx, st->link_id, sizeof st->link_id);
+	if (config_setting_get_member(s, "plant") != NULL) {
+		if (st->link_id[0] != '\0') {
+			snprintf(k, sizeof k, "%s.plant", pfx);
+			diag_add(l, 0, line_of(s), k, "a station discharges "
+			    "to a reach or to a plant, not both");
+		}
+		get_str(l, s, "plant", pfx, st->link_id, sizeof st->link_id);
+		st->link_plant = 1;
+	}
+	if (u == NULL)
+		return;
+	snprintf(k, sizeof k, "%s.upstream", pfx);
+	if (!config_setting_is_array(u) && !config_setting_is_list(u)) {
+		diag_add(l, 0, line_of(u), k, "expected [ \"id\", ... ]");
+		return;
+	}
+	n = config_setting_length(u);
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(u, (unsigned)i);
+		if ((v = config_setting_get_string(e)) == NULL ||
+		    strlen(v) >= CFG_ID_MAX) {
+			diag_add(l, 0, line_of(e), k, "expected station ids");
+			continue;
+		}
+		if (st->nupstream == CFG_MAX_UPSTREAM) {
+			diag_add(l, 0, line_of(e), k, "more than %d",
+			    CFG_MAX_UPSTREAM);
+			return;
+		}
+		strcpy(st->upstream_id[st->nupstream++], v);
+	}
+}
+
 /* Load one station from its group s (index i) into st. */
 static void
 load_station(struct loader *l, config_setting_t *s, int i,
@@ -1050,6 +1200,7 @@ load_station(struct loader *l, config_setting_t *s, int i,
 	load_setpoints(l, s, st, pfx);
 	load_extras(l, s, st, pfx);
 	load_l1(l, s, st, pfx);
+	load_links(l, s, st, pfx);
 	check_levels(l, s, st, pfx);
 	check_well_volume(l, s, st, pfx);
 }
@@ -1079,6 +1230,42 @@ check_duplicates(struct loader *l, const struct cfg_district *d)
 				    "already station %s's (line %d)", a->host,
 				    a->port, b->id, b->line);
 			}
+		}
+	}
+}
+
+/* Resolve each station's outlet and upstream ids; a reach or plant that
+ * nobody names, or an unknown id, is reported. */
+static void
+resolve_links(struct loader *l, struct cfg_district *d)
+{
+	struct cfg_station	*st;
+	const struct cfg_station *u;
+	char			 k[128];
+	int			 i, j;
+
+	for (i = 0; i < d->nstations; i++) {
+		st = &d->st[i];
+		for (j = 0; st->link_id[0] && j < d->control.noutlets; j++)
+			if (strcmp(d->control.outlet[j].id, st->link_id) == 0 &&
+			    d->control.outlet[j].plant == st->link_plant)
+				st->outlet = j;
+		snprintf(k, sizeof k, "%s.%s", st->id, st->link_plant ?
+		    "plant" : "reach");
+		if (st->link_id[0] && st->outlet < 0)
+			diag_add(l, 0, st->line, k, "\"%s\": no such %s in "
+			    "control.%s", st->link_id, st->link_plant ?
+			    "plant" : "reach", st->link_plant ? "plants" :
+			    "reaches");
+		for (j = 0; j < st->nupstream; j++) {
+			snprintf(k, sizeof k, "%s.upstream", st->id);
+			if ((u = cfg_find(d, st->upstream_id[j])) == NULL ||
+			    u == st)
+				diag_add(l, 0, st->line, k, "\"%s\": %s",
+				    st->upstream_id[j], u == NULL ?
+				    "no such station" : "the station itself");
+			else
+				st->upstream[j] = (int)(u - d->st);
 		}
 	}
 }
@@ -1120,6 +1307,7 @@ load_tree(struct loader *l, config_t *cf, struct cfg_district *d)
 		load_station(l, config_setting_get_elem(list, (unsigned)i), i,
 		    &d->st[i]);
 	check_duplicates(l, d);
+	resolve_links(l, d);
 }
 
 #define CFG_FILE_MAX	(4 * 1024 * 1024)	/* a district is far smaller */

@@ -15,6 +15,8 @@
 #define CFG_ID_MAX	32
 #define CFG_NAME_MAX	64
 #define CFG_HOST_MAX	64
+#define CFG_MAX_OUTLETS	16	/* river reaches and plants */
+#define CFG_MAX_UPSTREAM 8	/* upstream neighbours of a station */
 
 /* Which register map a station's PLC speaks. */
 enum cfg_map {
@@ -91,6 +93,25 @@ struct cfg_station {
 	struct cfg_transducer level_tx;		/* transducer.level */
 	struct cfg_transducer outfall_tx;	/* transducer.outfall */
 	struct cfg_panel panel;
+
+	/* District control (issue 11), all optional. */
+	int		outlet;		/* index in control.outlet: the reach
+					 * (reach = "id") or plant (plant =
+					 * "id") it discharges to; -1 none */
+	int		nupstream;	/* upstream = [ "id", ... ] */
+	int		upstream[CFG_MAX_UPSTREAM];	/* station indices */
+	char		upstream_id[CFG_MAX_UPSTREAM][CFG_ID_MAX];
+	char		link_id[CFG_ID_MAX];	/* the reach's or plant's id */
+	int		link_plant;	/* link_id names a plant */
+};
+
+/* A river reach or the treatment plant: what the stations that discharge
+ * to it may send together. */
+struct cfg_outlet {
+	char	id[CFG_ID_MAX];
+	int	plant;		/* 0: control.reaches, 1: control.plants */
+	double	max_m3s;	/* the allowance, m3/s */
+	int	line;
 };
 
 /* Where metrics go: InfluxDB 1.x or 2.x over HTTP. */
@@ -141,6 +162,30 @@ struct cfg_control {
 	int	override_default_s;	/* an operator's override expires
 					 * after this unless told: never
 					 * infinite */
+
+	/* Control beyond the level rules (issue 11); each part switched. */
+	int	feedforward;		/* pumps follow the estimated inflow */
+	int	drawdown;		/* rain draws the wells down */
+	int	coordination;		/* reaches and plants shared by risk */
+	int	estim_window_s;		/* the level's slope fitted over this */
+	int	estim_settle_s;		/* levels ignored after a pump change */
+	double	estim_tau_s;		/* inflow smoothing */
+	double	ff_lead_s;		/* the inflow's trend looked ahead */
+	double	ff_recover_s;		/* a level above the duty start is
+					 * pumped out over this long */
+	double	ff_min_fraction;	/* of the station's capacity: below,
+					 * the level rules alone (economy) */
+	double	ff_hysteresis;		/* of one pump's flow: spare needed
+					 * before one stops (no cycling) */
+	double	ff_min_conf;		/* estimates trusted from this on */
+	double	dd_margin_m;		/* drawdown target above low-low */
+	double	dd_band_m;		/* duty start this far above it */
+	double	dd_rain_mm_h;		/* trigger: rising 5-min rain here, or
+					 * 5-min rain at an upstream one */
+	double	dd_release_mm_h;	/* released below this 15-min rain */
+	int	dd_hold_min;		/* and this long after the trigger */
+	int	noutlets;
+	struct cfg_outlet outlet[CFG_MAX_OUTLETS];
 };
 
 /* The control socket: where, and who may use it and change things. */

@@ -9,9 +9,13 @@
  *      intensities over 5, 15 and 60 minutes, storm mode;
  *   3. level: choose from the transducers (no valid value, out of range,
  *      frozen while the other moved, implausible rate; disagreement takes
- *      the higher, safer one);
+ *      the higher, safer one); then the inflow and pump-flow estimates
+ *      (estim.c) and rain-driven drawdown (plan.c: it lowers the stop and
+ *      duty start levels of a stormwater station, core_levels);
  *   4. DIRECT (map v1): sequencing: how many pumps the level asks for,
- *      which ones (least run time first), one start per stagger, minimum
+ *      which ones (least run time first), or more when feed-forward
+ *      (plan.c) asks more for the estimated inflow in storm mode or
+ *      drawdown, never fewer; one start per stagger, minimum
  *      run and off times, starts per hour, failed-to-start (judged on reads
  *      the PLC answered after it had the intent) and its retry, discharge
  *      limits; then the intent: REMOTE or LOCAL, the pumps to run, watchdog
@@ -77,6 +81,7 @@ core_init(struct core_state *s)
 	s->short_ms = INT64_MIN;
 	for (k = 0; k < OBS_MAX_PUMPS; k++)
 		s->lasting.pump[k].off_ms = INT64_MIN / 2;
+	estim_init(&s->est);
 }
 
 int
@@ -89,21 +94,37 @@ core_clear(struct core_state *s, uint32_t alarm)
 	return 0;
 }
 
+/* Whether rain-driven drawdown lowers this station's levels now:
+ * stormwater stations only (sewage keeps its stop level, as in storm
+ * mode). */
+static int
+drawdown_on(const struct core_state *s, const struct cfg_station *cfg,
+    const struct cfg_control *p)
+{
+	return p->drawdown && s->dd.active && cfg->kind == CFG_STORMWATER;
+}
+
 void
 core_levels(const struct core_state *s, const struct cfg_station *cfg,
     const struct cfg_control *p, struct core_levels *lv)
 {
 	double	drop = s->lasting.storm ? p->storm_drawdown_m : 0, lo;
 	int	i, n = cfg->npumps < 1 ? 1 : cfg->npumps;
+	int	dd = drawdown_on(s, cfg, p);
 
 	memset(lv, 0, sizeof *lv);
 	lv->stop = cfg->stop_m - (cfg->kind == CFG_SEWAGE ? 0 : drop);
+	if (dd)
+		lv->stop = fmin(lv->stop, plan_dd_target_m(cfg, p));
 	if (lv->stop < 0)
 		lv->stop = 0;
 	lo = lv->stop + LEVEL_GAP_M;	/* lowered levels must not cross */
 	for (i = 0; i < n && i < OBS_MAX_PUMPS; i++) {
 		lv->start[i] = (i == 0 ? cfg->duty_start_m :
 		    cfg->assist_start_m[i - 1]) - drop;
+		if (i == 0 && dd)	/* the duty pump draws it down */
+			lv->start[0] = fmin(lv->start[0],
+			    plan_dd_target_m(cfg, p) + p->dd_band_m);
 		if (lv->start[i] < lo)
 			lv->start[i] = lo;
 		lo = lv->start[i];
@@ -574,8 +595,11 @@ static int
 adopt_held(const struct core_state *s, const struct cfg_station *cfg,
     const struct cfg_control *p, int k, double lvl)
 {
-	return s->pump[k].adopted && !s->lasting.storm &&
-	    lvl > cfg->stop_m - p->storm_drawdown_m;
+	double	floor_m = cfg->stop_m - p->storm_drawdown_m;
+
+	if (p->drawdown && cfg->kind == CFG_STORMWATER)	/* or drawn down */
+		floor_m = fmin(floor_m, plan_dd_target_m(cfg, p));
+	return s->pump[k].adopted && !s->lasting.storm && lvl > floor_m;
 }
 
 /* Pumps under a manual run. */
@@ -609,13 +633,42 @@ drop_held(struct core_state *s, const struct cfg_station *cfg,
 		}
 }
 
+/* The pumps to run: what the level rules ask (want) or, at a stormwater
+ * station, what the estimated inflow asks when more (never fewer than the
+ * level rules).  Sewage stations keep their level rules: their inflow is
+ * mostly the dry-weather flow, and their starts per hour are fewer. */
+static int
+feed_forward(struct core_state *s, const struct cfg_station *cfg,
+    const struct cfg_control *p, double lvl, int running, int navail,
+    int want)
+{
+	struct core_levels	lv;
+	struct plan_ff		f;
+
+	s->level_pumps = want;
+	s->ff_pumps = 0;
+	if (cfg->kind != CFG_STORMWATER)	/* sewage: its level rules */
+		return want;
+	core_levels(s, cfg, p, &lv);
+	f.level_m = lvl;
+	f.stop_m = lv.stop;
+	f.target_m = lv.start[0];
+	f.running = running;
+	f.navail = navail;
+	f.wet = s->lasting.storm || drawdown_on(s, cfg, p);
+	f.now_ms = s->now_ms;
+	s->ff_pumps = plan_ff_pumps(cfg, p, &s->est, &f);
+	return s->ff_pumps > want ? s->ff_pumps : want;
+}
+
 /* Decide pump commands for level lvl. */
 static void
 sequence(struct core_state *s, const struct cfg_station *cfg,
     const struct cfg_control *p, const struct obs *o,
     const struct core_input *in, double lvl, struct core_out *out)
 {
-	int		k, best, running = 0, navail = 0, want, hh, high;
+	struct core_levels lv;
+	int		k, best, running = 0, navail = 0, want, hh, high, at_stop;
 	unsigned	held, manual;
 
 	hh = high_high(cfg, o, lvl);
@@ -634,6 +687,7 @@ sequence(struct core_state *s, const struct cfg_station *cfg,
 	want = pumps_wanted(s, cfg, p, lvl, running + s->lost, navail);
 	if (s->lost > 0 && want <= running)
 		s->lost = 0;
+	want = feed_forward(s, cfg, p, lvl, running, navail, want);
 	high = lvl >= cfg->high_alarm_m;
 	if (in->limit_pumps >= 0 && want > in->limit_pumps) {
 		core_alarm_set(s, out, CORE_AL_LIMIT_OVERRIDDEN, hh);
@@ -643,6 +697,8 @@ sequence(struct core_state *s, const struct cfg_station *cfg,
 		core_alarm_set(s, out, CORE_AL_LIMIT_OVERRIDDEN, 0);
 	for (k = 0; k < cfg->npumps; k++)	/* adoption ends with a stop */
 		s->pump[k].adopted &= s->pump[k].cmd;
+	core_levels(s, cfg, p, &lv);
+	at_stop = lvl <= lv.stop;	/* feed-forward may keep some there */
 	/* too many: stop the one that ran longest, after its minimum run;
 	 * at the stop level at once, pumps adopted at start-up too (the
 	 * minimum run is against short cycles of ours, and must never pump a
@@ -651,7 +707,7 @@ sequence(struct core_state *s, const struct cfg_station *cfg,
 		best = -1;
 		for (k = 0; k < cfg->npumps; k++)
 			if (s->pump[k].cmd && !(manual & (1u << k)) &&
-			    (want == 0 ?
+			    (want == 0 || at_stop ?
 			    !adopt_held(s, cfg, p, k, lvl) : s->now_ms -
 			    s->pump[k].cmd_ms >= (int64_t)p->min_run_s * 1000) &&
 			    (best < 0 || o->pump[k].run_s >
@@ -996,6 +1052,53 @@ supervisory_step(struct core_state *s, const struct cfg_station *cfg,
 	out->it = it;
 }
 
+/* The inflow and pump-flow estimates from a good level. */
+static void
+estimate(struct core_state *s, const struct cfg_station *cfg,
+    const struct cfg_control *p, const struct obs *o)
+{
+	unsigned	run = 0;
+	int		k;
+
+	if (s->level_m < 0)
+		return;
+	for (k = 0; k < cfg->npumps && k < o->npumps; k++)
+		if (o->pump[k].flags & OBS_PU_RUNNING)
+			run |= 1u << k;
+	estim_add(&s->est, cfg, p, s->level_m, run, o->outfall_ok ?
+	    fmax(0, o->outfall_m - s->level_m) : -1, s->now_ms);
+}
+
+/* Rain-driven drawdown: started by rain rising here or upstream or a
+ * warning, released after the rain; a pumpd that restarts in storm mode
+ * (kept in the state) keeps the wells drawn down. */
+static void
+drawdown(struct core_state *s, const struct cfg_station *cfg,
+    const struct cfg_control *p, const struct core_input *in,
+    struct core_out *out)
+{
+	struct plan_rain	r;
+	int			ch;
+
+	if (cfg->kind != CFG_STORMWATER)
+		return;
+	if (!s->dd.begun && p->drawdown && s->lasting.storm) {
+		s->dd.active = 1;	/* the storm mode a restart kept */
+		s->dd.trigger_ms = s->now_ms;
+		snprintf(s->dd.why, sizeof s->dd.why, "storm mode");
+	}
+	s->dd.begun = 1;
+	r.mmh5 = out->rain_mmh5;
+	r.mmh15 = out->rain_mmh15;
+	r.upstream_mmh5 = in->upstream_mmh5;
+	r.warning = in->warning != CORE_WARN_NONE;
+	if ((ch = plan_drawdown(&s->dd, p, &r, s->now_ms)) == 1)
+		core_event_add(out, CORE_EV_INFO, 0, 0, "drawdown on (%s): "
+		    "down to %.2f m", s->dd.why, plan_dd_target_m(cfg, p));
+	else if (ch == -1)
+		core_event_add(out, CORE_EV_INFO, 0, 0, "drawdown off");
+}
+
 /* Observations of one cycle: alarms, adoption, rain, storm, level. */
 static void
 observe(struct core_state *s, const struct cfg_station *cfg,
@@ -1024,6 +1127,8 @@ observe(struct core_state *s, const struct cfg_station *cfg,
 	    high_high(cfg, o, s->level_m) &&
 	    held_mask(s, cfg, 0) != s->lasting.lockout_mask);
 	pump_feedback(s, cfg, p, o, out);
+	estimate(s, cfg, p, o);
+	drawdown(s, cfg, p, in, out);
 }
 
 /* The override events queued since the last cycle into out, then the

@@ -14,7 +14,9 @@
 #include <stdint.h>
 
 #include "cfg.h"
+#include "estim.h"
 #include "obs.h"
+#include "plan.h"
 
 enum core_comms { CORE_COMMS_OK, CORE_COMMS_STALE, CORE_COMMS_DOWN };
 
@@ -27,6 +29,8 @@ enum core_warning {
 struct core_input {
 	enum core_warning warning;
 	int	limit_pumps;	/* discharge limit: at most this many; -1 none */
+	double	upstream_mmh5;	/* 5-min rain at the wettest upstream
+				 * neighbour (drawdown) */
 };
 
 /* Alarms: one bit each, raised and cleared with an event. */
@@ -150,6 +154,11 @@ struct core_state {
 	unsigned pflags[OBS_MAX_PUMPS];	/* OBS_PU_* last observed */
 	int	 npending;	/* override events for the next cycle */
 	struct core_event pending[CORE_PENDING];
+	/* issue 11: the estimates, drawdown, what feed-forward asked */
+	struct estim est;
+	struct plan_dd dd;
+	int	 ff_pumps;	/* feed-forward's pumps last cycle */
+	int	 level_pumps;	/* the level rules' pumps last cycle */
 };
 
 struct core_out {
@@ -216,7 +225,9 @@ int	core_clear(struct core_state *s, uint32_t alarm);
 
 /* The set-points in force, in m: storm mode lowers the stormwater stop
  * level and every start level by storm_drawdown_m (sewage keeps its stop
- * level); stop < start[0] <= ... <= all always holds.  all is the level at
+ * level); rain-driven drawdown (control.drawdown) lowers a stormwater
+ * station's stop level further to plan_dd_target_m and its duty start to
+ * dd_band_m above that; stop < start[0] <= ... <= all always holds.  all is the level at
  * which pumpd runs every pump (the last start), written as fb_all. */
 struct core_levels {
 	double	stop;

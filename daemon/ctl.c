@@ -318,6 +318,17 @@ events_json(const struct station *s)
 	return a;
 }
 
+/* The estimator's and the plan's read-only view of a station (issue 11):
+ * inflow confidence and trend, drawdown, feed-forward, its share. */
+static json_t *
+control_json(const struct station_view *v)
+{
+	return json_pack("{s:f,s:f,s:b,s:i,s:i}", "inflow_conf",
+	    v->inflow_conf, "inflow_trend_m3s2", v->inflow_trend_m3s2,
+	    "drawdown", v->drawdown, "ff_pumps", v->ff_pumps, "coord_limit",
+	    v->coord_limit);
+}
+
 /* show STATION: one station, its pumps and its last events. */
 static char *
 cmd_show(struct pumpd *p, const struct proto_req *r,
@@ -335,12 +346,13 @@ cmd_show(struct pumpd *p, const struct proto_req *r,
 	o = station_json_full(&v);
 	pumps = json_array();
 	for (k = 0; k < v.npumps; k++)
-		json_array_append_new(pumps, json_pack("{s:i,s:f,s:s}",
+		json_array_append_new(pumps, json_pack("{s:i,s:f,s:s,s:f}",
 		    "pump", k + 1, "capacity_m3s",
 		    s->cfg->pumps[k].capacity_m3s, "state",
 		    v.pumps[k] == '1' ? "running" : v.pumps[k] == 'F' ?
-		    "fault" : "stopped"));
+		    "fault" : "stopped", "flow_est_m3s", v.pump_m3s[k]));
 	json_object_set_new(o, "pump_list", pumps);
+	json_object_set_new(o, "control", control_json(&v));
 	json_object_set_new(o, "events", events_json(s));
 	return proto_reply("ok", NULL, o);
 }

@@ -264,6 +264,25 @@ print_status(json_t *d)
 		status_line(json_array_get(st, i));
 }
 
+/* show: the estimator's confidence and trend, drawdown, feed-forward
+ * and the share of a reach or plant (issue 11), when pumpd sends them. */
+static void
+print_control(json_t *c)
+{
+	if (!json_is_object(c))
+		return;
+	printf("estimate confidence %.2f, inflow trend %+.4f m3/s per s; "
+	    "drawdown %s; feed-forward %lld pumps",
+	    json_number_value(json_object_get(c, "inflow_conf")),
+	    json_number_value(json_object_get(c, "inflow_trend_m3s2")),
+	    json_is_true(json_object_get(c, "drawdown")) ? "on" : "off",
+	    json_integer_value(json_object_get(c, "ff_pumps")));
+	if (json_integer_value(json_object_get(c, "coord_limit")) >= 0)
+		printf("; share of its reach or plant %lld pumps",
+		    json_integer_value(json_object_get(c, "coord_limit")));
+	printf("\n");
+}
+
 /* show: the station's line, its pumps, its last events. */
 static void
 print_show(json_t *d)
@@ -287,12 +306,17 @@ print_show(json_t *d)
 	if (json_is_number(json_object_get(d, "inflow_m3s")))
 		printf("inflow %.2f m3/s\n", json_number_value(
 		    json_object_get(d, "inflow_m3s")));
+	print_control(json_object_get(d, "control"));
 	for (i = 0; i < json_array_size(a); i++) {
 		e = json_array_get(a, i);
-		printf("pump %lld: %-8s %.2f m3/s\n",
-		    json_integer_value(json_object_get(e, "pump")),
-		    json_string_value(json_object_get(e, "state")),
-		    json_number_value(json_object_get(e, "capacity_m3s")));
+		printf("pump %lld: %-8s %.2f m3/s", json_integer_value(
+		    json_object_get(e, "pump")), json_string_value(
+		    json_object_get(e, "state")), json_number_value(
+		    json_object_get(e, "capacity_m3s")));
+		if (json_is_number(json_object_get(e, "flow_est_m3s")))
+			printf(" (estimated %.2f m3/s)", json_number_value(
+			    json_object_get(e, "flow_est_m3s")));
+		printf("\n");
 	}
 	a = json_object_get(d, "events");
 	printf("last %zu events:\n", json_array_size(a));

@@ -92,6 +92,8 @@ struct station {
 	int			 limit_pumps;	/* discharge limit; -1 none */
 	struct alarm_station	 al;		/* its alarms' states */
 	const struct alarm_table *alt;		/* the district's table */
+	int			 coord_limit;	/* its share of its reach or
+						 * plant (coordination); -1 */
 };
 
 struct pumpd {

@@ -8,6 +8,22 @@
 
 #include "schema.h"
 
+/* The estimator's fields (issue 11): the inflow and its confidence when
+ * estimated (none before), the drawdown, feed-forward's pumps, the share of a reach. */
+static void
+estim_fields(struct lp_buf *b, const struct station_view *v)
+{
+	if (!v->has_estim)	/* nothing estimated yet */
+		return;
+	lp_float(b, "inflow_m3s", v->inflow_m3s);
+	lp_float(b, "inflow_trend_m3s2", v->inflow_trend_m3s2);
+	lp_float(b, "inflow_conf", v->inflow_conf);
+	lp_int(b, "drawdown", v->drawdown);
+	lp_int(b, "ff_pumps", v->ff_pumps);
+	if (v->coord_limit >= 0)
+		lp_int(b, "coord_limit", v->coord_limit);
+}
+
 /* The fields that need fresh data. */
 static void
 station_fields(struct lp_buf *b, const struct sch_station *s)
@@ -34,6 +50,7 @@ station_fields(struct lp_buf *b, const struct sch_station *s)
 	lp_float(b, "duty_m", v->cfg->duty_start_m);
 	lp_float(b, "high_alarm_m", v->cfg->high_alarm_m);
 	lp_float(b, "flood_m", v->cfg->flood_m);
+	estim_fields(b, v);
 }
 
 /* The "pump" point of pump k. */
@@ -57,6 +74,8 @@ pump_point(struct lp_buf *b, const struct sch_station *s, int k, int64_t ms)
 		lp_float(b, "speed_pct", op->speed_pct);
 	lp_int(b, "run_s", op->run_s);
 	lp_int(b, "starts", op->starts);
+	if (s->view->has_estim)
+		lp_float(b, "flow_est_m3s", s->view->pump_m3s[k]);
 	lp_end(b, ms);
 }
 

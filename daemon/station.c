@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "plan.h"
 #include "schema.h"
 #include "station.h"
 #include "util.h"
@@ -154,17 +155,39 @@ alarm_cycle(struct pumpd *p, struct station *s, int64_t ms)
 	    ms, NULL);
 }
 
+/* The lower of two discharge limits in pumps (-1: none). */
+static int
+limit_min(int a, int b)
+{
+	return a < 0 ? b : b < 0 ? a : a < b ? a : b;
+}
+
+/* The most 5-minute rain at station s's upstream neighbours, mm/h. */
+static double
+upstream_rain(const struct pumpd *p, const struct station *s, int64_t ms)
+{
+	double	r = 0;
+	int	j;
+
+	for (j = 0; j < s->cfg->nupstream; j++)
+		if (s->cfg->upstream[j] >= 0 && s->cfg->upstream[j] < p->n)
+			r = fmax(r, core_rain_mmh(&p->st[s->cfg->upstream[j]].core,
+			    5, ms));
+	return r;
+}
+
 /* Run the core for station s on snap (NULL: no fresh data), with the
- * district's inputs and the station's own discharge limit. */
+ * district's inputs, the station's own discharge limit and its share of
+ * its reach or plant, and the rain upstream. */
 static void
 control(struct pumpd *p, struct station *s, const struct obs *snap,
     int64_t ms)
 {
 	struct core_input	in = p->in;
 
-	if (s->limit_pumps >= 0 && (in.limit_pumps < 0 ||
-	    s->limit_pumps < in.limit_pumps))
-		in.limit_pumps = s->limit_pumps;
+	in.limit_pumps = limit_min(limit_min(in.limit_pumps, s->limit_pumps),
+	    s->coord_limit);
+	in.upstream_mmh5 = upstream_rain(p, s, ms);
 	core_step(&s->core, s->cfg, &p->d.control, snap, s->comms, &in, ms,
 	    &s->out);
 	if (snap != NULL && s->core.level_m >= 0)
@@ -239,6 +262,52 @@ station_result(struct pumpd *p, struct station *s, const struct plc_result *r)
 	control(p, s, &r->obs, ms);
 }
 
+/* Station s as the district's allocation sees it at ms. */
+static void
+demand_of(const struct pumpd *p, const struct station *s, int64_t ms,
+    struct plan_demand *d)
+{
+	const struct cfg_control	*c = &p->d.control;
+	const struct estim		*e = &s->core.est;
+
+	d->outlet = s->cfg->outlet >= 0 && s->cfg->outlet < c->noutlets ?
+	    s->cfg->outlet : -1;
+	d->known = s->comms == CORE_COMMS_OK && s->core.level_m >= 0 &&
+	    estim_conf(e, c, ms) >= c->ff_min_conf;
+	d->inflow_m3s = e->inflow_m3s;
+	d->storage_s = plan_storage_s(s->cfg, s->core.level_m, e->inflow_m3s);
+	d->pump_m3s = estim_mean_pump_m3s(e, s->cfg);
+	d->npumps = s->cfg->npumps;
+}
+
+/*
+ * District coordination, once a cycle: share each reach's and plant's
+ * allowance among its stations by their time to flood (plan_allocate),
+ * each station's share going to its core as a discharge limit (with the
+ * operators' own, the lower wins).  Nothing when it is switched off or no
+ * reach or plant is configured.
+ */
+static void
+coordinate(struct pumpd *p, int64_t ms)
+{
+	struct plan_demand	*d;
+	int			*lim, i;
+
+	if (!p->d.control.coordination || p->d.control.noutlets == 0)
+		return;
+	d = calloc((size_t)p->n, sizeof *d);
+	lim = calloc((size_t)p->n, sizeof *lim);
+	if (d != NULL && lim != NULL) {
+		for (i = 0; i < p->n; i++)
+			demand_of(p, &p->st[i], ms, &d[i]);
+		plan_allocate(&p->d.control, d, p->n, lim);
+		for (i = 0; i < p->n; i++)
+			p->st[i].coord_limit = lim[i];
+	}
+	free(d);
+	free(lim);
+}
+
 void
 station_age_all(struct pumpd *p, int64_t ms)
 {
@@ -246,6 +315,7 @@ station_age_all(struct pumpd *p, int64_t ms)
 	int64_t		 age;
 	int		 i;
 
+	coordinate(p, ms);
 	for (i = 0; i < p->n; i++) {
 		s = &p->st[i];
 		age = ms - s->last_ok_ms;
@@ -508,6 +578,7 @@ station_init(struct pumpd *p, struct station *s, int index,
 	s->comms = CORE_COMMS_DOWN;
 	s->last_ok_ms = INT64_MIN / 2;
 	s->limit_pumps = -1;
+	s->coord_limit = -1;
 	core_init(&s->core);
 	alarm_init(&s->al, index, cfg->npumps);
 	s->alt = &p->alarms;

@@ -4,7 +4,9 @@
  * the data (OK, STALE, DOWN), runs the control core, hands the intent to
  * the station's worker, logs the core's events and writes the station's
  * metrics; at a stop it hands every station to its PLC and reports what
- * each did.  It also brings the stations up (with the state a previous
+ * each did.  Each cycle it shares the reaches' and the plant's allowances
+ * among their stations (control.coordination) and hands each core the
+ * rain at its upstream neighbours.  It also brings the stations up (with the state a previous
  * pumpd left), saves that state and writes the "pumpd" health point from
  * the stations' counters.  Loop thread only.
  */
@@ -44,7 +46,8 @@ void	station_worker_free(struct plc_dev *dev, struct cfg_station *wcfg);
 void	station_result(struct pumpd *p, struct station *s,
 	    const struct plc_result *r);
 
-/* Age every station's data at ms; run the core where it is not fresh. */
+/* Share the reaches' and plant's allowances (coordination), then age
+ * every station's data at ms; run the core where it is not fresh. */
 void	station_age_all(struct pumpd *p, int64_t ms);
 
 /* One log line per station: level, rain, pumps, control, alarms. */

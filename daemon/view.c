@@ -143,7 +143,45 @@ view_standing(struct station_view *v, const struct station *s)
 	memcpy(v->standing, rows, (size_t)v->nstanding * sizeof rows[0]);
 }
 
-/* Time to flood and inflow from the trend and the pumps running. */
+/* The estimator's view (issue 11): inflow, its confidence and trend,
+ * each pump's flow, and the drawdown, feed-forward and share in force. */
+static void
+view_estim(struct station_view *v, const struct station *s,
+    const struct cfg_control *p, int64_t now_ms)
+{
+	const struct estim	*e = &s->core.est;
+	int			 k;
+
+	v->has_estim = e->has && v->has_level;
+	v->inflow_conf = v->has_estim ? estim_conf(e, p, now_ms) : 0;
+	v->inflow_trend_m3s2 = v->has_estim ? e->trend_m3s2 : 0;
+	for (k = 0; k < v->npumps; k++)
+		v->pump_m3s[k] = estim_pump_m3s(e, s->cfg, k);
+	v->drawdown = s->core.dd.active && p->drawdown &&
+	    s->cfg->kind == CFG_STORMWATER;
+	v->ff_pumps = p->feedforward ? s->core.ff_pumps : 0;
+	v->coord_limit = s->coord_limit;
+}
+
+/* Time to flood and inflow from the estimator: the net rise is the
+ * inflow less what the running pumps give, over the area. */
+static void
+view_flood_estim(struct station_view *v, const struct station *s)
+{
+	double	q = 0;
+	int	k;
+
+	for (k = 0; k < v->npumps; k++)
+		if (v->pumps[k] == '1')
+			q += v->pump_m3s[k];
+	v->inflow_m3s = s->core.est.inflow_m3s;
+	v->ttf_s = view_ttf_s(v->level_m, s->cfg->flood_m,
+	    (v->inflow_m3s - q) / s->cfg->area_m2);
+	v->has_ttf = v->ttf_s >= 0;
+}
+
+/* Time to flood and inflow from the estimator when it has one, else from
+ * the trend and the pumps running. */
 static void
 view_flood(struct station_view *v, const struct station *s)
 {
@@ -151,7 +189,9 @@ view_flood(struct station_view *v, const struct station *s)
 	int	k;
 
 	v->inflow_m3s = -1;
-	if (v->has_level && s->trend.has_slope) {
+	if (v->has_estim && s->cfg->area_m2 > 0)
+		view_flood_estim(v, s);
+	else if (v->has_level && s->trend.has_slope) {
 		v->ttf_s = view_ttf_s(v->level_m, s->cfg->flood_m,
 		    s->trend.slope_m_s);
 		v->has_ttf = v->ttf_s >= 0;
@@ -241,6 +281,7 @@ view_fill(struct station_view *v, const struct station *s,
 	v->storm = core->lasting.storm;
 	v->alarms = core->lasting.alarms;
 	view_alarms(v);
+	view_estim(v, s, p, now_ms);
 	view_flood(v, s);
 	v->limit_pumps = s->limit_pumps;
 	view_standing(v, s);

@@ -76,9 +76,13 @@ struct station_view {
 	int		 nalarms;
 	char		 alarm_text[200];	/* "high level, comms", "" none */
 	int		 has_ttf;	/* the level rises: ttf_s is known */
-	double		 ttf_s;		/* time to flood at the present rise */
-	double		 inflow_m3s;	/* rise times area plus pumps running;
-					 * -1 unknown */
+	double		 ttf_s;		/* time to flood at the present rise
+					 * (the estimated inflow less the
+					 * estimated flow of the pumps that
+					 * run, over the area, when known) */
+	double		 inflow_m3s;	/* the estimator's (estim.h) when it
+					 * has one, else the rise times area
+					 * plus the pumps running; -1 unknown */
 	double		 risk;		/* sort key, higher floods sooner */
 	int		 limit_pumps;	/* its discharge limit; -1 none */
 	/* the alarm module's standing alarms, shelved and suppressed ones
@@ -86,6 +90,16 @@ struct station_view {
 	int		 nstanding;
 	int		 nunack;	/* UNACK or RTN_UNACK among them */
 	struct alarm_row standing[VIEW_ALARMS];
+	/* issue 11: the estimator's (inflow_m3s above is its when known) */
+	int		 has_estim;	/* the estimator has an inflow */
+	double		 inflow_conf;	/* 0..1; 0 without an estimate */
+	double		 inflow_trend_m3s2;	/* the inflow's rate of change */
+	double		 pump_m3s[OBS_MAX_PUMPS];	/* each pump's estimated
+							 * flow */
+	int		 drawdown;	/* rain-driven drawdown in force */
+	int		 ff_pumps;	/* feed-forward asks this many */
+	int		 coord_limit;	/* its share of its reach or plant,
+					 * pumps; -1 none */
 };
 
 /*

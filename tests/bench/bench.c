@@ -67,7 +67,7 @@ bench_core(int n)
 {
 	struct cfg_station	c;
 	struct cfg_control	p;
-	struct core_input	in = { CORE_WARN_NONE, -1 };
+	struct core_input	in = { CORE_WARN_NONE, -1, 0 };
 	struct core_state	s;
 	struct obs		snap;
 	struct core_out		out;

@@ -35,7 +35,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct codec		*v1 = codec_find("v1");
 	struct cfg_station		c;
 	struct cfg_control		p;
-	struct core_input		in = { CORE_WARN_NONE, -1 };
+	struct core_input		in = { CORE_WARN_NONE, -1, 0 };
 	struct codec_ack		ack;
 	struct obs			o;
 	struct core_out			out;

@@ -35,6 +35,7 @@ fixture_station(struct cfg_station *c, int npumps)
 	c->catch_ha = 20;
 	c->runoff = 0.6;
 	c->tc_min = 15;
+	c->outlet = -1;		/* discharges to no limited reach */
 }
 
 void

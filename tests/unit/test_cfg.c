@@ -744,6 +744,61 @@ test_alarms_group(void **state)
 	free(text);
 }
 
+/* Issue 11's keys: the switches off by default; reaches and plants named
+ * by the stations, upstream neighbours by id; each mistake reported. */
+static void
+test_control_plan(void **state)
+{
+	struct cfg_district	 d;
+	struct cfg_diag		 diag = { 0 };
+	char			*text, *t2;
+	int			 rc;
+
+	(void)state;
+	write_file(base);
+	assert_int_equal(cfg_load(path, &d, &diag), 0);
+	assert_false(d.control.feedforward);
+	assert_false(d.control.drawdown);
+	assert_false(d.control.coordination);
+	assert_int_equal(d.control.noutlets, 0);
+	assert_int_equal(d.st[0].outlet, -1);
+	cfg_free(&d);
+	unlink(path);
+	text = subst(base, "stations = (\n", "control = { feedforward = true; "
+	    "drawdown = true; coordination = true; dd_margin_m = 0.4; "
+	    "reaches = ( { id = \"haihe\"; max_m3s = 6.0; } ); plants = ( { "
+	    "id = \"wwtp\"; max_m3s = 1.0; } ); };\nstations = (\n");
+	t2 = subst(text, "  kind = \"stormwater\";\n", "  kind = "
+	    "\"stormwater\"; reach = \"haihe\";\n");
+	write_file(t2);
+	assert_int_equal(cfg_load(path, &d, &diag), 0);
+	assert_true(d.control.feedforward && d.control.drawdown &&
+	    d.control.coordination);
+	assert_float_equal(d.control.dd_margin_m, 0.4, 1e-9);
+	assert_int_equal(d.control.noutlets, 2);
+	assert_true(d.control.outlet[1].plant);
+	assert_int_equal(d.st[0].outlet, 0);
+	cfg_free(&d);
+	unlink(path);
+	free(t2);
+	free(text);
+	text = subst(base, "stations = (\n", "control = { dd_rain_mm_h = 1.0; "
+	    "dd_release_mm_h = 1.0; feedforward = 1; };\nstations = (\n");
+	t2 = subst(text, "  kind = \"stormwater\";\n", "  kind = "
+	    "\"stormwater\"; plant = \"wwtp\"; upstream = [ \"nowhere\" ];\n");
+	diag = load_text(t2, &rc);
+	assert_int_equal(rc, -1);
+	expect_msg(&diag, "1: control.dd_release_mm_h: 1 mm/h must be below "
+	    "dd_rain_mm_h (1 mm/h): no hysteresis");
+	expect_msg(&diag, "1: control.feedforward: expected true or false");
+	expect_msg(&diag, "3: xz.plant: \"wwtp\": no such plant in "
+	    "control.plants");
+	expect_msg(&diag, "3: xz.upstream: \"nowhere\": no such station");
+	cfg_diag_free(&diag);
+	free(t2);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -775,6 +830,7 @@ main(void)
 		cmocka_unit_test(test_l1_keys_on_v1),
 		cmocka_unit_test(test_l1_checks),
 		cmocka_unit_test(test_l1_pump_count),
+		cmocka_unit_test(test_control_plan),
 	};
 
 	return cmocka_run_group_tests_name("cfg", tests, NULL, NULL);

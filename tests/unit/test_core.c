@@ -14,6 +14,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -23,7 +24,7 @@
 
 static struct cfg_station cfg;
 static struct cfg_control par;
-static struct core_input in = { CORE_WARN_NONE, -1 };
+static struct core_input in = { CORE_WARN_NONE, -1, 0 };
 
 static int
 setup(void **state)
@@ -448,7 +449,7 @@ test_warning_storm_mode(void **state)
 	struct core_state	s;
 	struct core_out		out;
 	struct obs	sn = snap_at(1.2, 0);
-	struct core_input	w = { CORE_WARN_YELLOW, -1 };
+	struct core_input	w = { CORE_WARN_YELLOW, -1, 0 };
 
 	(void)state;
 	fresh(&s, &sn);
@@ -486,7 +487,7 @@ test_discharge_limit(void **state)
 	struct core_state	s;
 	struct core_out		out;
 	struct obs	sn = snap_at(3.9, 0x1);
-	struct core_input	lim = { CORE_WARN_NONE, 1 };
+	struct core_input	lim = { CORE_WARN_NONE, 1, 0 };
 
 	(void)state;
 	fresh(&s, &sn);
@@ -575,7 +576,7 @@ test_persist(void **state)
 	struct core_persist	rec;
 	struct core_out		out;
 	struct obs	sn = snap_at(1.8, 0);
-	struct core_input	w = { CORE_WARN_RED, -1 };
+	struct core_input	w = { CORE_WARN_RED, -1, 0 };
 
 	(void)state;
 	fresh(&a, &sn);
@@ -613,7 +614,7 @@ test_fallback_setpoints_in_force(void **state)
 	struct core_state	s;
 	struct core_out		out;
 	struct obs	sn = snap_at(1.35, 0);
-	struct core_input	w = { CORE_WARN_YELLOW, -1 };
+	struct core_input	w = { CORE_WARN_YELLOW, -1, 0 };
 
 	(void)state;
 	fresh(&s, &sn);
@@ -1052,7 +1053,7 @@ test_l1_storm_drawdown(void **state)
 	struct cfg_station	l1;
 	struct core_state	s;
 	struct core_out		out;
-	struct core_input	storm = { CORE_WARN_RED, -1 };
+	struct core_input	storm = { CORE_WARN_RED, -1, 0 };
 	struct obs		o = l1_at(1.2, 0);
 
 	(void)state;
@@ -1077,7 +1078,7 @@ test_l1_discharge_limit(void **state)
 	struct cfg_station	l1;
 	struct core_state	s;
 	struct core_out		out;
-	struct core_input	lim = { CORE_WARN_NONE, 1 };
+	struct core_input	lim = { CORE_WARN_NONE, 1, 0 };
 	struct obs		o = l1_at(2.6, 0x5);
 
 	(void)state;
@@ -1124,7 +1125,7 @@ test_l1_handback(void **state)
 	struct cfg_station	l1;
 	struct core_state	s;
 	struct core_out		out;
-	struct core_input	lim = { CORE_WARN_NONE, 1 };
+	struct core_input	lim = { CORE_WARN_NONE, 1, 0 };
 	struct obs		o = l1_at(2.6, 0x1);
 
 	(void)state;
@@ -1162,7 +1163,7 @@ test_l1_handover(void **state)
 	struct cfg_station	l1;
 	struct core_state	s;
 	struct core_out		out;
-	struct core_input	lim = { CORE_WARN_NONE, 1 };
+	struct core_input	lim = { CORE_WARN_NONE, 1, 0 };
 	struct obs		o = l1_at(2.6, 0x1);
 
 	(void)state;
@@ -1576,7 +1577,7 @@ test_lockout_l1_limit(void **state)
 	struct cfg_station	l1;
 	struct core_state	s;
 	struct core_out		out;
-	struct core_input	lim = { CORE_WARN_NONE, 2 };
+	struct core_input	lim = { CORE_WARN_NONE, 2, 0 };
 	struct obs		o = l1_at(2.6, 0);
 	const char		*why;
 
@@ -1672,6 +1673,256 @@ test_override_run_starts_per_hour(void **state)
 	assert_true(out.it.run_mask & 0x4);
 }
 
+/* Issue 11. */
+
+/* A well under the core: each second, the level from the inflow at t
+ * less the pumps the core commands (they run at once, at 1.5 m3/s);
+ * returns the highest level, with the level at which the second pump
+ * first started in *second_m (-1 if it never did). */
+static double
+ramp_run(const struct cfg_control *p, double *second_m, int *starts)
+{
+	struct core_input	red = in;	/* storm mode all along */
+	struct core_state	s;
+	struct core_out		out;
+	struct obs		sn;
+	double			lvl = 1.2, q, peak = 0;
+	unsigned		run = 0;
+	int			t, k, n;
+
+	*second_m = -1;
+	*starts = 0;
+	sn = snap_at(lvl, 0);
+	core_init(&s);
+	red.warning = CORE_WARN_RED;
+	core_step(&s, &cfg, p, &sn, CORE_COMMS_OK, &red, -10000, &out);
+	for (t = 0; t < 2400; t++) {
+		q = 0.5 + 3.5 * t / 2400.0;	/* 0.5 to 4 m3/s in 40 min */
+		for (n = 0, k = 0; k < 3; k++)
+			n += (run >> k) & 1;
+		lvl += (q - 1.5 * n) / cfg.area_m2;
+		peak = fmax(peak, lvl);
+		sn = snap_at(lvl, run);
+		core_step(&s, &cfg, p, &sn, CORE_COMMS_OK, &red, t * 1000LL,
+		    &out);
+		run = out.it.run_mask;
+		for (k = 0; k < out.nevents; k++)
+			*starts += strncmp(out.ev[k].text, "start pump", 10) == 0;
+		if (getenv("RAMP_TRACE") && t % 30 == 0)
+			print_message("t %d q %.2f lvl %.2f run %x ff %d lv %d "
+			    "est %.2f tr %.5f conf %.2f\n", t, q, lvl, run,
+			    s.ff_pumps, s.level_pumps, s.est.inflow_m3s,
+			    s.est.trend_m3s2, estim_conf(&s.est, p, t * 1000LL));
+		if (__builtin_popcount(run) >= 2 && *second_m < 0)
+			*second_m = lvl;
+	}
+	return peak;
+}
+
+/* Under a ramp of inflow (a red warning: storm mode), feed-forward starts
+ * the second pump before the level reaches its assist start (2.1 m,
+ * storm-lowered), and the well peaks lower than on the level rules
+ * alone. */
+static void
+test_ff_ramp_leads_level(void **state)
+{
+	struct cfg_control	p = par;
+	double			peak_off, peak_on, second_off, second_on;
+	int			starts_off, starts_on;
+
+	(void)state;
+	peak_off = ramp_run(&p, &second_off, &starts_off);
+	p.feedforward = 1;
+	peak_on = ramp_run(&p, &second_on, &starts_on);
+	print_message("level rules: second pump at %.2f m, peak %.2f m, %d "
+	    "starts; feed-forward: %.2f m, peak %.2f m, %d starts\n",
+	    second_off, peak_off, starts_off, second_on, peak_on, starts_on);
+	assert_true(second_off >= 2.1);	/* 2.4 storm-lowered */
+	assert_true(second_on > 0 && second_on < 2.1 - 0.3);
+	assert_true(peak_on < peak_off - 0.3);
+}
+
+/* Feed-forward never runs fewer pumps than the level rules: at 2.5 m
+ * (above the first assist start) with an inflow that asks for one pump,
+ * two run. */
+static void
+test_ff_never_fewer(void **state)
+{
+	struct cfg_control	p = par;
+	struct core_state	s;
+	struct core_out		out;
+	struct obs		sn = snap_at(2.5, 0);
+
+	(void)state;
+	p.feedforward = 1;
+	p.ff_recover_s = 7200;		/* the level's feedback small */
+	fresh(&s, &sn);
+	s.lasting.storm = 1;
+	s.est.has = 1;			/* it believes 1.4 m3/s, for sure */
+	s.est.inflow_m3s = 1.4;
+	s.est.trend_m3s2 = 0;
+	s.est.conf = 1;
+	s.est.update_ms = 0;
+	core_step(&s, &cfg, &p, &sn, CORE_COMMS_OK, &in, 0, &out);
+	assert_int_equal(s.ff_pumps, 1);
+	assert_int_equal(s.level_pumps, 2);
+	sn = snap_at(2.5, out.it.run_mask);
+	s.est.update_ms = 10000;
+	core_step(&s, &cfg, &p, &sn, CORE_COMMS_OK, &in, 10000, &out);
+	assert_int_equal(__builtin_popcount(out.it.run_mask), 2);
+}
+
+/* A sewage station keeps its level rules, feed-forward on or not: one
+ * pump at 1.8 m however much inflow is estimated. */
+static void
+test_ff_not_sewage(void **state)
+{
+	struct cfg_control	p = par;
+	struct cfg_station	sew = cfg;
+	struct core_state	s;
+	struct core_out		out;
+	struct obs		sn = snap_at(1.8, 0);
+
+	(void)state;
+	p.feedforward = 1;
+	sew.kind = CFG_SEWAGE;
+	core_init(&s);
+	core_step(&s, &sew, &p, &sn, CORE_COMMS_OK, &in, -10000, &out);
+	s.lasting.storm = 1;
+	s.est.has = 1;
+	s.est.inflow_m3s = 4.0;
+	s.est.conf = 1;
+	s.est.update_ms = 0;
+	core_step(&s, &sew, &p, &sn, CORE_COMMS_OK, &in, 0, &out);
+	sn = snap_at(1.8, out.it.run_mask);
+	core_step(&s, &sew, &p, &sn, CORE_COMMS_OK, &in, 10000, &out);
+	assert_int_equal(s.ff_pumps, 0);
+	assert_int_equal(__builtin_popcount(out.it.run_mask), 1);
+}
+
+/* Rain upstream draws the well down: stop at 0.8 m (0.3 above the
+ * dry-run float), the duty start at 1.1 m, written as the PLC's fallback
+ * set-points; released after the hold time once the rain is over. */
+static void
+test_drawdown_core(void **state)
+{
+	struct cfg_control	p = par;
+	struct core_input	wet = in;
+	struct core_state	s;
+	struct core_out		out;
+	struct core_levels	lv;
+	struct obs		sn = snap_at(1.2, 0);
+
+	(void)state;
+	p.drawdown = 1;
+	p.dd_band_m = 0.3;		/* the duty start lowered too */
+	fresh(&s, &sn);
+	core_step(&s, &cfg, &p, &sn, CORE_COMMS_OK, &in, 0, &out);
+	assert_int_equal(out.it.run_mask, 0);	/* 1.2 m: below the duty */
+	wet.upstream_mmh5 = 6;
+	core_step(&s, &cfg, &p, &sn, CORE_COMMS_OK, &wet, 1000, &out);
+	assert_true(has_event(&out, "drawdown on (rain upstream)"));
+	core_levels(&s, &cfg, &p, &lv);
+	assert_float_equal(lv.stop, 0.8, 1e-9);
+	assert_float_equal(lv.start[0], 1.1, 1e-9);
+	assert_int_equal(out.it.run_mask, 1);	/* 1.2 m: above 1.1 */
+	assert_float_equal(out.it.fb_stop_m, 0.8, 1e-9);
+	assert_float_equal(out.it.fb_start_m, 1.1, 1e-9);
+	sn = snap_at(0.9, 1);			/* drawn down: still runs */
+	core_step(&s, &cfg, &p, &sn, CORE_COMMS_OK, &in, 200000, &out);
+	assert_int_equal(out.it.run_mask, 1);
+	sn = snap_at(0.8, 1);			/* at the target: stops */
+	core_step(&s, &cfg, &p, &sn, CORE_COMMS_OK, &in, 260000, &out);
+	assert_int_equal(out.it.run_mask, 0);
+	core_step(&s, &cfg, &p, &sn, CORE_COMMS_OK, &in, 3600000, &out);
+	assert_true(s.dd.active);		/* held for the hold time */
+	core_step(&s, &cfg, &p, &sn, CORE_COMMS_OK, &in, 3602000, &out);
+	assert_true(has_event(&out, "drawdown off"));
+	core_levels(&s, &cfg, &p, &lv);
+	assert_float_equal(lv.stop, 1.0, 1e-9);
+	assert_float_equal(lv.start[0], 1.6, 1e-9);
+}
+
+/* At an L1 station the drawdown is the PLC's set-points lowered; a sewage
+ * station keeps its own. */
+static void
+test_drawdown_l1_sewage(void **state)
+{
+	struct cfg_control	p = par;
+	struct core_input	wet = in;
+	struct cfg_station	l1, sew;
+	struct core_state	s;
+	struct core_out		out;
+	struct obs		o = l1_at(1.2, 0);
+	struct core_levels	lv;
+
+	(void)state;
+	p.drawdown = 1;
+	p.dd_band_m = 0.3;
+	wet.upstream_mmh5 = 6;
+	fixture_station_l1(&l1);
+	core_init(&s);
+	core_step(&s, &l1, &p, &o, CORE_COMMS_OK, &wet, 0, &out);
+	assert_true(out.it.write);
+	assert_float_equal(out.it.stop_m, 0.8, 1e-9);
+	assert_float_equal(out.it.start_m, 1.1, 1e-9);
+	fixture_station(&sew, 3);
+	sew.kind = CFG_SEWAGE;
+	core_init(&s);
+	o = snap_at(1.2, 0);
+	core_step(&s, &sew, &p, &o, CORE_COMMS_OK, &wet, 0, &out);
+	core_levels(&s, &sew, &p, &lv);
+	assert_false(s.dd.active);
+	assert_float_equal(lv.stop, 1.0, 1e-9);
+}
+
+/* A pumpd that restarts in storm mode (kept in its state) keeps the well
+ * drawn down: the pump that runs at 0.9 m is not stopped. */
+static void
+test_drawdown_restart(void **state)
+{
+	struct cfg_control	p = par;
+	struct core_state	s;
+	struct core_out		out;
+	struct core_persist	saved;
+	struct obs		sn = snap_at(0.9, 1);
+
+	(void)state;
+	p.drawdown = 1;
+	core_init(&s);
+	s.lasting.storm = 1;
+	core_export(&s, "test", 0, &saved);
+	core_init(&s);
+	assert_int_equal(core_import(&s, &saved, 1000, 3600000), 0);
+	core_step(&s, &cfg, &p, &sn, CORE_COMMS_OK, &in, 1000, &out);
+	assert_true(s.dd.active);
+	core_step(&s, &cfg, &p, &sn, CORE_COMMS_OK, &in, 200000, &out);
+	assert_int_equal(out.it.run_mask, 1);
+}
+
+/* A share of a reach given as the core's discharge limit: one pump of
+ * the three the level asks, none overridden below high-high. */
+static void
+test_share_as_limit(void **state)
+{
+	struct core_input	lim = in;
+	struct core_state	s;
+	struct core_out		out;
+	struct obs		sn = snap_at(3.5, 0);
+	int			t;
+
+	(void)state;
+	lim.limit_pumps = 1;
+	fresh(&s, &sn);
+	for (t = 0; t < 60; t += 10) {
+		core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &lim,
+		    t * 1000LL, &out);
+		sn = snap_at(3.5, out.it.run_mask);
+	}
+	assert_int_equal(__builtin_popcount(out.it.run_mask), 1);
+	assert_false(s.lasting.alarms & CORE_AL_LIMIT_OVERRIDDEN);
+}
+
 int
 main(void)
 {
@@ -1720,6 +1971,13 @@ main(void)
 		cmocka_unit_test(test_lockout_l1),
 		cmocka_unit_test(test_lockout_l1_limit),
 		cmocka_unit_test(test_override_persist),
+		cmocka_unit_test(test_ff_ramp_leads_level),
+		cmocka_unit_test(test_ff_never_fewer),
+		cmocka_unit_test(test_ff_not_sewage),
+		cmocka_unit_test(test_drawdown_core),
+		cmocka_unit_test(test_drawdown_l1_sewage),
+		cmocka_unit_test(test_drawdown_restart),
+		cmocka_unit_test(test_share_as_limit),
 	};
 
 	return cmocka_run_group_tests_name("core", tests, setup, NULL);

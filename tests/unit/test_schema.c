@@ -235,6 +235,42 @@ test_self_replies_and_commands(void **state)
 	lp_free(&b);
 }
 
+/* With an estimate: the inflow, its trend and confidence, drawdown,
+ * feed-forward's pumps, the reach's share, and each pump's flow. */
+static void
+test_estimates(void **state)
+{
+	struct cfg_station	c;
+	struct station_view	v;
+	struct obs		snap;
+	struct sch_station	s = { &v, &snap };
+	struct lp_buf		b;
+
+	(void)state;
+	fixture_station(&c, 1);
+	strcpy(c.id, "x");
+	memset(&v, 0, sizeof v);
+	memset(&snap, 0, sizeof snap);
+	v.cfg = &c;
+	v.npumps = 1;
+	v.has_estim = 1;
+	v.inflow_m3s = 1.25;
+	v.inflow_trend_m3s2 = 0.001;
+	v.inflow_conf = 0.5;
+	v.drawdown = 1;
+	v.ff_pumps = 2;
+	v.coord_limit = 1;
+	v.pump_m3s[0] = 1.375;
+	snap.npumps = 1;
+	lp_init(&b);
+	sch_station(&b, &s, 1000);
+	assert_non_null(strstr(b.data, "flood_m=4.8,inflow_m3s=1.25,"
+	    "inflow_trend_m3s2=0.001,inflow_conf=0.5,drawdown=1i,ff_pumps=2i,"
+	    "coord_limit=1i,comms=0i"));
+	assert_non_null(strstr(b.data, "starts=0i,flow_est_m3s=1.375 1000"));
+	lp_free(&b);
+}
+
 int
 main(void)
 {
@@ -246,6 +282,7 @@ main(void)
 		cmocka_unit_test(test_alarm_and_audit_events),
 		cmocka_unit_test(test_self),
 		cmocka_unit_test(test_self_replies_and_commands),
+		cmocka_unit_test(test_estimates),
 	};
 
 	return cmocka_run_group_tests_name("schema", tests, NULL, NULL);
