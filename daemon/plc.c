@@ -1,15 +1,16 @@
 /*
- * PLC workers.  The worker thread is the only user of its modbus_t (one
- * context per thread, as libmodbus requires), and uses it only to connect:
- * requests and replies go over the socket here, framed and checked by
- * mbtcp.c, each under one absolute deadline, so that a PLC dripping a reply
- * a byte at a time is given up at the response timeout.  libmodbus's own
- * error recovery stays off: on any error the worker closes the connection
- * and reconnects after a backoff, 0.5 s doubling to 30 s with +-25 % jitter.
- * Transaction ids are the worker's own, one per request.  The requests and
- * their meaning are the station codec's; the worker decodes on its own
- * thread and posts an observation, never registers.  Descriptors are
- * few (one per station), well under select()'s 1024.
+ * PLC workers.  The worker thread owns its PLC's socket: it connects
+ * without blocking and waits with poll(), never select() (libmodbus's
+ * connect used select(), which aborts the whole daemon once a descriptor
+ * reaches FD_SETSIZE, at about 1,008 PLCs), so any descriptor number is
+ * fine.  Requests and replies go over the socket here, framed and checked
+ * by mbtcp.c, each under one absolute deadline, so that a PLC dripping a
+ * reply a byte at a time is given up at the response timeout.  On any
+ * error the worker closes the connection and reconnects after a backoff,
+ * 0.5 s doubling to 30 s with +-25 % jitter.  Transaction ids are the
+ * worker's own, one per request.  The requests and their meaning are the
+ * station codec's; the worker decodes on its own thread and posts an
+ * observation, never registers.
  */
 #include <errno.h>
 #include <math.h>
@@ -17,6 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -105,10 +109,9 @@ disconnect(struct plc_dev *d)
 	d->ack.valid = 0;
 	d->have_cmd = 0;
 	pthread_mutex_unlock(&d->mu);
-	if (d->ctx != NULL) {
-		modbus_close(d->ctx);
-		modbus_free(d->ctx);
-		d->ctx = NULL;
+	if (d->fd != -1) {
+		close(d->fd);
+		d->fd = -1;
 	}
 }
 
@@ -166,27 +169,57 @@ stopping(struct plc_dev *d)
 }
 
 static int	identify(struct plc_dev *);
+static int	wait_fd(int, short, double);
 
-/* Connect; 0 on success. */
+/* Connect to the PLC before dl: a non-blocking socket and poll(), so that
+ * no descriptor number is too high for it; 0, or -1 with *why. */
+static int
+open_socket(struct plc_dev *d, double dl, const char **why)
+{
+	struct sockaddr_in	sa;
+	socklen_t		len = sizeof(int);
+	int			fd, rc, err = 0;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)d->cfg->port);
+	if (inet_pton(AF_INET, d->cfg->host, &sa.sin_addr) != 1) {
+		*why = "not an IPv4 address";
+		return -1;
+	}
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1) {
+		*why = strerror(errno);
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == -1 &&
+	    errno != EINPROGRESS) {
+		*why = strerror(errno);
+		close(fd);
+		return -1;
+	}
+	if ((rc = wait_fd(fd, POLLOUT, dl)) != 1 ||
+	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1 || err != 0) {
+		*why = rc == 0 ? "timed out" : rc == 1 && err != 0 ?
+		    strerror(err) : strerror(errno);
+		close(fd);
+		return -1;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
+	d->fd = fd;
+	return 0;
+}
+
+/* Connect, within the response timeout; 0 on success. */
 static int
 connect_plc(struct plc_dev *d)
 {
-	char		err[96];
-	uint32_t	sec = (uint32_t)d->timeout_s;
-	uint32_t	usec = (uint32_t)((d->timeout_s - sec) * 1e6);
+	char		 err[128];
+	const char	*why = NULL;
 
-	if ((d->ctx = modbus_new_tcp(d->cfg->host, d->cfg->port)) == NULL) {
-		post_err(d, MBTCP_E_IO, "connect", "cannot create a Modbus "
-		    "context");
-		return -1;
-	}
-	modbus_set_error_recovery(d->ctx, MODBUS_ERROR_RECOVERY_NONE);
-	/* bounds the connect; requests have their own deadline */
-	modbus_set_response_timeout(d->ctx, sec, usec);
-	if (modbus_connect(d->ctx) == -1) {
+	if (open_socket(d, util_mono_s() + d->timeout_s, &why) == -1) {
 		snprintf(err, sizeof err, "%s:%d: %s", d->cfg->host,
-		    d->cfg->port, errno == EINPROGRESS ? "timed out" :
-		    modbus_strerror(errno));
+		    d->cfg->port, why);
 		disconnect(d);
 		post_err(d, MBTCP_E_IO, "connect", err);
 		return -1;
@@ -320,7 +353,7 @@ transact(struct plc_dev *d, struct mbtcp_req *q, const uint16_t *regs,
 	uint8_t	buf[MBTCP_MAX_ADU];
 	double	dl = util_mono_s() + d->timeout_s;
 	size_t	len, rest, got = 0;
-	int	fd = modbus_get_socket(d->ctx);
+	int	fd = d->fd;
 
 	q->tid = ++d->tid;
 	q->unit = (uint8_t)d->cfg->unit;
@@ -492,7 +525,7 @@ worker(void *arg)
 	int		 rc;
 
 	for (;;) {
-		if (d->ctx == NULL && connect_plc(d) == -1) {
+		if (d->fd == -1 && connect_plc(d) == -1) {
 			if (backoff(d))
 				break;
 			continue;
@@ -522,6 +555,7 @@ plc_start(struct plc_dev *d, const struct cfg_station *cfg,
 	d->notify_fd = notify_fd;
 	d->poll_s = poll_s;
 	d->timeout_s = timeout_s;
+	d->fd = -1;
 	d->backoff_s = BACKOFF_MIN_S;
 	d->seed = (unsigned)cfg->port * 2654435761u;
 	d->tid = (uint16_t)rand_r(&d->seed);

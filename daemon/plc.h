@@ -1,6 +1,6 @@
 /*
- * PLC workers: one thread per station PLC owns its libmodbus context and
- * nothing else.  It connects (with capped exponential backoff and jitter),
+ * PLC workers: one thread per station PLC owns its socket and nothing
+ * else.  It connects (with capped exponential backoff and jitter),
  * checks the PLC's identity where its map has one, makes the codec's reads
  * every poll period, writes an intent as soon as the loop hands it one (never
  * more than one request outstanding), and posts each poll's result into a
@@ -9,8 +9,8 @@
  * What a poll reads and what an intent writes is the station's codec's
  * (plc/codec.h): the worker sends the codec's requests, hands it the
  * replies to decode and posts the observation; nothing here knows a
- * register.  libmodbus only connects: the worker sends its own requests on the socket
- * and takes a reply only when mbtcp_check finds it whole and right, read
+ * register.  The worker connects and sends its own requests on the socket
+ * (no select(): any descriptor number will do), and takes a reply only when mbtcp_check finds it whole and right, read
  * under one deadline for the whole reply (the response timeout).  Any error
  * closes the connection so that a late reply is never taken for the current
  * request; a request never takes longer than the response timeout, so
@@ -21,8 +21,6 @@
 
 #include <pthread.h>
 #include <stdint.h>
-
-#include <modbus.h>
 
 #include "cfg.h"
 #include "codec.h"
@@ -64,7 +62,7 @@ struct plc_dev {
 	struct plc_result res;
 
 	/* worker thread only */
-	modbus_t	*ctx;
+	int		 fd;		/* the PLC's socket, or -1 */
 	double		 backoff_s;
 	unsigned	 seed;
 	uint16_t	 tid;		/* the last transaction id used */
