@@ -7,8 +7,10 @@
  * answer every request), with the physical model of model.c behind the
  * registers.
  *
- * Single-threaded: one poll() loop accepts connections, answers requests
- * (libmodbus decodes and encodes the frames; the map's own address and value
+ * Single-threaded: one epoll loop accepts connections, answers requests
+ * (a request is read by its MBAP length with poll(), never libmodbus's
+ * select(), so that any number of stations and descriptors will do;
+ * libmodbus decodes and encodes the frames; the map's own address and value
  * checks come first), advances every station in fixed simulated steps
  * (simulated time = speed x real time), applies scheduled faults and serves
  * a small text control port.  A "slow" PLC's answers wait in a queue, so a
@@ -24,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +45,12 @@
 #define MAX_CTL		4	/* control connections */
 #define MAX_FAULTS	64	/* scheduled on the command line */
 #define MAX_STEPS_PER_WAKE 4000	/* then serve the network again */
+#define MAX_EVENTS	256	/* descriptors served per wake */
+#define REQ_WAIT_S	0.5	/* for the rest of a request, once begun */
+
+/* What an epoll entry stands for: kind, station i, slot j. */
+enum tag_kind { TAG_LISTEN, TAG_CLIENT, TAG_CTL_LISTEN, TAG_CTL };
+#define TAG(k, i, j)	((uint64_t)(k) | (uint64_t)(j) << 8 | (uint64_t)(i) << 16)
 
 struct pending {
 	struct pending	*next;
@@ -96,6 +105,7 @@ struct plcsim {
 	int			 nfaults;
 	int			 ctl_lfd;
 	struct ctl_client	 ctl[MAX_CTL];
+	int			 ep;		/* epoll */
 	struct pending		*pending;
 };
 
@@ -116,6 +126,45 @@ static double
 now_real(void)
 {
 	return util_mono_s();
+}
+
+/* Watch fd for input, tagged tag; 0 or -1. */
+static int
+watch(struct plcsim *s, int fd, uint64_t tag)
+{
+	struct epoll_event	ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.events = EPOLLIN;
+	ev.data.u64 = tag;
+	return epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/* Read one Modbus TCP request from fd into req (its MBAP header, then the
+ * length it gives), waiting at most REQ_WAIT_S once it has begun; its
+ * length, or -1 when the client closed, stalled or sent no valid header. */
+static int
+read_request(int fd, uint8_t *req)
+{
+	double		dl = now_real() + REQ_WAIT_S;
+	struct pollfd	pfd = { fd, POLLIN, 0 };
+	size_t		want = 7, got = 0;
+	ssize_t		k;
+
+	while (got < want) {
+		k = recv(fd, req + got, want - got, MSG_DONTWAIT);
+		if (k == 0 || (k == -1 && errno != EAGAIN && errno != EINTR))
+			return -1;
+		if (k > 0 && (got += (size_t)k) == 7 && want == 7) {
+			want = 6 + (size_t)(req[4] << 8 | req[5]);
+			if (want < 8 || want > MODBUS_TCP_MAX_ADU_LENGTH)
+				return -1;
+		}
+		if (k == -1 && (now_real() >= dl ||
+		    poll(&pfd, 1, (int)ceil((dl - now_real()) * 1000)) == 0))
+			return -1;
+	}
+	return (int)got;
 }
 
 /* Find a station by id; -1 when there is none. */
@@ -404,12 +453,11 @@ on_request(struct plcsim *s, struct sim_station *st, int j)
 	struct pending	*p;
 	int		 len, ms;
 
-	modbus_set_socket(st->ctx, st->cfd[j]);
-	if ((len = modbus_receive(st->ctx, req)) == -1) {
+	if ((len = read_request(st->cfd[j], req)) == -1) {
 		drop_client(st, j);
 		return;
 	}
-	if (len == 0 || st->silent)
+	if (st->silent)
 		return;
 	if ((ms = delay_ms(st, st->received++, s->speed)) == 0) {
 		answer(st, st->cfd[j], req, len);
@@ -453,16 +501,18 @@ run_pending(struct plcsim *s)
 	}
 }
 
-/* Accept a connection on station st's port. */
+/* Accept a connection on station i's port. */
 static void
-on_accept(struct sim_station *st)
+on_accept(struct plcsim *s, int i)
 {
-	int	fd, j;
+	struct sim_station	*st = &s->st[i];
+	int			 fd, j;
 
 	if ((fd = accept4(st->lfd, NULL, NULL, SOCK_CLOEXEC)) == -1)
 		return;
 	for (j = 0; j < MAX_CLIENTS; j++)
-		if (st->cfd[j] == -1) {
+		if (st->cfd[j] == -1 && watch(s, fd, TAG(TAG_CLIENT, i,
+		    j)) == 0) {
 			st->cfd[j] = fd;
 			return;
 		}
@@ -509,7 +559,8 @@ station_open(struct plcsim *s, int i)
 	}
 	modbus_set_slave(st->ctx, c->unit);
 	modbus_set_indication_timeout(st->ctx, 0, 500000);
-	if ((st->lfd = listen_on(c->port)) == -1) {
+	if ((st->lfd = listen_on(c->port)) == -1 ||
+	    watch(s, st->lfd, TAG(TAG_LISTEN, i, 0)) == -1) {
 		fprintf(stderr, "plcsim %s: cannot listen on 127.0.0.1:%d: "
 		    "%s\n", c->id, c->port, strerror(errno));
 		return -1;
@@ -737,7 +788,7 @@ ctl_accept(struct plcsim *s)
 	if ((fd = accept4(s->ctl_lfd, NULL, NULL, SOCK_CLOEXEC)) == -1)
 		return;
 	for (j = 0; j < MAX_CTL; j++)
-		if (s->ctl[j].fd == -1) {
+		if (s->ctl[j].fd == -1 && watch(s, fd, TAG(TAG_CTL, 0, j)) == 0) {
 			s->ctl[j].fd = fd;
 			s->ctl[j].len = 0;
 			return;
@@ -745,63 +796,44 @@ ctl_accept(struct plcsim *s)
 	close(fd);
 }
 
-/* Which object a poll entry stands for. */
-struct slot {
-	int	kind;		/* 0 listener, 1 client, 2 ctl listen, 3 ctl */
-	int	i, j;
-};
+/* Serve one ready descriptor, by its tag. */
+static void
+serve_one(struct plcsim *s, uint64_t tag)
+{
+	int	i = (int)(tag >> 16), j = (int)(tag >> 8 & 0xff);
+
+	switch ((enum tag_kind)(tag & 0xff)) {
+	case TAG_LISTEN:
+		on_accept(s, i);
+		break;
+	case TAG_CLIENT:
+		if (s->st[i].cfd[j] != -1)
+			on_request(s, &s->st[i], j);
+		break;
+	case TAG_CTL_LISTEN:
+		ctl_accept(s);
+		break;
+	default:
+		if (s->ctl[j].fd != -1)
+			ctl_read(s, &s->ctl[j]);
+	}
+}
 
 /* Wait for the network until the next step or delayed answer is due. */
 static void
 serve(struct plcsim *s, double until_real)
 {
-	struct pollfd	pfd[1024];
-	struct slot	slot[1024];
-	double		wait = until_real - now_real();
-	int		n = 0, i, j, ms;
+	struct epoll_event	ev[MAX_EVENTS];
+	double			wait = until_real - now_real();
+	int			n, i, ms;
 
-	for (i = 0; i < s->n; i++) {
-		pfd[n] = (struct pollfd){ s->st[i].lfd, POLLIN, 0 };
-		slot[n++] = (struct slot){ 0, i, 0 };
-		for (j = 0; j < MAX_CLIENTS; j++)
-			if (s->st[i].cfd[j] != -1) {
-				pfd[n] = (struct pollfd){ s->st[i].cfd[j],
-				    POLLIN, 0 };
-				slot[n++] = (struct slot){ 1, i, j };
-			}
-	}
-	if (s->ctl_lfd != -1) {
-		pfd[n] = (struct pollfd){ s->ctl_lfd, POLLIN, 0 };
-		slot[n++] = (struct slot){ 2, 0, 0 };
-	}
-	for (j = 0; j < MAX_CTL; j++)
-		if (s->ctl[j].fd != -1) {
-			pfd[n] = (struct pollfd){ s->ctl[j].fd, POLLIN, 0 };
-			slot[n++] = (struct slot){ 3, 0, j };
-		}
 	if (s->pending != NULL && s->pending->due < until_real)
 		wait = s->pending->due - now_real();
 	ms = wait <= 0 ? 0 : (int)ceil(fmin(wait, 0.2) * 1000);
-	if (poll(pfd, (nfds_t)n, ms) <= 0)
+	if ((n = epoll_wait(s->ep, ev, MAX_EVENTS, ms)) <= 0)
 		return;
-	for (i = 0; i < n; i++) {
-		if (pfd[i].revents == 0)
-			continue;
-		switch (slot[i].kind) {
-		case 0:
-			on_accept(&s->st[slot[i].i]);
-			break;
-		case 1:
-			if (s->st[slot[i].i].cfd[slot[i].j] == pfd[i].fd)
-				on_request(s, &s->st[slot[i].i], slot[i].j);
-			break;
-		case 2:
-			ctl_accept(s);
-			break;
-		default:
-			ctl_read(s, &s->ctl[slot[i].j]);
-		}
-	}
+	for (i = 0; i < n; i++)
+		serve_one(s, ev[i].data.u64);
 }
 
 /* The main loop: keep simulated time at speed x real time. */
@@ -891,10 +923,15 @@ sim_start(struct plcsim *s, double tod0, int port)
 			fprintf(stderr, "plcsim: --fault %s\n", desc);
 			return 2;
 		}
+	if ((s->ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+		fprintf(stderr, "plcsim: epoll: %s\n", strerror(errno));
+		return 1;
+	}
 	for (i = 0; i < s->n; i++)
 		if (station_open(s, i) == -1)
 			return 1;
-	if (port > 0 && (s->ctl_lfd = listen_on(port)) == -1) {
+	if (port > 0 && ((s->ctl_lfd = listen_on(port)) == -1 ||
+	    watch(s, s->ctl_lfd, TAG(TAG_CTL_LISTEN, 0, 0)) == -1)) {
 		fprintf(stderr, "plcsim: control port %d: %s\n", port,
 		    strerror(errno));
 		return 1;
@@ -925,6 +962,8 @@ sim_free(struct plcsim *s)
 		if (s->st[i].ctx != NULL)
 			modbus_free(s->st[i].ctx);
 	}
+	if (s->ep > 0)
+		close(s->ep);
 	while ((p = s->pending) != NULL) {
 		s->pending = p->next;
 		free(p);
