@@ -30,6 +30,7 @@
 
 #define BACKOFF_MIN_S	0.5
 #define BACKOFF_MAX_S	30.0
+#define WORKER_STACK	(128 * 1024)	/* the worker needs a few KiB */
 
 enum work { WORK_STOP, WORK_WRITE, WORK_POLL };
 
@@ -44,12 +45,29 @@ at(double t)
 	return ts;
 }
 
+/* Queue d on its ready list, and wake the loop if the list was empty. */
+static void
+notify(struct plc_dev *d)
+{
+	struct plc_ready	*r = d->ready;
+	uint64_t		 one = 1;
+	int			 wake = 0;
+
+	pthread_mutex_lock(&r->mu);
+	if (!r->queued[d->idx]) {
+		r->queued[d->idx] = 1;
+		r->idx[r->n++] = d->idx;
+		wake = r->n == 1;
+	}
+	pthread_mutex_unlock(&r->mu);
+	if (wake && write(r->fd, &one, sizeof one) == -1)
+		return;	/* the counter is already non-zero */
+}
+
 /* Post a good poll to the loop and wake it. */
 static void
 post_ok(struct plc_dev *d)
 {
-	uint64_t	one = 1;
-
 	pthread_mutex_lock(&d->mu);
 	d->res = d->work;
 	d->res.ok = 1;
@@ -58,8 +76,7 @@ post_ok(struct plc_dev *d)
 	d->res.err[0] = '\0';
 	d->have_res = 1;
 	pthread_mutex_unlock(&d->mu);
-	if (write(d->notify_fd, &one, sizeof one) == -1)
-		return;	/* the counter is already non-zero */
+	notify(d);
 }
 
 /* Post a failure, what: why, to the loop and wake it. */
@@ -67,8 +84,6 @@ static void
 post_err(struct plc_dev *d, enum mbtcp_cause cause, const char *what,
     const char *why)
 {
-	uint64_t	one = 1;
-
 	pthread_mutex_lock(&d->mu);
 	d->res.ok = 0;
 	d->res.rejected = 0;
@@ -76,8 +91,7 @@ post_err(struct plc_dev *d, enum mbtcp_cause cause, const char *what,
 	snprintf(d->res.err, sizeof d->res.err, "%s: %s", what, why);
 	d->have_res = 1;
 	pthread_mutex_unlock(&d->mu);
-	if (write(d->notify_fd, &one, sizeof one) == -1)
-		return;
+	notify(d);
 }
 
 /* Post what the codec refused (why, to be freed; NULL: out of memory)
@@ -85,8 +99,6 @@ post_err(struct plc_dev *d, enum mbtcp_cause cause, const char *what,
 static void
 post_reject(struct plc_dev *d, char *why)
 {
-	uint64_t	one = 1;
-
 	pthread_mutex_lock(&d->mu);
 	d->res.ok = 0;
 	d->res.rejected = 1;
@@ -96,8 +108,7 @@ post_reject(struct plc_dev *d, char *why)
 	d->have_res = 1;
 	pthread_mutex_unlock(&d->mu);
 	free(why);
-	if (write(d->notify_fd, &one, sizeof one) == -1)
-		return;
+	notify(d);
 }
 
 /* Drop the connection after an error, and a command not yet written: it
@@ -214,7 +225,7 @@ open_socket(struct plc_dev *d, double dl, const char **why)
 static int
 connect_plc(struct plc_dev *d)
 {
-	char		 err[128];
+	char		 err[96];
 	const char	*why = NULL;
 
 	if (open_socket(d, util_mono_s() + d->timeout_s, &why) == -1) {
@@ -544,15 +555,64 @@ worker(void *arg)
 }
 
 int
+plc_ready_init(struct plc_ready *r, int fd, int cap)
+{
+	memset(r, 0, sizeof *r);
+	r->fd = fd;
+	r->cap = cap;
+	if ((r->idx = calloc((size_t)cap + 1, sizeof *r->idx)) == NULL ||
+	    (r->out = calloc((size_t)cap + 1, sizeof *r->out)) == NULL ||
+	    (r->queued = calloc((size_t)cap + 1, 1)) == NULL) {
+		plc_ready_free(r);
+		return -1;
+	}
+	pthread_mutex_init(&r->mu, NULL);
+	return 0;
+}
+
+void
+plc_ready_free(struct plc_ready *r)
+{
+	if (r->queued != NULL)
+		pthread_mutex_destroy(&r->mu);
+	free(r->idx);
+	free(r->out);
+	free(r->queued);
+	memset(r, 0, sizeof *r);
+}
+
+int
+plc_ready_take(struct plc_ready *r, const int **idx)
+{
+	int	*t, n, k;
+
+	pthread_mutex_lock(&r->mu);
+	t = r->out;
+	r->out = r->idx;
+	r->idx = t;
+	n = r->n;
+	r->n = 0;
+	for (k = 0; k < n; k++)
+		r->queued[r->out[k]] = 0;
+	pthread_mutex_unlock(&r->mu);
+	*idx = r->out;
+	return n;
+}
+
+int
 plc_start(struct plc_dev *d, const struct cfg_station *cfg,
-    const struct codec *c, int notify_fd, double poll_s, double timeout_s)
+    const struct codec *c, struct plc_ready *ready, int idx, double poll_s,
+    double timeout_s)
 {
 	pthread_condattr_t	ca;
+	pthread_attr_t		ta;
+	int			rc;
 
 	memset(d, 0, sizeof *d);
 	d->cfg = cfg;
 	d->codec = c;
-	d->notify_fd = notify_fd;
+	d->ready = ready;
+	d->idx = idx;
 	d->poll_s = poll_s;
 	d->timeout_s = timeout_s;
 	d->fd = -1;
@@ -564,7 +624,11 @@ plc_start(struct plc_dev *d, const struct cfg_station *cfg,
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&d->cv, &ca);
 	pthread_condattr_destroy(&ca);
-	return pthread_create(&d->thr, NULL, worker, d) == 0 ? 0 : -1;
+	pthread_attr_init(&ta);
+	pthread_attr_setstacksize(&ta, WORKER_STACK);
+	rc = pthread_create(&d->thr, &ta, worker, d);
+	pthread_attr_destroy(&ta);
+	return rc == 0 ? 0 : -1;
 }
 
 void

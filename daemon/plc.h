@@ -39,10 +39,27 @@ struct plc_result {
 	double		 rtt_ms;	/* how long the poll's reads took */
 };
 
+/*
+ * The stations with a result for the loop: each worker queues its own index
+ * once until the loop takes the list, and wakes the loop's eventfd when the
+ * list was empty, so that a wake-up costs the loop the stations that have
+ * something, never a lock per station.
+ */
+struct plc_ready {
+	pthread_mutex_t	 mu;
+	int		 fd;		/* the loop's eventfd */
+	int		 cap;		/* stations */
+	int		 n;		/* queued; guarded by mu */
+	int		*idx;		/* the queue; guarded by mu */
+	int		*out;		/* the last list taken, the loop's */
+	unsigned char	*queued;	/* by index; guarded by mu */
+};
+
 struct plc_dev {
 	const struct cfg_station *cfg;
 	const struct codec *codec;	/* the station's map */
-	int		 notify_fd;
+	struct plc_ready *ready;
+	int		 idx;		/* this station's index in ready */
 	double		 poll_s;	/* real seconds between reads */
 	double		 timeout_s;	/* response timeout, real seconds */
 
@@ -75,11 +92,22 @@ struct plc_dev {
 	struct codec_reply rep[CODEC_MAX_REQS];
 };
 
-/* Start the worker for station cfg speaking codec c; results wake
- * notify_fd.  A request gets timeout_s for its whole reply.  0 or -1. */
+/* Set up a ready list of cap stations waking eventfd fd; 0 or -1. */
+int	plc_ready_init(struct plc_ready *r, int fd, int cap);
+
+/* Free a ready list (zeroed or set up) once no worker uses it. */
+void	plc_ready_free(struct plc_ready *r);
+
+/* Take the indices of the stations with a result since the last call:
+ * returns how many, *idx pointing at them until the next call. */
+int	plc_ready_take(struct plc_ready *r, const int **idx);
+
+/* Start the worker for station cfg speaking codec c, number idx of ready
+ * (which its results wake), on a small stack.  A request gets timeout_s
+ * for its whole reply.  0 or -1. */
 int	plc_start(struct plc_dev *d, const struct cfg_station *cfg,
-	    const struct codec *c, int notify_fd, double poll_s,
-	    double timeout_s);
+	    const struct codec *c, struct plc_ready *ready, int idx,
+	    double poll_s, double timeout_s);
 
 /* Ask the worker to stop, without waiting for it (plc_stop waits). */
 void	plc_halt(struct plc_dev *d);

@@ -82,23 +82,25 @@ station_codec(const struct cfg_station *cfg)
 	return codec_find(cfg_map_name(cfg->map));
 }
 
-/* The workers posted results: take them all. */
+/* The workers posted results: take those of the stations that have one. */
 static void
 on_wake(evutil_socket_t fd, short what, void *arg)
 {
 	struct pumpd		*p = arg;
 	struct plc_result	 r;
+	const int		*idx;
 	uint64_t		 v;
-	int			 i;
+	int			 k, n;
 
 	(void)what;
 	if (read(fd, &v, sizeof v) == -1 && errno != EAGAIN)
 		return;
+	n = plc_ready_take(&p->ready, &idx);
 	if (p->stopping)	/* stopping: no more decisions or points */
 		return;
-	for (i = 0; i < p->n; i++)
-		if (plc_take(&p->st[i].dev, &r))
-			station_result(p, &p->st[i], &r);
+	for (k = 0; k < n; k++)
+		if (idx[k] < p->n && plc_take(&p->st[idx[k]].dev, &r))
+			station_result(p, &p->st[idx[k]], &r);
 }
 
 /* Log a failing state save once per episode, and its recovery. */
@@ -230,12 +232,15 @@ workers_start(struct pumpd *p)
 {
 	double	tick_s = p->poll_ms / 1000.0 / p->speed;
 
+	if (plc_ready_init(&p->ready, p->efd, p->n) == -1)
+		return refuse("cannot start the PLC workers", NULL);
 	for (; p->nworkers < p->n; p->nworkers++)
 		/* in simulation the network keeps real time: a timeout of at
 		 * most 20 (simulated) polls, as a slow PLC must not stall a
 		 * whole simulated storm */
 		if (plc_start(&p->st[p->nworkers].dev, p->st[p->nworkers].cfg,
-		    station_codec(p->st[p->nworkers].cfg), p->efd, tick_s, fmin(p->timeout_ms / 1000.0,
+		    station_codec(p->st[p->nworkers].cfg), &p->ready,
+		    p->nworkers, tick_s, fmin(p->timeout_ms / 1000.0,
 		    fmax(0.2, tick_s * 20))) == -1)
 			return refuse("cannot start the PLC worker of",
 			    strdup(p->st[p->nworkers].cfg->id));
@@ -370,6 +375,7 @@ tear_down(struct pumpd *p)
 		station_free_all(p);
 	if (p->up >= UP_LOOP) {
 		event_base_free(p->base);
+		plc_ready_free(&p->ready);
 		close(p->efd);
 	}
 	if (p->up >= UP_LOCK)

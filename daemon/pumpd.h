@@ -85,6 +85,7 @@ struct pumpd {
 	int			 log_s;		/* station lines, simulated s */
 	int64_t			 next_log_ms;
 	int			 efd;
+	struct plc_ready	 ready;		/* stations with a result */
 	struct event_base	*base;
 	struct mtr		*mtr;		/* NULL: no metrics */
 	const char		*state_dir;
