@@ -92,6 +92,8 @@ struct pumpd {
 	const char		*influx_url;	/* overrides the file's */
 	double			 rtt[RTT_SAMPLES];
 	int			 nrtt;
+	unsigned long		 nrtt_seen;	/* polls this period */
+	uint64_t		 rtt_seed;	/* the sample's LCG */
 	double			 next_tick;	/* monotonic, when due */
 	unsigned long		 overruns;	/* ticks late by a period */
 	double			 max_lag_ms;

@@ -131,6 +131,26 @@ result_failed(struct station *s, const struct plc_result *r)
 	}
 }
 
+/* Keep a poll latency for p50/p99: all of them up to RTT_SAMPLES in a
+ * period, then a uniform sample of them (reservoir sampling), so that the
+ * percentiles cover every station however many there are. */
+static void
+rtt_add(struct pumpd *p, double ms)
+{
+	unsigned long	j;
+
+	p->nrtt_seen++;
+	if (p->nrtt < RTT_SAMPLES) {
+		p->rtt[p->nrtt++] = ms;
+		return;
+	}
+	p->rtt_seed = p->rtt_seed * 6364136223846793005ull +
+	    1442695040888963407ull;
+	if ((j = (unsigned long)((p->rtt_seed >> 33) % p->nrtt_seen)) <
+	    RTT_SAMPLES)
+		p->rtt[j] = ms;
+}
+
 void
 station_result(struct pumpd *p, struct station *s, const struct plc_result *r)
 {
@@ -151,8 +171,7 @@ station_result(struct pumpd *p, struct station *s, const struct plc_result *r)
 	s->comms = CORE_COMMS_OK;
 	s->obs = r->obs;
 	s->has_obs = 1;
-	if (p->nrtt < RTT_SAMPLES)
-		p->rtt[p->nrtt++] = r->rtt_ms;
+	rtt_add(p, r->rtt_ms);
 	control(p, s, &r->obs, ms);
 }
 
@@ -482,12 +501,13 @@ station_emit_self(struct pumpd *p, int64_t ms)
 			me.causes[k] += p->st[i].causes[k];
 	}
 	take_ages(p, &me);
-	if ((me.nrtt = p->nrtt) > 0) {
+	if ((me.nrtt = p->nrtt) > 0) {	/* a sample of p->nrtt_seen */
 		qsort(p->rtt, (size_t)p->nrtt, sizeof p->rtt[0], cmp_double);
 		me.poll_p50_ms = p->rtt[p->nrtt / 2];
 		me.poll_p99_ms = p->rtt[p->nrtt * 99 / 100];
 	}
 	p->nrtt = 0;
+	p->nrtt_seen = 0;
 	mtr_stats(p->mtr, &st);
 	me.overruns = p->overruns;
 	me.max_lag_ms = p->max_lag_ms;
