@@ -50,6 +50,9 @@
 
 /* What an epoll entry stands for: kind, station i, slot j. */
 enum tag_kind { TAG_LISTEN, TAG_CLIENT, TAG_CTL_LISTEN, TAG_CTL };
+#define HIST_MS		10000	/* timing histograms: 1 ms bins to 10 s */
+#define POLL_GAP_S	0.3	/* quieter than this between two requests:
+				 * the next request begins a poll */
 #define TAG(k, i, j)	((uint64_t)(k) | (uint64_t)(j) << 8 | (uint64_t)(i) << 16)
 
 struct pending {
@@ -71,6 +74,19 @@ struct sim_station {
 	unsigned long		 received;	/* requests read */
 	unsigned long		 requests;
 	unsigned long		 exceptions;
+	double			 poll_t;	/* real: the last poll began */
+	double			 req_t;		/* real: the last request */
+	double			 cross_t;	/* real: the level rose past the
+						 * duty start, no pump on; 0 */
+	double			 prev_level_m;
+};
+
+/* Timing seen from the PLCs, for the benchmarks (control port "timing"):
+ * the gaps between two polls' first requests, and the time from a level
+ * crossing the duty start to the run command's arrival, ms. */
+struct sim_timing {
+	unsigned long	 gap[HIST_MS + 1];	/* the last: longer */
+	unsigned long	 react[HIST_MS + 1];
 };
 
 struct sched {
@@ -106,6 +122,7 @@ struct plcsim {
 	int			 ctl_lfd;
 	struct ctl_client	 ctl[MAX_CTL];
 	int			 ep;		/* epoll */
+	struct sim_timing	*timing;
 	struct pending		*pending;
 };
 
@@ -346,6 +363,100 @@ drop_client(struct sim_station *st, int j)
 	st->cfd[j] = -1;
 }
 
+/* Add ms to histogram h. */
+static void
+hist_add(unsigned long *h, double ms)
+{
+	h[ms < 0 ? 0 : ms >= HIST_MS ? HIST_MS : (int)ms]++;
+}
+
+/* Note a request's arrival at st (function fc): a poll begins with a read
+ * after a quiet gap; writes are not polls. */
+static void
+note_request(struct plcsim *s, struct sim_station *st, int fc)
+{
+	double	now = now_real();
+
+	if (fc == 5 || fc == 6 || fc == 15 || fc == 16)
+		return;
+	if (now - st->req_t > POLL_GAP_S) {
+		if (st->poll_t > 0 && s->timing != NULL)
+			hist_add(s->timing->gap, (now - st->poll_t) * 1000);
+		st->poll_t = now;
+	}
+	st->req_t = now;
+}
+
+/* Note a write of a v1 request rq at st: a pump commanded on after the
+ * level crossed the duty start is a reaction. */
+static void
+note_write(struct plcsim *s, struct sim_station *st, const struct mdl_req *rq)
+{
+	int	k = PLC_HR_PUMP_CMD - rq->addr;
+
+	if (k < 0 || k >= rq->nwrite || st->cross_t == 0 ||
+	    (rq->v[k] & ~st->m.hr[PLC_HR_PUMP_CMD]) == 0)
+		return;
+	if (s->timing != NULL)
+		hist_add(s->timing->react, (now_real() - st->cross_t) * 1000);
+	st->cross_t = 0;
+}
+
+/* After a step of a v1 station st: note when its level rises past the
+ * duty start with no pump commanded, forget it once below again. */
+static void
+note_level(struct sim_station *st)
+{
+	const struct mdl_station	*m = &st->m;
+	double				 on = m->cfg->duty_start_m;
+
+	if (m->cfg->map == CFG_MAP_L1)
+		return;
+	if (st->prev_level_m < on && m->level_m >= on &&
+	    m->hr[PLC_HR_PUMP_CMD] == 0)
+		st->cross_t = now_real();
+	else if (m->level_m < on - 0.05)
+		st->cross_t = 0;
+	st->prev_level_m = m->level_m;
+}
+
+/* Reply to "timing" on fd: "ok", then "gap MS COUNT" and "react MS COUNT"
+ * for every non-empty bin (HIST_MS: longer), then "end"; "timing reset"
+ * empties the histograms. */
+static void
+timing_reply(struct plcsim *s, int fd, int reset)
+{
+	char	*buf = NULL;
+	size_t	 len = 0, off;
+	ssize_t	 k;
+	FILE	*f;
+	int	 i;
+
+	if (reset && s->timing != NULL)
+		memset(s->timing, 0, sizeof *s->timing);
+	if (reset || s->timing == NULL) {
+		if (write(fd, s->timing ? "ok\n" : "error: no memory\n",
+		    s->timing ? 3 : 17) == -1)
+			return;
+		return;
+	}
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return;
+	fprintf(f, "ok\n");
+	for (i = 0; i <= HIST_MS; i++)
+		if (s->timing->gap[i])
+			fprintf(f, "gap %d %lu\n", i, s->timing->gap[i]);
+	for (i = 0; i <= HIST_MS; i++)
+		if (s->timing->react[i])
+			fprintf(f, "react %d %lu\n", i, s->timing->react[i]);
+	fprintf(f, "end\n");
+	fclose(f);
+	for (off = 0; off < len; off += (size_t)k)
+		if ((k = write(fd, buf + off, len - off)) <= 0)
+			break;
+	free(buf);
+}
+
 /* Function 17 of an L1 PLC: libmodbus would answer with its own identity,
  * so the frame is built here (MBAP header, function, then the identity). */
 static void
@@ -384,7 +495,8 @@ answer_l1(struct sim_station *st, int fd, const uint8_t *req, int len,
 
 /* Answer one request on fd now. */
 static void
-answer(struct sim_station *st, int fd, const uint8_t *req, int len)
+answer(struct plcsim *s, struct sim_station *st, int fd, const uint8_t *req,
+    int len)
 {
 	struct mdl_req	rq;
 	int		hl = modbus_get_header_length(st->ctx), ex;
@@ -404,8 +516,10 @@ answer(struct sim_station *st, int fd, const uint8_t *req, int len)
 	}
 	memcpy(st->map->tab_input_registers, st->m.ir, sizeof st->m.ir);
 	memcpy(st->map->tab_registers, st->m.hr, sizeof st->m.hr);
-	if (rq.nwrite > 0)
+	if (rq.nwrite > 0) {
+		note_write(s, st, &rq);
 		mdl_write(&st->m, rq.addr, rq.nwrite, rq.v);
+	}
 	modbus_reply(st->ctx, req, len, st->map);
 }
 
@@ -457,10 +571,11 @@ on_request(struct plcsim *s, struct sim_station *st, int j)
 		drop_client(st, j);
 		return;
 	}
+	note_request(s, st, req[7]);
 	if (st->silent)
 		return;
 	if ((ms = delay_ms(st, st->received++, s->speed)) == 0) {
-		answer(st, st->cfd[j], req, len);
+		answer(s, st, st->cfd[j], req, len);
 		return;
 	}
 	if ((p = calloc(1, sizeof *p)) == NULL)
@@ -496,7 +611,7 @@ run_pending(struct plcsim *s)
 	while ((p = s->pending) != NULL && p->due <= now) {
 		s->pending = p->next;
 		if ((st = owner_of(s, p->fd)) != NULL && !st->silent)
-			answer(st, p->fd, p->req, p->len);
+			answer(s, st, p->fd, p->req, p->len);
 		free(p);
 	}
 }
@@ -586,8 +701,10 @@ step_all(struct plcsim *s)
 			    s->faults[i].spec);
 		fflush(stdout);
 	}
-	for (i = 0; i < s->n; i++)
+	for (i = 0; i < s->n; i++) {
 		mdl_step(&s->st[i].m, s->step_s);
+		note_level(&s->st[i]);
+	}
 	s->t += s->step_s;
 }
 
@@ -731,6 +848,10 @@ ctl_line(struct plcsim *s, int fd, char *line)
 	} else if (strcmp(line, "summary") == 0) {
 		summary(s);
 		snprintf(reply, sizeof reply, "ok\n");
+	} else if (strcmp(line, "timing") == 0 ||
+	    strcmp(line, "timing reset") == 0) {
+		timing_reply(s, fd, line[6] != '\0');
+		return;
 	} else if (strcmp(line, "time") == 0)
 		snprintf(reply, sizeof reply, "ok %.1f\n", s->t);
 	else if (strcmp(line, "freeze") == 0) {
@@ -747,7 +868,7 @@ ctl_line(struct plcsim *s, int fd, char *line)
 	}
 	else
 		snprintf(reply, sizeof reply, "error: \"%.100s\": commands are "
-		    "fault STATION:FAULT[:ARG], summary, time, freeze, thaw\n", line);
+		    "fault STATION:FAULT[:ARG], summary, time, freeze, thaw, timing [reset]\n", line);
 	if (write(fd, reply, strlen(reply)) == -1)
 		return;
 }
@@ -923,6 +1044,7 @@ sim_start(struct plcsim *s, double tod0, int port)
 			fprintf(stderr, "plcsim: --fault %s\n", desc);
 			return 2;
 		}
+	s->timing = calloc(1, sizeof *s->timing);	/* NULL: not kept */
 	if ((s->ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
 		fprintf(stderr, "plcsim: epoll: %s\n", strerror(errno));
 		return 1;
@@ -964,6 +1086,7 @@ sim_free(struct plcsim *s)
 	}
 	if (s->ep > 0)
 		close(s->ep);
+	free(s->timing);
 	while ((p = s->pending) != NULL) {
 		s->pending = p->next;
 		free(p);

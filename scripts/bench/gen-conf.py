@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Write a district of N stations for the scale benchmark and tests.
 
-Usage: gen-conf.py [--base PORT] [--no-influx] [--influx URL] [--poll-ms MS]
-                   [--only-v1 | --only-l1] SRC N > OUT
+Usage: gen-conf.py [--base PORT] [--influx URL] [--poll-ms MS]
+                   [--from K --count M] [--only-v1 | --only-l1] SRC N > OUT
 
 Station k (0-based) is a copy of SRC's station k mod 33 (its map, pumps and
 set-points), renamed "<id>-<k>" beyond the first 33, with its PLC on
 127.0.0.1:PORT+k.  The influx group is dropped unless --influx gives a URL.
+--from/--count write only stations K..K+M-1 of the N (one plcsim's share).
 """
 import argparse
 import re
@@ -38,6 +39,8 @@ def main():
     ap.add_argument("--influx", default=None)
     ap.add_argument("--poll-ms", type=int, default=None)
     ap.add_argument("--batch-points", type=int, default=None)
+    ap.add_argument("--from", dest="first", type=int, default=0)
+    ap.add_argument("--count", type=int, default=None)
     g = ap.add_mutually_exclusive_group()
     g.add_argument("--only-v1", action="store_true")
     g.add_argument("--only-l1", action="store_true")
@@ -59,12 +62,13 @@ def main():
         head += ('influx = { url = "%s"; version = 1; database = "pumpd";%s };\n'
                  % (a.influx, extra))
     out = [head, "stations = (\n"]
-    for k in range(a.n):
+    last = a.n if a.count is None else min(a.n, a.first + a.count)
+    for k in range(a.first, last):
         b = st[k % len(st)]
         if k >= len(st):
             b = re.sub(r'id = "([^"]+)"', lambda m: 'id = "%s-%d"' % (m.group(1), k), b, count=1)
         b = re.sub(r"port = \d+;", "port = %d;" % (a.base + k), b, count=1)
-        out.append("\t" + b + (",\n" if k + 1 < a.n else "\n"))
+        out.append("\t" + b + (",\n" if k + 1 < last else "\n"))
     out.append(");\n")
     sys.stdout.write("".join(out))
 
