@@ -51,12 +51,17 @@ PY
 
 BASE=$(free_run $((N + 3 * (N / PER_SIM + 1) + 4))) || { echo "scale: no free ports" >&2; exit 1; }
 IPORT=$((BASE + N)); CTL0=$((IPORT + 4))
-"$TOP/scripts/influxd-local.sh" "$W/influx" $IPORT >"$W/influx.log" 2>&1 &
-PIDS="$PIDS $!"
-for i in $(seq 100); do curl -s "http://127.0.0.1:$IPORT/ping" >/dev/null && break; sleep 0.1; done
-curl -s -XPOST "http://127.0.0.1:$IPORT/query" --data-urlencode "q=CREATE DATABASE pumpd" >/dev/null
-python3 "$TOP/scripts/bench/gen-conf.py" --base $BASE --poll-ms $POLL \
-    --influx "http://127.0.0.1:$IPORT" "$TOP/config/jinnan.conf" $N >"$W/all.conf"
+INFLUX=--influx=http://127.0.0.1:$IPORT
+if [ -z "${NO_INFLUX:-}" ]; then	# NO_INFLUX=1: no metrics, no self point
+	"$TOP/scripts/influxd-local.sh" "$W/influx" $IPORT >"$W/influx.log" 2>&1 &
+	PIDS="$PIDS $!"
+	for i in $(seq 100); do curl -s "http://127.0.0.1:$IPORT/ping" >/dev/null && break; sleep 0.1; done
+	curl -s -XPOST "http://127.0.0.1:$IPORT/query" --data-urlencode "q=CREATE DATABASE pumpd" >/dev/null
+else
+	INFLUX=--poll-ms=$POLL
+fi
+python3 "$TOP/scripts/bench/gen-conf.py" --base $BASE --poll-ms $POLL $INFLUX \
+    "$TOP/config/jinnan.conf" $N >"$W/all.conf"
 # plcsim processes, each with its own control port
 nsim=0; SIMS=""
 for ((f = 0; f < N; f += PER_SIM)); do
@@ -96,7 +101,7 @@ thr=$(awk '/Threads/ { print $2 }' /proc/$PUMPD/status)
 alive=1; kill -0 $PUMPD 2>/dev/null || alive=0
 for ((k = 0; k < nsim; k++)); do ctl $((CTL0 + k)) timing; done >"$W/timing"
 kill -TERM $PUMPD; wait $PUMPD 2>/dev/null
-sleep 1.5	# the last self point
+[ -z "${NO_INFLUX:-}" ] && sleep 1.5	# the last self point
 curl -s -G "http://127.0.0.1:$IPORT/query" --data-urlencode "db=pumpd" \
     --data-urlencode "q=SELECT poll_p50_ms, poll_p99_ms, max_lag_ms, cycle_overruns, poll_failures FROM pumpd WHERE time >= '$q0'" \
     >"$W/self.json"
