@@ -151,7 +151,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	}
 	watch_state(p);
 	if (util_mono_s() >= p->next_save)
-		station_save_all(p);
+		station_save_changed(p);
 }
 
 /* The hand-over is over (all acknowledged, or its time is up): report

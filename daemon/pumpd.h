@@ -104,6 +104,9 @@ struct pumpd {
 	double			 stop_by;	/* monotonic: phase deadline */
 	struct state		 state;
 	double			 next_save;	/* monotonic */
+	double			 saved_at;	/* monotonic: the last save */
+	struct core_lasting	*saved;		/* what it wrote, nsaved */
+	int			 nsaved;
 	int			 save_failing;	/* in a failing episode */
 	unsigned long		 save_fail0;	/* failures before it */
 	unsigned long		 save_failures;	/* state saves failed */

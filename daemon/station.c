@@ -215,6 +215,8 @@ station_log_all(struct pumpd *p, int64_t ms)
 	}
 }
 
+static void	remember_saved(struct pumpd *);
+
 void
 station_save_all(struct pumpd *p)
 {
@@ -229,6 +231,52 @@ station_save_all(struct pumpd *p)
 	state_save(&p->state, rec, p->n);
 	free(rec);
 	p->next_save = util_mono_s() + STATION_SAVE_EVERY_S;
+	p->saved_at = util_mono_s();
+	remember_saved(p);
+}
+
+/* Keep a copy of what the last save wrote (nothing if out of memory: the
+ * next check then saves). */
+static void
+remember_saved(struct pumpd *p)
+{
+	int	i;
+
+	if (p->nsaved != p->n) {
+		free(p->saved);
+		p->nsaved = 0;
+		if ((p->saved = calloc((size_t)p->n, sizeof *p->saved)) == NULL)
+			return;
+		p->nsaved = p->n;
+	}
+	for (i = 0; i < p->n; i++)
+		memcpy(&p->saved[i], &p->st[i].core.lasting,
+		    sizeof p->saved[i]);
+}
+
+/* Whether what survives a restart changed since the last save. */
+static int
+lasting_changed(const struct pumpd *p)
+{
+	int	i;
+
+	if (p->saved == NULL || p->nsaved != p->n)
+		return 1;
+	for (i = 0; i < p->n; i++)
+		if (memcmp(&p->saved[i], &p->st[i].core.lasting,
+		    sizeof p->saved[i]) != 0)
+			return 1;
+	return 0;
+}
+
+void
+station_save_changed(struct pumpd *p)
+{
+	if (lasting_changed(p) || p->save_failing ||
+	    util_mono_s() - p->saved_at >= STATION_SAVE_REFRESH_S)
+		station_save_all(p);
+	else
+		p->next_save = util_mono_s() + STATION_SAVE_EVERY_S;
 }
 
 /* The saved record of station id among rec[0..n-1]; NULL if none. */
@@ -333,6 +381,9 @@ station_free_all(struct pumpd *p)
 {
 	free(p->st);
 	p->st = NULL;
+	free(p->saved);
+	p->saved = NULL;
+	p->nsaved = 0;
 }
 
 /* Hand station s to its PLC at a stop, when it has fresh data and may be
