@@ -121,7 +121,7 @@ unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; \
 	    (cd tests/unit && ../../$$t); done
 
-integration: $(BINS)
+integration: $(BINS) $(B)/bench $(B)/bench-bare
 	@B=$(B) sh tests/integration/run.sh
 
 test: deps
