@@ -51,8 +51,6 @@
 /* What an epoll entry stands for: kind, station i, slot j. */
 enum tag_kind { TAG_LISTEN, TAG_CLIENT, TAG_CTL_LISTEN, TAG_CTL };
 #define HIST_MS		10000	/* timing histograms: 1 ms bins to 10 s */
-#define POLL_GAP_S	0.3	/* quieter than this between two requests:
-				 * the next request begins a poll */
 #define TAG(k, i, j)	((uint64_t)(k) | (uint64_t)(j) << 8 | (uint64_t)(i) << 16)
 
 struct pending {
@@ -75,7 +73,8 @@ struct sim_station {
 	unsigned long		 requests;
 	unsigned long		 exceptions;
 	double			 poll_t;	/* real: the last poll began */
-	double			 req_t;		/* real: the last request */
+	int			 poll_req;	/* fc << 16 | addr: the read a
+						 * poll begins with; 0 unknown */
 	double			 cross_t;	/* real: the level rose past the
 						 * duty start, no pump on; 0 */
 	double			 prev_level_m;
@@ -370,21 +369,24 @@ hist_add(unsigned long *h, double ms)
 	h[ms < 0 ? 0 : ms >= HIST_MS ? HIST_MS : (int)ms]++;
 }
 
-/* Note a request's arrival at st (function fc): a poll begins with a read
- * after a quiet gap; writes are not polls. */
+/* Note request req's arrival at st: a poll begins with the read the first
+ * poll began with (the first read of fc 1-4 seen: a master reads the same
+ * way every poll). */
 static void
-note_request(struct plcsim *s, struct sim_station *st, int fc)
+note_request(struct plcsim *s, struct sim_station *st, const uint8_t *req)
 {
 	double	now = now_real();
+	int	fc = req[7], key = fc << 16 | req[8] << 8 | req[9];
 
-	if (fc == 5 || fc == 6 || fc == 15 || fc == 16)
+	if (fc < 1 || fc > 4)
 		return;
-	if (now - st->req_t > POLL_GAP_S) {
-		if (st->poll_t > 0 && s->timing != NULL)
-			hist_add(s->timing->gap, (now - st->poll_t) * 1000);
-		st->poll_t = now;
-	}
-	st->req_t = now;
+	if (st->poll_req == 0)
+		st->poll_req = key;
+	if (key != st->poll_req)
+		return;
+	if (st->poll_t > 0 && s->timing != NULL)
+		hist_add(s->timing->gap, (now - st->poll_t) * 1000);
+	st->poll_t = now;
 }
 
 /* Note a write of a v1 request rq at st: a pump commanded on after the
@@ -571,7 +573,7 @@ on_request(struct plcsim *s, struct sim_station *st, int j)
 		drop_client(st, j);
 		return;
 	}
-	note_request(s, st, req[7]);
+	note_request(s, st, req);
 	if (st->silent)
 		return;
 	if ((ms = delay_ms(st, st->received++, s->speed)) == 0) {
