@@ -55,7 +55,7 @@ UNIT_TESTS = $(B)/tests/test_cfg $(B)/tests/test_rain $(B)/tests/test_model \
 	     $(B)/tests/test_estim
 
 .PHONY: all deps test unit integration run asan clean check-config install fuzz \
-	bench uninstall units FORCE
+	bench bench-micro uninstall units FORCE
 all: $(BINS)
 
 $(B)/%.o: %.c
@@ -148,7 +148,7 @@ unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; \
 	    (cd tests/unit && ../../$$t); done
 
-integration: $(BINS)
+integration: $(BINS) $(B)/bench $(B)/bench-bare
 	@B=$(B) sh tests/integration/run.sh
 
 test: deps
@@ -170,8 +170,15 @@ $(B)/bench: $(B)/tests/bench/bench.o $(B)/daemon/core.o \
 		$(B)/daemon/estim.o $(B)/daemon/plan.o $(B)/daemon/lp.o \
 		$(B)/daemon/spool.o $(B)/daemon/cfg.o $(B)/tests/unit/fixture.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
-bench: $(B)/bench
+$(B)/bench-bare: $(B)/tests/bench/bare.o $(B)/daemon/cfg.o $(B)/plc/codec.o \
+		$(B)/plc/map_v1.o $(B)/plc/map_l1.o $(B)/daemon/mbtcp.o \
+		$(B)/daemon/util.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+bench-micro: $(B)/bench
 	@$(B)/bench
+# the whole benchmark (scripts/bench/run.sh): BENCH_QUICK=1 for a smoke run
+bench: all $(B)/bench $(B)/bench-bare
+	@B=$(B) scripts/bench/run.sh
 
 # Fuzz targets (libFuzzer, clang): every parser of outside input.
 FUZZ_SECONDS ?= 20

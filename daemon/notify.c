@@ -69,7 +69,7 @@ notify_status(struct pumpd *p, int force)
 	char	line[sizeof p->status];
 	int	i, polled = 0;
 
-	if (!p->ready) {
+	if (!p->sd_ready) {
 		for (i = 0; i < p->n; i++)
 			polled += p->st[i].polled;
 		snprintf(line, sizeof line, "starting: %d of %d stations "
@@ -86,12 +86,12 @@ notify_check_ready(struct pumpd *p)
 {
 	int	i;
 
-	if (p->ready || p->stopping)
+	if (p->sd_ready || p->stopping)
 		return;
 	for (i = 0; i < p->n; i++)
 		if (!p->st[i].polled)
 			return;
-	p->ready = 1;
+	p->sd_ready = 1;
 	notify_status_line(p, p->status, sizeof p->status);
 	p->status_at = util_mono_s();
 	sd_notifyf(0, "READY=1\nSTATUS=%s", p->status);
@@ -198,7 +198,7 @@ notify_reloading(struct pumpd *p)
 {
 	struct timespec	ts;
 
-	if (!p->ready)
+	if (!p->sd_ready)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	sd_notifyf(0, "RELOADING=1\nSTATUS=reloading %s\nMONOTONIC_USEC=%"
@@ -211,7 +211,7 @@ notify_reloaded(struct pumpd *p, const char *result)
 {
 	char	line[sizeof p->status];
 
-	if (!p->ready) {	/* READY=1 comes once every station was polled */
+	if (!p->sd_ready) {	/* READY=1 comes once every station was polled */
 		notify_status(p, 1);
 		return;
 	}

@@ -1,15 +1,16 @@
 /*
- * PLC workers.  The worker thread is the only user of its modbus_t (one
- * context per thread, as libmodbus requires), and uses it only to connect:
- * requests and replies go over the socket here, framed and checked by
- * mbtcp.c, each under one absolute deadline, so that a PLC dripping a reply
- * a byte at a time is given up at the response timeout.  libmodbus's own
- * error recovery stays off: on any error the worker closes the connection
- * and reconnects after a backoff, 0.5 s doubling to 30 s with +-25 % jitter.
- * Transaction ids are the worker's own, one per request.  The requests and
- * their meaning are the station codec's; the worker decodes on its own
- * thread and posts an observation, never registers.  Descriptors are
- * few (one per station), well under select()'s 1024.
+ * PLC workers.  The worker thread owns its PLC's socket: it connects
+ * without blocking and waits with poll(), never select() (libmodbus's
+ * connect used select(), which aborts the whole daemon once a descriptor
+ * reaches FD_SETSIZE, at about 1,008 PLCs), so any descriptor number is
+ * fine.  Requests and replies go over the socket here, framed and checked
+ * by mbtcp.c, each under one absolute deadline, so that a PLC dripping a
+ * reply a byte at a time is given up at the response timeout.  On any
+ * error the worker closes the connection and reconnects after a backoff,
+ * 0.5 s doubling to 30 s with +-25 % jitter.  Transaction ids are the
+ * worker's own, one per request.  The requests and their meaning are the
+ * station codec's; the worker decodes on its own thread and posts an
+ * observation, never registers.
  */
 #include <errno.h>
 #include <math.h>
@@ -17,6 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +30,7 @@
 
 #define BACKOFF_MIN_S	0.5
 #define BACKOFF_MAX_S	30.0
+#define WORKER_STACK	(128 * 1024)	/* the worker needs a few KiB */
 
 enum work { WORK_STOP, WORK_WRITE, WORK_POLL };
 
@@ -40,12 +45,46 @@ at(double t)
 	return ts;
 }
 
+/* Double r's queue (under its mu): 0, or -1 out of memory. */
+static int
+ready_grow(struct plc_ready *r)
+{
+	struct plc_dev	**q;
+	int		  cap = r->cap > 0 ? r->cap * 2 : 64;
+
+	if ((q = reallocarray(r->q, (size_t)cap, sizeof *q)) == NULL)
+		return -1;
+	r->q = q;
+	r->cap = cap;
+	return 0;
+}
+
+/* Queue d on its ready list, and wake the loop if the list was empty. */
+static void
+notify(struct plc_dev *d)
+{
+	struct plc_ready	*r = d->ready;
+	uint64_t		 one = 1;
+	int			 wake = 0;
+
+	pthread_mutex_lock(&r->mu);
+	if (!d->queued && r->n == r->cap && ready_grow(r) == -1)
+		wake = 1;	/* no room: the loop still wakes, and the result
+				 * waits in d for this worker's next post */
+	else if (!d->queued) {
+		d->queued = 1;
+		r->q[r->n++] = d;
+		wake = r->n == 1;
+	}
+	pthread_mutex_unlock(&r->mu);
+	if (wake && write(r->fd, &one, sizeof one) == -1)
+		return;	/* the counter is already non-zero */
+}
+
 /* Post a good poll to the loop and wake it. */
 static void
 post_ok(struct plc_dev *d)
 {
-	uint64_t	one = 1;
-
 	pthread_mutex_lock(&d->mu);
 	d->res = d->work;
 	d->res.ok = 1;
@@ -54,8 +93,7 @@ post_ok(struct plc_dev *d)
 	d->res.err[0] = '\0';
 	d->have_res = 1;
 	pthread_mutex_unlock(&d->mu);
-	if (write(d->notify_fd, &one, sizeof one) == -1)
-		return;	/* the counter is already non-zero */
+	notify(d);
 }
 
 /* Post a failure, what: why, to the loop and wake it. */
@@ -63,8 +101,6 @@ static void
 post_err(struct plc_dev *d, enum mbtcp_cause cause, const char *what,
     const char *why)
 {
-	uint64_t	one = 1;
-
 	pthread_mutex_lock(&d->mu);
 	d->res.ok = 0;
 	d->res.rejected = 0;
@@ -72,8 +108,7 @@ post_err(struct plc_dev *d, enum mbtcp_cause cause, const char *what,
 	snprintf(d->res.err, sizeof d->res.err, "%s: %s", what, why);
 	d->have_res = 1;
 	pthread_mutex_unlock(&d->mu);
-	if (write(d->notify_fd, &one, sizeof one) == -1)
-		return;
+	notify(d);
 }
 
 /* Post what the codec refused (why, to be freed; NULL: out of memory)
@@ -81,8 +116,6 @@ post_err(struct plc_dev *d, enum mbtcp_cause cause, const char *what,
 static void
 post_reject(struct plc_dev *d, char *why)
 {
-	uint64_t	one = 1;
-
 	pthread_mutex_lock(&d->mu);
 	d->res.ok = 0;
 	d->res.rejected = 1;
@@ -92,8 +125,7 @@ post_reject(struct plc_dev *d, char *why)
 	d->have_res = 1;
 	pthread_mutex_unlock(&d->mu);
 	free(why);
-	if (write(d->notify_fd, &one, sizeof one) == -1)
-		return;
+	notify(d);
 }
 
 /* Drop the connection after an error, and a command not yet written: it
@@ -105,10 +137,9 @@ disconnect(struct plc_dev *d)
 	d->ack.valid = 0;
 	d->have_cmd = 0;
 	pthread_mutex_unlock(&d->mu);
-	if (d->ctx != NULL) {
-		modbus_close(d->ctx);
-		modbus_free(d->ctx);
-		d->ctx = NULL;
+	if (d->fd != -1) {
+		close(d->fd);
+		d->fd = -1;
 	}
 }
 
@@ -166,27 +197,57 @@ stopping(struct plc_dev *d)
 }
 
 static int	identify(struct plc_dev *);
+static int	wait_fd(int, short, double);
 
-/* Connect; 0 on success. */
+/* Connect to the PLC before dl: a non-blocking socket and poll(), so that
+ * no descriptor number is too high for it; 0, or -1 with *why. */
+static int
+open_socket(struct plc_dev *d, double dl, const char **why)
+{
+	struct sockaddr_in	sa;
+	socklen_t		len = sizeof(int);
+	int			fd, rc, err = 0;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)d->cfg->port);
+	if (inet_pton(AF_INET, d->cfg->host, &sa.sin_addr) != 1) {
+		*why = "not an IPv4 address";
+		return -1;
+	}
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1) {
+		*why = strerror(errno);
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == -1 &&
+	    errno != EINPROGRESS) {
+		*why = strerror(errno);
+		close(fd);
+		return -1;
+	}
+	if ((rc = wait_fd(fd, POLLOUT, dl)) != 1 ||
+	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1 || err != 0) {
+		*why = rc == 0 ? "timed out" : rc == 1 && err != 0 ?
+		    strerror(err) : strerror(errno);
+		close(fd);
+		return -1;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
+	d->fd = fd;
+	return 0;
+}
+
+/* Connect, within the response timeout; 0 on success. */
 static int
 connect_plc(struct plc_dev *d)
 {
-	char		err[96];
-	uint32_t	sec = (uint32_t)d->timeout_s;
-	uint32_t	usec = (uint32_t)((d->timeout_s - sec) * 1e6);
+	char		 err[96];
+	const char	*why = NULL;
 
-	if ((d->ctx = modbus_new_tcp(d->cfg->host, d->cfg->port)) == NULL) {
-		post_err(d, MBTCP_E_IO, "connect", "cannot create a Modbus "
-		    "context");
-		return -1;
-	}
-	modbus_set_error_recovery(d->ctx, MODBUS_ERROR_RECOVERY_NONE);
-	/* bounds the connect; requests have their own deadline */
-	modbus_set_response_timeout(d->ctx, sec, usec);
-	if (modbus_connect(d->ctx) == -1) {
+	if (open_socket(d, util_mono_s() + d->timeout_s, &why) == -1) {
 		snprintf(err, sizeof err, "%s:%d: %s", d->cfg->host,
-		    d->cfg->port, errno == EINPROGRESS ? "timed out" :
-		    modbus_strerror(errno));
+		    d->cfg->port, why);
 		disconnect(d);
 		post_err(d, MBTCP_E_IO, "connect", err);
 		return -1;
@@ -320,7 +381,7 @@ transact(struct plc_dev *d, struct mbtcp_req *q, const uint16_t *regs,
 	uint8_t	buf[MBTCP_MAX_ADU];
 	double	dl = util_mono_s() + d->timeout_s;
 	size_t	len, rest, got = 0;
-	int	fd = modbus_get_socket(d->ctx);
+	int	fd = d->fd;
 
 	q->tid = ++d->tid;
 	q->unit = (uint8_t)d->cfg->unit;
@@ -492,7 +553,7 @@ worker(void *arg)
 	int		 rc;
 
 	for (;;) {
-		if (d->ctx == NULL && connect_plc(d) == -1) {
+		if (d->fd == -1 && connect_plc(d) == -1) {
 			if (backoff(d))
 				break;
 			continue;
@@ -511,17 +572,89 @@ worker(void *arg)
 }
 
 int
+plc_ready_init(struct plc_ready *r, int fd, int cap)
+{
+	memset(r, 0, sizeof *r);
+	r->fd = fd;
+	r->cap = cap > 0 ? cap : 1;
+	if ((r->q = calloc((size_t)r->cap, sizeof *r->q)) == NULL)
+		return -1;
+	pthread_mutex_init(&r->mu, NULL);
+	return 0;
+}
+
+void
+plc_ready_free(struct plc_ready *r)
+{
+	if (r->q != NULL)
+		pthread_mutex_destroy(&r->mu);
+	free(r->q);
+	free(r->out);
+	memset(r, 0, sizeof *r);
+}
+
+int
+plc_ready_take(struct plc_ready *r, struct plc_dev *const **dev)
+{
+	struct plc_dev	**o;
+	int		  n, k;
+
+	pthread_mutex_lock(&r->mu);
+	if (r->outcap < r->cap) {	/* the queue grew: so does out */
+		if ((o = reallocarray(r->out, (size_t)r->cap,
+		    sizeof *o)) == NULL) {
+			pthread_mutex_unlock(&r->mu);
+			*dev = r->out;
+			return 0;	/* each stays queued for the next */
+		}
+		r->out = o;
+		r->outcap = r->cap;
+	}
+	n = r->n;
+	memcpy(r->out, r->q, (size_t)n * sizeof *r->q);
+	r->n = 0;
+	for (k = 0; k < n; k++)
+		r->out[k]->queued = 0;
+	pthread_mutex_unlock(&r->mu);
+	*dev = r->out;
+	return n;
+}
+
+void
+plc_ready_forget(struct plc_ready *r, struct plc_dev *d)
+{
+	int	k;
+
+	pthread_mutex_lock(&r->mu);
+	if (d->queued) {
+		for (k = 0; k < r->n && r->q[k] != d; k++)
+			;
+		if (k < r->n)
+			memmove(&r->q[k], &r->q[k + 1],
+			    (size_t)(r->n - k - 1) * sizeof *r->q);
+		r->n -= k < r->n;
+		d->queued = 0;
+	}
+	pthread_mutex_unlock(&r->mu);
+}
+
+int
 plc_start(struct plc_dev *d, const struct cfg_station *cfg,
-    const struct codec *c, int notify_fd, double poll_s, double timeout_s)
+    const struct codec *c, struct plc_ready *ready, double poll_s,
+    double timeout_s)
 {
 	pthread_condattr_t	ca;
+	pthread_attr_t		ta;
+	int			rc;
 
 	memset(d, 0, sizeof *d);
 	d->cfg = cfg;
 	d->codec = c;
-	d->notify_fd = notify_fd;
+	d->ready = ready;
+	d->slot = -1;
 	d->poll_s = poll_s;
 	d->timeout_s = timeout_s;
+	d->fd = -1;
 	d->backoff_s = BACKOFF_MIN_S;
 	d->seed = (unsigned)cfg->port * 2654435761u;
 	d->tid = (uint16_t)rand_r(&d->seed);
@@ -530,7 +663,11 @@ plc_start(struct plc_dev *d, const struct cfg_station *cfg,
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&d->cv, &ca);
 	pthread_condattr_destroy(&ca);
-	return pthread_create(&d->thr, NULL, worker, d) == 0 ? 0 : -1;
+	pthread_attr_init(&ta);
+	pthread_attr_setstacksize(&ta, WORKER_STACK);
+	rc = pthread_create(&d->thr, &ta, worker, d);
+	pthread_attr_destroy(&ta);
+	return rc == 0 ? 0 : -1;
 }
 
 void

@@ -1,6 +1,6 @@
 /*
- * PLC workers: one thread per station PLC owns its libmodbus context and
- * nothing else.  It connects (with capped exponential backoff and jitter),
+ * PLC workers: one thread per station PLC owns its socket and nothing
+ * else.  It connects (with capped exponential backoff and jitter),
  * checks the PLC's identity where its map has one, makes the codec's reads
  * every poll period, writes an intent as soon as the loop hands it one (never
  * more than one request outstanding), and posts each poll's result into a
@@ -9,8 +9,8 @@
  * What a poll reads and what an intent writes is the station's codec's
  * (plc/codec.h): the worker sends the codec's requests, hands it the
  * replies to decode and posts the observation; nothing here knows a
- * register.  libmodbus only connects: the worker sends its own requests on the socket
- * and takes a reply only when mbtcp_check finds it whole and right, read
+ * register.  The worker connects and sends its own requests on the socket
+ * (no select(): any descriptor number will do), and takes a reply only when mbtcp_check finds it whole and right, read
  * under one deadline for the whole reply (the response timeout).  Any error
  * closes the connection so that a late reply is never taken for the current
  * request; a request never takes longer than the response timeout, so
@@ -21,8 +21,6 @@
 
 #include <pthread.h>
 #include <stdint.h>
-
-#include <modbus.h>
 
 #include "cfg.h"
 #include "codec.h"
@@ -41,10 +39,32 @@ struct plc_result {
 	double		 rtt_ms;	/* how long the poll's reads took */
 };
 
+/*
+ * The workers with a result for the loop: each worker queues itself once
+ * until the loop takes the list, and wakes the loop's eventfd when the list
+ * was empty, so that a wake-up costs the loop the stations that have
+ * something, never a lock per station.  The queue holds workers, not
+ * station numbers, as a reload renumbers the stations while workers run;
+ * the loop maps a worker to its station by plc_dev.slot, which only the
+ * loop reads and writes.
+ */
+struct plc_ready {
+	pthread_mutex_t	  mu;
+	int		  fd;		/* the loop's eventfd */
+	int		  cap;		/* room in q; guarded by mu */
+	int		  n;		/* queued; guarded by mu */
+	struct plc_dev	**q;		/* the queue; guarded by mu */
+	int		  outcap;	/* room in out */
+	struct plc_dev	**out;		/* the last list taken, the loop's */
+};
+
 struct plc_dev {
 	const struct cfg_station *cfg;
 	const struct codec *codec;	/* the station's map */
-	int		 notify_fd;
+	struct plc_ready *ready;
+	int		 queued;	/* on ready's queue; guarded by its mu */
+	int		 slot;		/* the station's index: the loop's own,
+					 * -1 none (set after plc_start) */
 	double		 poll_s;	/* real seconds between reads */
 	double		 timeout_s;	/* response timeout, real seconds */
 
@@ -64,7 +84,7 @@ struct plc_dev {
 	struct plc_result res;
 
 	/* worker thread only */
-	modbus_t	*ctx;
+	int		 fd;		/* the PLC's socket, or -1 */
 	double		 backoff_s;
 	unsigned	 seed;
 	uint16_t	 tid;		/* the last transaction id used */
@@ -77,10 +97,25 @@ struct plc_dev {
 	struct codec_reply rep[CODEC_MAX_REQS];
 };
 
-/* Start the worker for station cfg speaking codec c; results wake
- * notify_fd.  A request gets timeout_s for its whole reply.  0 or -1. */
+/* Set up a ready list with room for cap workers (it grows) waking eventfd
+ * fd; 0 or -1. */
+int	plc_ready_init(struct plc_ready *r, int fd, int cap);
+
+/* Free a ready list (zeroed or set up) once no worker uses it. */
+void	plc_ready_free(struct plc_ready *r);
+
+/* Take the workers with a result since the last call: returns how many,
+ * *dev pointing at them until the next call (loop thread only). */
+int	plc_ready_take(struct plc_ready *r, struct plc_dev *const **dev);
+
+/* Take d off r's queue: before d is freed, once its thread has ended. */
+void	plc_ready_forget(struct plc_ready *r, struct plc_dev *d);
+
+/* Start the worker for station cfg speaking codec c, on ready (which its
+ * results wake), on a small stack, with slot -1 (the caller sets it).  A
+ * request gets timeout_s for its whole reply.  0 or -1. */
 int	plc_start(struct plc_dev *d, const struct cfg_station *cfg,
-	    const struct codec *c, int notify_fd, double poll_s,
+	    const struct codec *c, struct plc_ready *ready, double poll_s,
 	    double timeout_s);
 
 /* Ask the worker to stop, without waiting for it (plc_stop waits). */

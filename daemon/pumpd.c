@@ -87,22 +87,25 @@ log_metrics(struct pumpd *p)
 	    p->overruns, p->max_lag_ms);
 }
 
-/* The workers posted results: take them all. */
+/* The workers posted results: take those of the stations that have one. */
 static void
 on_wake(evutil_socket_t fd, short what, void *arg)
 {
 	struct pumpd		*p = arg;
 	struct plc_result	 r;
+	struct plc_dev *const	*dev;
 	uint64_t		 v;
-	int			 i;
+	int			 i, k, n;
 
 	(void)what;
 	if (read(fd, &v, sizeof v) == -1 && errno != EAGAIN)
 		return;
+	n = plc_ready_take(&p->ready, &dev);
 	if (p->stopping)	/* stopping: no more decisions or points */
 		return;
-	for (i = 0; i < p->n; i++)
-		if (p->st[i].dev != NULL && plc_take(p->st[i].dev, &r))
+	for (k = 0; k < n; k++)
+		if ((i = dev[k]->slot) >= 0 && i < p->n &&
+		    p->st[i].dev == dev[k] && plc_take(dev[k], &r))
 			station_result(p, &p->st[i], &r);
 	notify_check_ready(p);
 }
@@ -155,7 +158,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	}
 	watch_state(p);
 	if (util_mono_s() >= p->next_save)
-		station_save_all(p);
+		station_save_changed(p);
 	reload_tick(p);
 }
 
@@ -271,10 +274,13 @@ refuse_code(struct pumpd *p, int code, const char *what, char *cause)
 static int
 workers_start(struct pumpd *p)
 {
+	if (plc_ready_init(&p->ready, p->efd, p->n) == -1)
+		return refuse("cannot start the PLC workers", NULL);
 	for (; p->nworkers < p->n; p->nworkers++)
 		if (station_worker_start(p, &p->st[p->nworkers]) == -1)
 			return refuse("cannot start the PLC worker of",
 			    strdup(p->st[p->nworkers].cfg->id));
+	station_slots(p);
 	return 0;
 }
 
@@ -291,7 +297,7 @@ workers_stop(struct pumpd *p)
 	for (i = 0; i < p->n; i++)
 		if (p->st[i].dev != NULL) {
 			plc_stop(p->st[i].dev);
-			station_worker_free(p->st[i].dev, p->st[i].wcfg);
+			station_worker_free(p, p->st[i].dev, p->st[i].wcfg);
 			p->st[i].dev = NULL;
 			p->st[i].wcfg = NULL;
 		}
@@ -422,6 +428,7 @@ tear_down(struct pumpd *p)
 		station_free_all(p);
 	if (p->up >= UP_LOOP) {
 		event_base_free(p->base);
+		plc_ready_free(&p->ready);
 		close(p->efd);
 	}
 	if (p->up >= UP_LOCK)

@@ -112,12 +112,15 @@ struct pumpd {
 	int			 log_s;		/* station lines, simulated s */
 	int64_t			 next_log_ms;
 	int			 efd;
+	struct plc_ready	 ready;		/* stations with a result */
 	struct event_base	*base;
 	struct mtr		*mtr;		/* NULL: no metrics */
 	const char		*state_dir;
 	const char		*influx_url;	/* overrides the file's */
 	double			 rtt[RTT_SAMPLES];
 	int			 nrtt;
+	unsigned long		 nrtt_seen;	/* polls this period */
+	uint64_t		 rtt_seed;	/* the sample's LCG */
 	double			 next_tick;	/* monotonic, when due */
 	unsigned long		 overruns;	/* ticks late by a period */
 	double			 max_lag_ms;
@@ -128,6 +131,9 @@ struct pumpd {
 	double			 stop_by;	/* monotonic: phase deadline */
 	struct state		 state;
 	double			 next_save;	/* monotonic */
+	double			 saved_at;	/* monotonic: the last save */
+	struct core_lasting	*saved;		/* what it wrote, nsaved */
+	int			 nsaved;
 	int			 save_failing;	/* in a failing episode */
 	unsigned long		 save_fail0;	/* failures before it */
 	unsigned long		 save_failures;	/* state saves failed */
@@ -146,7 +152,7 @@ struct pumpd {
 	int			 poll_override;	/* --poll-ms given */
 	struct reload		*reload;	/* stations leaving, workers
 						 * ending; NULL: none */
-	int			 ready;		/* READY=1 sent */
+	int			 sd_ready;	/* READY=1 sent */
 	char			 status[256];	/* the last STATUS= sent */
 	double			 status_at;	/* monotonic: when */
 	uint64_t		 wd_usec;	/* WATCHDOG_USEC; 0: off */

@@ -90,7 +90,7 @@ retire(struct pumpd *p, struct plc_dev *dev, struct cfg_station *wcfg)
 	if (r == NULL || (e = realloc(r->end, (size_t)(r->nend + 1) *
 	    sizeof *e)) == NULL) {
 		plc_stop(dev);	/* out of memory: wait for it, once */
-		station_worker_free(dev, wcfg);
+		station_worker_free(p, dev, wcfg);
 		return;
 	}
 	r->end = e;
@@ -143,7 +143,7 @@ reload_tick(struct pumpd *p)
 	}
 	for (i = 0; i < r->nend; i++)
 		if (plc_reap(r->end[i].dev)) {
-			station_worker_free(r->end[i].dev, r->end[i].wcfg);
+			station_worker_free(p, r->end[i].dev, r->end[i].wcfg);
 			r->end[i--] = r->end[--r->nend];
 		}
 }
@@ -187,12 +187,12 @@ reload_free(struct pumpd *p)
 	for (i = 0; i < r->nlv; i++) {
 		station_handover_note(p, &r->lv[i]->s, station_now_ms(p));
 		plc_stop(r->lv[i]->s.dev);
-		station_worker_free(r->lv[i]->s.dev, r->lv[i]->s.wcfg);
+		station_worker_free(p, r->lv[i]->s.dev, r->lv[i]->s.wcfg);
 		free(r->lv[i]);
 	}
 	for (i = 0; i < r->nend; i++) {
 		plc_stop(r->end[i].dev);
-		station_worker_free(r->end[i].dev, r->end[i].wcfg);
+		station_worker_free(p, r->end[i].dev, r->end[i].wcfg);
 	}
 	free(r->lv);
 	free(r->end);
@@ -475,6 +475,7 @@ apply(struct pumpd *p, struct cfg_district *nd, struct summary *sum)
 	p->stale_ms = p->d.control.stale_s * 1000;
 	p->down_ms = p->d.control.down_s * 1000;
 	alarm_table_init(&p->alarms, &p->d.alarms);
+	station_slots(p);
 	cfg_free(&old);
 	return 0;
 }

@@ -236,6 +236,26 @@ result_failed(struct station *s, const struct plc_result *r)
 	}
 }
 
+/* Keep a poll latency for p50/p99: all of them up to RTT_SAMPLES in a
+ * period, then a uniform sample of them (reservoir sampling), so that the
+ * percentiles cover every station however many there are. */
+static void
+rtt_add(struct pumpd *p, double ms)
+{
+	unsigned long	j;
+
+	p->nrtt_seen++;
+	if (p->nrtt < RTT_SAMPLES) {
+		p->rtt[p->nrtt++] = ms;
+		return;
+	}
+	p->rtt_seed = p->rtt_seed * 6364136223846793005ull +
+	    1442695040888963407ull;
+	if ((j = (unsigned long)((p->rtt_seed >> 33) % p->nrtt_seen)) <
+	    RTT_SAMPLES)
+		p->rtt[j] = ms;
+}
+
 void
 station_result(struct pumpd *p, struct station *s, const struct plc_result *r)
 {
@@ -257,8 +277,7 @@ station_result(struct pumpd *p, struct station *s, const struct plc_result *r)
 	s->comms = CORE_COMMS_OK;
 	s->obs = r->obs;
 	s->has_obs = 1;
-	if (p->nrtt < RTT_SAMPLES)
-		p->rtt[p->nrtt++] = r->rtt_ms;
+	rtt_add(p, r->rtt_ms);
 	control(p, s, &r->obs, ms);
 }
 
@@ -380,6 +399,8 @@ alarms_save(struct pumpd *p)
 	free(sa);
 }
 
+static void	remember_saved(struct pumpd *);
+
 void
 station_save_all(struct pumpd *p)
 {
@@ -395,6 +416,52 @@ station_save_all(struct pumpd *p)
 	state_save(&p->state, rec, p->n);
 	free(rec);
 	p->next_save = util_mono_s() + STATION_SAVE_EVERY_S;
+	p->saved_at = util_mono_s();
+	remember_saved(p);
+}
+
+/* Keep a copy of what the last save wrote (nothing if out of memory: the
+ * next check then saves). */
+static void
+remember_saved(struct pumpd *p)
+{
+	int	i;
+
+	if (p->nsaved != p->n) {
+		free(p->saved);
+		p->nsaved = 0;
+		if ((p->saved = calloc((size_t)p->n, sizeof *p->saved)) == NULL)
+			return;
+		p->nsaved = p->n;
+	}
+	for (i = 0; i < p->n; i++)
+		memcpy(&p->saved[i], &p->st[i].core.lasting,
+		    sizeof p->saved[i]);
+}
+
+/* Whether what survives a restart changed since the last save. */
+static int
+lasting_changed(const struct pumpd *p)
+{
+	int	i;
+
+	if (p->saved == NULL || p->nsaved != p->n)
+		return 1;
+	for (i = 0; i < p->n; i++)
+		if (memcmp(&p->saved[i], &p->st[i].core.lasting,
+		    sizeof p->saved[i]) != 0)
+			return 1;
+	return 0;
+}
+
+void
+station_save_changed(struct pumpd *p)
+{
+	if (lasting_changed(p) || p->save_failing ||
+	    util_mono_s() - p->saved_at >= STATION_SAVE_REFRESH_S)
+		station_save_all(p);
+	else
+		p->next_save = util_mono_s() + STATION_SAVE_EVERY_S;
 }
 
 /* The saved record of station id among rec[0..n-1]; NULL if none. */
@@ -529,6 +596,9 @@ station_free_all(struct pumpd *p)
 {
 	free(p->st);
 	p->st = NULL;
+	free(p->saved);
+	p->saved = NULL;
+	p->nsaved = 0;
 }
 
 /* The codec of station cfg's PLC map (plc.map, "v1" by default). */
@@ -551,7 +621,7 @@ station_worker_start(struct pumpd *p, struct station *s)
 	/* in simulation the network keeps real time: a timeout of at most
 	 * 20 (simulated) polls, as a slow PLC must not stall a whole
 	 * simulated storm */
-	if (plc_start(s->dev, s->wcfg, station_codec(s->wcfg), p->efd, tick_s,
+	if (plc_start(s->dev, s->wcfg, station_codec(s->wcfg), &p->ready, tick_s,
 	    fmin(p->timeout_ms / 1000.0, fmax(0.2, tick_s * 20))) == 0)
 		return 0;
 fail:
@@ -563,12 +633,24 @@ fail:
 }
 
 void
-station_worker_free(struct plc_dev *dev, struct cfg_station *wcfg)
+station_worker_free(struct pumpd *p, struct plc_dev *dev,
+    struct cfg_station *wcfg)
 {
+	if (dev != NULL && dev->ready != NULL)
+		plc_ready_forget(&p->ready, dev);
 	free(dev);
 	free(wcfg);
 }
 
+void
+station_slots(struct pumpd *p)
+{
+	int	i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->st[i].dev != NULL)
+			p->st[i].dev->slot = i;
+}
 void
 station_init(struct pumpd *p, struct station *s, int index,
     const struct cfg_station *cfg)
@@ -760,12 +842,13 @@ station_emit_self(struct pumpd *p, int64_t ms)
 			me.causes[k] += p->st[i].causes[k];
 	}
 	take_ages(p, &me);
-	if ((me.nrtt = p->nrtt) > 0) {
+	if ((me.nrtt = p->nrtt) > 0) {	/* a sample of p->nrtt_seen */
 		qsort(p->rtt, (size_t)p->nrtt, sizeof p->rtt[0], cmp_double);
 		me.poll_p50_ms = p->rtt[p->nrtt / 2];
 		me.poll_p99_ms = p->rtt[p->nrtt * 99 / 100];
 	}
 	p->nrtt = 0;
+	p->nrtt_seen = 0;
 	mtr_stats(p->mtr, &st);
 	me.overruns = p->overruns;
 	me.max_lag_ms = p->max_lag_ms;

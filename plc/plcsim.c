@@ -7,8 +7,10 @@
  * answer every request), with the physical model of model.c behind the
  * registers.
  *
- * Single-threaded: one poll() loop accepts connections, answers requests
- * (libmodbus decodes and encodes the frames; the map's own address and value
+ * Single-threaded: one epoll loop accepts connections, answers requests
+ * (a request is read by its MBAP length with poll(), never libmodbus's
+ * select(), so that any number of stations and descriptors will do;
+ * libmodbus decodes and encodes the frames; the map's own address and value
  * checks come first), advances every station in fixed simulated steps
  * (simulated time = speed x real time), applies scheduled faults and serves
  * a small text control port.  A "slow" PLC's answers wait in a queue, so a
@@ -24,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,6 +49,13 @@
 #define MAX_CTL		4	/* control connections */
 #define MAX_FAULTS	64	/* scheduled on the command line */
 #define MAX_STEPS_PER_WAKE 4000	/* then serve the network again */
+#define MAX_EVENTS	256	/* descriptors served per wake */
+#define REQ_WAIT_S	0.5	/* for the rest of a request, once begun */
+
+/* What an epoll entry stands for: kind, station i, slot j. */
+enum tag_kind { TAG_LISTEN, TAG_CLIENT, TAG_CTL_LISTEN, TAG_CTL };
+#define HIST_MS		10000	/* timing histograms: 1 ms bins to 10 s */
+#define TAG(k, i, j)	((uint64_t)(k) | (uint64_t)(j) << 8 | (uint64_t)(i) << 16)
 
 struct pending {
 	struct pending	*next;
@@ -66,6 +76,20 @@ struct sim_station {
 	unsigned long		 received;	/* requests read */
 	unsigned long		 requests;
 	unsigned long		 exceptions;
+	double			 poll_t;	/* real: the last poll began */
+	int			 poll_req;	/* fc << 16 | addr: the read a
+						 * poll begins with; 0 unknown */
+	double			 cross_t;	/* real: the level rose past the
+						 * duty start, no pump on; 0 */
+	double			 prev_level_m;
+};
+
+/* Timing seen from the PLCs, for the benchmarks (control port "timing"):
+ * the gaps between two polls' first requests, and the time from a level
+ * crossing the duty start to the run command's arrival, ms. */
+struct sim_timing {
+	unsigned long	 gap[HIST_MS + 1];	/* the last: longer */
+	unsigned long	 react[HIST_MS + 1];
 };
 
 struct sched {
@@ -100,6 +124,8 @@ struct plcsim {
 	int			 nfaults;
 	int			 ctl_lfd;
 	struct ctl_client	 ctl[MAX_CTL];
+	int			 ep;		/* epoll */
+	struct sim_timing	*timing;
 	struct pending		*pending;
 };
 
@@ -120,6 +146,45 @@ static double
 now_real(void)
 {
 	return util_mono_s();
+}
+
+/* Watch fd for input, tagged tag; 0 or -1. */
+static int
+watch(struct plcsim *s, int fd, uint64_t tag)
+{
+	struct epoll_event	ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.events = EPOLLIN;
+	ev.data.u64 = tag;
+	return epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/* Read one Modbus TCP request from fd into req (its MBAP header, then the
+ * length it gives), waiting at most REQ_WAIT_S once it has begun; its
+ * length, or -1 when the client closed, stalled or sent no valid header. */
+static int
+read_request(int fd, uint8_t *req)
+{
+	double		dl = now_real() + REQ_WAIT_S;
+	struct pollfd	pfd = { fd, POLLIN, 0 };
+	size_t		want = 7, got = 0;
+	ssize_t		k;
+
+	while (got < want) {
+		k = recv(fd, req + got, want - got, MSG_DONTWAIT);
+		if (k == 0 || (k == -1 && errno != EAGAIN && errno != EINTR))
+			return -1;
+		if (k > 0 && (got += (size_t)k) == 7 && want == 7) {
+			want = 6 + (size_t)(req[4] << 8 | req[5]);
+			if (want < 8 || want > MODBUS_TCP_MAX_ADU_LENGTH)
+				return -1;
+		}
+		if (k == -1 && (now_real() >= dl ||
+		    poll(&pfd, 1, (int)ceil((dl - now_real()) * 1000)) == 0))
+			return -1;
+	}
+	return (int)got;
 }
 
 /* Find a station by id; -1 when there is none. */
@@ -301,6 +366,103 @@ drop_client(struct sim_station *st, int j)
 	st->cfd[j] = -1;
 }
 
+/* Add ms to histogram h. */
+static void
+hist_add(unsigned long *h, double ms)
+{
+	h[ms < 0 ? 0 : ms >= HIST_MS ? HIST_MS : (int)ms]++;
+}
+
+/* Note request req's arrival at st: a poll begins with the read the first
+ * poll began with (the first read of fc 1-4 seen: a master reads the same
+ * way every poll). */
+static void
+note_request(struct plcsim *s, struct sim_station *st, const uint8_t *req)
+{
+	double	now = now_real();
+	int	fc = req[7], key = fc << 16 | req[8] << 8 | req[9];
+
+	if (fc < 1 || fc > 4)
+		return;
+	if (st->poll_req == 0)
+		st->poll_req = key;
+	if (key != st->poll_req)
+		return;
+	if (st->poll_t > 0 && s->timing != NULL)
+		hist_add(s->timing->gap, (now - st->poll_t) * 1000);
+	st->poll_t = now;
+}
+
+/* Note a write of a v1 request rq at st: a pump commanded on after the
+ * level crossed the duty start is a reaction. */
+static void
+note_write(struct plcsim *s, struct sim_station *st, const struct mdl_req *rq)
+{
+	int	k = PLC_HR_PUMP_CMD - rq->addr;
+
+	if (k < 0 || k >= rq->nwrite || st->cross_t == 0 ||
+	    (rq->v[k] & ~st->m.hr[PLC_HR_PUMP_CMD]) == 0)
+		return;
+	if (s->timing != NULL)
+		hist_add(s->timing->react, (now_real() - st->cross_t) * 1000);
+	st->cross_t = 0;
+}
+
+/* After a step of a v1 station st: note when its level rises past the
+ * duty start with no pump commanded, forget it once below again. */
+static void
+note_level(struct sim_station *st)
+{
+	const struct mdl_station	*m = &st->m;
+	double				 on = m->cfg->duty_start_m;
+
+	if (m->cfg->map == CFG_MAP_L1)
+		return;
+	if (st->prev_level_m < on && m->level_m >= on &&
+	    m->hr[PLC_HR_PUMP_CMD] == 0)
+		st->cross_t = now_real();
+	else if (m->level_m < on - 0.05)
+		st->cross_t = 0;
+	st->prev_level_m = m->level_m;
+}
+
+/* Reply to "timing" on fd: "ok", then "gap MS COUNT" and "react MS COUNT"
+ * for every non-empty bin (HIST_MS: longer), then "end"; "timing reset"
+ * empties the histograms. */
+static void
+timing_reply(struct plcsim *s, int fd, int reset)
+{
+	char	*buf = NULL;
+	size_t	 len = 0, off;
+	ssize_t	 k;
+	FILE	*f;
+	int	 i;
+
+	if (reset && s->timing != NULL)
+		memset(s->timing, 0, sizeof *s->timing);
+	if (reset || s->timing == NULL) {
+		if (write(fd, s->timing ? "ok\n" : "error: no memory\n",
+		    s->timing ? 3 : 17) == -1)
+			return;
+		return;
+	}
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return;
+	fprintf(f, "ok\n");
+	for (i = 0; i <= HIST_MS; i++)
+		if (s->timing->gap[i])
+			fprintf(f, "gap %d %lu\n", i, s->timing->gap[i]);
+	for (i = 0; i <= HIST_MS; i++)
+		if (s->timing->react[i])
+			fprintf(f, "react %d %lu\n", i, s->timing->react[i]);
+	fprintf(f, "end\n");
+	fclose(f);
+	for (off = 0; off < len; off += (size_t)k)
+		if ((k = write(fd, buf + off, len - off)) <= 0)
+			break;
+	free(buf);
+}
+
 /* Function 17 of an L1 PLC: libmodbus would answer with its own identity,
  * so the frame is built here (MBAP header, function, then the identity). */
 static void
@@ -339,7 +501,8 @@ answer_l1(struct sim_station *st, int fd, const uint8_t *req, int len,
 
 /* Answer one request on fd now. */
 static void
-answer(struct sim_station *st, int fd, const uint8_t *req, int len)
+answer(struct plcsim *s, struct sim_station *st, int fd, const uint8_t *req,
+    int len)
 {
 	struct mdl_req	rq;
 	int		hl = modbus_get_header_length(st->ctx), ex;
@@ -359,8 +522,10 @@ answer(struct sim_station *st, int fd, const uint8_t *req, int len)
 	}
 	memcpy(st->map->tab_input_registers, st->m.ir, sizeof st->m.ir);
 	memcpy(st->map->tab_registers, st->m.hr, sizeof st->m.hr);
-	if (rq.nwrite > 0)
+	if (rq.nwrite > 0) {
+		note_write(s, st, &rq);
 		mdl_write(&st->m, rq.addr, rq.nwrite, rq.v);
+	}
 	modbus_reply(st->ctx, req, len, st->map);
 }
 
@@ -408,15 +573,15 @@ on_request(struct plcsim *s, struct sim_station *st, int j)
 	struct pending	*p;
 	int		 len, ms;
 
-	modbus_set_socket(st->ctx, st->cfd[j]);
-	if ((len = modbus_receive(st->ctx, req)) == -1) {
+	if ((len = read_request(st->cfd[j], req)) == -1) {
 		drop_client(st, j);
 		return;
 	}
-	if (len == 0 || st->silent)
+	note_request(s, st, req);
+	if (st->silent)
 		return;
 	if ((ms = delay_ms(st, st->received++, s->speed)) == 0) {
-		answer(st, st->cfd[j], req, len);
+		answer(s, st, st->cfd[j], req, len);
 		return;
 	}
 	if ((p = calloc(1, sizeof *p)) == NULL)
@@ -452,21 +617,23 @@ run_pending(struct plcsim *s)
 	while ((p = s->pending) != NULL && p->due <= now) {
 		s->pending = p->next;
 		if ((st = owner_of(s, p->fd)) != NULL && !st->silent)
-			answer(st, p->fd, p->req, p->len);
+			answer(s, st, p->fd, p->req, p->len);
 		free(p);
 	}
 }
 
-/* Accept a connection on station st's port. */
+/* Accept a connection on station i's port. */
 static void
-on_accept(struct sim_station *st)
+on_accept(struct plcsim *s, int i)
 {
-	int	fd, j;
+	struct sim_station	*st = &s->st[i];
+	int			 fd, j;
 
 	if ((fd = accept4(st->lfd, NULL, NULL, SOCK_CLOEXEC)) == -1)
 		return;
 	for (j = 0; j < MAX_CLIENTS; j++)
-		if (st->cfd[j] == -1) {
+		if (st->cfd[j] == -1 && watch(s, fd, TAG(TAG_CLIENT, i,
+		    j)) == 0) {
 			st->cfd[j] = fd;
 			return;
 		}
@@ -513,7 +680,8 @@ station_open(struct plcsim *s, int i)
 	}
 	modbus_set_slave(st->ctx, c->unit);
 	modbus_set_indication_timeout(st->ctx, 0, 500000);
-	if ((st->lfd = listen_on(c->port)) == -1) {
+	if ((st->lfd = listen_on(c->port)) == -1 ||
+	    watch(s, st->lfd, TAG(TAG_LISTEN, i, 0)) == -1) {
 		fprintf(stderr, "plcsim %s: cannot listen on 127.0.0.1:%d: "
 		    "%s\n", c->id, c->port, strerror(errno));
 		return -1;
@@ -539,8 +707,10 @@ step_all(struct plcsim *s)
 			    s->faults[i].spec);
 		fflush(stdout);
 	}
-	for (i = 0; i < s->n; i++)
+	for (i = 0; i < s->n; i++) {
 		mdl_step(&s->st[i].m, s->step_s);
+		note_level(&s->st[i]);
+	}
 	s->t += s->step_s;
 }
 
@@ -684,6 +854,10 @@ ctl_line(struct plcsim *s, int fd, char *line)
 	} else if (strcmp(line, "summary") == 0) {
 		summary(s);
 		snprintf(reply, sizeof reply, "ok\n");
+	} else if (strcmp(line, "timing") == 0 ||
+	    strcmp(line, "timing reset") == 0) {
+		timing_reply(s, fd, line[6] != '\0');
+		return;
 	} else if (strcmp(line, "time") == 0)
 		snprintf(reply, sizeof reply, "ok %.1f\n", s->t);
 	else if (strcmp(line, "freeze") == 0) {
@@ -700,7 +874,7 @@ ctl_line(struct plcsim *s, int fd, char *line)
 	}
 	else
 		snprintf(reply, sizeof reply, "error: \"%.100s\": commands are "
-		    "fault STATION:FAULT[:ARG], summary, time, freeze, thaw\n", line);
+		    "fault STATION:FAULT[:ARG], summary, time, freeze, thaw, timing [reset]\n", line);
 	if (write(fd, reply, strlen(reply)) == -1)
 		return;
 }
@@ -741,7 +915,7 @@ ctl_accept(struct plcsim *s)
 	if ((fd = accept4(s->ctl_lfd, NULL, NULL, SOCK_CLOEXEC)) == -1)
 		return;
 	for (j = 0; j < MAX_CTL; j++)
-		if (s->ctl[j].fd == -1) {
+		if (s->ctl[j].fd == -1 && watch(s, fd, TAG(TAG_CTL, 0, j)) == 0) {
 			s->ctl[j].fd = fd;
 			s->ctl[j].len = 0;
 			return;
@@ -749,63 +923,44 @@ ctl_accept(struct plcsim *s)
 	close(fd);
 }
 
-/* Which object a poll entry stands for. */
-struct slot {
-	int	kind;		/* 0 listener, 1 client, 2 ctl listen, 3 ctl */
-	int	i, j;
-};
+/* Serve one ready descriptor, by its tag. */
+static void
+serve_one(struct plcsim *s, uint64_t tag)
+{
+	int	i = (int)(tag >> 16), j = (int)(tag >> 8 & 0xff);
+
+	switch ((enum tag_kind)(tag & 0xff)) {
+	case TAG_LISTEN:
+		on_accept(s, i);
+		break;
+	case TAG_CLIENT:
+		if (s->st[i].cfd[j] != -1)
+			on_request(s, &s->st[i], j);
+		break;
+	case TAG_CTL_LISTEN:
+		ctl_accept(s);
+		break;
+	default:
+		if (s->ctl[j].fd != -1)
+			ctl_read(s, &s->ctl[j]);
+	}
+}
 
 /* Wait for the network until the next step or delayed answer is due. */
 static void
 serve(struct plcsim *s, double until_real)
 {
-	struct pollfd	pfd[1024];
-	struct slot	slot[1024];
-	double		wait = until_real - now_real();
-	int		n = 0, i, j, ms;
+	struct epoll_event	ev[MAX_EVENTS];
+	double			wait = until_real - now_real();
+	int			n, i, ms;
 
-	for (i = 0; i < s->n; i++) {
-		pfd[n] = (struct pollfd){ s->st[i].lfd, POLLIN, 0 };
-		slot[n++] = (struct slot){ 0, i, 0 };
-		for (j = 0; j < MAX_CLIENTS; j++)
-			if (s->st[i].cfd[j] != -1) {
-				pfd[n] = (struct pollfd){ s->st[i].cfd[j],
-				    POLLIN, 0 };
-				slot[n++] = (struct slot){ 1, i, j };
-			}
-	}
-	if (s->ctl_lfd != -1) {
-		pfd[n] = (struct pollfd){ s->ctl_lfd, POLLIN, 0 };
-		slot[n++] = (struct slot){ 2, 0, 0 };
-	}
-	for (j = 0; j < MAX_CTL; j++)
-		if (s->ctl[j].fd != -1) {
-			pfd[n] = (struct pollfd){ s->ctl[j].fd, POLLIN, 0 };
-			slot[n++] = (struct slot){ 3, 0, j };
-		}
 	if (s->pending != NULL && s->pending->due < until_real)
 		wait = s->pending->due - now_real();
 	ms = wait <= 0 ? 0 : (int)ceil(fmin(wait, 0.2) * 1000);
-	if (poll(pfd, (nfds_t)n, ms) <= 0)
+	if ((n = epoll_wait(s->ep, ev, MAX_EVENTS, ms)) <= 0)
 		return;
-	for (i = 0; i < n; i++) {
-		if (pfd[i].revents == 0)
-			continue;
-		switch (slot[i].kind) {
-		case 0:
-			on_accept(&s->st[slot[i].i]);
-			break;
-		case 1:
-			if (s->st[slot[i].i].cfd[slot[i].j] == pfd[i].fd)
-				on_request(s, &s->st[slot[i].i], slot[i].j);
-			break;
-		case 2:
-			ctl_accept(s);
-			break;
-		default:
-			ctl_read(s, &s->ctl[slot[i].j]);
-		}
-	}
+	for (i = 0; i < n; i++)
+		serve_one(s, ev[i].data.u64);
 }
 
 /* The main loop: keep simulated time at speed x real time. */
@@ -896,10 +1051,16 @@ sim_start(struct plcsim *s, double tod0, int port)
 			fprintf(stderr, "plcsim: --fault %s\n", desc);
 			return 2;
 		}
+	s->timing = calloc(1, sizeof *s->timing);	/* NULL: not kept */
+	if ((s->ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+		fprintf(stderr, "plcsim: epoll: %s\n", strerror(errno));
+		return 1;
+	}
 	for (i = 0; i < s->n; i++)
 		if (station_open(s, i) == -1)
 			return 1;
-	if (port > 0 && (s->ctl_lfd = listen_on(port)) == -1) {
+	if (port > 0 && ((s->ctl_lfd = listen_on(port)) == -1 ||
+	    watch(s, s->ctl_lfd, TAG(TAG_CTL_LISTEN, 0, 0)) == -1)) {
 		fprintf(stderr, "plcsim: control port %d: %s\n", port,
 		    strerror(errno));
 		return 1;
@@ -930,6 +1091,9 @@ sim_free(struct plcsim *s)
 		if (s->st[i].ctx != NULL)
 			modbus_free(s->st[i].ctx);
 	}
+	if (s->ep > 0)
+		close(s->ep);
+	free(s->timing);
 	while ((p = s->pending) != NULL) {
 		s->pending = p->next;
 		free(p);

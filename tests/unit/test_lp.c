@@ -1,11 +1,14 @@
 /*
  * Line protocol encoder against the protocol's rules and edge cases.
  */
+#include <inttypes.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -122,6 +125,48 @@ test_grows(void **state)
 	lp_free(&b);
 }
 
+/* Numbers come out exactly as printf writes them ("%.10g", "%lldi"),
+ * whichever path writes them: whole ten-thousandths by hand, the rest by
+ * snprintf; over many values, signs, sizes and timestamps. */
+static void
+test_numbers_as_printf(void **state)
+{
+	static const double	fixed[] = { 0.0, -0.0, 1.0, -1.0, 0.1, 0.2,
+	    0.1 + 0.2, 1.234, 1.236, 12.5, 0.0001, 0.00001, -0.0005, 100.0,
+	    999999.9999, 9999999.999, 123456789.1234, 1234567890.0, 1e10,
+	    -1e10, 1e-7, 3.14159265358979, 4294967296.0, 0.5e-4, 65535.0 };
+	static const int64_t	ints[] = { 0, 1, -1, 9, 10, -10, 123456,
+	    INT64_MAX, INT64_MIN, 1700000000000LL };
+	struct lp_buf		b;
+	char			want[128];
+	unsigned		seed = 12345;
+	double			v;
+	int			i, d;
+
+	(void)state;
+	lp_init(&b);
+	for (i = 0; i < 200000; i++) {
+		if (i < (int)(sizeof fixed / sizeof fixed[0]))
+			v = fixed[i];
+		else if (i % 3 == 0)
+			v = (rand_r(&seed) - RAND_MAX / 2) / 1e3 *
+			    pow(10, rand_r(&seed) % 12 - 6);
+		else {
+			d = rand_r(&seed) % 7;
+			v = (rand_r(&seed) % 2000001 - 1000000) / pow(10, d);
+		}
+		lp_reset(&b);
+		lp_begin(&b, "m");
+		lp_float(&b, "f", v);
+		lp_int(&b, "i", ints[i % 10]);
+		lp_end(&b, ints[(i + 3) % 10]);
+		snprintf(want, sizeof want, "m f=%.10g,i=%" PRId64 "i %" PRId64
+		    "\n", v, ints[i % 10], ints[(i + 3) % 10]);
+		assert_string_equal(b.data, want);
+	}
+	lp_free(&b);
+}
+
 int
 main(void)
 {
@@ -131,6 +176,7 @@ main(void)
 		cmocka_unit_test(test_utf8_and_control),
 		cmocka_unit_test(test_empty_tags_and_fields),
 		cmocka_unit_test(test_grows),
+		cmocka_unit_test(test_numbers_as_printf),
 	};
 
 	return cmocka_run_group_tests_name("lp", tests, NULL, NULL);

@@ -253,11 +253,13 @@ test_poll_reads_back_and_acks(void **state)
 	    .control = OBS_DIRECT, .run_mask = 1, .watchdog_s = 10 };
 	uint16_t		seq;
 	int			efd = eventfd(0, EFD_NONBLOCK);
+	struct plc_ready	rl;
 
 	(void)state;
 	srv_start(&s, 0);
 	station(&c, &s);
-	assert_int_equal(plc_start(&d, &c, codec_find("v1"), efd, 0.2, 0.5),
+	assert_int_equal(plc_ready_init(&rl, efd, 1), 0);
+	assert_int_equal(plc_start(&d, &c, codec_find("v1"), &rl, 0.2, 0.5),
 	    0);
 	assert_true(wait_result(&d, &r, 2000));
 	assert_int_equal(r.ok, 1);
@@ -286,6 +288,47 @@ test_poll_reads_back_and_acks(void **state)
 	assert_int_equal(r.obs.foreign, 1);
 	plc_stop(&d);
 	srv_stop(&s);
+	plc_ready_free(&rl);
+	close(efd);
+}
+
+/* The ready list hands the loop only the stations with a result: a worker
+ * for station 2 of 3 queues index 2, once however many polls it posts
+ * before the take, and wakes the eventfd once for them. */
+static void
+test_ready_list_only_results(void **state)
+{
+	struct srv		s;
+	struct cfg_station	c;
+	struct plc_dev		d;
+	struct plc_result	r;
+	struct plc_ready	rl;
+	struct plc_dev *const	*dev;
+	uint64_t		 v;
+	int			efd = eventfd(0, EFD_NONBLOCK);
+
+	(void)state;
+	srv_start(&s, 0);
+	station(&c, &s);
+	assert_int_equal(plc_ready_init(&rl, efd, 3), 0);
+	assert_int_equal(plc_ready_take(&rl, &dev), 0);
+	assert_int_equal(plc_start(&d, &c, codec_find("v1"), &rl, 0.05,
+	    0.5), 0);
+	usleep(400000);		/* several polls, none taken */
+	assert_int_equal(read(efd, &v, sizeof v), (ssize_t)sizeof v);
+	assert_int_equal(v, 1);
+	assert_int_equal(plc_ready_take(&rl, &dev), 1);
+	assert_ptr_equal(dev[0], &d);
+	assert_true(plc_take(&d, &r));
+	assert_int_equal(r.ok, 1);
+	assert_true(wait_result(&d, &r, 2000));	/* queued again after */
+	plc_stop(&d);
+	/* a worker freed while queued (a reload retires it) leaves nothing
+	 * behind for the loop to touch */
+	plc_ready_forget(&rl, &d);
+	assert_int_equal(plc_ready_take(&rl, &dev), 0);
+	srv_stop(&s);
+	plc_ready_free(&rl);
 	close(efd);
 }
 
@@ -299,12 +342,14 @@ test_rejected_on_the_worker(void **state)
 	struct plc_dev		d;
 	struct plc_result	r;
 	int			efd = eventfd(0, EFD_NONBLOCK), n, conns;
+	struct plc_ready	rl;
 
 	(void)state;
 	srv_start(&s, 0);
 	s.version = 2;
 	station(&c, &s);
-	assert_int_equal(plc_start(&d, &c, codec_find("v1"), efd, 0.1, 0.5),
+	assert_int_equal(plc_ready_init(&rl, efd, 1), 0);
+	assert_int_equal(plc_start(&d, &c, codec_find("v1"), &rl, 0.1, 0.5),
 	    0);
 	assert_true(wait_result(&d, &r, 2000));
 	assert_int_equal(r.ok, 0);
@@ -321,6 +366,7 @@ test_rejected_on_the_worker(void **state)
 	assert_true(n >= 4);	/* two polls of two reads */
 	assert_int_equal(conns, 1);	/* on one connection */
 	srv_stop(&s);
+	plc_ready_free(&rl);
 	close(efd);
 }
 
@@ -335,11 +381,13 @@ test_command_written_at_once(void **state)
 	    .control = OBS_DIRECT, .run_mask = 1, .watchdog_s = 10 };
 	double			t, ages[PLC_AGES], max_ms;
 	int			efd = eventfd(0, EFD_NONBLOCK), i, w = -1;
+	struct plc_ready	rl;
 
 	(void)state;
 	srv_start(&s, 0);
 	station(&c, &s);
-	assert_int_equal(plc_start(&d, &c, codec_find("v1"), efd, 1.0, 0.5), 0);
+	assert_int_equal(plc_ready_init(&rl, efd, 1), 0);
+	assert_int_equal(plc_start(&d, &c, codec_find("v1"), &rl, 1.0, 0.5), 0);
 	assert_true(wait_result(&d, &r, 2000));
 	sleep_ms(700);		/* late in the poll period */
 	t = now_s();
@@ -360,6 +408,7 @@ test_command_written_at_once(void **state)
 	assert_int_equal(plc_take_ages(&d, ages, &max_ms), 0);
 	plc_stop(&d);
 	srv_stop(&s);
+	plc_ready_free(&rl);
 	close(efd);
 }
 
@@ -372,12 +421,14 @@ test_drip_timeout_and_bounded_stop(void **state)
 	struct plc_result	r;
 	double			t0, t;
 	int			efd = eventfd(0, EFD_NONBLOCK);
+	struct plc_ready	rl;
 
 	(void)state;
 	srv_start(&s, 100);	/* 169 bytes: 17 s for one reply */
 	station(&c, &s);
 	t0 = now_s();
-	assert_int_equal(plc_start(&d, &c, codec_find("v1"), efd, 0.2, 0.4), 0);
+	assert_int_equal(plc_ready_init(&rl, efd, 1), 0);
+	assert_int_equal(plc_start(&d, &c, codec_find("v1"), &rl, 0.2, 0.4), 0);
 	assert_true(wait_result(&d, &r, 3000));
 	t = now_s() - t0;
 	assert_int_equal(r.ok, 0);
@@ -391,6 +442,7 @@ test_drip_timeout_and_bounded_stop(void **state)
 	t = now_s() - t0;
 	assert_true(t < 0.6);
 	srv_stop(&s);
+	plc_ready_free(&rl);
 	close(efd);
 }
 
@@ -404,6 +456,7 @@ test_stop_while_connecting(void **state)
 	struct plc_result	r;
 	double			t0, t;
 	int			lfd, fill[4], i, efd = eventfd(0, EFD_NONBLOCK);
+	struct plc_ready	rl;
 
 	(void)state;
 	/* a PLC whose accept queue is full: SYNs are dropped, connect hangs */
@@ -422,7 +475,8 @@ test_stop_while_connecting(void **state)
 	fixture_station(&c, 1);
 	strcpy(c.host, "127.0.0.1");
 	c.port = ntohs(sin.sin_port);
-	assert_int_equal(plc_start(&d, &c, codec_find("v1"), efd, 0.2, 0.4), 0);
+	assert_int_equal(plc_ready_init(&rl, efd, 1), 0);
+	assert_int_equal(plc_start(&d, &c, codec_find("v1"), &rl, 0.2, 0.4), 0);
 	assert_true(wait_result(&d, &r, 1000));
 	assert_int_equal(r.cause, MBTCP_E_IO);
 	assert_non_null(strstr(r.err, "timed out"));
@@ -434,6 +488,7 @@ test_stop_while_connecting(void **state)
 	for (i = 0; i < 4; i++)
 		close(fill[i]);
 	close(lfd);
+	plc_ready_free(&rl);
 	close(efd);
 }
 
@@ -446,6 +501,7 @@ main(void)
 		cmocka_unit_test(test_command_written_at_once),
 		cmocka_unit_test(test_drip_timeout_and_bounded_stop),
 		cmocka_unit_test(test_stop_while_connecting),
+		cmocka_unit_test(test_ready_list_only_results),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
