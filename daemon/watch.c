@@ -1148,6 +1148,45 @@ watch_main(const char *path, int argc, char **argv)
 	return rc;
 }
 
+/* The ids of pumpd's alarms that command cmd (ack, shelve, unshelve)
+ * takes, one a line: the unacknowledged, the shown (neither shelved nor
+ * suppressed), the shelved. */
+static int
+complete_alarms(const char *path, const char *cmd)
+{
+	static char	*all[] = { "--all" };
+	json_t		*d = NULL, *a, *o;
+	const char	*st;
+	char		 err[256];
+	size_t		 i;
+	int		 take;
+
+	if (strcmp(cmd, "ack") != 0 && strcmp(cmd, "shelve") != 0 &&
+	    strcmp(cmd, "unshelve") != 0)
+		return PROTO_EXIT_USAGE;
+	if (watch_ask(NULL, path, "alarms", 1, all, COMPLETE_MS, &d, err,
+	    sizeof err) != 0)
+		return PROTO_EXIT_UNREACHABLE;
+	a = json_object_get(d, "alarms");
+	for (i = 0; i < json_array_size(a); i++) {
+		o = json_array_get(a, i);
+		st = str_of(o, "state");
+		if (strcmp(cmd, "ack") == 0)
+			take = strcmp(st, "UNACK") == 0 ||
+			    strcmp(st, "RTN_UNACK") == 0;
+		else if (strcmp(cmd, "shelve") == 0)
+			take = strcmp(st, "SHELVED") != 0 &&
+			    strcmp(st, "SUPPRESSED") != 0;
+		else
+			take = strcmp(st, "SHELVED") == 0;
+		if (take)
+			printf("%lld\n", (long long)json_integer_value(
+			    json_object_get(o, "id")));
+	}
+	json_decref(d);
+	return PROTO_EXIT_OK;
+}
+
 /* pumpctl complete (watch.h). */
 int
 watch_complete(const char *path, int argc, char **argv)
@@ -1173,9 +1212,12 @@ watch_complete(const char *path, int argc, char **argv)
 		n = (int)json_integer_value(json_object_get(d, "npumps"));
 		for (i = 1; (int)i <= n; i++)
 			printf("%zu\n", i);
+	} else if (argc == 2 && strcmp(argv[0], "alarms") == 0 &&
+	    (rc = complete_alarms(path, argv[1])) != PROTO_EXIT_USAGE) {
+		return rc;
 	} else {
 		fprintf(stderr, "usage: pumpctl complete stations | pumps "
-		    "STATION\n");
+		    "STATION | alarms ack|shelve|unshelve\n");
 		return PROTO_EXIT_USAGE;
 	}
 	json_decref(d);

@@ -16,8 +16,9 @@
  * SIGTERM or N frames; the exit code (0, or 2 on bad usage). */
 int	watch_main(const char *path, int argc, char **argv);
 
-/* pumpctl complete stations | pumps STATION: the station ids, or the
- * station's pump numbers, one a line, from pumpd; the exit code (4 when
+/* pumpctl complete stations | pumps STATION | alarms CMD: the station
+ * ids, the station's pump numbers, or the ids of the alarms that CMD (ack,
+ * shelve, unshelve) takes, one a line, from pumpd; the exit code (4 when
  * pumpd does not answer in time, 1 for an unknown station, 2 bad usage). */
 int	watch_complete(const char *path, int argc, char **argv);
 
