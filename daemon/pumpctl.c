@@ -180,14 +180,15 @@ pc_recv(int fd)
 	return NULL;
 }
 
-/* A duration of s seconds in 5 columns: "NOW", "42m", "3h05", ">24h". */
+/* A duration of s seconds in 4 columns: "NOW", "42m", "3h05", ">24h";
+ * "-" when the level is not rising. */
 static void
 fmt_ttf(json_t *ttf, char *buf, size_t n)
 {
 	double	s = json_number_value(ttf);
 
 	if (!json_is_number(ttf))
-		snprintf(buf, n, "\xe2\x80\x94");	/* an em dash */
+		snprintf(buf, n, "-");
 	else if (s < 60)
 		snprintf(buf, n, "NOW");
 	else if (s < 3600)
@@ -199,22 +200,6 @@ fmt_ttf(json_t *ttf, char *buf, size_t n)
 		snprintf(buf, n, ">24h");
 }
 
-/* Print the alarms array a, comma-separated, cut at width w. */
-static void
-print_alarm_list(json_t *a, int w)
-{
-	char	buf[512];
-	size_t	i, len = 0;
-
-	buf[0] = '\0';
-	for (i = 0; i < json_array_size(a) && len < sizeof buf; i++)
-		len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s",
-		    i ? "," : "", json_string_value(json_array_get(a, i)));
-	if (w > 0 && (int)strlen(buf) > w)
-		buf[w > 1 ? w - 1 : 0] = '+', buf[w] = '\0';
-	printf("%s\n", buf);
-}
-
 /* One status line of station o, at most WIDTH columns. */
 static void
 status_line(json_t *o)
@@ -222,7 +207,7 @@ status_line(json_t *o)
 	json_t	*lv = json_object_get(o, "level_m");
 	double	 flood = json_number_value(json_object_get(o, "flood_m"));
 	double	 hi = json_number_value(json_object_get(o, "high_alarm_m"));
-	char	 level[8] = "  -- ", pct[8] = "  --", ttf[16];
+	char	 level[8] = "  -- ", pct[8] = "  --", ttf[16], al[512];
 	int	 used;
 
 	if (json_is_number(lv)) {
@@ -231,10 +216,10 @@ status_line(json_t *o)
 		    json_number_value(lv) / flood : 0);
 	}
 	fmt_ttf(json_object_get(o, "ttf_s"), ttf, sizeof ttf);
-	printf("%-16.16s %s %s%c %4s%*s %5.1f %2d/%-2d %c %-5s %-8.8s ",
+	printf("%-16.16s %s %s%c %4s %5.1f %2d/%-2d %c %-5s %-8.8s ",
 	    json_string_value(json_object_get(o, "id")), level, pct,
 	    json_is_number(lv) && json_number_value(lv) >= hi ? '!' : ' ',
-	    ttf, strcmp(ttf, "\xe2\x80\x94") == 0 ? 3 : 0, "",
+	    ttf,
 	    json_number_value(json_object_get(o, "rain_mmh")),
 	    (int)json_integer_value(json_object_get(o, "running")),
 	    (int)json_integer_value(json_object_get(o, "available")),
@@ -243,7 +228,9 @@ status_line(json_t *o)
 	    json_string_value(json_object_get(o, "mode")));
 	used = 16 + 1 + 5 + 1 + 4 + 1 + 1 + 4 + 1 + 5 + 1 + 5 + 1 + 1 + 1 +
 	    5 + 1 + 8 + 1;
-	print_alarm_list(json_object_get(o, "alarms"), WIDTH - used);
+	watch_fit_alarms(json_object_get(o, "alarms"), WIDTH - used, al,
+	    sizeof al);
+	printf("%s\n", al);
 }
 
 /* status: the district's inputs, then one line per station. */

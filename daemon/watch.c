@@ -53,6 +53,7 @@
 #define NAME_COLS	16	/* columns of the name (CJK: 8 characters) */
 #define PLAIN_COLS	80
 #define COLS_MIN	20
+#define ALARM_NAME_MIN	6	/* columns of a cut alarm name, at least */
 #define ALARM_ROWS_MIN	3	/* alarm lines shown at least (terminal) */
 
 #define ESC_ENTER	"\033[?1049h\033[?25l"	/* alternate screen, no cursor */
@@ -509,18 +510,32 @@ fmt_mode(const char *mode, int wide)
 	return mode;
 }
 
-/* The alarms of station o, comma-separated, into buf. */
-static void
-fmt_alarm_names(json_t *o, char *buf, size_t n)
+/* The alarms of station o in at most room columns, into buf (watch.h). */
+void
+watch_fit_alarms(json_t *a, int room, char *buf, size_t n)
 {
-	json_t	*a = json_object_get(o, "alarms");
-	size_t	 i, len = 0;
+	size_t		 i, k = json_array_size(a), len = 0;
+	const char	*first;
+	char		 more[32];
+	int		 nl;
 
 	buf[0] = '\0';
-	for (i = 0; i < json_array_size(a) && len < n; i++)
+	for (i = 0; i < k && len < n; i++)
 		len += (size_t)snprintf(buf + len, n - len, "%s%s",
 		    i ? "," : "", json_string_value(json_array_get(a, i)) ?
 		    json_string_value(json_array_get(a, i)) : "?");
+	if (room < 0 || (int)strlen(buf) <= room)
+		return;
+	/* too long: the first (the station's most urgent) and "+N" */
+	first = json_string_value(json_array_get(a, 0)) ?
+	    json_string_value(json_array_get(a, 0)) : "?";
+	snprintf(more, sizeof more, k > 1 ? " +%zu" : "", k - 1);
+	nl = room - (int)strlen(more);
+	if (nl >= ALARM_NAME_MIN)
+		snprintf(buf, n, "%.*s%s", nl, first, more);
+	else if (snprintf(buf, n, "%zu alarm%s", k, k == 1 ? "" : "s") >
+	    room && snprintf(buf, n, "%zu al", k) > room)
+		snprintf(buf, n, "%.*s", room, "");
 }
 
 /* A time left of s seconds: "45s", "14m", "1h05", "forever" (null). */
@@ -586,6 +601,21 @@ fmt_station_cell(json_t *o, int wide, char *buf, size_t n)
 	    name, NAME_COLS - wd, "");
 }
 
+/* Add the station line head followed by the alarms a, fitted to the
+ * columns left (a space between them when sep), so that the line never
+ * runs off the screen. */
+static void
+frame_alarm_cell(struct watch *w, const char *head, json_t *a, int sep)
+{
+	char	al[512];
+	int	wd, room;
+
+	fit_bytes(head, LINE_BYTES, &wd);
+	room = w->cols - wd - (sep && json_array_size(a) > 0);
+	watch_fit_alarms(a, room < 0 ? 0 : room, al, sizeof al);
+	frame_add(w, "%s%s%s", head, sep && *al ? " " : "", al);
+}
+
 /* One station line of o. */
 static void
 frame_station(struct watch *w, json_t *o, int wide)
@@ -593,8 +623,8 @@ frame_station(struct watch *w, json_t *o, int wide)
 	json_t	*lv = json_object_get(o, "level_m");
 	double	 hi = num_of(o, "high_alarm_m"), fl = num_of(o, "flood_m");
 	char	 level[16] = "   --", pct[16] = "  --", ttf[16], bar[16];
-	char	 al[512], in[16] = "    --", lims[16] = "-", ov[256];
-	char	 cell[128];
+	char	 in[16] = "    --", lims[16] = "-", ov[256];
+	char	 cell[128], head[LINE_BYTES];
 	int	 lim = (int)json_integer_value(json_object_get(o,
 		    "limit_pumps"));
 
@@ -604,18 +634,18 @@ frame_station(struct watch *w, json_t *o, int wide)
 		    json_number_value(lv) / fl : 0);
 	}
 	fmt_ttf(json_object_get(o, "ttf_s"), ttf, sizeof ttf);
-	fmt_alarm_names(o, al, sizeof al);
 	fmt_overrides(w, str_of(o, "id"), !wide, ov, sizeof ov);
 	if (!wide) {
-		frame_add(w, "%-16.16s %s %s%c %5s %5.1f %2d/%-2d %c %-5s "
-		    "%-10.10s %s%s%s", str_of(o, "id"), level, pct,
-		    json_is_number(lv) && json_number_value(lv) >= hi ? '!' :
-		    ' ', ttf, num_of(o, "rain_mmh"),
+		snprintf(head, sizeof head, "%-16.16s %s %s%c %5s %5.1f "
+		    "%2d/%-2d %c %-5s %-10.10s %s", str_of(o, "id"), level,
+		    pct, json_is_number(lv) && json_number_value(lv) >= hi ?
+		    '!' : ' ', ttf, num_of(o, "rain_mmh"),
 		    (int)json_integer_value(json_object_get(o, "running")),
 		    (int)json_integer_value(json_object_get(o, "available")),
 		    json_is_true(json_object_get(o, "storm")) ? 'S' : '-',
-		    str_of(o, "comms"), fmt_mode(str_of(o, "mode"), 0), ov,
-		    *ov && *al ? " " : "", al);
+		    str_of(o, "comms"), fmt_mode(str_of(o, "mode"), 0), ov);
+		frame_alarm_cell(w, head, json_object_get(o, "alarms"),
+		    *ov != '\0');
 		return;
 	}
 	fmt_bar(o, bar, sizeof bar);
@@ -624,15 +654,16 @@ frame_station(struct watch *w, json_t *o, int wide)
 		snprintf(lims, sizeof lims, "%d", lim);
 	if (json_is_number(json_object_get(o, "inflow_m3s")))
 		snprintf(in, sizeof in, "%6.2f", num_of(o, "inflow_m3s"));
-	frame_add(w, "%s %s %s%c %s %5s %5.1f %s %2d/%-2d %-8.8s %c "
-	    "%-5s %-12.12s %3s %-20s %s", cell, level, pct,
+	snprintf(head, sizeof head, "%s %s %s%c %s %5s %5.1f %s %2d/%-2d "
+	    "%-8.8s %c %-5s %-12.12s %3s %-20s", cell, level, pct,
 	    json_is_number(lv) && json_number_value(lv) >= hi ? '!' : ' ',
 	    bar, ttf, num_of(o, "rain_mmh"), in,
 	    (int)json_integer_value(json_object_get(o, "running")),
 	    (int)json_integer_value(json_object_get(o, "available")),
 	    str_of(o, "pumps"),
 	    json_is_true(json_object_get(o, "storm")) ? 'S' : '-',
-	    str_of(o, "comms"), str_of(o, "mode"), lims, *ov ? ov : "-", al);
+	    str_of(o, "comms"), str_of(o, "mode"), lims, *ov ? ov : "-");
+	frame_alarm_cell(w, head, json_object_get(o, "alarms"), 1);
 }
 
 /* The rank of a priority (0 the highest, 9 unknown): a number as given
@@ -1117,6 +1148,45 @@ watch_main(const char *path, int argc, char **argv)
 	return rc;
 }
 
+/* The ids of pumpd's alarms that command cmd (ack, shelve, unshelve)
+ * takes, one a line: the unacknowledged, the shown (neither shelved nor
+ * suppressed), the shelved. */
+static int
+complete_alarms(const char *path, const char *cmd)
+{
+	static char	*all[] = { "--all" };
+	json_t		*d = NULL, *a, *o;
+	const char	*st;
+	char		 err[256];
+	size_t		 i;
+	int		 take;
+
+	if (strcmp(cmd, "ack") != 0 && strcmp(cmd, "shelve") != 0 &&
+	    strcmp(cmd, "unshelve") != 0)
+		return PROTO_EXIT_USAGE;
+	if (watch_ask(NULL, path, "alarms", 1, all, COMPLETE_MS, &d, err,
+	    sizeof err) != 0)
+		return PROTO_EXIT_UNREACHABLE;
+	a = json_object_get(d, "alarms");
+	for (i = 0; i < json_array_size(a); i++) {
+		o = json_array_get(a, i);
+		st = str_of(o, "state");
+		if (strcmp(cmd, "ack") == 0)
+			take = strcmp(st, "UNACK") == 0 ||
+			    strcmp(st, "RTN_UNACK") == 0;
+		else if (strcmp(cmd, "shelve") == 0)
+			take = strcmp(st, "SHELVED") != 0 &&
+			    strcmp(st, "SUPPRESSED") != 0;
+		else
+			take = strcmp(st, "SHELVED") == 0;
+		if (take)
+			printf("%lld\n", (long long)json_integer_value(
+			    json_object_get(o, "id")));
+	}
+	json_decref(d);
+	return PROTO_EXIT_OK;
+}
+
 /* pumpctl complete (watch.h). */
 int
 watch_complete(const char *path, int argc, char **argv)
@@ -1142,9 +1212,12 @@ watch_complete(const char *path, int argc, char **argv)
 		n = (int)json_integer_value(json_object_get(d, "npumps"));
 		for (i = 1; (int)i <= n; i++)
 			printf("%zu\n", i);
+	} else if (argc == 2 && strcmp(argv[0], "alarms") == 0 &&
+	    (rc = complete_alarms(path, argv[1])) != PROTO_EXIT_USAGE) {
+		return rc;
 	} else {
 		fprintf(stderr, "usage: pumpctl complete stations | pumps "
-		    "STATION\n");
+		    "STATION | alarms ack|shelve|unshelve\n");
 		return PROTO_EXIT_USAGE;
 	}
 	json_decref(d);

@@ -7,14 +7,23 @@
 #ifndef WATCH_H
 #define WATCH_H
 
+#include <stddef.h>
+
+#include <jansson.h>
+
 /* pumpctl watch [--interval S] [--count N] with argv[0..argc-1] the
  * arguments after "watch", pumpd's socket at path: draws until Ctrl-C,
  * SIGTERM or N frames; the exit code (0, or 2 on bad usage). */
 int	watch_main(const char *path, int argc, char **argv);
 
-/* pumpctl complete stations | pumps STATION: the station ids, or the
- * station's pump numbers, one a line, from pumpd; the exit code (4 when
+/* pumpctl complete stations | pumps STATION | alarms CMD: the station
+ * ids, the station's pump numbers, or the ids of the alarms that CMD (ack,
+ * shelve, unshelve) takes, one a line, from pumpd; the exit code (4 when
  * pumpd does not answer in time, 1 for an unknown station, 2 bad usage). */
 int	watch_complete(const char *path, int argc, char **argv);
+
+/* The alarm names a, comma-separated, into buf; when longer than room
+ * columns (room >= 0), the first and "+N" for the others, cut to room. */
+void	watch_fit_alarms(json_t *a, int room, char *buf, size_t n);
 
 #endif

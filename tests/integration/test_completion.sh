@@ -2,12 +2,15 @@
 # Issue 9: pumpctl's bash completion (scripts/pumpctl.bash-completion),
 # sourced in a plain bash (no bash-completion package, no _init_completion)
 # and driven through COMP_WORDS and COMP_CWORD.
-#  1. Without pumpd: commands (from pumpctl --help, watch included), their
+#  1. Without pumpd: commands (from pumpctl --help, watch and the alarm
+#     commands included), their
 #     options, warning names, pump verbs; station ids and pump numbers from
 #     the configuration ($PUMPD_CONF).
 #  2. With a pumpd on a two-station district and $PUMPD_CONF pointing
 #     nowhere: station ids and pump numbers from pumpd (pumpctl complete),
-#     found through -S SOCKET on the command line.
+#     found through -S SOCKET on the command line; alarm ids for ack (the
+#     unacknowledged ones, and all), shelve (the shown) and unshelve (the
+#     shelved: none, then the one shelved).
 . "$(dirname "$0")/lib.sh"
 
 PB=$(port_base)
@@ -48,6 +51,11 @@ expect() {
 export PUMPD_CONF=$TOP/config/jinnan.conf
 expect "$BIN/pumpctl st" "station status"
 expect "$BIN/pumpctl w" "warning watch"
+expect "$BIN/pumpctl a" "ack alarms"
+expect "$BIN/pumpctl e" "events"
+expect "$BIN/pumpctl s" "shelve show station status"
+expect "$BIN/pumpctl u" "unlock unshelve"
+expect "$BIN/pumpctl events --" "--alarms-only --help --json --limit --station"
 expect "$BIN/pumpctl --js" "--json"
 expect "$BIN/pumpctl -S $SOCK warning " "blue none orange red yellow"
 expect "$BIN/pumpctl show shuangqiaohe-" "shuangqiaohe-east shuangqiaohe-sewage"
@@ -65,7 +73,7 @@ expect "$BIN/pumpctl watch --" "--count --help --interval"
 PUMPD_CONF=/nonexistent expect "$BIN/pumpctl show " ""
 
 # 2. from pumpd
-"$BIN/pumpd" -c "$WORK/two.conf" --state-dir "$WORK/state" --ctl-socket "$SOCK" >"$WORK/pumpd.log" 2>&1 &
+"$BIN/pumpd" -c "$WORK/two.conf" --sim-speed 30 --state-dir "$WORK/state" --ctl-socket "$SOCK" >"$WORK/pumpd.log" 2>&1 &
 PIDS="$PIDS $!"
 i=0; while [ ! -S "$SOCK" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 export PUMPD_CONF=/nonexistent
@@ -73,6 +81,21 @@ expect "$BIN/pumpctl -S $SOCK show " "gegu-old xiaozhan-sewage"
 expect "$BIN/pumpctl --socket $SOCK --json unlock gegu-old " "1 2 3"
 expect "$BIN/pumpctl -S $SOCK limit " "all gegu-old xiaozhan-sewage"
 expect "$BIN/pumpctl -S $SOCK pump nowhere " ""
+# alarm ids: the unreachable PLCs raise comms alarms (down_s 30 s: 1 s at
+# x30); once both are DOWN, "comms lost" stands for the others
+i=0; while [ "$("$BIN/pumpctl" -S "$SOCK" alarms | grep -c 'comms lost')" != 2 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+"$BIN/pumpctl" -S "$SOCK" --json alarms >"$WORK/alarms.json"
+ids() { python3 -c 'import json, sys
+print(" ".join(sorted(str(a["id"]) for a in json.load(sys.stdin)["data"]["alarms"] if a["state"] in sys.argv[1:])))' "$@" <"$WORK/alarms.json"; }
+ids=$(ids UNACK RTN_UNACK)
+[ -n "$ids" ] && expect "$BIN/pumpctl -S $SOCK ack " "$(echo all $ids | xargs -n1 | sort | xargs)" || fail "alarm ids" "none standing"
+expect "$BIN/pumpctl -S $SOCK shelve " "$(ids UNACK RTN_UNACK ACKED | xargs -n1 | sort | xargs)"
+expect "$BIN/pumpctl -S $SOCK unshelve " ""
+one=${ids%% *}
+"$BIN/pumpctl" -S "$SOCK" shelve "$one" --for 1h --reason "completion test" >/dev/null ||
+    fail "shelve $one" "$("$BIN/pumpctl" -S "$SOCK" shelve "$one" --for 1h --reason x 2>&1)"
+expect "$BIN/pumpctl -S $SOCK unshelve " "$one"
+expect "$BIN/pumpctl -S $SOCK shelve " "${ids#* }"
 out=$("$BIN/pumpctl" -S "$SOCK" complete pumps nowhere 2>&1); rc=$?
 [ $rc = 1 ] && [ -z "$out" ] && ok "complete pumps nowhere: exit 1, silent" || fail "complete unknown" "rc $rc: $out"
 finish

@@ -3,7 +3,8 @@
 # district in two plcsims at x30: shuangqiaohe alone under 200 mm/h, the
 # other 32 stations dry.
 #  1. status lists the 33 stations, shuangqiaohe (flooding) first, within
-#     80 columns; show and alarms answer; bad requests get exact messages.
+#     80 columns (its many alarms cut to the first and "+N", --json has
+#     them all); show and alarms answer; bad requests get exact messages.
 #  2. warning red puts every stormwater station in storm mode.
 #  3. limit STATION 1 caps a dry station set to 3.5 m (3 pumps wanted) at
 #     one pump in its PLC's pump_cmd; no other station gets a limit.
@@ -83,6 +84,11 @@ first=$(sed -n 3p "$WORK/status.txt" | awk '{ print $1 }')
     fail "status sorted" "rc $rc, $n lines, first $first; $(head -5 "$WORK/status.txt")"
 w=$(awk '{ print length($0) }' "$WORK/status.txt" | sort -n | tail -1)
 [ "$w" -le 80 ] && ok "status fits 80 columns (widest $w)" || fail "80 columns" "$w"
+more=$(grep "^$FLOOD " "$WORK/status.txt" | sed -nE 's/.* [a-z_]+\*? \+([0-9]+)$/\1/p')
+na=$(pc status --json | jq_ 'print([len(s["alarms"]) for s in d["data"]["stations"] if s["id"] == "'$FLOOD'"][0])')
+[ -n "$more" ] && [ "$na" -gt "$more" ] &&
+    ok "its alarms cut to the first and +$more, --json has all $na: $(grep "^$FLOOD " "$WORK/status.txt" | cut -c 55-)" ||
+    fail "alarms column" "$na: $(grep "^$FLOOD " "$WORK/status.txt")"
 pc status --json | jq_ 'print(len(d["data"]["stations"]))' | grep -qx 33 &&
     ok "status --json gives the 33 stations" || fail "status --json" ""
 pc show $FLOOD | grep -q "^pump 3:" && ok "show $FLOOD lists its pumps" || fail "show" "$(pc show $FLOOD)"

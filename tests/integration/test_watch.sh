@@ -6,9 +6,11 @@
 # alarm of a station at no risk, before beishilin in pumpd's own order).
 #  1. In an 80x24 pane: the header (warning, REMOTE/FALLBACK/DOWN counts,
 #     WATCHING 1), beishilin's alarms on top, unacknowledged, its high
-#     level among them, sandaogou's after them; beishilin the first
-#     station; no line over 80 columns; the frame changes as its level
-#     rises.
+#     level among them; the alarms by priority, then unacknowledged, then
+#     the station's risk; at most a third of the rows for them, the rest
+#     counted, so that the five stations stay on the screen; beishilin
+#     the first station, its many alarms cut to the first and "+N"; no
+#     line over 80 columns; each frame new (pumpd's clock advances).
 #     A manual stop at xiaozhan-sewage shows on its line and is counted.
 #  2. Resized to 132 columns: the wide columns (BAR, INFLOW, EACH, LIM,
 #     OVERRIDES); to 180: the stations' Chinese names, each character two
@@ -18,7 +20,9 @@
 #  4. C-c: pumpctl exits 0 and the pane shows the shell again (the primary
 #     screen restored, no frame left on it, the cursor shown); the same
 #     for SIGTERM.
-#  5. Not a terminal: plain frames separated by a blank line (--count 2); a
+#  5. Not a terminal: plain frames separated by a blank line (--count 2),
+#     every alarm listed in that order (two priorities, one at two
+#     stations, the riskier first); a
 #     pumpd that accepts and never answers: "pumpd unreachable: no reply",
 #     and SIGTERM meanwhile ends watch at once, without that frame.
 . "$(dirname "$0")/lib.sh"
@@ -50,6 +54,28 @@ SIMCTL=$((PB + 50)); DRYCTL=$((PB + 51))
 T="tmux -L pumpd-watch-$$ -f /dev/null"
 trap '$T kill-server 2>/dev/null; cleanup' EXIT INT TERM
 pane() { $T capture-pane -p -t w; }
+# alarm_order FILE: "sorted P S" when the alarm lines of the frame in FILE
+# go by priority, then unacknowledged first, then the station's place in
+# the frame's station list (its risk); P the priorities seen, S the
+# priorities with more than one station; else the first line out of order
+alarm_order() {
+	awk 'BEGIN { r["CRIT"] = 0; r["HIGH"] = 1; r["MEDI"] = 2; r["LOW"] = 3 }
+	    /^$/ { if (f) exit } /^ALARMS/ { a = 1; next } /^STATION/ { a = 0; s = 1; next }
+	    a && /^[* ] [A-Z]+ / { n++; p[n] = r[$2]; u[n] = ($1 == "*"); st[n] = $3; line[n] = $0; f = 1 }
+	    s && NF { rank[$1] = ++k }
+	    END {
+		for (i = 1; i <= n; i++) {
+			rk = (st[i] in rank) ? rank[st[i]] : 999
+			key = sprintf("%d %d %04d", p[i], 1 - u[i], rk)
+			if (i > 1 && key < last) { print "out of order: " line[i]; exit }
+			last = key; pr[p[i]] = 1
+			if ((p[i], st[i]) in seen) continue
+			seen[p[i], st[i]] = 1; ns[p[i]]++
+		}
+		for (q in pr) np++; for (q in ns) if (ns[q] > 1) nm++
+		printf "sorted %d %d\n", np, nm
+	    }' "$1"
+}
 # wait_pane PATTERN [TENTHS]: until the pane shows PATTERN (grep -E)
 wait_pane() {
 	_i=0; while [ $_i -lt "${2:-50}" ]; do pane | grep -qE "$1" && return 0; sleep 0.1; _i=$((_i + 1)); done
@@ -89,23 +115,29 @@ head -1 "$WORK/p1.txt" | grep -qE "^[0-9:]{8} warning none  REMOTE [0-9] SUPERVI
 sed -n 3p "$WORK/p1.txt" | grep -qE "^\* .* $FLOOD +[0-9:]{8} " &&
     awk '/^ALARMS/ { a = 1; next } /^STATION/ { a = 0 } a' "$WORK/p1.txt" | grep -qE "^\* .* $FLOOD +[0-9:]{8} high level" &&
     ok "its alarms on top, unacknowledged: $(sed -n 3p "$WORK/p1.txt")" || fail "alarm on top" "$(cat "$WORK/p1.txt")"
-awk '/^ALARMS/ { a = 1; next } /^STATION/ { a = 0 } a { print $3 }' "$WORK/p1.txt" | uniq | tr '\n' ' ' | grep -qE "^$FLOOD ([a-z-]+ )*sandaogou " &&
-    ok "sandaogou's alarm (no risk) after them: $(grep -E '^. .* sandaogou ' "$WORK/p1.txt" | head -1)" || fail "alarm order" "$(cat "$WORK/p1.txt")"
+out=$(alarm_order "$WORK/p1.txt")
+[ "${out%% *}" = sorted ] && ok "the alarms by priority, unacknowledged, station risk: $out" || fail "alarm order" "$out: $(cat "$WORK/p1.txt")"
 first=$(awk '/^STATION/ { getline; print $1; exit }' "$WORK/p1.txt")
 [ "$first" = $FLOOD ] && ok "$FLOOD the first station: $(grep "^$FLOOD " "$WORK/p1.txt")" ||
     fail "first station" "$(cat "$WORK/p1.txt")"
-grep -qE "^xiaozhan-sewage .* REMOTE +\[p2 stop 1h5[0-9]\]$" "$WORK/p1.txt" &&
+grep -qE "^xiaozhan-sewage .* REMOTE +\[p2 stop 1h[0-9]{2}\]( .*)?$" "$WORK/p1.txt" &&
     ok "the override on its station's line: $(grep "^xiaozhan-sewage " "$WORK/p1.txt")" || fail "override shown" "$(cat "$WORK/p1.txt")"
 n=$(awk '/^STATION/ { s = 1; next } s && NF' "$WORK/p1.txt" | wc -l)
 [ "$n" = 5 ] && ok "the five stations listed" || fail "five stations" "$n: $(cat "$WORK/p1.txt")"
 w=$(awk '{ print length($0) }' "$WORK/p1.txt" | sort -n | tail -1)
 [ "$w" -le 80 ] && ok "no line over 80 columns (widest $w)" || fail "80 columns" "$w"
-l1=$(grep "^$FLOOD " "$WORK/p1.txt"); lv1=$(echo "$l1" | awk '{ print $2 }'); lv2=$lv1; i=0
-while [ "$lv2" = "$lv1" ] && [ $i -lt 100 ]; do
-	sleep 0.2; l2=$(pane | grep "^$FLOOD "); lv2=$(echo "$l2" | awk '{ print $2 }'); i=$((i + 1))
-done
-awk -v a="$lv1" -v b="$lv2" 'BEGIN { exit !(b > a) }' &&
-    ok "the frame follows the rising level: $lv1 m, then $lv2 m ($((i * 2))00 ms later)" || fail "changes" "'$l1' then '$l2'"
+grep -qE "^$FLOOD .* [a-z_]+\*? \+[0-9]+$" "$WORK/p1.txt" &&
+    ok "its many alarms cut to the first and +N: $(grep "^$FLOOD " "$WORK/p1.txt" | cut -c 60-)" ||
+    fail "alarms cell" "$(grep "^$FLOOD " "$WORK/p1.txt")"
+n=$(awk '/^ALARMS/ { a = 1; next } /^STATION/ { a = 0 } a' "$WORK/p1.txt" | wc -l)
+grep -q "^  +[0-9]* more alarms: pumpctl alarms$" "$WORK/p1.txt" && [ "$n" -le 7 ] &&
+    ok "$n alarm lines at most a third of the rows, the rest counted, the stations shown" || fail "alarm rows" "$n: $(cat "$WORK/p1.txt")"
+# (beishilin's level stops at its flood level: the clock of pumpd shows
+# that every frame is new)
+t1=$(head -1 "$WORK/p1.txt" | cut -c 1-8); t2=$t1; i=0
+while [ "$t2" = "$t1" ] && [ $i -lt 50 ]; do sleep 0.2; t2=$(pane | head -1 | cut -c 1-8); i=$((i + 1)); done
+[ "$t2" != "$t1" ] && echo "$t2" | grep -qE "^[0-9:]{8}$" &&
+    ok "the frame follows pumpd: its clock $t1, then $t2 ($((i * 2))00 ms later)" || fail "changes" "'$t1' then '$t2'"
 
 # 2. 132 columns
 $T resize-window -t w -x 132 -y 30
@@ -114,7 +146,7 @@ wait_pane "^STATION +LEVEL +FLOOD +BAR +TTF +RAIN +INFLOW +PUMPS +EACH" 50 &&
 pane >"$WORK/p2.txt"
 grep -qE "^$FLOOD +[0-9.]+ +[0-9]+%! \[#+" "$WORK/p2.txt" && ok "the level bar: $(grep "^$FLOOD " "$WORK/p2.txt" | cut -c1-60)" ||
     fail "bar" "$(cat "$WORK/p2.txt")"
-grep -qE "^xiaozhan-sewage .* [01]{3} .* p2 stop 1h5[0-9] *$" "$WORK/p2.txt" &&
+grep -qE "^xiaozhan-sewage .* [01]{3} .* p2 stop 1h[0-9]{2} +([a-z_]+\*?( \+[0-9]+)?|[0-9]+ al[a-z]*)?$" "$WORK/p2.txt" &&
     ok "its pumps and its override in their columns: $(grep "^xiaozhan-sewage " "$WORK/p2.txt" | cut -c 80-)" ||
     fail "wide override" "$(cat "$WORK/p2.txt")"
 w=$(awk '{ print length($0) }' "$WORK/p2.txt" | sort -n | tail -1)
@@ -178,6 +210,12 @@ if [ $rc = 0 ] && [ "$(grep -c '^ALARMS: ' "$WORK/plain.txt")" = 2 ] && ! grep -
 else
 	fail "plain" "rc $rc: $(cat -v "$WORK/plain.txt")"
 fi
+# the whole alarm list off a terminal: two priorities at least, one of
+# them at two stations, the riskier first
+out=$(alarm_order "$WORK/plain.txt"); set -- $out
+[ "$1" = sorted ] && [ "$2" -ge 2 ] && [ "$3" -ge 1 ] &&
+    ok "all alarms: a higher priority above a lower, within one the riskier station first ($out)" ||
+    fail "full alarm order" "$out: $(cat "$WORK/plain.txt")"
 # a pumpd that takes the connection and never answers
 python3 -c '
 import socket, sys
