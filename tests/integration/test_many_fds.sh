@@ -12,7 +12,7 @@
 PB=$(port_base); PORT=$((PB + 1)); CTL=$((PB + 2))
 GEN=$TOP/scripts/bench/gen-conf.py
 python3 "$GEN" --base "$PORT" "$TOP/config/jinnan.conf" 1 >"$WORK/one.conf"
-ID=$(awk -F'"' '/id = "/ { print $2; exit }' "$WORK/one.conf")
+ID=$(awk -F'"' '/^[[:space:]]*id = "/ { print $2; exit }' "$WORK/one.conf")
 # crowded CMD...: run CMD with descriptors 10..1109 taken (inherited, as
 # a careless parent would leave them), so that its own are numbered from
 # 1110 on

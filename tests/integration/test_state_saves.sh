@@ -11,7 +11,7 @@
 
 PB=$(port_base); PORT=$((PB + 1)); CTL=$((PB + 2))
 python3 "$TOP/scripts/bench/gen-conf.py" --base "$PORT" --only-v1 "$TOP/config/jinnan.conf" 1 >"$WORK/one.conf"
-ID=$(awk -F'"' '/id = "/ { print $2; exit }' "$WORK/one.conf")
+ID=$(awk -F'"' '/^[[:space:]]*id = "/ { print $2; exit }' "$WORK/one.conf")
 spawn "$BIN/plcsim" -c "$WORK/one.conf" -p "$CTL" >"$WORK/plcsim.log" 2>&1
 wait_port "$CTL" || { fail "plcsim" "$(tail -3 "$WORK/plcsim.log")"; finish; exit 1; }
 mkdir -p "$WORK/state"
