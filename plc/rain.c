@@ -15,6 +15,8 @@
 
 #include "rain.h"
 
+static void	one_describe(const struct rain *, char *, int);
+
 double
 rain_idf_depth_mm(double period_y, double dur_min)
 {
@@ -58,8 +60,9 @@ csv_depth(const struct rain *r, double u)
 	return before + (r->cum_mm[m] - before) * (u - m);
 }
 
-double
-rain_depth_mm(const struct rain *r, double t_s)
+/* Cumulative depth of one scenario of a chain. */
+static double
+one_depth_mm(const struct rain *r, double t_s)
 {
 	double	u = (t_s - r->start_s) / 60;
 
@@ -78,9 +81,34 @@ rain_depth_mm(const struct rain *r, double t_s)
 }
 
 double
+rain_depth_mm(const struct rain *r, double t_s)
+{
+	double	d = 0;
+
+	for (; r != NULL; r = r->next)
+		d += one_depth_mm(r, t_s);
+	return d;
+}
+
+double
 rain_total_mm(const struct rain *r)
 {
-	return rain_depth_mm(r, r->start_s + r->dur_s + 60);
+	double	d = 0;
+
+	for (; r != NULL; r = r->next)
+		d += one_depth_mm(r, r->start_s + r->dur_s + 60);
+	return d;
+}
+
+double
+rain_end_s(const struct rain *r)
+{
+	double	end = 0;
+
+	for (; r != NULL; r = r->next)
+		if (r->kind != RAIN_NONE && r->start_s + r->dur_s > end)
+			end = r->start_s + r->dur_s;
+	return end;
 }
 
 /* Read a CSV of "minute,mm" lines into r. */
@@ -152,8 +180,9 @@ parse_nums(const char *s, double *v, int min, int max)
 	return n >= min && *end == '\0' ? n : -1;
 }
 
-int
-rain_parse(const char *spec, struct rain *r, char **cause)
+/* Parse one scenario of a chain. */
+static int
+parse_one(const char *spec, struct rain *r, char **cause)
 {
 	char	*s, *at;
 	double	 v[3];
@@ -194,9 +223,33 @@ rain_parse(const char *spec, struct rain *r, char **cause)
 	if (rc == -1)
 		asprintf(cause, "rain \"%s\": expected none, const:MM_H:MIN, "
 		    "storm:YEARS:MIN[:R] (1-1000 years, 5-1440 min, 0<R<1) or "
-		    "csv:FILE, with an optional @START_MIN", spec);
+		    "csv:FILE, with an optional @START_MIN, several joined "
+		    "by commas", spec);
 	free(s);
 	return rc;
+}
+
+int
+rain_parse(const char *spec, struct rain *r, char **cause)
+{
+	const char	*comma = strchr(spec, ',');
+	char		*first;
+	int		 rc;
+
+	if (comma == NULL)
+		return parse_one(spec, r, cause);
+	if ((first = strndup(spec, (size_t)(comma - spec))) == NULL)
+		return -1;
+	rc = parse_one(first, r, cause);
+	free(first);
+	if (rc == -1)
+		return -1;
+	if ((r->next = calloc(1, sizeof *r->next)) == NULL ||
+	    rain_parse(comma + 1, r->next, cause) == -1) {
+		rain_free(r);
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -204,10 +257,33 @@ rain_free(struct rain *r)
 {
 	free(r->cum_mm);
 	r->cum_mm = NULL;
+	if (r->next != NULL) {
+		rain_free(r->next);
+		free(r->next);
+		r->next = NULL;
+	}
 }
 
 void
 rain_describe(const struct rain *r, char *buf, int len)
+{
+	int	n;
+
+	one_describe(r, buf, len);
+	for (r = r->next; r != NULL; r = r->next) {
+		n = (int)strlen(buf);
+		if (n + 4 >= len)
+			return;
+		snprintf(buf + n, (size_t)(len - n), ", then at minute %.0f ",
+		    r->start_s / 60);
+		n = (int)strlen(buf);
+		one_describe(r, buf + n, len - n);
+	}
+}
+
+/* Describe one scenario of a chain. */
+static void
+one_describe(const struct rain *r, char *buf, int len)
 {
 	switch (r->kind) {
 	case RAIN_CONST:

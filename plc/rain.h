@@ -36,12 +36,15 @@ struct rain {
 	double		 r;		/* RAIN_STORM peak position 0..1 */
 	double		*cum_mm;	/* RAIN_CSV: depth by minute end */
 	int		 nmin;
+	struct rain	*next;		/* "A,B": B falls too (back to back) */
 };
 
 /*
  * Parse a scenario: "none", "const:MM_PER_H:MINUTES", "storm:YEARS:MINUTES"
  * or "storm:YEARS:MINUTES:R", "csv:FILE" (lines "minute,mm"), each optionally
- * followed by "@START_MINUTE".  0 on success, else -1 with *cause set
+ * followed by "@START_MINUTE"; several joined by commas fall one on top of
+ * the other ("storm:5:120,storm:5:120@300": back to back, with a gap of
+ * three hours).  0 on success, else -1 with *cause set
  * (to be freed).
  */
 int	rain_parse(const char *spec, struct rain *r, char **cause);
@@ -54,6 +57,9 @@ double	rain_depth_mm(const struct rain *r, double t_s);
 
 /* Formula depth (mm) of the heaviest dur_min minutes of a P-year storm. */
 double	rain_idf_depth_mm(double period_y, double dur_min);
+
+/* When the last rain of the scenario ends (s); 0 without rain. */
+double	rain_end_s(const struct rain *r);
 
 /* Total depth of the scenario (mm). */
 double	rain_total_mm(const struct rain *r);
