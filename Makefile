@@ -44,7 +44,7 @@ UNIT_TESTS = $(B)/tests/test_cfg $(B)/tests/test_rain $(B)/tests/test_model \
 	     $(B)/tests/test_mtr $(B)/tests/test_ctl
 
 .PHONY: all deps test unit integration run asan clean check-config install fuzz \
-	bench
+	bench bench-control
 all: $(BINS)
 
 $(B)/%.o: %.c
@@ -149,6 +149,12 @@ $(B)/bench: $(B)/tests/bench/bench.o $(B)/daemon/core.o $(B)/daemon/lp.o \
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 bench: $(B)/bench
 	@$(B)/bench
+
+# How well control keeps the simulated district dry: baseline, pumpd and
+# bound on the storms of issue 10 (README "Control quality"); BENCH_ARGS
+# passes options (e.g. --storms P50-2h --variant NAME=OPTIONS).
+bench-control: $(BINS)
+	@python3 scripts/bench/bench_control.py $(BENCH_ARGS)
 
 # Fuzz targets (libFuzzer, clang): every parser of outside input.
 FUZZ_SECONDS ?= 20

@@ -35,6 +35,7 @@
 #include "model.h"
 
 #define MOTOR_VOLTS	380.0
+#define BOUND_RESTART_M	0.2	/* --bound: restart this far above low-low */
 #define MOTOR_PF	0.85
 #define OUTFALL_RISE_M_PER_MM	0.02	/* river rise per mm of rain */
 #define OUTFALL_RISE_MAX_M	2.5
@@ -523,15 +524,19 @@ mdl_bound_active(const struct mdl_station *st)
 	    t < rain_end_s(st->rain);
 }
 
-/* --bound: every pump the interlocks allow runs at full speed; when the
- * rain has ended the PLC's own control takes over what runs. */
+/* --bound: every pump the interlocks allow runs at full speed (a pump
+ * stopped by the low-low float starts again 0.2 m above it); when the rain
+ * has ended the PLC's own control takes over what runs. */
 static void
 bound_scan(struct mdl_station *st)
 {
 	int	k, n = 0;
 
 	for (k = 0; k < st->cfg->npumps; k++) {
-		mdl_contactor(st, k, mdl_interlock_ok(st, k), 0);
+		/* run down to the low-low float, start again 0.2 m above */
+		mdl_contactor(st, k, mdl_interlock_ok(st, k) &&
+		    (st->pump[k].contactor || st->level_m > st->cfg->lowlow_m +
+		    BOUND_RESTART_M), 0);
 		st->pump[k].fb_want = st->pump[k].contactor;
 		n += st->pump[k].contactor;
 		if (st->cfg->map == CFG_MAP_V1)
