@@ -619,10 +619,14 @@ static void
 check_curve(struct loader *l, config_setting_t *s, struct cfg_station *st,
     int i, const char *pfx)
 {
-	struct cfg_pump	*c = &st->pumps[i];
-	char		 k[160];
+	struct cfg_pump		*c = &st->pumps[i];
+	config_setting_t	*e;
+	char			 k[160];
 
 	snprintf(k, sizeof k, "%s.pumps[%d]", pfx, i + 1);
+	if ((e = config_setting_get_member(s, "pumps")) != NULL &&
+	    (e = config_setting_get_elem(e, (unsigned)i)) != NULL)
+		s = e;		/* report at the pump's own line */
 	if (c->rated_head_m == 0)
 		c->rated_head_m = st->head_m + st->friction_m;
 	if (c->shutoff_head_m == 0)
@@ -639,7 +643,7 @@ check_curve(struct loader *l, config_setting_t *s, struct cfg_station *st,
 	    c->rated_head_m) * c->runout_m3s)
 		diag_add(l, 0, line_of(s), k, "no pump curve bends down "
 		    "through shut-off %g m, rated %g m3/s at %g m and run-out "
-		    "%g m3/s: lower the run-out or raise the shut-off head",
+		    "%g m3/s: lower the shut-off head or the run-out",
 		    c->shutoff_head_m, c->capacity_m3s, c->rated_head_m,
 		    c->runout_m3s);
 }
