@@ -336,6 +336,10 @@ def scores(summ):
         "energy_kwh": sum(float(d["energy_kwh"]) for d in st),
         "over_limit_min": sum(float(d["over_limit_s"]) for d in st) / 60,
         "balance_m3": float(dist[0]["balance_m3"]) if dist else 0.0,
+        # under the PLCs' own control, and watchdog expiries: a pumpd that
+        # falls behind its clock shows here
+        "local_min": sum(float(d["local_s"]) for d in st) / 60,
+        "wd_trips": sum(int(d["wd_trips"]) for d in st),
         "stations": {d["station"]: {
             "flood_m3": float(d["flood_m3"]),
             "max_level_m": float(d["max_level_m"]),
@@ -551,7 +555,8 @@ def main():
             w = csv.writer(f)
             keys = ["flood_m3", "flooded", "overflow_m3", "max_level_frac",
                     "max_level_station", "starts", "worst_starts_per_h",
-                    "energy_kwh", "over_limit_min", "gap", "wall_s"]
+                    "energy_kwh", "over_limit_min", "gap", "local_min",
+                    "wd_trips", "wall_s"]
             w.writerow(["storm", "controller"] + keys)
             for s in names:
                 for c in ctrls:
