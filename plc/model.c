@@ -87,6 +87,7 @@ mdl_init(struct mdl_station *st, const struct cfg_station *cfg,
 	st->last_start_t = -1e9;
 	st->outfall_m = cfg->outfall_base_m;
 	st->rain_factor = 1;
+	st->rain_col = rain_column(rain, cfg->id);
 	st->limit_pumps = cfg->npumps;
 	for (i = 0; i < cfg->npumps; i++)
 		st->pump[i].deliver = 1.0;
@@ -367,8 +368,8 @@ physics(struct mdl_station *st, double dt)
 	int				 k;
 
 	t = st->t - st->rain_delay_s;
-	d_mm = st->rain_factor * (rain_depth_mm(st->rain, t + dt) -
-	    rain_depth_mm(st->rain, t));
+	d_mm = st->rain_factor * (rain_depth_col_mm(st->rain, st->rain_col,
+	    t + dt) - rain_depth_col_mm(st->rain, st->rain_col, t));
 	st->rain_mm += d_mm;
 	q_in = c->dwf_m3s * dwf_factor(st->tod0_s + st->t) +
 	    runoff(st, d_mm, dt);
@@ -520,7 +521,8 @@ mdl_bound_active(const struct mdl_station *st)
 {
 	double	t = st->t - st->rain_delay_s;
 
-	return st->bound && rain_depth_mm(st->rain, t + 1e-6) > 0 &&
+	return st->bound && rain_depth_col_mm(st->rain, st->rain_col,
+	    t + 1e-6) > 0 &&
 	    t < rain_end_s(st->rain);
 }
 

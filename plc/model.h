@@ -95,6 +95,7 @@ struct mdl_station {
 	double	outfall_m;	/* the river at the outfall, when on one */
 	double	rain_delay_s;	/* a moving storm reaches it this late */
 	double	rain_factor;	/* with this share of its intensity */
+	int	rain_col;	/* its column of a CSV of several stations */
 	int	limit_pumps;	/* discharge limit: at most this many run */
 	double	over_limit_s;	/* time running more than that */
 	int	bound;		/* --bound: every pump on while it rains */

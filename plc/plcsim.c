@@ -1055,6 +1055,12 @@ sim_start(struct plcsim *s, double tod0, int port)
 	char	desc[512];
 	int	i, j;
 
+	for (i = 0; i < s->n; i++)
+		if (rain_column(&s->rain, s->d.st[i].id) < 0) {
+			fprintf(stderr, "plcsim: --rain: the CSV has no column "
+			    "for station %s\n", s->d.st[i].id);
+			return 2;
+		}
 	for (i = 0; i < s->n; i++) {
 		mdl_init(&s->st[i].m, &s->d.st[i], &s->rain, tod0);
 		s->mp[i] = &s->st[i].m;

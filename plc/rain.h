@@ -34,8 +34,11 @@ struct rain {
 	double		 mmh;		/* RAIN_CONST intensity */
 	double		 period_y;	/* RAIN_STORM return period */
 	double		 r;		/* RAIN_STORM peak position 0..1 */
-	double		*cum_mm;	/* RAIN_CSV: depth by minute end */
+	double		*cum_mm;	/* RAIN_CSV: depth by minute end, a
+					 * row of ncol columns a minute */
 	int		 nmin;
+	int		 ncol;		/* RAIN_CSV of several stations: > 1 */
+	char		**col_id;	/* the stations' ids, from the header */
 	struct rain	*next;		/* "A,B": B falls too (back to back) */
 };
 
@@ -52,8 +55,17 @@ int	rain_parse(const char *spec, struct rain *r, char **cause);
 /* Free what rain_parse allocated. */
 void	rain_free(struct rain *r);
 
-/* Cumulative rain depth (mm) from simulated time 0 to t_s. */
+/* Cumulative rain depth (mm) from simulated time 0 to t_s (of a CSV of
+ * several stations: its first column's). */
 double	rain_depth_mm(const struct rain *r, double t_s);
+
+/* The same at the station of column col (rain_column()). */
+double	rain_depth_col_mm(const struct rain *r, int col, double t_s);
+
+/* The column of station id in the first CSV of several stations of the
+ * chain (all such CSVs of a chain share its layout); 0 when there is
+ * none, -1 when it has no column for id. */
+int	rain_column(const struct rain *r, const char *id);
 
 /* Formula depth (mm) of the heaviest dur_min minutes of a P-year storm. */
 double	rain_idf_depth_mm(double period_y, double dur_min);
