@@ -239,7 +239,8 @@ def run_storm(args, storm, ctrl, variant_args, work, pb):
     plog = open(os.path.join(d, "pumpd.log"), "w")
     pcmd = [args.pumpd, "-c", args.pumpd_conf_for(conf, d, pb), "--sim-speed",
             str(speed), "--state-dir", os.path.join(d, "state"),
-            "--ctl-socket", sock, "--log-every", "600"] + variant_args
+            "--ctl-socket", sock, "--log-every", "600", "--poll-ms",
+            str(args.pumpd_poll_ms)] + variant_args
     os.makedirs(os.path.join(d, "state"), exist_ok=True)
     pd = subprocess.Popen(pcmd, stdout=plog, stderr=subprocess.STDOUT)
     rlog = open(os.path.join(d, "relay.log"), "w")
@@ -471,7 +472,12 @@ def main():
                     help="extra options for the plain pumpd row")
     ap.add_argument("--no-pumpd", action="store_true")
     ap.add_argument("--sim-speed", type=float, default=10000)
-    ap.add_argument("--pumpd-speed", type=float, default=120)
+    ap.add_argument("--pumpd-speed", type=float, default=200,
+                    help="pumpd's runs: simulated seconds per real second")
+    ap.add_argument("--pumpd-poll-ms", type=int, default=3000,
+                    help="pumpd's poll period in simulated ms (--poll-ms): "
+                    "3000 at x200 polls as often in real time as 1000 at "
+                    "x67")
     ap.add_argument("--storms", default="",
                     help="comma-separated names: a subset of the set")
     ap.add_argument("--only", default="",
@@ -547,6 +553,7 @@ def main():
         meta = {"storms": [{"name": s[0], "rain": s[1], "options": s[2],
                             "minutes": s[3]} for s in storms],
                 "controllers": ctrls, "pumpd_speed": args.pumpd_speed,
+                "pumpd_poll_ms": args.pumpd_poll_ms,
                 "sim_speed": args.sim_speed, "only": args.only,
                 "wall_s": round(time.time() - t0, 1), "results": res}
         with open(os.path.join(args.out, "results.json"), "w") as f:
