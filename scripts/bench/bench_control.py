@@ -19,7 +19,8 @@ of any pump, energy, and the time a station ran more pumps than a discharge
 limit in force allowed.  Gap closure for flood volume: (baseline - pumpd) /
 (baseline - bound) where baseline > bound.
 
-Outputs: a table on stdout, results.json and results.csv, and gnuplot PNGs
+Outputs: a table on stdout, results.json, results.csv and results.md (the
+table in Markdown), and gnuplot PNGs
 in --out: for each storm the worst station (level with its set-points,
 rain, pumps running, the river at its outfall, one panel per controller),
 and a district bar chart of flood volume per storm and controller.
@@ -432,6 +433,52 @@ def plot_bars(args, res, storms, ctrls, out):
     return png
 
 
+def markdown(res, storms, ctrls):
+    """The table as Markdown, for the README."""
+    out = ["| storm | controller | flood m3 | flooded | plant overflow m3 | "
+           "max level / flood level | starts | worst starts/h | kWh | "
+           "over a limit, station-min | gap closure |",
+           "|" + "---|" * 11]
+    for s in storms:
+        for c in ctrls:
+            r = res[s][c]
+            g = r.get("gap")
+            out.append("| %s | %s | %.0f | %d | %.0f | %.2f (%s) | %d | %d | "
+                       "%.0f | %.0f | %s |" % (
+                           s, c, r["flood_m3"], r["flooded"],
+                           r["overflow_m3"], r["max_level_frac"],
+                           r["max_level_station"], r["starts"],
+                           r["worst_starts_per_h"], r["energy_kwh"],
+                           r["over_limit_min"],
+                           "" if not c.startswith("pumpd") else
+                           "n/a" if g is None else "%.2f" % g))
+    return "\n".join(out) + "\n"
+
+
+def write_outputs(args, res, names, ctrls, storms, t0):
+    """results.json, results.csv and results.md in args.out."""
+    meta = {"storms": [{"name": s[0], "rain": s[1], "options": s[2],
+                        "minutes": s[3]} for s in storms],
+            "controllers": ctrls, "pumpd_speed": args.pumpd_speed,
+            "pumpd_poll_ms": args.pumpd_poll_ms,
+            "sim_speed": args.sim_speed, "only": args.only,
+            "wall_s": round(time.time() - t0, 1), "results": res}
+    with open(os.path.join(args.out, "results.json"), "w") as f:
+        json.dump(meta, f, indent=1, sort_keys=True)
+    with open(os.path.join(args.out, "results.csv"), "w") as f:
+        w = csv.writer(f)
+        keys = ["flood_m3", "flooded", "overflow_m3", "max_level_frac",
+                "max_level_station", "starts", "worst_starts_per_h",
+                "energy_kwh", "over_limit_min", "gap", "local_min",
+                "wd_trips", "wall_s"]
+        w.writerow(["storm", "controller"] + keys)
+        for s in names:
+            for c in ctrls:
+                w.writerow([s, c] + [res[s][c].get(k, "") for k in keys])
+    with open(os.path.join(args.out, "results.md"), "w") as f:
+        f.write(markdown(res, names, ctrls))
+
+
 # ---------------------------------------------------------------- main
 def table(res, storms, ctrls):
     hdr = ("%-14s %-16s %9s %4s %9s %7s %6s %5s %8s %8s" %
@@ -550,26 +597,9 @@ def main():
             pngs.append(plot_storm(args, s, st, ctrls, traces[s], res,
                                    args.out))
         pngs.append(plot_bars(args, res, names, ctrls, args.out))
-        meta = {"storms": [{"name": s[0], "rain": s[1], "options": s[2],
-                            "minutes": s[3]} for s in storms],
-                "controllers": ctrls, "pumpd_speed": args.pumpd_speed,
-                "pumpd_poll_ms": args.pumpd_poll_ms,
-                "sim_speed": args.sim_speed, "only": args.only,
-                "wall_s": round(time.time() - t0, 1), "results": res}
-        with open(os.path.join(args.out, "results.json"), "w") as f:
-            json.dump(meta, f, indent=1, sort_keys=True)
-        with open(os.path.join(args.out, "results.csv"), "w") as f:
-            w = csv.writer(f)
-            keys = ["flood_m3", "flooded", "overflow_m3", "max_level_frac",
-                    "max_level_station", "starts", "worst_starts_per_h",
-                    "energy_kwh", "over_limit_min", "gap", "local_min",
-                    "wd_trips", "wall_s"]
-            w.writerow(["storm", "controller"] + keys)
-            for s in names:
-                for c in ctrls:
-                    w.writerow([s, c] + [res[s][c].get(k, "") for k in keys])
+        write_outputs(args, res, names, ctrls, storms, t0)
         print("bench-control: %d runs in %.0f s; %s, results.json, "
-              "results.csv in %s" % (len(names) * len(ctrls),
+              "results.csv, results.md in %s" % (len(names) * len(ctrls),
                                      time.time() - t0,
                                      ", ".join(os.path.basename(p)
                                                for p in pngs), args.out))
