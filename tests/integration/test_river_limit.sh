@@ -31,10 +31,9 @@ at_once() {
 	echo "$(want_mm "$r") $g"
 }
 
-first=$(at_once)
-set -- $first
-[ "$2" = 2200 ] && ok "outfall level at the start: 2200 mm (the river at its base)" ||
-    fail "outfall at the start" "register 6 = $2, want 2200"
+read -r want got <<<"$(at_once)"
+[ "$got" = 2200 ] && [ "$want" = 2200 ] && ok "outfall level at the start: 2200 mm (the river at its base)" ||
+    fail "outfall at the start" "register 6 = $got, the river says $want, want 2200"
 
 lim=""
 i=0
@@ -43,10 +42,8 @@ while [ $i -lt 300 ]; do
 	case $lim in "ok "*" "*) break;; esac
 	sleep 0.1; i=$((i + 1))
 done
-later=$(at_once)
-set -- $later
-want=$1; got=$2
-if [ -n "$got" ] && [ "$got" -ge 3200 ] && [ $((got - want)) -le 1 ] && [ $((want - got)) -le 1 ]; then
+read -r want got <<<"$(at_once)"
+if [ -n "$got" ] && [ -n "$want" ] && [ "$got" -ge 3200 ] && [ $((got - want)) -le 1 ] && [ $((want - got)) -le 1 ]; then
 	ok "outfall level rose with the river: register 6 = $got mm = its rise over the base ($want mm)"
 else
 	fail "outfall level follows the river" "register 6 = $got mm, river says $want mm"
