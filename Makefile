@@ -42,11 +42,12 @@ PUMPD_OBJS  = $(B)/daemon/pumpd.o $(B)/daemon/cfg.o $(B)/daemon/core.o \
 	      $(B)/daemon/notify.o $(B)/daemon/reload.o $(B)/daemon/alarm.o
 PUMPCTL_OBJS = $(B)/daemon/pumpctl.o $(B)/daemon/proto.o $(B)/daemon/watch.o
 PLCSIM_OBJS = $(B)/plc/plcsim.o $(B)/plc/model.o $(B)/plc/model_l1.o \
-	      $(B)/plc/rain.o \
+	      $(B)/plc/rain.o $(B)/plc/hydro.o $(B)/plc/district.o \
 	      $(B)/daemon/cfg.o $(B)/daemon/util.o
 BINS	= $(B)/pumpd $(B)/plcsim $(B)/pumpctl
 
 UNIT_TESTS = $(B)/tests/test_cfg $(B)/tests/test_rain $(B)/tests/test_model \
+	     $(B)/tests/test_hydro \
 	     $(B)/tests/test_core $(B)/tests/test_lp $(B)/tests/test_spool \
 	     $(B)/tests/test_schema $(B)/tests/test_mbtcp $(B)/tests/test_plc \
 	     $(B)/tests/test_map_v1 $(B)/tests/test_map_l1 \
@@ -55,7 +56,7 @@ UNIT_TESTS = $(B)/tests/test_cfg $(B)/tests/test_rain $(B)/tests/test_model \
 	     $(B)/tests/test_estim
 
 .PHONY: all deps test unit integration run asan clean check-config install fuzz \
-	bench bench-micro uninstall units FORCE
+	bench bench-micro bench-control uninstall units FORCE
 all: $(BINS)
 
 $(B)/%.o: %.c
@@ -133,7 +134,11 @@ $(B)/tests/test_state: $(B)/tests/unit/test_state.o $(B)/daemon/state.o
 $(B)/tests/test_rain: $(B)/tests/unit/test_rain.o $(B)/plc/rain.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 $(B)/tests/test_model: $(B)/tests/unit/test_model.o $(B)/plc/model.o \
-		$(B)/plc/model_l1.o \
+		$(B)/plc/model_l1.o $(B)/plc/hydro.o \
+		$(B)/plc/rain.o $(B)/daemon/cfg.o $(B)/tests/unit/fixture.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+$(B)/tests/test_hydro: $(B)/tests/unit/test_hydro.o $(B)/plc/model.o \
+		$(B)/plc/model_l1.o $(B)/plc/hydro.o $(B)/plc/district.o \
 		$(B)/plc/rain.o $(B)/daemon/cfg.o $(B)/tests/unit/fixture.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 
@@ -180,6 +185,12 @@ bench-micro: $(B)/bench
 bench: all $(B)/bench $(B)/bench-bare
 	@B=$(B) scripts/bench/run.sh
 
+# How well control keeps the simulated district dry: baseline, pumpd and
+# bound on the storms of issue 10 (README "Control quality"); BENCH_ARGS
+# passes options (e.g. --storms P50-2h --variant NAME=OPTIONS).
+bench-control: $(BINS)
+	@python3 scripts/bench/bench_control.py $(BENCH_ARGS)
+
 # Fuzz targets (libFuzzer, clang): every parser of outside input.
 FUZZ_SECONDS ?= 20
 FUZZ	 = cfg map_v1 spool rain modbus mbtcp l1 l1_req state ctl
@@ -196,12 +207,12 @@ build-fuzz/fuzz_l1: tests/fuzz/fuzz_l1.c plc/map_l1.c plc/map_v1.c plc/codec.c \
 		daemon/cfg.c \
 		tests/unit/fixture.c
 build-fuzz/fuzz_l1_req: tests/fuzz/fuzz_l1_req.c plc/model.c plc/model_l1.c \
-		plc/rain.c tests/unit/fixture.c
+		plc/rain.c plc/hydro.c tests/unit/fixture.c
 build-fuzz/fuzz_ctl: tests/fuzz/fuzz_ctl.c daemon/proto.c
 build-fuzz/fuzz_rain: tests/fuzz/fuzz_rain.c plc/rain.c
 build-fuzz/fuzz_state: tests/fuzz/fuzz_state.c daemon/state.c
 build-fuzz/fuzz_modbus: tests/fuzz/fuzz_modbus.c plc/model.c plc/model_l1.c \
-		plc/rain.c \
+		plc/rain.c plc/hydro.c \
 		tests/unit/fixture.c
 build-fuzz/fuzz_%:
 	@mkdir -p build-fuzz

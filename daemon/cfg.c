@@ -28,7 +28,7 @@ struct loader {
 };
 
 static const char *top_keys[] = { "district", "stations", "influx",
-    "control", "control_socket", "alarms", NULL };
+    "control", "control_socket", "alarms", "rivers", "plant", NULL };
 static const char *alarm_kind_keys[] = { "priority", "on_delay_s",
     "off_delay_s", NULL };
 #define AK_(n, k, t, pr, on, off, c, pp) k,
@@ -55,7 +55,7 @@ static const char *influx_keys[] = { "url", "version", "database",
     "replay_per_s", NULL };
 static const char *station_keys[] = { "id", "name", "kind", "plc", "well",
     "pumps", "setpoints", "rain", "catchment", "outfall", "head_m",
-    "transducer", "panel", "reach", "plant", "upstream", NULL };
+    "transducer", "panel", "reach", "plant", "upstream", "position", NULL };
 static const char *plc_keys[] = { "host", "port", "unit", "map", NULL };
 static const char *tx_keys[] = { "level", "outfall", NULL };
 static const char *tx_one_keys[] = { "zero_m", "span_m", NULL };
@@ -63,13 +63,20 @@ static const char *panel_keys[] = { "start_m", "stop_m", "assist_step_m",
     "all_on_m", NULL };
 static const char *well_keys[] = { "area_m2", "depth_m", "flood_m",
     "lowlow_m", "highhigh_m", NULL };
-static const char *pump_keys[] = { "capacity_m3s", "vfd", NULL };
+static const char *pump_keys[] = { "capacity_m3s", "vfd", "shutoff_head_m",
+    "rated_head_m", "runout_m3s", NULL };
 static const char *sp_keys[] = { "stop_m", "duty_start_m", "assist_start_m",
     "high_alarm_m", NULL };
 static const char *rain_keys[] = { "tip_mm", NULL };
 static const char *catch_keys[] = { "area_ha", "runoff", "tc_min", "dwf_m3s",
-    NULL };
-static const char *outfall_keys[] = { "base_m", "warn_m", NULL };
+    "pipe_storage_m3", NULL };
+static const char *outfall_keys[] = { "base_m", "warn_m", "river",
+    "friction_m", NULL };
+static const char *pos_keys[] = { "x_km", "y_km", NULL };
+static const char *river_keys[] = { "id", "name", "area_m2", "area_top_m2",
+    "base_m", "warn_m", "guarantee_m", "sluice_m3s", "upstream_m3s",
+    "limit_frac", NULL };
+static const char *plant_keys[] = { "name", "inflow_limit_m3s", NULL };
 
 /* Append one formatted message to the diagnostics. */
 static void
@@ -806,7 +813,48 @@ load_pumps(struct loader *l, config_setting_t *s, struct cfg_station *st,
 		get_num(l, e, "capacity_m3s", p, 1, &st->pumps[i].capacity_m3s,
 		    0.001, 30);
 		get_bool(l, e, "vfd", p, &st->pumps[i].vfd);
+		get_num(l, e, "shutoff_head_m", p, 0,
+		    &st->pumps[i].shutoff_head_m, 0.5, 200);
+		get_num(l, e, "rated_head_m", p, 0,
+		    &st->pumps[i].rated_head_m, 0.5, 200);
+		get_num(l, e, "runout_m3s", p, 0, &st->pumps[i].runout_m3s,
+		    0.001, 60);
 	}
+}
+
+/* Fill in and check pump i's head-flow curve (simulator only): shut-off
+ * head above the rated head, run-out flow above the rated flow. */
+static void
+check_curve(struct loader *l, config_setting_t *s, struct cfg_station *st,
+    int i, const char *pfx)
+{
+	struct cfg_pump		*c = &st->pumps[i];
+	config_setting_t	*e;
+	char			 k[160];
+
+	snprintf(k, sizeof k, "%s.pumps[%d]", pfx, i + 1);
+	if ((e = config_setting_get_member(s, "pumps")) != NULL &&
+	    (e = config_setting_get_elem(e, (unsigned)i)) != NULL)
+		s = e;		/* report at the pump's own line */
+	if (c->rated_head_m == 0)
+		c->rated_head_m = st->head_m + st->friction_m;
+	if (c->shutoff_head_m == 0)
+		c->shutoff_head_m = 1.7 * c->rated_head_m;
+	if (c->runout_m3s == 0)
+		c->runout_m3s = 1.6 * c->capacity_m3s;
+	if (c->shutoff_head_m <= c->rated_head_m)
+		diag_add(l, 0, line_of(s), k, "shutoff_head_m %g must be above "
+		    "rated_head_m %g", c->shutoff_head_m, c->rated_head_m);
+	if (c->runout_m3s <= c->capacity_m3s)
+		diag_add(l, 0, line_of(s), k, "runout_m3s %g must be above "
+		    "capacity_m3s %g", c->runout_m3s, c->capacity_m3s);
+	else if (c->shutoff_head_m * c->capacity_m3s <= (c->shutoff_head_m -
+	    c->rated_head_m) * c->runout_m3s)
+		diag_add(l, 0, line_of(s), k, "no pump curve bends down "
+		    "through shut-off %g m, rated %g m3/s at %g m and run-out "
+		    "%g m3/s: lower the shut-off head or the run-out",
+		    c->shutoff_head_m, c->capacity_m3s, c->rated_head_m,
+		    c->runout_m3s);
 }
 
 /* Load the setpoints { ... } group. */
@@ -864,8 +912,11 @@ load_extras(struct loader *l, config_setting_t *s, struct cfg_station *st,
 {
 	config_setting_t	*g;
 	char			 p[128];
+	int			 i;
 
 	st->tip_mm = st->map == CFG_MAP_L1 ? 0.2 : 0.1;
+	st->friction_m = 1.0;
+	st->river_i = -1;
 	st->head_m = 6.0;
 	get_num(l, s, "head_m", pfx, 0, &st->head_m, 0.5, 100);
 	snprintf(p, sizeof p, "%s.rain", pfx);
@@ -881,6 +932,13 @@ load_extras(struct loader *l, config_setting_t *s, struct cfg_station *st,
 		get_num(l, g, "tc_min", p, 1, &st->tc_min, 1, 240);
 		get_num(l, g, "dwf_m3s", p, st->kind == CFG_SEWAGE,
 		    &st->dwf_m3s, 0, 100);
+		get_num(l, g, "pipe_storage_m3", p, 0, &st->pipe_m3, 0, 1e7);
+	}
+	snprintf(p, sizeof p, "%s.position", pfx);
+	if ((g = get_group(l, s, "position", pfx, 0)) != NULL) {
+		check_keys(l, g, pos_keys, p);
+		get_num(l, g, "x_km", p, 1, &st->x_km, -1000, 1000);
+		get_num(l, g, "y_km", p, 1, &st->y_km, -1000, 1000);
 	}
 	snprintf(p, sizeof p, "%s.outfall", pfx);
 	if ((g = get_group(l, s, "outfall", pfx, 0)) != NULL) {
@@ -888,7 +946,12 @@ load_extras(struct loader *l, config_setting_t *s, struct cfg_station *st,
 		st->has_outfall = 1;
 		get_num(l, g, "base_m", p, 1, &st->outfall_base_m, 0, 20);
 		get_num(l, g, "warn_m", p, 1, &st->outfall_warn_m, 0, 20);
+		get_num(l, g, "friction_m", p, 0, &st->friction_m, 0, 50);
+		if (config_setting_get_member(g, "river") != NULL)
+			get_str(l, g, "river", p, st->river, sizeof st->river);
 	}
+	for (i = 0; i < st->npumps; i++)
+		check_curve(l, s, st, i, pfx);
 }
 
 /* Load one transducer { zero_m, span_m } group of transducer t. */
@@ -1270,6 +1333,112 @@ resolve_links(struct loader *l, struct cfg_district *d)
 	}
 }
 
+/* Load one river reach from group g (index i) into r. */
+static void
+load_river(struct loader *l, config_setting_t *g, int i, struct cfg_river *r)
+{
+	char	p[80];
+
+	r->line = line_of(g);
+	snprintf(p, sizeof p, "rivers[%d]", i + 1);
+	if (!config_setting_is_group(g)) {
+		diag_add(l, 0, line_of(g), p, "expected a group { ... }");
+		return;
+	}
+	if (get_str(l, g, "id", p, r->id, sizeof r->id) == 0 &&
+	    valid_id(r->id))
+		snprintf(p, sizeof p, "rivers.%s", r->id);
+	check_keys(l, g, river_keys, p);
+	snprintf(r->name, sizeof r->name, "%s", r->id);
+	get_opt_str(l, g, "name", p, r->name, sizeof r->name);
+	r->limit_frac = 0.5;
+	get_num(l, g, "area_m2", p, 1, &r->area_m2, 100, 1e9);
+	r->area_top_m2 = r->area_m2;
+	get_num(l, g, "area_top_m2", p, 0, &r->area_top_m2, 100, 1e9);
+	get_num(l, g, "base_m", p, 1, &r->base_m, -20, 50);
+	get_num(l, g, "warn_m", p, 1, &r->warn_m, -20, 50);
+	get_num(l, g, "guarantee_m", p, 1, &r->guarantee_m, -20, 50);
+	get_num(l, g, "sluice_m3s", p, 1, &r->sluice_m3s, 0, 10000);
+	get_num(l, g, "upstream_m3s", p, 0, &r->upstream_m3s, 0, 10000);
+	get_num(l, g, "limit_frac", p, 0, &r->limit_frac, 0, 1);
+	if (!(r->base_m < r->warn_m && r->warn_m < r->guarantee_m))
+		diag_add(l, 0, line_of(g), p, "levels must rise: base_m %g < "
+		    "warn_m %g < guarantee_m %g", r->base_m, r->warn_m,
+		    r->guarantee_m);
+}
+
+/* Load the optional rivers = ( { ... } ) list: the simulator's receiving
+ * reaches; pumpd reads and ignores it. */
+static void
+load_rivers(struct loader *l, config_setting_t *root, struct cfg_district *d)
+{
+	config_setting_t	*list;
+	int			 i, j, n;
+
+	if ((list = config_setting_get_member(root, "rivers")) == NULL)
+		return;
+	if (!config_setting_is_list(list)) {
+		diag_add(l, 0, line_of(list), "rivers",
+		    "expected a list ( {...}, ... )");
+		return;
+	}
+	n = config_setting_length(list);
+	if (n == 0 || (d->rivers = calloc((size_t)n, sizeof *d->rivers)) ==
+	    NULL)
+		return;
+	d->nrivers = n;
+	for (i = 0; i < n; i++) {
+		load_river(l, config_setting_get_elem(list, (unsigned)i), i,
+		    &d->rivers[i]);
+		for (j = 0; j < i; j++)
+			if (d->rivers[i].id[0] != '\0' && strcmp(d->rivers[i].id,
+			    d->rivers[j].id) == 0)
+				diag_add(l, 0, d->rivers[i].line, "rivers",
+				    "duplicate id \"%s\" (first at line %d)",
+				    d->rivers[i].id, d->rivers[j].line);
+	}
+}
+
+/* Load the optional plant = { name, inflow_limit_m3s } group. */
+static void
+load_plant(struct loader *l, config_setting_t *root, struct cfg_district *d)
+{
+	config_setting_t	*g;
+
+	if ((g = get_group(l, root, "plant", "", 0)) == NULL)
+		return;
+	check_keys(l, g, plant_keys, "plant");
+	d->has_plant = 1;
+	snprintf(d->plant.name, sizeof d->plant.name, "plant");
+	get_opt_str(l, g, "name", "plant", d->plant.name,
+	    sizeof d->plant.name);
+	get_num(l, g, "inflow_limit_m3s", "plant", 1,
+	    &d->plant.inflow_limit_m3s, 0, 10000);
+}
+
+/* Resolve each station's outfall.river to its reach. */
+static void
+link_rivers(struct loader *l, struct cfg_district *d)
+{
+	struct cfg_station	*st;
+	char			 k[128];
+	int			 i, j;
+
+	for (i = 0; i < d->nstations; i++) {
+		st = &d->st[i];
+		st->river_i = -1;
+		if (st->river[0] == '\0')
+			continue;
+		for (j = 0; j < d->nrivers; j++)
+			if (strcmp(st->river, d->rivers[j].id) == 0)
+				st->river_i = j;
+		snprintf(k, sizeof k, "%s.outfall.river", st->id);
+		if (st->river_i < 0)
+			diag_add(l, 0, st->line, k, "\"%s\": no such river "
+			    "in rivers", st->river);
+	}
+}
+
 /* Walk the parsed tree. */
 static void
 load_tree(struct loader *l, config_t *cf, struct cfg_district *d)
@@ -1308,6 +1477,9 @@ load_tree(struct loader *l, config_t *cf, struct cfg_district *d)
 		    &d->st[i]);
 	check_duplicates(l, d);
 	resolve_links(l, d);
+	load_rivers(l, root, d);
+	load_plant(l, root, d);
+	link_rivers(l, d);
 }
 
 #define CFG_FILE_MAX	(4 * 1024 * 1024)	/* a district is far smaller */
@@ -1440,6 +1612,9 @@ cfg_free(struct cfg_district *d)
 	free(d->st);
 	d->st = NULL;
 	d->nstations = 0;
+	free(d->rivers);
+	d->rivers = NULL;
+	d->nrivers = 0;
 }
 
 void

@@ -44,9 +44,39 @@ enum cfg_kind {
 	CFG_SEWAGE,
 };
 
+/*
+ * A pump's head-flow curve (simulator only): a quadratic through the
+ * shut-off head at no flow, the rated point and the run-out flow at no head.
+ * Defaults: rated head = the station's head_m + friction_m, shut-off 1.7 x
+ * the rated head, run-out 1.6 x the rated flow.
+ */
 struct cfg_pump {
 	double	capacity_m3s;	/* rated flow */
 	int	vfd;		/* has a variable-speed drive */
+	double	shutoff_head_m;	/* curve: head at zero flow */
+	double	rated_head_m;	/* curve: head at capacity_m3s */
+	double	runout_m3s;	/* curve: flow at zero head */
+};
+
+/* A receiving river reach (simulator only): rivers = ( { ... } ). */
+struct cfg_river {
+	char	id[CFG_ID_MAX];
+	char	name[CFG_NAME_MAX];
+	int	line;
+	double	area_m2;	/* water surface at base_m */
+	double	area_top_m2;	/* at guarantee_m; linear in between */
+	double	base_m;		/* dry-weather level, sluice closed */
+	double	warn_m;		/* warning level: discharge limit ordered */
+	double	guarantee_m;	/* guarantee level (保证水位) */
+	double	sluice_m3s;	/* sluice outflow at and above warn_m */
+	double	upstream_m3s;	/* inflow from upstream, constant */
+	double	limit_frac;	/* under a limit: this share of the pumps */
+};
+
+/* The treatment plant the sewage stations feed (simulator only). */
+struct cfg_plant {
+	char	name[CFG_NAME_MAX];
+	double	inflow_limit_m3s;	/* above this: overflow at the plant */
 };
 
 struct cfg_station {
@@ -82,12 +112,17 @@ struct cfg_station {
 	int		has_outfall;
 	double		outfall_base_m;	/* simulator: dry-weather river level */
 	double		outfall_warn_m;	/* alarm above this */
+	char		river[CFG_ID_MAX];	/* outfall.river: the reach, or "" */
+	int		river_i;	/* index in cfg_district.rivers, -1 */
+	double		friction_m;	/* outfall.friction_m: loss at rated flow */
 
 	/* For the simulator. */
 	double		catch_ha;	/* catchment area */
 	double		runoff;		/* runoff coefficient 0..1 */
 	double		tc_min;		/* time of concentration */
 	double		dwf_m3s;	/* sewage dry-weather flow (mean) */
+	double		pipe_m3;	/* catchment.pipe_storage_m3: surcharge */
+	double		x_km, y_km;	/* position { }: for storm tracks */
 
 	/* Map L1 only (plc.map = "L1"). */
 	struct cfg_transducer level_tx;		/* transducer.level */
@@ -222,6 +257,10 @@ struct cfg_district {
 	struct cfg_alarms	 alarms;	/* alarms { } */
 	int			 nstations;
 	struct cfg_station	*st;
+	int			 nrivers;	/* simulator: rivers = ( ) */
+	struct cfg_river	*rivers;
+	int			 has_plant;	/* simulator: plant = { } */
+	struct cfg_plant	 plant;
 };
 
 /* Messages gathered while loading: errors and warnings, in file order. */

@@ -15,17 +15,27 @@
  * it arrive fb_delay_s late (the pump runs meanwhile).
  *
  * The wet well is prismatic: volume = area * level, capped at flood level,
- * above which the excess is counted as flood volume.  So at every step
- * inflow - pumped - flood = change in storage, exactly.
+ * above which the excess backs up into the catchment's pipes (their
+ * surcharge storage, catchment.pipe_storage_m3) and, when they are full
+ * too, leaves onto the streets as flood volume.  Surcharged water returns
+ * to the well as soon as it has room.  So at every step inflow - pumped -
+ * flood = change in storage (well and pipes), exactly.
+ *
+ * Each pump delivers the flow where its head-flow curve (hydro.c, at its
+ * VFD's speed by the affinity laws) meets the system head: the static lift
+ * from the well to the outfall (mdl_lift_m) plus friction.  A too-high
+ * outfall gives no flow; power, current and energy follow from flow and
+ * head.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hydro.h"
 #include "model.h"
 
-#define PUMP_EFFICIENCY	0.75
 #define MOTOR_VOLTS	380.0
+#define BOUND_RESTART_M	0.2	/* --bound: restart this far above low-low */
 #define MOTOR_PF	0.85
 #define OUTFALL_RISE_M_PER_MM	0.02	/* river rise per mm of rain */
 #define OUTFALL_RISE_MAX_M	2.5
@@ -75,6 +85,10 @@ mdl_init(struct mdl_station *st, const struct cfg_station *cfg,
 	st->remote = 1;
 	st->mains_ok = 1;
 	st->last_start_t = -1e9;
+	st->outfall_m = cfg->outfall_base_m;
+	st->rain_factor = 1;
+	st->rain_col = rain_column(rain, cfg->id);
+	st->limit_pumps = cfg->npumps;
 	for (i = 0; i < cfg->npumps; i++)
 		st->pump[i].deliver = 1.0;
 	hr_defaults(st);
@@ -249,19 +263,100 @@ runoff(struct mdl_station *st, double d_mm, double dt)
 	    1000;
 }
 
-/* Flow pump k delivers now, m3/s. */
+double
+mdl_lift_m(const struct mdl_station *st)
+{
+	const struct cfg_station	*c = st->cfg;
+	double				 lift;
+
+	lift = c->head_m - (st->level_m - c->duty_start_m);
+	if (c->river[0] != '\0')
+		lift += st->outfall_m - c->outfall_base_m;
+	return lift;
+}
+
+/* Pump k's curve; one built by hand without one gets cfg.c's defaults. */
+static struct cfg_pump
+curve(const struct mdl_station *st, int k)
+{
+	struct cfg_pump	c = st->cfg->pumps[k];
+
+	if (c.rated_head_m <= 0)
+		c.rated_head_m = st->cfg->head_m + st->cfg->friction_m;
+	if (c.shutoff_head_m <= c.rated_head_m)
+		c.shutoff_head_m = 1.7 * c.rated_head_m;
+	if (c.runout_m3s <= c.capacity_m3s)
+		c.runout_m3s = 1.6 * c.capacity_m3s;
+	return c;
+}
+
+/* Relative speed of pump k: its VFD's set-point, else 1. */
+static double
+pump_speed(const struct mdl_station *st, int k)
+{
+	if (!st->cfg->pumps[k].vfd || st->cfg->map == CFG_MAP_L1)
+		return 1;
+	return st->hr[PLC_HR_SPEED_SP(k)] / (double)PLC_SPEED_MAX;
+}
+
+/* Flow pump k delivers now, m3/s: its curve's operating point, less what a
+ * worn pump loses. */
 static double
 pump_flow(const struct mdl_station *st, int k)
 {
-	const struct cfg_pump	*c = &st->cfg->pumps[k];
-	double			 q;
+	struct cfg_pump	c;
 
 	if (!st->pump[k].contactor)
 		return 0;
-	q = c->capacity_m3s * st->pump[k].deliver;
-	if (c->vfd)
-		q *= st->hr[PLC_HR_SPEED_SP(k)] / (double)PLC_SPEED_MAX;
-	return q;
+	c = curve(st, k);
+	return hyd_pump_flow(&c, pump_speed(st, k), mdl_lift_m(st),
+	    st->cfg->friction_m) * st->pump[k].deliver;
+}
+
+/* Water above the flood level goes into the catchment's pipes, and what
+ * they cannot hold onto the streets; with room in the well, it returns. */
+static void
+surcharge(struct mdl_station *st)
+{
+	const struct cfg_station	*c = st->cfg;
+	double				 vmax = c->area_m2 * c->flood_m, x;
+
+	if (st->vol_m3 > vmax) {
+		x = fmin(st->vol_m3 - vmax, c->pipe_m3 - st->pipe_m3);
+		st->pipe_m3 += x;
+		st->flood_m3 += st->vol_m3 - vmax - x;
+		st->vol_m3 = vmax;
+	} else if (st->pipe_m3 > 0) {
+		x = fmin(st->pipe_m3, vmax - st->vol_m3);
+		st->pipe_m3 -= x;
+		st->vol_m3 += x;
+	}
+	if (st->pipe_m3 > st->max_pipe_m3)
+		st->max_pipe_m3 = st->pipe_m3;
+}
+
+/* Energy, head and counters of the running pumps over dt. */
+static void
+pump_accounts(struct mdl_station *st, double dt)
+{
+	struct mdl_pump	*p;
+	struct cfg_pump	 c;
+	int		 k, running = 0;
+
+	for (k = 0; k < st->cfg->npumps; k++) {
+		p = &st->pump[k];
+		if (!p->contactor)
+			continue;
+		running++;
+		c = curve(st, k);
+		p->head_m = hyd_pump_head(&c, pump_speed(st, k), p->flow_m3s);
+		p->energy_kwh += hyd_pump_kw(&c, pump_speed(st, k),
+		    p->flow_m3s, p->head_m) * dt / 3600;
+		p->run_s += dt;
+		p->plc_run_s += dt;
+	}
+	if (running > st->limit_pumps)
+		st->over_limit_s += dt;
 }
 
 /* One physics step of dt seconds. */
@@ -269,12 +364,12 @@ static void
 physics(struct mdl_station *st, double dt)
 {
 	const struct cfg_station	*c = st->cfg;
-	double				 d_mm, q_in, want, out, vmax;
-	double				 p_kw;
+	double				 d_mm, q_in, want, out, t;
 	int				 k;
 
-	d_mm = rain_depth_mm(st->rain, st->t + dt) - rain_depth_mm(st->rain,
-	    st->t);
+	t = st->t - st->rain_delay_s;
+	d_mm = st->rain_factor * (rain_depth_col_mm(st->rain, st->rain_col,
+	    t + dt) - rain_depth_col_mm(st->rain, st->rain_col, t));
 	st->rain_mm += d_mm;
 	q_in = c->dwf_m3s * dwf_factor(st->tod0_s + st->t) +
 	    runoff(st, d_mm, dt);
@@ -290,25 +385,13 @@ physics(struct mdl_station *st, double dt)
 	st->vol_m3 += q_in * dt - out;
 	st->inflow_m3 += q_in * dt;
 	st->pumped_m3 += out;
-	vmax = c->area_m2 * c->flood_m;
-	if (st->vol_m3 > vmax) {
-		st->flood_m3 += st->vol_m3 - vmax;
-		st->vol_m3 = vmax;
-	}
+	surcharge(st);
 	st->level_m = st->vol_m3 / c->area_m2;
 	if (st->level_m > st->max_level_m)
 		st->max_level_m = st->level_m;
 	if (st->level_m < st->min_level_m)
 		st->min_level_m = st->level_m;
-	for (k = 0; k < c->npumps; k++) {
-		if (!st->pump[k].contactor)
-			continue;
-		p_kw = 9.81 * st->pump[k].flow_m3s * c->head_m /
-		    PUMP_EFFICIENCY;
-		st->pump[k].run_s += dt;
-		st->pump[k].plc_run_s += dt;
-		st->pump[k].energy_kwh += p_kw * dt / 3600;
-	}
+	pump_accounts(st, dt);
 	if (st->local)
 		st->local_s += dt;
 	st->t += dt;
@@ -324,15 +407,14 @@ pump_current(const struct mdl_station *st, int k)
 double
 mdl_current_a(const struct mdl_station *st, int k)
 {
-	const struct cfg_pump	*c = &st->cfg->pumps[k];
-	double			 rated_kw, kw, amps;
+	struct cfg_pump	c = curve(st, k);
+	double		s = pump_speed(st, k), kw, amps;
 
 	if (!st->pump[k].contactor)
 		return 0;
-	rated_kw = 9.81 * c->capacity_m3s * st->cfg->head_m / PUMP_EFFICIENCY;
-	/* a third of the rated power at no flow, the rest with flow */
-	kw = rated_kw / 3 + 9.81 * st->pump[k].flow_m3s * st->cfg->head_m /
-	    PUMP_EFFICIENCY * 2 / 3;
+	/* a third of the rated power turning, the rest with flow x head */
+	kw = hyd_pump_kw(&c, s, st->pump[k].flow_m3s,
+	    hyd_pump_head(&c, s, st->pump[k].flow_m3s));
 	amps = kw * 1000 / (sqrt(3) * MOTOR_VOLTS * MOTOR_PF);
 	return amps;
 }
@@ -406,8 +488,7 @@ mdl_publish(struct mdl_station *st)
 	plc_put_u32(&ir[PLC_IR_RAIN_TIPS], (uint32_t)floor((st->rain_mm -
 	    st->plc_rain0_mm) / c->tip_mm + 1e-9));
 	if (c->has_outfall) {
-		out = c->outfall_base_m + fmin(OUTFALL_RISE_MAX_M,
-		    OUTFALL_RISE_M_PER_MM * st->rain_mm);
+		out = mdl_outfall_m(st);
 		ir[PLC_IR_OUTFALL] = level_mm(out);
 	} else
 		ir[PLC_IR_OUTFALL] = PLC_NO_VALUE;
@@ -426,10 +507,52 @@ mdl_publish(struct mdl_station *st)
 	}
 }
 
+double
+mdl_outfall_m(const struct mdl_station *st)
+{
+	if (st->cfg->river[0] != '\0')
+		return st->outfall_m;
+	return st->cfg->outfall_base_m + fmin(OUTFALL_RISE_MAX_M,
+	    OUTFALL_RISE_M_PER_MM * st->rain_mm);
+}
+
+int
+mdl_bound_active(const struct mdl_station *st)
+{
+	double	t = st->t - st->rain_delay_s;
+
+	return st->bound && rain_depth_col_mm(st->rain, st->rain_col,
+	    t + 1e-6) > 0 &&
+	    t < rain_end_s(st->rain);
+}
+
+/* --bound: every pump the interlocks allow runs at full speed (a pump
+ * stopped by the low-low float starts again 0.2 m above it); when the rain
+ * has ended the PLC's own control takes over what runs. */
+static void
+bound_scan(struct mdl_station *st)
+{
+	int	k, n = 0;
+
+	for (k = 0; k < st->cfg->npumps; k++) {
+		/* run down to the low-low float, start again 0.2 m above */
+		mdl_contactor(st, k, mdl_interlock_ok(st, k) &&
+		    (st->pump[k].contactor || st->level_m > st->cfg->lowlow_m +
+		    BOUND_RESTART_M), 0);
+		st->pump[k].fb_want = st->pump[k].contactor;
+		n += st->pump[k].contactor;
+		if (st->cfg->map == CFG_MAP_V1)
+			st->hr[PLC_HR_SPEED_SP(k)] = PLC_SPEED_MAX;
+	}
+	st->l1.nwant = n;
+}
+
 void
 mdl_step(struct mdl_station *st, double dt)
 {
-	if (st->cfg->map == CFG_MAP_L1) {
+	if (mdl_bound_active(st))
+		bound_scan(st);
+	else if (st->cfg->map == CFG_MAP_L1) {
 		mdl_l1_scan(st);
 		st->local = mdl_local(st);
 	} else
@@ -611,5 +734,5 @@ double
 mdl_balance_m3(const struct mdl_station *st)
 {
 	return st->inflow_m3 - st->pumped_m3 - st->flood_m3 -
-	    (st->vol_m3 - st->vol0_m3);
+	    (st->vol_m3 - st->vol0_m3) - st->pipe_m3;
 }

@@ -61,6 +61,7 @@ struct mdl_pump {
 	uint32_t starts;
 	double	energy_kwh;
 	double	flow_m3s;
+	double	head_m;		/* on its curve at the last step */
 	double	start_t[MDL_START_LOG];	/* ring of recent start times */
 	int	max_per_hour;	/* most starts in any 3600 s window */
 	/* PLC counters (reset by a PLC restart). */
@@ -87,6 +88,17 @@ struct mdl_station {
 	double	max_level_m;
 	double	min_level_m;
 	double	inflow_m3s;	/* at the last step */
+	double	pipe_m3;	/* surcharged into the catchment's pipes */
+	double	max_pipe_m3;
+
+	/* The district around the station (district.c sets these). */
+	double	outfall_m;	/* the river at the outfall, when on one */
+	double	rain_delay_s;	/* a moving storm reaches it this late */
+	double	rain_factor;	/* with this share of its intensity */
+	int	rain_col;	/* its column of a CSV of several stations */
+	int	limit_pumps;	/* discharge limit: at most this many run */
+	double	over_limit_s;	/* time running more than that */
+	int	bound;		/* --bound: every pump on while it rains */
 	double	rain_mm;	/* cumulative */
 	double	plc_rain0_mm;	/* rain_mm when the PLC last started */
 
@@ -219,11 +231,25 @@ int	mdl_plc_run(struct mdl_station *st, int k);
 /* Restart the PLC: uptime, counters and commands reset; pumps keep running. */
 void	mdl_restart(struct mdl_station *st);
 
-/* Water-balance residual: inflow - pumped - flood - change in storage. */
+/* Water-balance residual: inflow - pumped - flood - change in storage
+ * (wet well and the catchment's pipes). */
 double	mdl_balance_m3(const struct mdl_station *st);
 
 /* Refresh the input registers from the state (mdl_step does this too). */
 void	mdl_publish(struct mdl_station *st);
+
+/* Static lift (m) of the station's pumps now: head_m with the well at
+ * its duty start level and the river at its base, less the well's rise,
+ * plus the river's. */
+double	mdl_lift_m(const struct mdl_station *st);
+
+/* The outfall level (m) the station's gauge shows: its river's, or without
+ * one a rise with the rain (2 cm a mm, at most 2.5 m) over base_m. */
+double	mdl_outfall_m(const struct mdl_station *st);
+
+/* Whether --bound runs every pump now: rain has begun and not ended at the
+ * station. */
+int	mdl_bound_active(const struct mdl_station *st);
 
 /* Whether the PLC is running its own fallback control. */
 int	mdl_local(const struct mdl_station *st);

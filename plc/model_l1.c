@@ -234,11 +234,10 @@ publish_ir(struct mdl_station *st, double outfall_m)
 void
 mdl_l1_publish(struct mdl_station *st)
 {
-	const struct cfg_station	*c = st->cfg;
 	int				 k;
 
 	publish_di(st);
-	publish_ir(st, c->outfall_base_m + fmin(2.5, 0.02 * st->rain_mm));
+	publish_ir(st, mdl_outfall_m(st));
 	memset(st->l1.coil, 0, sizeof st->l1.coil);
 	st->l1.coil[L1_COIL_REMOTE_SP] = st->l1.remote_sp != 0;
 	for (k = 0; k < L1_MAX_PUMPS; k++)

@@ -15,6 +15,14 @@
  * (simulated time = speed x real time), applies scheduled faults and serves
  * a small text control port.  A "slow" PLC's answers wait in a queue, so a
  * slow or silent station never delays another.
+ *
+ * Around the stations, district.c's rivers and treatment plant: the rivers'
+ * levels are the stations' outfall levels, and when a river reaches its
+ * warning level the flood-control headquarters' discharge limit is
+ * published on the control port ("limits") for an operator, or the
+ * benchmark, to relay to pumpd.  --bound runs every pump while it rains,
+ * --track moves the storm across the stations' positions, --trace writes a
+ * minute-by-minute CSV for plots.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +43,8 @@
 #include <modbus.h>
 
 #include "cfg.h"
+#include "district.h"
+#include "hydro.h"
 #include "util.h"
 #include "model.h"
 #include "plcmap.h"
@@ -82,6 +92,7 @@ struct sim_station {
 	double			 cross_t;	/* real: the level rose past the
 						 * duty start, no pump on; 0 */
 	double			 prev_level_m;
+	double			 trace_rain_mm;	/* at the last trace line */
 };
 
 /* Timing seen from the PLCs, for the benchmarks (control port "timing"):
@@ -127,6 +138,13 @@ struct plcsim {
 	int			 ep;		/* epoll */
 	struct sim_timing	*timing;
 	struct pending		*pending;
+	struct dst		 ds;		/* rivers, plant, routing */
+	struct mdl_station	**mp;		/* the stations' models */
+	struct dst_opts		 opts;
+	struct hyd_track	 track;
+	int			*was_limited;	/* per river, for the log */
+	FILE			*trace;		/* --trace */
+	double			 next_trace;
 };
 
 static volatile sig_atomic_t got_stop, got_usr1;
@@ -689,6 +707,69 @@ station_open(struct plcsim *s, int i)
 	return 0;
 }
 
+/* The discharge limits in force as "STATION:PUMPS ..." into buf. */
+static void
+limits_string(struct plcsim *s, char *buf, size_t len)
+{
+	const struct hyd_river	*r;
+	size_t			 n = 0;
+	int			 i;
+
+	buf[0] = '\0';
+	for (i = 0; i < s->n && n + 1 < len; i++) {
+		if ((r = dst_river_of(&s->ds, i)) == NULL || !r->limited)
+			continue;
+		snprintf(buf + n, len - n, "%s%s:%d", n ? " " : "",
+		    s->mp[i]->cfg->id, hyd_river_limit_pumps(r,
+		    s->mp[i]->cfg->npumps));
+		n = strlen(buf);
+	}
+}
+
+/* Say when a river reaches its warning level (the limit is ordered) and
+ * when the limit is lifted. */
+static void
+log_limits(struct plcsim *s)
+{
+	const struct hyd_river	*r;
+	int			 i;
+
+	for (i = 0; i < s->d.nrivers; i++) {
+		r = &s->ds.rivers[i];
+		if (r->limited == s->was_limited[i])
+			continue;
+		s->was_limited[i] = r->limited;
+		printf("plcsim: t=%.0f s: river %s at %.2f m %s: discharge "
+		    "limit %s\n", s->t, r->cfg->id, r->level_m, r->limited ?
+		    "reached its warning level" : "is down again",
+		    r->limited ? "ordered" : "lifted");
+		fflush(stdout);
+	}
+}
+
+/* One line per station (and river) of the minute-by-minute trace. */
+static void
+write_trace(struct plcsim *s)
+{
+	const struct mdl_station	*m;
+	const struct hyd_river		*r;
+	int				 i, k, run;
+
+	for (i = 0; i < s->n; i++) {
+		m = s->mp[i];
+		r = dst_river_of(&s->ds, i);
+		for (run = 0, k = 0; k < m->cfg->npumps; k++)
+			run += m->pump[k].contactor;
+		fprintf(s->trace, "%.0f,%s,%.3f,%.2f,%d,%.3f,%.1f,%.1f,%d,%s,"
+		    "%.3f\n", s->t / 60, m->cfg->id, m->level_m,
+		    (m->rain_mm - s->st[i].trace_rain_mm) * 60 * 60 /
+		    (s->t - s->next_trace + 60), run, mdl_outfall_m(m),
+		    m->flood_m3, m->pipe_m3, m->limit_pumps,
+		    r != NULL ? r->cfg->id : "-", r != NULL ? r->level_m : 0);
+		s->st[i].trace_rain_mm = m->rain_mm;
+	}
+}
+
 /* Step every station once and apply the faults that are due. */
 static void
 step_all(struct plcsim *s)
@@ -707,11 +788,15 @@ step_all(struct plcsim *s)
 			    s->faults[i].spec);
 		fflush(stdout);
 	}
-	for (i = 0; i < s->n; i++) {
-		mdl_step(&s->st[i].m, s->step_s);
+	dst_step(&s->ds, s->step_s);
+	for (i = 0; i < s->n; i++)
 		note_level(&s->st[i]);
-	}
 	s->t += s->step_s;
+	log_limits(s);
+	if (s->trace != NULL && s->t >= s->next_trace) {
+		write_trace(s);
+		s->next_trace += 60;
+	}
 }
 
 /* Pumps of a station as 1 (running), 0 (stopped), F (tripped). */
@@ -752,6 +837,12 @@ print_status(struct plcsim *s)
 		    "L1 SUPERVISED") : mdl_local(m) ? "LOCAL" : "REMOTE",
 		    m->flood_m3 > 0 ? "  FLOODED" : "");
 	}
+	for (i = 0; i < s->d.nrivers; i++)
+		printf("  river %-14s level %5.2f m (warning %.2f, guarantee "
+		    "%.2f)%s\n", s->ds.rivers[i].cfg->id,
+		    s->ds.rivers[i].level_m, s->ds.rivers[i].cfg->warn_m,
+		    s->ds.rivers[i].cfg->guarantee_m, s->ds.rivers[i].limited ?
+		    "  DISCHARGE LIMIT" : "");
 	fflush(stdout);
 }
 
@@ -807,11 +898,63 @@ write_summary(struct plcsim *s, FILE *out, FILE *kv)
 				    p->max_per_hour, k + 1, p->run_s / 3600);
 		}
 		if (kv)
-			fprintf(kv, " energy_kwh=%.1f\n", kwh);
+			fprintf(kv, " energy_kwh=%.1f rain_mm=%.2f "
+			    "flood_level_m=%.3f pipe_max_m3=%.1f "
+			    "over_limit_s=%.0f river=%s\n", kwh, m->rain_mm,
+			    m->cfg->flood_m, m->max_pipe_m3, m->over_limit_s,
+			    m->cfg->river[0] ? m->cfg->river : "-");
 		fprintf(out, "%-20s %7.2f %7.2f %9.1f %6d %7d %8.2f %8.1f\n",
 		    m->cfg->id, m->max_level_m, m->level_m, m->flood_m3,
 		    starts, sph, run_h, kwh);
 	}
+}
+
+/* The rivers, the plant and the district's balance: to out, and as
+ * key=value lines to kv. */
+static void
+write_district(struct plcsim *s, FILE *out, FILE *kv)
+{
+	const struct hyd_river	*r;
+	struct dst_totals	 t;
+	int			 i;
+
+	for (i = 0; i < s->d.nrivers; i++) {
+		r = &s->ds.rivers[i];
+		fprintf(out, "river %-14s max %.2f m (warning %.2f, guarantee "
+		    "%.2f), %.0f min under a discharge limit\n", r->cfg->id,
+		    r->max_level_m, r->cfg->warn_m, r->cfg->guarantee_m,
+		    r->limit_s / 60);
+		if (kv)
+			fprintf(kv, "river=%s max_level_m=%.3f end_level_m=%.3f "
+			    "warn_m=%.3f guarantee_m=%.3f limit_s=%.0f "
+			    "warn_s=%.0f in_m3=%.1f out_m3=%.1f "
+			    "balance_m3=%.6f\n", r->cfg->id, r->max_level_m,
+			    r->level_m, r->cfg->warn_m, r->cfg->guarantee_m,
+			    r->limit_s, r->warn_s, r->in_m3, r->out_m3,
+			    hyd_river_balance(r));
+	}
+	dst_totals(&s->ds, &t);
+	if (s->ds.has_plant) {
+		fprintf(out, "plant %s: %.0f m3 in, %.0f m3 overflowed "
+		    "(limit %.2f m3/s, peak %.2f m3/s)\n", s->d.plant.name,
+		    s->ds.plant.in_m3, t.overflow_m3,
+		    s->d.plant.inflow_limit_m3s, s->ds.plant.max_in_m3s);
+		if (kv)
+			fprintf(kv, "plant=%s in_m3=%.1f treated_m3=%.1f "
+			    "overflow_m3=%.3f overflow_s=%.0f "
+			    "limit_m3s=%.3f max_in_m3s=%.3f\n",
+			    s->d.plant.name, s->ds.plant.in_m3, t.treated_m3,
+			    t.overflow_m3, s->ds.plant.overflow_s,
+			    s->d.plant.inflow_limit_m3s,
+			    s->ds.plant.max_in_m3s);
+	}
+	if (kv)
+		fprintf(kv, "district=%s inflow_m3=%.1f flood_m3=%.3f "
+		    "overflow_m3=%.3f stored_m3=%.1f to_rivers_m3=%.1f "
+		    "elsewhere_m3=%.1f balance_m3=%.6f\n", s->d.name,
+		    t.inflow_m3, t.flood_m3, t.overflow_m3, t.stored_m3,
+		    s->ds.to_rivers_m3, s->ds.elsewhere_m3,
+		    dst_balance_m3(&s->ds));
 }
 
 /* Print the summary, and write it to --summary atomically. */
@@ -832,6 +975,7 @@ summary(struct plcsim *s)
 			    rain_depth_mm(&s->rain, s->t));
 	}
 	write_summary(s, stdout, kv);
+	write_district(s, stdout, kv);
 	fflush(stdout);
 	if (kv != NULL && (fclose(kv) != 0 || rename(tmp,
 	    s->summary_path) == -1))
@@ -839,11 +983,26 @@ summary(struct plcsim *s)
 		    strerror(errno));
 }
 
+/* "ok T RIVER=LEVEL[!] ...": each river's level, ! under a limit. */
+static void
+rivers_string(struct plcsim *s, char *buf, size_t len)
+{
+	size_t	n;
+	int	i;
+
+	snprintf(buf, len, "ok %.1f", s->t);
+	for (i = 0; i < s->d.nrivers && (n = strlen(buf)) + 40 < len; i++)
+		snprintf(buf + n, len - n, " %s=%.3f%s", s->ds.rivers[i].cfg->id,
+		    s->ds.rivers[i].level_m, s->ds.rivers[i].limited ? "!" : "");
+	n = strlen(buf);
+	snprintf(buf + n, len - n, "\n");
+}
+
 /* Handle one line from a control connection; the reply goes to fd. */
 static void
 ctl_line(struct plcsim *s, int fd, char *line)
 {
-	char	err[512], reply[600];
+	char	err[512], reply[600], lim[600];
 
 	line[strcspn(line, "\r\n")] = '\0';
 	if (strncmp(line, "fault ", 6) == 0) {
@@ -860,6 +1019,12 @@ ctl_line(struct plcsim *s, int fd, char *line)
 		return;
 	} else if (strcmp(line, "time") == 0)
 		snprintf(reply, sizeof reply, "ok %.1f\n", s->t);
+	else if (strcmp(line, "limits") == 0) {
+		limits_string(s, lim, sizeof lim);
+		snprintf(reply, sizeof reply, "ok %.1f%s%.500s\n", s->t,
+		    lim[0] ? " " : "", lim);
+	} else if (strcmp(line, "rivers") == 0)
+		rivers_string(s, reply, sizeof reply);
 	else if (strcmp(line, "freeze") == 0) {
 		/* simulated time stops: physics, PLC scans, watchdogs; the
 		 * registers still answer */
@@ -874,7 +1039,8 @@ ctl_line(struct plcsim *s, int fd, char *line)
 	}
 	else
 		snprintf(reply, sizeof reply, "error: \"%.100s\": commands are "
-		    "fault STATION:FAULT[:ARG], summary, time, freeze, thaw, timing [reset]\n", line);
+		    "fault STATION:FAULT[:ARG], summary, time, limits, rivers, "
+		    "freeze, thaw, timing [reset]\n", line);
 	if (write(fd, reply, strlen(reply)) == -1)
 		return;
 }
@@ -1018,6 +1184,14 @@ usage(int status)
 "      --port-base N      serve station i on port N+i instead of its own\n"
 "      --list             print \"id port pumps kind map\" per station and exit\n"
 "      --version          print the version and exit\n"
+"      --track DIR:KMH:KM moving storm: toward DIR degrees (0 north, 90 east)\n"
+"                         at KMH km/h, cell KM km across (position { })\n"
+"      --river-start M    rivers start M metres above their base (0)\n"
+"      --bound            every available pump runs while it rains at the\n"
+"                         station, wells starting at their low-low level\n"
+"      --trace FILE       CSV each simulated minute: t_min,station,level_m,\n"
+"                         rain_mm_h,running,outfall_m,flood_m3,pipe_m3,\n"
+"                         limit_pumps,river,river_m\n"
 "faults: level-a-stuck level-b-stuck level-a-fail level-b-fail level-ok\n"
 "  level-stuck level-wire-break (transducer A; at an L1 PLC the level reads\n"
 "  32767) level-under (L1: under range)\n"
@@ -1026,6 +1200,8 @@ usage(int status)
 "  restart feedback-delay:S (RUNNING shows S simulated s after the contactor\n"
 "  closes) level:M (set the wet well to M m) plc-run:K (the PLC's own control\n"
 "  runs pump K now; in REMOTE the next scan obeys pump_cmd)\n"
+"control port: fault SPEC, summary, time, limits (\"ok T STATION:PUMPS ...\":\n"
+"  the discharge limits in force), rivers, freeze, thaw\n"
 "SIGINT or SIGTERM stop with a summary; SIGUSR1 prints one and goes on.\n");
 	exit(status);
 }
@@ -1039,11 +1215,25 @@ sim_start(struct plcsim *s, double tod0, int port)
 	char	desc[512];
 	int	i, j;
 
+	for (i = 0; i < s->n; i++)
+		if (rain_column(&s->rain, s->d.st[i].id) < 0) {
+			fprintf(stderr, "plcsim: --rain: the CSV has no column "
+			    "for station %s\n", s->d.st[i].id);
+			return 2;
+		}
 	for (i = 0; i < s->n; i++) {
 		mdl_init(&s->st[i].m, &s->d.st[i], &s->rain, tod0);
+		s->mp[i] = &s->st[i].m;
 		for (j = 0; j < MAX_CLIENTS; j++)
 			s->st[i].cfd[j] = -1;
 	}
+	if (s->opts.track != NULL)
+		hyd_track_fit(&s->track, s->d.st, s->n);
+	if (dst_init(&s->ds, &s->d, s->mp, s->n, &s->opts) == -1)
+		return 1;
+	for (i = 0; i < s->d.nrivers; i++)
+		s->was_limited[i] = s->ds.rivers[i].limited;
+	s->next_trace = 60;
 	/* every argument checked before any port is taken */
 	for (i = 0; i < s->nfaults; i++)
 		if (apply_fault(s, s->faults[i].spec, 1, desc,
@@ -1099,6 +1289,11 @@ sim_free(struct plcsim *s)
 		free(p);
 	}
 	free(s->st);
+	free(s->mp);
+	free(s->was_limited);
+	dst_free(&s->ds);
+	if (s->trace != NULL && fclose(s->trace) != 0)
+		fprintf(stderr, "plcsim: --trace: %s\n", strerror(errno));
 	rain_free(&s->rain);
 	cfg_free(&s->d);
 }
@@ -1135,7 +1330,8 @@ num_arg(const char *opt, const char *arg, double lo, double hi)
 /* Parse the command line into s. */
 static void
 parse_args(struct plcsim *s, int argc, char **argv, const char **cfgpath,
-    const char **rainspec, double *tod0, const char **only)
+    const char **rainspec, double *tod0, const char **only,
+    const char **trace)
 {
 	static const struct option lo[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -1151,8 +1347,12 @@ parse_args(struct plcsim *s, int argc, char **argv, const char **cfgpath,
 		{ "only", required_argument, NULL, 4 },
 		{ "port-base", required_argument, NULL, 5 },
 		{ "list", no_argument, NULL, 6 },
+		{ "track", required_argument, NULL, 7 },
+		{ "river-start", required_argument, NULL, 8 },
+		{ "bound", no_argument, NULL, 9 },
+		{ "trace", required_argument, NULL, 10 },
 		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 7 },
+		{ "version", no_argument, NULL, 11 },
 		{ NULL, 0, NULL, 0 }
 	};
 	int	ch, hh, mm;
@@ -1181,7 +1381,19 @@ parse_args(struct plcsim *s, int argc, char **argv, const char **cfgpath,
 		case 4: *only = optarg; break;
 		case 5: s->port_base = (int)num_arg("--port-base", optarg, 1, 65000); break;
 		case 6: s->list = 1; break;
-		case 7: printf("plcsim %s\n", PUMPD_VERSION); exit(0);
+		case 11: printf("plcsim %s\n", PUMPD_VERSION); exit(0);
+		case 7:
+			if (hyd_track_parse(optarg, &s->track) == -1) {
+				fprintf(stderr, "plcsim: --track \"%s\": expected "
+				    "DIR_DEG:SPEED_KMH:CELL_KM (0-359, 1-200, "
+				    "0.5-500)\n", optarg);
+				exit(2);
+			}
+			s->opts.track = &s->track;
+			break;
+		case 8: s->opts.river_rise_m = num_arg("--river-start", optarg, 0, 20); break;
+		case 9: s->opts.bound = 1; break;
+		case 10: *trace = optarg; break;
 		case 'h': usage(0); break;
 		default: usage(2);
 		}
@@ -1199,7 +1411,7 @@ main(int argc, char **argv)
 	struct plcsim	 s;
 	struct cfg_diag	 diag = { 0 };
 	const char	*cfgpath = "config/jinnan.conf", *rainspec = "none";
-	const char	*only = NULL;
+	const char	*only = NULL, *tracepath = NULL;
 	char		*cause = NULL;
 	double		 tod0 = 8 * 3600;
 	int		 i, port, rc;
@@ -1208,7 +1420,8 @@ main(int argc, char **argv)
 	s.speed = 1;
 	s.step_s = 0.5;
 	s.ctl_lfd = 0;
-	parse_args(&s, argc, argv, &cfgpath, &rainspec, &tod0, &only);
+	parse_args(&s, argc, argv, &cfgpath, &rainspec, &tod0, &only,
+	    &tracepath);
 	port = s.ctl_lfd;
 	s.ctl_lfd = -1;
 	for (i = 0; i < MAX_CTL; i++)
@@ -1246,8 +1459,20 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGUSR1, on_signal);
 	s.n = s.d.nstations;
-	if ((s.st = calloc((size_t)s.n, sizeof *s.st)) == NULL)
+	if ((s.st = calloc((size_t)s.n, sizeof *s.st)) == NULL ||
+	    (s.mp = calloc((size_t)s.n, sizeof *s.mp)) == NULL ||
+	    (s.was_limited = calloc((size_t)s.d.nrivers + 1,
+	    sizeof *s.was_limited)) == NULL)
 		return 1;
+	if (tracepath != NULL) {
+		if ((s.trace = fopen(tracepath, "w")) == NULL) {
+			fprintf(stderr, "plcsim: --trace %s: %s\n", tracepath,
+			    strerror(errno));
+			return 1;
+		}
+		fprintf(s.trace, "t_min,station,level_m,rain_mm_h,running,"
+		    "outfall_m,flood_m3,pipe_m3,limit_pumps,river,river_m\n");
+	}
 	if ((rc = sim_start(&s, tod0, port)) == 0) {
 		run(&s);
 		summary(&s);

@@ -108,6 +108,19 @@ expect_error(const char *from, const char *to, const char *msg)
 	free(text);
 }
 
+/* Load text, expect the error message msg among others. */
+static void
+expect_error_in(const char *text, const char *msg)
+{
+	struct cfg_diag	diag;
+	int		rc;
+
+	diag = load_text(text, &rc);
+	assert_int_equal(rc, -1);
+	expect_msg(&diag, msg);
+	cfg_diag_free(&diag);
+}
+
 static void
 test_shipped(void **state)
 {
@@ -799,6 +812,78 @@ test_control_plan(void **state)
 	free(text);
 }
 
+/* The simulation keys (issue 10): rivers, the plant, a station's river,
+ * position, pipe storage and pump curve load with their defaults, an old
+ * file gets the defaults, and each problem names its line and key. */
+static void
+test_sim_keys(void **state)
+{
+	struct cfg_district	 d;
+	struct cfg_diag		 diag = { 0 };
+	const char		*rivers = "rivers = ( { id = \"yy\"; name = "
+	    "\"月牙河\"; area_m2 = 40000.0; base_m = 1.5; warn_m = 2.5; "
+	    "guarantee_m = 3.2; sluice_m3s = 9.0; } );\n"
+	    "plant = { name = \"津沽\"; inflow_limit_m3s = 1.5; };\n"
+	    "stations = (\n";
+	char			*t1, *t2, *t3;
+
+	(void)state;
+	/* defaults on an old file */
+	write_file(base);
+	assert_int_equal(cfg_load(path, &d, &diag), 0);
+	unlink(path);
+	assert_int_equal(d.nrivers, 0);
+	assert_int_equal(d.has_plant, 0);
+	assert_int_equal(d.st[0].river_i, -1);
+	assert_float_equal(d.st[0].friction_m, 1.0, 1e-12);
+	assert_float_equal(d.st[0].pipe_m3, 0, 1e-12);
+	assert_float_equal(d.st[0].pumps[0].rated_head_m, 7.0, 1e-12);
+	assert_float_equal(d.st[0].pumps[0].shutoff_head_m, 11.9, 1e-9);
+	assert_float_equal(d.st[0].pumps[0].runout_m3s, 2.4, 1e-9);
+	cfg_free(&d);
+	cfg_diag_free(&diag);
+	/* everything given */
+	t1 = subst(base, "stations = (\n", rivers);
+	t2 = subst(t1, "tc_min = 15.0; };", "tc_min = 15.0; pipe_storage_m3 "
+	    "= 100.0; }; outfall = { base_m = 2.0; warn_m = 4.0; river = "
+	    "\"yy\"; }; position = { x_km = 1.0; y_km = -2.0; };");
+	write_file(t2);
+	assert_int_equal(cfg_load(path, &d, &diag), 0);
+	unlink(path);
+	assert_int_equal(d.nrivers, 1);
+	assert_int_equal(d.st[0].river_i, 0);
+	assert_float_equal(d.rivers[0].area_top_m2, 40000, 1e-9);
+	assert_float_equal(d.rivers[0].limit_frac, 0.5, 1e-12);
+	assert_float_equal(d.plant.inflow_limit_m3s, 1.5, 1e-12);
+	assert_float_equal(d.st[0].pipe_m3, 100, 1e-12);
+	assert_float_equal(d.st[0].y_km, -2, 1e-12);
+	cfg_free(&d);
+	cfg_diag_free(&diag);
+	/* problems */
+	t3 = subst(t2, "river = \"yy\"", "river = \"zz\"");
+	expect_error_in(t3, "4: xz.outfall.river: \"zz\": no such river in "
+	    "rivers");
+	free(t3);
+	t3 = subst(t2, "warn_m = 2.5;", "warn_m = 3.5;");
+	expect_error_in(t3, "1: rivers.yy: levels must rise: base_m 1.5 < "
+	    "warn_m 3.5 < guarantee_m 3.2");
+	free(t3);
+	t3 = subst(t2, "inflow_limit_m3s = 1.5;", "");
+	expect_error_in(t3, "2: plant.inflow_limit_m3s: missing");
+	free(t3);
+	t3 = subst(t2, "{ capacity_m3s = 1.5; }", "{ capacity_m3s = 1.5; "
+	    "shutoff_head_m = 20.0; runout_m3s = 4.0; }");
+	expect_error_in(t3, "10: xz.pumps[2]: no pump curve bends down "
+	    "through shut-off 20 m, rated 1.5 m3/s at 7 m and run-out 4 "
+	    "m3/s: lower the shut-off head or the run-out");
+	free(t3);
+	t3 = subst(t2, "x_km = 1.0; ", "");
+	expect_error_in(t3, "12: xz.position.x_km: missing");
+	free(t3);
+	free(t1);
+	free(t2);
+}
+
 int
 main(void)
 {
@@ -831,6 +916,7 @@ main(void)
 		cmocka_unit_test(test_l1_checks),
 		cmocka_unit_test(test_l1_pump_count),
 		cmocka_unit_test(test_control_plan),
+		cmocka_unit_test(test_sim_keys),
 	};
 
 	return cmocka_run_group_tests_name("cfg", tests, NULL, NULL);

@@ -143,6 +143,74 @@ test_csv(void **state)
 	unlink(path);
 }
 
+
+/* A historical-style CSV with a column per station: each station's own
+ * depths; a station it does not name has no column; a short row is an
+ * error with its line. */
+static void
+test_csv_stations(void **state)
+{
+	struct rain	 r;
+	char		 path[] = "/tmp/test_rain.XXXXXX", *cause = NULL;
+	char		 spec[64];
+	FILE		*f;
+
+	(void)state;
+	f = fdopen(mkstemp(path), "w");
+	fputs("minute,gegu-east,xiaozhan-old\n0,1.0,0\n1,3.0,0.5\n2,0,4\n", f);
+	fclose(f);
+	snprintf(spec, sizeof spec, "csv:%s@10", path);
+	assert_int_equal(rain_parse(spec, &r, &cause), 0);
+	assert_int_equal(r.ncol, 2);
+	assert_int_equal(rain_column(&r, "gegu-east"), 0);
+	assert_int_equal(rain_column(&r, "xiaozhan-old"), 1);
+	assert_int_equal(rain_column(&r, "beishilin"), -1);
+	assert_float_equal(rain_depth_col_mm(&r, 0, 600 + 90), 1.0 + 1.5, 1e-9);
+	assert_float_equal(rain_depth_col_mm(&r, 1, 600 + 90), 0.25, 1e-9);
+	assert_float_equal(rain_depth_col_mm(&r, 1, 1e6), 4.5, 1e-9);
+	assert_float_equal(rain_depth_col_mm(&r, 0, 1e6), 4.0, 1e-9);
+	assert_float_equal(rain_end_s(&r), 600 + 180, 1e-9);
+	rain_free(&r);
+	f = fopen(path, "w");
+	fputs("minute,a,b\n0,1.0,2.0\n1,3.0\n", f);
+	fclose(f);
+	snprintf(spec, sizeof spec, "csv:%s", path);
+	assert_int_equal(rain_parse(spec, &r, &cause), -1);
+	assert_non_null(strstr(cause, ":3: 2 depths of 0 to 100 mm expected"));
+	free(cause);
+	rain_free(&r);
+	unlink(path);
+}
+
+/* Two storms back to back with a gap: depths add, each keeps its own
+ * total, the rain ends with the second; a bad second part is refused. */
+static void
+test_back_to_back(void **state)
+{
+	struct rain	 a, b, r;
+	char		*cause = NULL;
+
+	(void)state;
+	assert_int_equal(rain_parse("storm:5:120@10", &a, &cause), 0);
+	assert_int_equal(rain_parse("storm:20:360@250", &b, &cause), 0);
+	assert_int_equal(rain_parse("storm:5:120@10,storm:20:360@250", &r,
+	    &cause), 0);
+	assert_float_equal(rain_total_mm(&r), rain_total_mm(&a) +
+	    rain_total_mm(&b), 1e-9);
+	assert_float_equal(rain_depth_mm(&r, 200 * 60), rain_total_mm(&a),
+	    1e-9);	/* in the gap */
+	assert_float_equal(rain_depth_mm(&r, 400 * 60), rain_total_mm(&a) +
+	    rain_depth_mm(&b, 400 * 60), 1e-9);
+	assert_float_equal(rain_end_s(&r), (250 + 360) * 60, 1e-9);
+	assert_float_equal(rain_end_s(&a), 130 * 60, 1e-9);
+	rain_free(&a);
+	rain_free(&b);
+	rain_free(&r);
+	assert_int_equal(rain_parse("storm:5:120,drizzle", &r, &cause), -1);
+	assert_non_null(strstr(cause, "\"drizzle\""));
+	free(cause);
+}
+
 static void
 test_bad_specs(void **state)
 {
@@ -171,6 +239,8 @@ main(void)
 		cmocka_unit_test(test_hyetograph_shape),
 		cmocka_unit_test(test_start_offset_and_const),
 		cmocka_unit_test(test_csv),
+		cmocka_unit_test(test_csv_stations),
+		cmocka_unit_test(test_back_to_back),
 		cmocka_unit_test(test_bad_specs),
 	};
 
