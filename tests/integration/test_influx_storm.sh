@@ -45,7 +45,8 @@ for want in station.level_m=float station.level_a_m=float station.rain_mm_h=floa
 	case " $types" in *" $want "*) ok "field $want";; *) fail "field $want" "$types";; esac
 done
 etypes=$(q "SHOW TAG VALUES FROM \"event\" WITH KEY = \"type\"" | jq -r '[.results[0].series[0].values[][1]] | join(",")')
-[ "$etypes" = "alarm,alarm_cleared,info" ] && ok "event types: $etypes" || fail "event types" "$etypes"
+# the core's events (alarm, alarm_cleared, info) and the alarm module's state changes (alarm_state)
+[ "$etypes" = "alarm,alarm_cleared,alarm_state,info" ] && ok "event types: $etypes" || fail "event types" "$etypes"
 # the injected fault's alarm among gegu-east's alarm events (a loaded
 # machine may add others before it, such as a moment without fresh data)
 txt=$(q "SELECT \"text\" FROM \"event\" WHERE $WIN AND \"station\" = 'gegu-east' AND \"type\" = 'alarm'" | jq -r '.results[0].series[0].values[][1]')
