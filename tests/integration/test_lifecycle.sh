@@ -2,7 +2,7 @@
 # pumpd's life cycle (issue 7, items 2, 3 and 4; issue 12's exit codes):
 #  1. SIGHUP with an unchanged file reloads it ("reload: no change"):
 #     pumpd keeps polling and commanding.
-#  2. A second pumpd on the same state directory refuses to start, at once,
+#  2. A second pumpd on the same state directory refuses to start, at once (within 10 s on a loaded machine, never waiting on the lock),
 #     naming the first one's PID, and exits 75; the first keeps
 #     controlling and the heartbeat it writes never goes backwards.
 #  3. An unwritable state directory is refused at start, before any thread
@@ -113,7 +113,9 @@ for n in 1 2 3; do
 	sleep 1
 done
 wait $SAMPLER
-if [ $rc = 75 ] && [ $el -lt 2000 ] &&
+# at once: not after waiting on the lock (a loaded machine may take seconds
+# to start a process; the lock would make it wait for good)
+if [ $rc = 75 ] && [ $el -lt 10000 ] &&
     ! grep -q "Sanitizer\|runtime error" "$WORK/b3.log"; then
 	ok "the second pumpd exits with status $rc after $el ms"
 else fail "second pumpd refused" "status $rc after $el ms"; fi
@@ -165,7 +167,8 @@ kill -TERM $A; wait $A; rc=$?
 F=$!; sleep 1; kill -TERM $F; wait $F
 grep -q "of 1 stations taken from .*; not taken: 1 from the future (saved [0-9]* s ahead of this clock: it went back)" "$WORK/f.log" &&
     ok "$(grep 'state:' "$WORK/f.log" | cut -d' ' -f2-)" || fail "state from the future" "$(grep 'state' "$WORK/f.log")"
-sed "s/id = \"$ID\"/id = \"renamed\"/" "$WORK/one.conf" >"$WORK/renamed.conf"
+# the station's own id line only: a river of the same name keeps its id
+sed "s/^\t\tid = \"$ID\";/\t\tid = \"renamed\";/" "$WORK/one.conf" >"$WORK/renamed.conf"
 "$BIN/pumpd" -c "$WORK/renamed.conf" --state-dir "$WORK/state" --log-every 0 >"$WORK/g.log" 2>&1 &
 G=$!; sleep 1; kill -TERM $G; wait $G
 grep -q "0 of 1 stations taken from .*; not taken: 1 without a record" "$WORK/g.log" &&
