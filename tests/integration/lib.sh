@@ -14,7 +14,7 @@ nfail=0
 cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	for p in $PIDS; do wait "$p" 2>/dev/null; done
-	rm -rf "$WORK"
+	[ -n "${KEEP_WORK:-}" ] && echo "kept $WORK" >&2 || rm -rf "$WORK"
 	[ -n "${PORT_BASE:-}" ] && rm -rf "$PORT_RES/$PORT_BASE"
 }
 trap cleanup EXIT INT TERM
