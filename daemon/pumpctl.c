@@ -553,6 +553,8 @@ pc_check_override(const struct pc_cmd *c, int argc, char **argv)
 	if (strcmp(c->name, "station") == 0 && strcmp(argv[1], "auto") &&
 	    strcmp(argv[1], "local"))
 		pc_bad(c, "bad station command (auto or local)", argv[1]);
+	if (strcmp(c->name, "station") == 0)	/* STATION auto|local */
+		skip = 2;
 	if (proto_opts(argc - skip, (const char *const *)argv + skip, &secs,
 	    &reason, &cause) == -1)
 		pc_bad(c, cause, opt_value(argc, argv, skip, cause));

@@ -14,7 +14,8 @@
 #     station's pump_cmd and leaves it on time; a run is refused, exit 3 with
 #     the core's reason, for a pump plcsim tripped and at an L1 station; a
 #     lockout at an L1 station sets its inhibit coil 8+k; bad pump numbers,
-#     durations and reasons get exact messages; overrides lists them.
+#     durations and reasons get exact messages; station local --for and
+#     auto are taken; overrides lists them.
 #  5. warning, limit and overrides survive kill -9 and a restart.
 #  6. hostile clients (idle connections, a 1 MiB line, a client that never
 #     reads) are closed or turned away while pumpctl is served, and the
@@ -200,6 +201,14 @@ i=0; while [ "$(coil "$L1PORT" 9)" != 1 ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i
     fail "inhibit coil" "coil 9 $(coil "$L1PORT" 9), coil 8 $(coil "$L1PORT" 8)"
 out=$(pc lockout $L1ST 2 --reason again 2>&1); rc=$?
 [ $rc = 3 ] && echo "$out" | grep -q "locked out already" && ok "a second lockout: exit 3: $out" || fail "relock" "rc $rc: $out"
+out=$(pc station $LIM local --for 2h 2>&1); rc=$?
+[ $rc = 0 ] && echo "$out" | grep -q "^$LIM .*station local .*until " &&
+    ok "station $LIM local --for 2h: $out" || fail "station local" "rc $rc: $out"
+out=$(pc station $LIM auto 2>&1); rc=$?
+[ $rc = 0 ] && ! pc overrides | grep -q "^$LIM " && ok "station $LIM auto: back, no override left" ||
+    fail "station auto" "rc $rc: $out"
+out=$(pc station $LIM remote 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q 'bad station command' && ok "station $LIM remote: exit 2" || fail "station verb" "rc $rc: $out"
 pc pump $RUNST 4 stop --for 2h --reason "valve work" >/dev/null && ok "pump $RUNST 4 stop --for 2h" || fail "stop 2h" ""
 pc overrides >"$WORK/ovr.txt"
 grep -q "^$L1ST .*pump 2 .*lockout .*no expiry: seal leak" "$WORK/ovr.txt" &&
