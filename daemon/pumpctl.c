@@ -200,14 +200,16 @@ fmt_ttf(json_t *ttf, char *buf, size_t n)
 		snprintf(buf, n, ">24h");
 }
 
-/* One status line of station o, at most WIDTH columns. */
+/* One status line of station o with its overrides (from the array ovr),
+ * at most WIDTH columns. */
 static void
-status_line(json_t *o)
+status_line(json_t *o, json_t *ovr)
 {
 	json_t	*lv = json_object_get(o, "level_m");
 	double	 flood = json_number_value(json_object_get(o, "flood_m"));
 	double	 hi = json_number_value(json_object_get(o, "high_alarm_m"));
 	char	 level[8] = "  -- ", pct[8] = "  --", ttf[16], al[512];
+	char	 ov[256];
 	int	 used;
 
 	if (json_is_number(lv)) {
@@ -228,8 +230,14 @@ status_line(json_t *o)
 	    json_string_value(json_object_get(o, "mode")));
 	used = 16 + 1 + 5 + 1 + 4 + 1 + 1 + 4 + 1 + 5 + 1 + 5 + 1 + 1 + 1 +
 	    5 + 1 + 8 + 1;
-	watch_fit_alarms(json_object_get(o, "alarms"), WIDTH - used, al,
-	    sizeof al);
+	watch_fmt_overrides(ovr, json_string_value(json_object_get(o, "id")),
+	    1, ov, sizeof ov);
+	if (*ov != '\0') {
+		printf("%.*s ", WIDTH - used - 1, ov);
+		used += (int)strlen(ov) + 1;
+	}
+	watch_fit_alarms(json_object_get(o, "alarms"), used < WIDTH ?
+	    WIDTH - used : 0, al, sizeof al);
 	printf("%s\n", al);
 }
 
@@ -246,9 +254,10 @@ print_status(json_t *d)
 	    json_object_get(d, "limits")), json_array_size(st));
 	printf("%-16s %5s %5s %4s %5s %5s %c %-5s %-8s %s\n", "STATION",
 	    "LEVEL", "FLOOD", "TTF", "RAIN", "PUMPS", 'S', "COMMS", "MODE",
-	    "ALARMS");
+	    "[OVR] ALARMS");
 	for (i = 0; i < json_array_size(st); i++)
-		status_line(json_array_get(st, i));
+		status_line(json_array_get(st, i), json_object_get(d,
+		    "overrides"));
 }
 
 /* show: the estimator's confidence and trend, drawdown, feed-forward
@@ -270,7 +279,7 @@ print_control(json_t *c)
 	printf("\n");
 }
 
-/* show: the station's line, its pumps, its last events. */
+/* show: the station's line, its pumps, its overrides, its last events. */
 static void
 print_show(json_t *d)
 {
@@ -286,7 +295,7 @@ print_show(json_t *d)
 	    json_number_value(json_object_get(d, "high_alarm_m")),
 	    json_number_value(json_object_get(d, "highhigh_m")),
 	    json_number_value(json_object_get(d, "flood_m")));
-	status_line(d);
+	status_line(d, json_object_get(d, "overrides"));
 	if (json_integer_value(json_object_get(d, "limit_pumps")) >= 0)
 		printf("discharge limit: %lld pumps at most\n",
 		    json_integer_value(json_object_get(d, "limit_pumps")));
@@ -304,6 +313,10 @@ print_show(json_t *d)
 			printf(" (estimated %.2f m3/s)", json_number_value(
 			    json_object_get(e, "flow_est_m3s")));
 		printf("\n");
+	}
+	if (json_array_size(json_object_get(d, "overrides")) > 0) {
+		printf("overrides in force:\n");
+		print_overrides(d);
 	}
 	a = json_object_get(d, "events");
 	printf("last %zu events:\n", json_array_size(a));

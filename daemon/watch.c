@@ -561,7 +561,17 @@ static void
 fmt_overrides(struct watch *w, const char *id, int brackets, char *buf,
     size_t n)
 {
-	json_t	*a = json_object_get(w->ovr, "overrides"), *o;
+	watch_fmt_overrides(json_object_get(w->ovr, "overrides"), id,
+	    brackets, buf, n);
+}
+
+/* The overrides of array a (pumpd's "overrides") at station id, as
+ * fmt_overrides; pumpctl status and show use it too. */
+void
+watch_fmt_overrides(json_t *a, const char *id, int brackets, char *buf,
+    size_t n)
+{
+	json_t	*o;
 	char	 pump[32] = "", left[48];
 	size_t	 i, len = 0;
 

@@ -15,7 +15,7 @@
 #     the core's reason, for a pump plcsim tripped and at an L1 station; a
 #     lockout at an L1 station sets its inhibit coil 8+k; bad pump numbers,
 #     durations and reasons get exact messages; station local --for and
-#     auto are taken; overrides lists them.
+#     auto are taken; overrides, status and show list them.
 #  5. warning, limit and overrides survive kill -9 and a restart.
 #  6. hostile clients (idle connections, a 1 MiB line, a client that never
 #     reads) are closed or turned away while pumpctl is served, and the
@@ -214,6 +214,10 @@ pc overrides >"$WORK/ovr.txt"
 grep -q "^$L1ST .*pump 2 .*lockout .*no expiry: seal leak" "$WORK/ovr.txt" &&
     grep -q "^$RUNST .*pump 4 .*stop .*until .*: valve work" "$WORK/ovr.txt" && [ "$(wc -l <"$WORK/ovr.txt")" = 2 ] &&
     ok "overrides lists the two: $(tr '\n' ';' <"$WORK/ovr.txt")" || fail "overrides" "$(cat "$WORK/ovr.txt")"
+pc status | grep -q "^$RUNST .* \[p4 stop 1h5[0-9]\]" && pc status | grep -q "^$L1ST .* \[p2 lockout\]" &&
+    pc show $RUNST | grep -A1 '^overrides in force:' | grep -q "^$RUNST .*pump 4 .*stop .*until .*: valve work" &&
+    ok "status and show give the overrides in force: $(pc status | grep "^$RUNST ")" ||
+    fail "status/show overrides" "$(pc status | grep "^$RUNST "; pc show $RUNST)"
 out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN/pumpctl" -S "$SOCK" unlock $L1ST 2 2>&1); rc=$?
 [ $rc = 3 ] && grep -q '"user":"nobody","cmd":"unlock".*"result":"refused"' "$WORK/state/audit.log" &&
     grep -q '"cmd":"lockout","args":\["'$L1ST'","2","--reason","seal leak"\],"result":"ok"' "$WORK/state/audit.log" &&
