@@ -59,7 +59,7 @@ static const struct pc_cmd pc_cmds[] = {
 	{ "ack", "ack ID|all", "acknowledge an alarm (ID from alarms), or "
 	    "every unacknowledged one", 1, 1, print_changed },
 	{ "shelve", "shelve ID --for DURATION --reason TEXT",
-	    "hide an alarm until DURATION (at most 24h) has passed", 5, 5,
+	    "hide an alarm until DURATION (at most 24h) has passed", 1, 5,
 	    print_changed },
 	{ "unshelve", "unshelve ID", "show a shelved alarm again", 1, 1,
 	    print_changed },
@@ -524,20 +524,27 @@ pc_bad(const struct pc_cmd *c, const char *why, const char *arg)
 }
 
 /* The value cause (from proto_opts) is about: the --for value, NULL for
- * a reason (its control characters are not echoed), else the first
- * option. */
+ * a reason (its control characters are not echoed), the last argument
+ * for an option without its value, else the first option that is
+ * unknown or repeated. */
 static const char *
 opt_value(int argc, char **argv, int skip, const char *cause)
 {
 	const char	*opt = strncmp(cause, "bad duration", 12) == 0 ? "--for" :
 			    NULL;
-	int		 i;
+	int		 i, nfor = 0, nreason = 0;
 
 	if (strncmp(cause, "bad reason", 10) == 0)
 		return NULL;
+	if (strncmp(cause, "an option without", 17) == 0)
+		return argc > skip ? argv[argc - 1] : NULL;
 	for (i = skip; opt != NULL && i + 1 < argc; i++)
 		if (strcmp(argv[i], opt) == 0)
 			return argv[i + 1];
+	for (i = skip; i < argc; i += 2)
+		if ((strcmp(argv[i], "--for") == 0 ? ++nfor :
+		    strcmp(argv[i], "--reason") == 0 ? ++nreason : 2) > 1)
+			return argv[i];
 	return argc > skip ? argv[skip] : NULL;
 }
 
@@ -571,7 +578,8 @@ pc_check_override(const struct pc_cmd *c, int argc, char **argv)
 	if (proto_opts(argc - skip, (const char *const *)argv + skip, &secs,
 	    &reason, &cause) == -1)
 		pc_bad(c, cause, opt_value(argc, argv, skip, cause));
-	if (strcmp(c->name, "lockout") == 0 && reason == NULL)
+	if (strcmp(c->name, "lockout") == 0 && (reason == NULL ||
+	    *reason == '\0'))
 		pc_bad(c, "a lock-out needs --reason TEXT", NULL);
 }
 

@@ -193,6 +193,17 @@ out=$(pc pump $L1ST 1 run 2>&1); rc=$?
 [ $rc = 3 ] && echo "$out" | grep -q "refused: " && ok "pump $L1ST (L1) 1 run: exit 3: $out" || fail "L1 run" "rc $rc: $out"
 out=$(pc lockout $L1ST 2 2>&1); rc=$?
 [ $rc = 2 ] && echo "$out" | grep -q "needs --reason" && ok "lockout without a reason: exit 2" || fail "lockout reason" "rc $rc: $out"
+out=$(pc lockout $L1ST 2 --reason "" 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q "needs --reason" && ok "lockout with an empty reason: exit 2" || fail "lockout empty" "rc $rc: $out"
+out=$(pc shelve 1010 --for 2h 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q "a shelf needs --for DURATION and --reason TEXT" &&
+    ok "shelve without a reason: exit 2, says so" || fail "shelve reason" "rc $rc: $out"
+out=$(pc pump $RUNST 1 run --for 1h --frob x 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q 'option: .*"--frob"' && ok "an unknown option named: $(echo "$out" | head -1)" ||
+    fail "unknown option" "rc $rc: $out"
+out=$(pc shelve 1010 --for 2h --reason 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q 'without its value "--reason"' && ok "--reason without its value: named" ||
+    fail "option value" "rc $rc: $out"
 [ "$(coil "$L1PORT" 9)" = 0 ] || fail "inhibit before" "coil 9 is $(coil "$L1PORT" 9)"
 pc lockout $L1ST 2 --reason "seal leak" >/dev/null && ok "lockout $L1ST 2 accepted" || fail "lockout" ""
 i=0; while [ "$(coil "$L1PORT" 9)" != 1 ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
