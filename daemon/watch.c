@@ -781,7 +781,7 @@ frame_alarm(struct watch *w, const struct watch_alarm *x, int wide)
 	if (*text == '\0')
 		text = str_of(x->a, "alarm");
 	if (wide)
-		frame_add(w, "%c %-4s %-16.16s %-14s %-10.10s %s", x->unack ?
+		frame_add(w, "%c %-4s %-20.20s %-14s %-10.10s %s", x->unack ?
 		    '*' : ' ', prio, str_of(x->a, "station"), t,
 		    *str_of(x->a, "state") ? str_of(x->a, "state") :
 		    x->unack ? "unack" : "acked", text);
