@@ -201,16 +201,20 @@ fmt_ttf(json_t *ttf, char *buf, size_t n)
 }
 
 /* One status line of station o with its overrides (from the array ovr),
- * at most WIDTH columns. */
+ * in the columns of watch at 80: at most WIDTH columns, no trailing
+ * blank. */
 static void
 status_line(json_t *o, json_t *ovr)
 {
-	json_t	*lv = json_object_get(o, "level_m");
-	double	 flood = json_number_value(json_object_get(o, "flood_m"));
-	double	 hi = json_number_value(json_object_get(o, "high_alarm_m"));
-	char	 level[8] = "  -- ", pct[8] = "  --", ttf[16], al[512];
-	char	 ov[256];
-	int	 used;
+	json_t		*lv = json_object_get(o, "level_m");
+	double		 flood = json_number_value(json_object_get(o,
+			    "flood_m"));
+	double		 hi = json_number_value(json_object_get(o,
+			    "high_alarm_m"));
+	const char	*mode = json_string_value(json_object_get(o, "mode"));
+	char		 level[8] = "  -- ", pct[8] = "  --", ttf[16], al[512];
+	char		 ov[256], line[1024];
+	size_t		 len;
 
 	if (json_is_number(lv)) {
 		snprintf(level, sizeof level, "%5.2f", json_number_value(lv));
@@ -218,27 +222,31 @@ status_line(json_t *o, json_t *ovr)
 		    json_number_value(lv) / flood : 0);
 	}
 	fmt_ttf(json_object_get(o, "ttf_s"), ttf, sizeof ttf);
-	printf("%-16.16s %s %s%c %4s %5.1f %2d/%-2d %c %-5s %-8.8s ",
-	    json_string_value(json_object_get(o, "id")), level, pct,
-	    json_is_number(lv) && json_number_value(lv) >= hi ? '!' : ' ',
-	    ttf,
-	    json_number_value(json_object_get(o, "rain_mmh")),
+	snprintf(line, sizeof line, "%-16.16s %s %s%c %5s %5.1f %2d/%-2d %c "
+	    "%-5s %-10.10s", json_string_value(json_object_get(o, "id")),
+	    level, pct, json_is_number(lv) && json_number_value(lv) >= hi ?
+	    '!' : ' ', ttf, json_number_value(json_object_get(o, "rain_mmh")),
 	    (int)json_integer_value(json_object_get(o, "running")),
 	    (int)json_integer_value(json_object_get(o, "available")),
 	    json_is_true(json_object_get(o, "storm")) ? 'S' : '-',
-	    json_string_value(json_object_get(o, "comms")),
-	    json_string_value(json_object_get(o, "mode")));
-	used = 16 + 1 + 5 + 1 + 4 + 1 + 1 + 4 + 1 + 5 + 1 + 5 + 1 + 1 + 1 +
-	    5 + 1 + 8 + 1;
+	    json_string_value(json_object_get(o, "comms")), mode != NULL &&
+	    strcmp(mode, "PLC-FALLBACK") == 0 ? "FALLBACK" : mode);
 	watch_fmt_overrides(ovr, json_string_value(json_object_get(o, "id")),
 	    1, ov, sizeof ov);
-	if (*ov != '\0') {
-		printf("%.*s ", WIDTH - used - 1, ov);
-		used += (int)strlen(ov) + 1;
+	len = strlen(line);
+	if (*ov != '\0' && len + 1 < WIDTH)
+		len += (size_t)snprintf(line + len, sizeof line - len, " %.*s",
+		    (int)(WIDTH - len - 1), ov);
+	if (len + 1 < WIDTH) {
+		watch_fit_alarms(json_object_get(o, "alarms"),
+		    (int)(WIDTH - len - 1), al, sizeof al);
+		if (*al != '\0')
+			snprintf(line + len, sizeof line - len, " %s", al);
 	}
-	watch_fit_alarms(json_object_get(o, "alarms"), used < WIDTH ?
-	    WIDTH - used : 0, al, sizeof al);
-	printf("%s\n", al);
+	len = strlen(line);
+	while (len > 0 && line[len - 1] == ' ')
+		line[--len] = '\0';
+	printf("%s\n", line);
 }
 
 /* status: the district's inputs, then one line per station. */
@@ -252,7 +260,7 @@ print_status(json_t *d)
 	    "first\n", json_string_value(
 	    json_object_get(d, "warning")), json_object_size(
 	    json_object_get(d, "limits")), json_array_size(st));
-	printf("%-16s %5s %5s %4s %5s %5s %c %-5s %-8s %s\n", "STATION",
+	printf("%-16s %5s %5s %5s %5s %5s %c %-5s %-10s %s\n", "STATION",
 	    "LEVEL", "FLOOD", "TTF", "RAIN", "PUMPS", 'S', "COMMS", "MODE",
 	    "[OVR] ALARMS");
 	for (i = 0; i < json_array_size(st); i++)
