@@ -586,6 +586,9 @@ pc_check_override(const struct pc_cmd *c, int argc, char **argv)
 	if (proto_opts(argc - skip, (const char *const *)argv + skip, &secs,
 	    &reason, &cause) == -1)
 		pc_bad(c, cause, opt_value(argc, argv, skip, cause));
+	if (strcmp(c->name, "pump") == 0 && strcmp(argv[2], "auto") == 0 &&
+	    (secs != 0 || reason != NULL))
+		pc_bad(c, "pump ... auto takes no --for or --reason", NULL);
 	if (strcmp(c->name, "lockout") == 0 && (reason == NULL ||
 	    *reason == '\0'))
 		pc_bad(c, "a lock-out needs --reason TEXT", NULL);

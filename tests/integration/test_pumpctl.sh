@@ -201,6 +201,8 @@ out=$(pc shelve 1010 --for 2h 2>&1); rc=$?
 out=$(pc pump $RUNST 1 run --for 1h --frob x 2>&1); rc=$?
 [ $rc = 2 ] && echo "$out" | grep -q 'option: .*"--frob"' && ok "an unknown option named: $(echo "$out" | head -1)" ||
     fail "unknown option" "rc $rc: $out"
+out=$(pc pump $RUNST 1 auto --for 1h 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q 'auto takes no --for' && ok "pump ... auto --for 1h: exit 2" || fail "auto --for" "rc $rc: $out"
 out=$(pc shelve 1010 --for 2h --reason 2>&1); rc=$?
 [ $rc = 2 ] && echo "$out" | grep -q 'without its value "--reason"' && ok "--reason without its value: named" ||
     fail "option value" "rc $rc: $out"
