@@ -381,17 +381,17 @@ print_alarms(json_t *d)
 		printf("no alarms standing\n");
 		return;
 	}
-	printf("%-6s %-8s %-10s %-16s %-24s %s\n", "ID", "PRIORITY", "STATE",
-	    "STATION", "ALARM", "SINCE");
+	printf("%-6s %-8s %-10s %-16s %-9s %s\n", "ID", "PRIORITY", "STATE",
+	    "STATION", "SINCE", "ALARM");
 	for (i = 0; i < json_array_size(a); i++) {
 		e = json_array_get(a, i);
-		printf("%-6lld %-8s %-10s %-16.16s %-24.24s %s",
+		printf("%-6lld %-8s %-10s %-16.16s %-9s %s",
 		    json_integer_value(json_object_get(e, "id")),
 		    json_string_value(json_object_get(e, "priority")),
 		    json_string_value(json_object_get(e, "state")),
 		    json_string_value(json_object_get(e, "station")),
-		    json_string_value(json_object_get(e, "text")),
-		    fmt_clock(json_object_get(e, "since_ms"), t, sizeof t));
+		    fmt_clock(json_object_get(e, "since_ms"), t, sizeof t),
+		    json_string_value(json_object_get(e, "text")));
 		if (json_is_integer(json_object_get(e, "shelved_until_ms")))
 			printf(" until %s: %s", fmt_clock(json_object_get(e,
 			    "shelved_until_ms"), u, sizeof u),
