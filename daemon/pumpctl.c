@@ -51,7 +51,8 @@ static const char *fmt_clock(json_t *, char *, size_t);
 static const struct pc_cmd pc_cmds[] = {
 	{ "status", "status", "every station, the nearest to flooding first",
 	    0, 0, print_status },
-	{ "show", "show STATION", "one station, its pumps, its last events",
+	{ "show", "show STATION", "one station, its pumps, its overrides, "
+	    "its last events",
 	    1, 1, print_show },
 	{ "alarms", "alarms [--all]", "the standing alarms, most urgent "
 	    "first (--all: shelved and suppressed ones too)", 0, 1,
