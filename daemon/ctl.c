@@ -85,6 +85,7 @@ static char	*cmd_events(struct pumpd *, const struct proto_req *,
 
 static int	options(const struct proto_req *, int, long *, const char **,
 		    char **);
+static void	overrides_add(json_t *, const struct station *, int64_t);
 
 /* The one command table. */
 static const struct ctl_cmd ctl_table[] = {
@@ -255,7 +256,7 @@ district_json(const struct pumpd *p)
 	    proto_warning_name((int)p->in.warning), "limits", lim);
 }
 
-/* status: every station, sorted by risk. */
+/* status: every station, sorted by risk; the overrides in force. */
 static char *
 cmd_status(struct pumpd *p, const struct proto_req *r,
     const struct ctl_peer *peer)
@@ -279,6 +280,10 @@ cmd_status(struct pumpd *p, const struct proto_req *r,
 	free(v);
 	d = district_json(p);
 	json_object_set_new(d, "stations", a);
+	a = json_array();
+	for (i = 0; i < p->n; i++)
+		overrides_add(a, &p->st[i], ms);
+	json_object_set_new(d, "overrides", a);
 	json_object_set_new(d, "now_ms", json_integer(ms));
 	json_object_set_new(d, "loop", json_pack("{s:f,s:I,s:I,s:i}",
 	    "max_lag_ms", p->max_lag_ms, "overruns", (json_int_t)p->overruns,
@@ -329,7 +334,8 @@ control_json(const struct station_view *v)
 	    v->coord_limit);
 }
 
-/* show STATION: one station, its pumps and its last events. */
+/* show STATION: one station, its pumps, its overrides and its last
+ * events. */
 static char *
 cmd_show(struct pumpd *p, const struct proto_req *r,
     const struct ctl_peer *peer)
@@ -353,6 +359,9 @@ cmd_show(struct pumpd *p, const struct proto_req *r,
 		    "fault" : "stopped", "flow_est_m3s", v.pump_m3s[k]));
 	json_object_set_new(o, "pump_list", pumps);
 	json_object_set_new(o, "control", control_json(&v));
+	pumps = json_array();
+	overrides_add(pumps, s, station_now_ms(p));
+	json_object_set_new(o, "overrides", pumps);
 	json_object_set_new(o, "events", events_json(s));
 	return proto_reply("ok", NULL, o);
 }

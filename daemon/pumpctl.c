@@ -51,7 +51,8 @@ static const char *fmt_clock(json_t *, char *, size_t);
 static const struct pc_cmd pc_cmds[] = {
 	{ "status", "status", "every station, the nearest to flooding first",
 	    0, 0, print_status },
-	{ "show", "show STATION", "one station, its pumps, its last events",
+	{ "show", "show STATION", "one station, its pumps, its overrides, "
+	    "its last events",
 	    1, 1, print_show },
 	{ "alarms", "alarms [--all]", "the standing alarms, most urgent "
 	    "first (--all: shelved and suppressed ones too)", 0, 1,
@@ -59,7 +60,7 @@ static const struct pc_cmd pc_cmds[] = {
 	{ "ack", "ack ID|all", "acknowledge an alarm (ID from alarms), or "
 	    "every unacknowledged one", 1, 1, print_changed },
 	{ "shelve", "shelve ID --for DURATION --reason TEXT",
-	    "hide an alarm until DURATION (at most 24h) has passed", 5, 5,
+	    "hide an alarm until DURATION (at most 24h) has passed", 1, 5,
 	    print_changed },
 	{ "unshelve", "unshelve ID", "show a shelved alarm again", 1, 1,
 	    print_changed },
@@ -200,15 +201,21 @@ fmt_ttf(json_t *ttf, char *buf, size_t n)
 		snprintf(buf, n, ">24h");
 }
 
-/* One status line of station o, at most WIDTH columns. */
+/* One status line of station o with its overrides (from the array ovr),
+ * in the columns of watch at 80: at most WIDTH columns, no trailing
+ * blank. */
 static void
-status_line(json_t *o)
+status_line(json_t *o, json_t *ovr)
 {
-	json_t	*lv = json_object_get(o, "level_m");
-	double	 flood = json_number_value(json_object_get(o, "flood_m"));
-	double	 hi = json_number_value(json_object_get(o, "high_alarm_m"));
-	char	 level[8] = "  -- ", pct[8] = "  --", ttf[16], al[512];
-	int	 used;
+	json_t		*lv = json_object_get(o, "level_m");
+	double		 flood = json_number_value(json_object_get(o,
+			    "flood_m"));
+	double		 hi = json_number_value(json_object_get(o,
+			    "high_alarm_m"));
+	const char	*mode = json_string_value(json_object_get(o, "mode"));
+	char		 level[8] = "  -- ", pct[8] = "  --", ttf[16], al[512];
+	char		 ov[256], line[1024];
+	size_t		 len;
 
 	if (json_is_number(lv)) {
 		snprintf(level, sizeof level, "%5.2f", json_number_value(lv));
@@ -216,21 +223,31 @@ status_line(json_t *o)
 		    json_number_value(lv) / flood : 0);
 	}
 	fmt_ttf(json_object_get(o, "ttf_s"), ttf, sizeof ttf);
-	printf("%-16.16s %s %s%c %4s %5.1f %2d/%-2d %c %-5s %-8.8s ",
-	    json_string_value(json_object_get(o, "id")), level, pct,
-	    json_is_number(lv) && json_number_value(lv) >= hi ? '!' : ' ',
-	    ttf,
-	    json_number_value(json_object_get(o, "rain_mmh")),
+	snprintf(line, sizeof line, "%-16.16s %s %s%c %5s %5.1f %2d/%-2d %c "
+	    "%-5s %-10.10s", json_string_value(json_object_get(o, "id")),
+	    level, pct, json_is_number(lv) && json_number_value(lv) >= hi ?
+	    '!' : ' ', ttf, json_number_value(json_object_get(o, "rain_mmh")),
 	    (int)json_integer_value(json_object_get(o, "running")),
 	    (int)json_integer_value(json_object_get(o, "available")),
 	    json_is_true(json_object_get(o, "storm")) ? 'S' : '-',
-	    json_string_value(json_object_get(o, "comms")),
-	    json_string_value(json_object_get(o, "mode")));
-	used = 16 + 1 + 5 + 1 + 4 + 1 + 1 + 4 + 1 + 5 + 1 + 5 + 1 + 1 + 1 +
-	    5 + 1 + 8 + 1;
-	watch_fit_alarms(json_object_get(o, "alarms"), WIDTH - used, al,
-	    sizeof al);
-	printf("%s\n", al);
+	    json_string_value(json_object_get(o, "comms")), mode != NULL &&
+	    strcmp(mode, "PLC-FALLBACK") == 0 ? "FALLBACK" : mode);
+	watch_fmt_overrides(ovr, json_string_value(json_object_get(o, "id")),
+	    1, ov, sizeof ov);
+	len = strlen(line);
+	if (*ov != '\0' && len + 1 < WIDTH)
+		len += (size_t)snprintf(line + len, sizeof line - len, " %.*s",
+		    (int)(WIDTH - len - 1), ov);
+	if (len + 1 < WIDTH) {
+		watch_fit_alarms(json_object_get(o, "alarms"),
+		    (int)(WIDTH - len - 1), al, sizeof al);
+		if (*al != '\0')
+			snprintf(line + len, sizeof line - len, " %s", al);
+	}
+	len = strlen(line);
+	while (len > 0 && line[len - 1] == ' ')
+		line[--len] = '\0';
+	printf("%s\n", line);
 }
 
 /* status: the district's inputs, then one line per station. */
@@ -244,11 +261,12 @@ print_status(json_t *d)
 	    "first\n", json_string_value(
 	    json_object_get(d, "warning")), json_object_size(
 	    json_object_get(d, "limits")), json_array_size(st));
-	printf("%-16s %5s %5s %4s %5s %5s %c %-5s %-8s %s\n", "STATION",
+	printf("%-16s %5s %5s %5s %5s %5s %c %-5s %-10s %s\n", "STATION",
 	    "LEVEL", "FLOOD", "TTF", "RAIN", "PUMPS", 'S', "COMMS", "MODE",
-	    "ALARMS");
+	    "[OVR] ALARMS");
 	for (i = 0; i < json_array_size(st); i++)
-		status_line(json_array_get(st, i));
+		status_line(json_array_get(st, i), json_object_get(d,
+		    "overrides"));
 }
 
 /* show: the estimator's confidence and trend, drawdown, feed-forward
@@ -270,7 +288,7 @@ print_control(json_t *c)
 	printf("\n");
 }
 
-/* show: the station's line, its pumps, its last events. */
+/* show: the station's line, its pumps, its overrides, its last events. */
 static void
 print_show(json_t *d)
 {
@@ -286,7 +304,7 @@ print_show(json_t *d)
 	    json_number_value(json_object_get(d, "high_alarm_m")),
 	    json_number_value(json_object_get(d, "highhigh_m")),
 	    json_number_value(json_object_get(d, "flood_m")));
-	status_line(d);
+	status_line(d, json_object_get(d, "overrides"));
 	if (json_integer_value(json_object_get(d, "limit_pumps")) >= 0)
 		printf("discharge limit: %lld pumps at most\n",
 		    json_integer_value(json_object_get(d, "limit_pumps")));
@@ -304,6 +322,10 @@ print_show(json_t *d)
 			printf(" (estimated %.2f m3/s)", json_number_value(
 			    json_object_get(e, "flow_est_m3s")));
 		printf("\n");
+	}
+	if (json_array_size(json_object_get(d, "overrides")) > 0) {
+		printf("overrides in force:\n");
+		print_overrides(d);
 	}
 	a = json_object_get(d, "events");
 	printf("last %zu events:\n", json_array_size(a));
@@ -360,17 +382,17 @@ print_alarms(json_t *d)
 		printf("no alarms standing\n");
 		return;
 	}
-	printf("%-6s %-8s %-10s %-16s %-24s %s\n", "ID", "PRIORITY", "STATE",
-	    "STATION", "ALARM", "SINCE");
+	printf("%-6s %-8s %-10s %-16s %-9s %s\n", "ID", "PRIORITY", "STATE",
+	    "STATION", "SINCE", "ALARM");
 	for (i = 0; i < json_array_size(a); i++) {
 		e = json_array_get(a, i);
-		printf("%-6lld %-8s %-10s %-16.16s %-24.24s %s",
+		printf("%-6lld %-8s %-10s %-16.16s %-9s %s",
 		    json_integer_value(json_object_get(e, "id")),
 		    json_string_value(json_object_get(e, "priority")),
 		    json_string_value(json_object_get(e, "state")),
 		    json_string_value(json_object_get(e, "station")),
-		    json_string_value(json_object_get(e, "text")),
-		    fmt_clock(json_object_get(e, "since_ms"), t, sizeof t));
+		    fmt_clock(json_object_get(e, "since_ms"), t, sizeof t),
+		    json_string_value(json_object_get(e, "text")));
 		if (json_is_integer(json_object_get(e, "shelved_until_ms")))
 			printf(" until %s: %s", fmt_clock(json_object_get(e,
 			    "shelved_until_ms"), u, sizeof u),
@@ -511,20 +533,27 @@ pc_bad(const struct pc_cmd *c, const char *why, const char *arg)
 }
 
 /* The value cause (from proto_opts) is about: the --for value, NULL for
- * a reason (its control characters are not echoed), else the first
- * option. */
+ * a reason (its control characters are not echoed), the last argument
+ * for an option without its value, else the first option that is
+ * unknown or repeated. */
 static const char *
 opt_value(int argc, char **argv, int skip, const char *cause)
 {
 	const char	*opt = strncmp(cause, "bad duration", 12) == 0 ? "--for" :
 			    NULL;
-	int		 i;
+	int		 i, nfor = 0, nreason = 0;
 
 	if (strncmp(cause, "bad reason", 10) == 0)
 		return NULL;
+	if (strncmp(cause, "an option without", 17) == 0)
+		return argc > skip ? argv[argc - 1] : NULL;
 	for (i = skip; opt != NULL && i + 1 < argc; i++)
 		if (strcmp(argv[i], opt) == 0)
 			return argv[i + 1];
+	for (i = skip; i < argc; i += 2)
+		if ((strcmp(argv[i], "--for") == 0 ? ++nfor :
+		    strcmp(argv[i], "--reason") == 0 ? ++nreason : 2) > 1)
+			return argv[i];
 	return argc > skip ? argv[skip] : NULL;
 }
 
@@ -553,10 +582,16 @@ pc_check_override(const struct pc_cmd *c, int argc, char **argv)
 	if (strcmp(c->name, "station") == 0 && strcmp(argv[1], "auto") &&
 	    strcmp(argv[1], "local"))
 		pc_bad(c, "bad station command (auto or local)", argv[1]);
+	if (strcmp(c->name, "station") == 0)	/* STATION auto|local */
+		skip = 2;
 	if (proto_opts(argc - skip, (const char *const *)argv + skip, &secs,
 	    &reason, &cause) == -1)
 		pc_bad(c, cause, opt_value(argc, argv, skip, cause));
-	if (strcmp(c->name, "lockout") == 0 && reason == NULL)
+	if (strcmp(c->name, "pump") == 0 && strcmp(argv[2], "auto") == 0 &&
+	    (secs != 0 || reason != NULL))
+		pc_bad(c, "pump ... auto takes no --for or --reason", NULL);
+	if (strcmp(c->name, "lockout") == 0 && (reason == NULL ||
+	    *reason == '\0'))
 		pc_bad(c, "a lock-out needs --reason TEXT", NULL);
 }
 

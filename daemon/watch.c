@@ -561,7 +561,17 @@ static void
 fmt_overrides(struct watch *w, const char *id, int brackets, char *buf,
     size_t n)
 {
-	json_t	*a = json_object_get(w->ovr, "overrides"), *o;
+	watch_fmt_overrides(json_object_get(w->ovr, "overrides"), id,
+	    brackets, buf, n);
+}
+
+/* The overrides of array a (pumpd's "overrides") at station id, as
+ * fmt_overrides; pumpctl status and show use it too. */
+void
+watch_fmt_overrides(json_t *a, const char *id, int brackets, char *buf,
+    size_t n)
+{
+	json_t	*o;
 	char	 pump[32] = "", left[48];
 	size_t	 i, len = 0;
 
@@ -771,7 +781,7 @@ frame_alarm(struct watch *w, const struct watch_alarm *x, int wide)
 	if (*text == '\0')
 		text = str_of(x->a, "alarm");
 	if (wide)
-		frame_add(w, "%c %-4s %-16.16s %-14s %-10.10s %s", x->unack ?
+		frame_add(w, "%c %-4s %-20.20s %-14s %-10.10s %s", x->unack ?
 		    '*' : ' ', prio, str_of(x->a, "station"), t,
 		    *str_of(x->a, "state") ? str_of(x->a, "state") :
 		    x->unack ? "unack" : "acked", text);

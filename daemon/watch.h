@@ -26,4 +26,9 @@ int	watch_complete(const char *path, int argc, char **argv);
  * columns (room >= 0), the first and "+N" for the others, cut to room. */
 void	watch_fit_alarms(json_t *a, int room, char *buf, size_t n);
 
+/* The overrides in array a (pumpd's "overrides") at station id, each
+ * "p2 run 14m", "p1 lockout", "local 1h05", in brackets when brackets. */
+void	watch_fmt_overrides(json_t *a, const char *id, int brackets,
+	    char *buf, size_t n);
+
 #endif

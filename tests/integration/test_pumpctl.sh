@@ -14,7 +14,8 @@
 #     station's pump_cmd and leaves it on time; a run is refused, exit 3 with
 #     the core's reason, for a pump plcsim tripped and at an L1 station; a
 #     lockout at an L1 station sets its inhibit coil 8+k; bad pump numbers,
-#     durations and reasons get exact messages; overrides lists them.
+#     durations and reasons get exact messages; station local --for and
+#     auto are taken; overrides, status and show list them.
 #  5. warning, limit and overrides survive kill -9 and a restart.
 #  6. hostile clients (idle connections, a 1 MiB line, a client that never
 #     reads) are closed or turned away while pumpctl is served, and the
@@ -192,6 +193,19 @@ out=$(pc pump $L1ST 1 run 2>&1); rc=$?
 [ $rc = 3 ] && echo "$out" | grep -q "refused: " && ok "pump $L1ST (L1) 1 run: exit 3: $out" || fail "L1 run" "rc $rc: $out"
 out=$(pc lockout $L1ST 2 2>&1); rc=$?
 [ $rc = 2 ] && echo "$out" | grep -q "needs --reason" && ok "lockout without a reason: exit 2" || fail "lockout reason" "rc $rc: $out"
+out=$(pc lockout $L1ST 2 --reason "" 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q "needs --reason" && ok "lockout with an empty reason: exit 2" || fail "lockout empty" "rc $rc: $out"
+out=$(pc shelve 1010 --for 2h 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q "a shelf needs --for DURATION and --reason TEXT" &&
+    ok "shelve without a reason: exit 2, says so" || fail "shelve reason" "rc $rc: $out"
+out=$(pc pump $RUNST 1 run --for 1h --frob x 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q 'option: .*"--frob"' && ok "an unknown option named: $(echo "$out" | head -1)" ||
+    fail "unknown option" "rc $rc: $out"
+out=$(pc pump $RUNST 1 auto --for 1h 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q 'auto takes no --for' && ok "pump ... auto --for 1h: exit 2" || fail "auto --for" "rc $rc: $out"
+out=$(pc shelve 1010 --for 2h --reason 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q 'without its value "--reason"' && ok "--reason without its value: named" ||
+    fail "option value" "rc $rc: $out"
 [ "$(coil "$L1PORT" 9)" = 0 ] || fail "inhibit before" "coil 9 is $(coil "$L1PORT" 9)"
 pc lockout $L1ST 2 --reason "seal leak" >/dev/null && ok "lockout $L1ST 2 accepted" || fail "lockout" ""
 i=0; while [ "$(coil "$L1PORT" 9)" != 1 ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
@@ -200,11 +214,23 @@ i=0; while [ "$(coil "$L1PORT" 9)" != 1 ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i
     fail "inhibit coil" "coil 9 $(coil "$L1PORT" 9), coil 8 $(coil "$L1PORT" 8)"
 out=$(pc lockout $L1ST 2 --reason again 2>&1); rc=$?
 [ $rc = 3 ] && echo "$out" | grep -q "locked out already" && ok "a second lockout: exit 3: $out" || fail "relock" "rc $rc: $out"
+out=$(pc station $LIM local --for 2h 2>&1); rc=$?
+[ $rc = 0 ] && echo "$out" | grep -q "^$LIM .*station local .*until " &&
+    ok "station $LIM local --for 2h: $out" || fail "station local" "rc $rc: $out"
+out=$(pc station $LIM auto 2>&1); rc=$?
+[ $rc = 0 ] && ! pc overrides | grep -q "^$LIM " && ok "station $LIM auto: back, no override left" ||
+    fail "station auto" "rc $rc: $out"
+out=$(pc station $LIM remote 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q 'bad station command' && ok "station $LIM remote: exit 2" || fail "station verb" "rc $rc: $out"
 pc pump $RUNST 4 stop --for 2h --reason "valve work" >/dev/null && ok "pump $RUNST 4 stop --for 2h" || fail "stop 2h" ""
 pc overrides >"$WORK/ovr.txt"
 grep -q "^$L1ST .*pump 2 .*lockout .*no expiry: seal leak" "$WORK/ovr.txt" &&
     grep -q "^$RUNST .*pump 4 .*stop .*until .*: valve work" "$WORK/ovr.txt" && [ "$(wc -l <"$WORK/ovr.txt")" = 2 ] &&
     ok "overrides lists the two: $(tr '\n' ';' <"$WORK/ovr.txt")" || fail "overrides" "$(cat "$WORK/ovr.txt")"
+pc status | grep -q "^$RUNST .* \[p4 stop 1h5[0-9]\]" && pc status | grep -q "^$L1ST .* \[p2 lockout\]" &&
+    pc show $RUNST | grep -A1 '^overrides in force:' | grep -q "^$RUNST .*pump 4 .*stop .*until .*: valve work" &&
+    ok "status and show give the overrides in force: $(pc status | grep "^$RUNST ")" ||
+    fail "status/show overrides" "$(pc status | grep "^$RUNST "; pc show $RUNST)"
 out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN/pumpctl" -S "$SOCK" unlock $L1ST 2 2>&1); rc=$?
 [ $rc = 3 ] && grep -q '"user":"nobody","cmd":"unlock".*"result":"refused"' "$WORK/state/audit.log" &&
     grep -q '"cmd":"lockout","args":\["'$L1ST'","2","--reason","seal leak"\],"result":"ok"' "$WORK/state/audit.log" &&
