@@ -219,7 +219,9 @@ judge(const struct alarm_table *t, const struct alarm_input *in, int slot,
 		if (!in->has_level)
 			return prev;
 		return in->has_ttf && in->ttf_s < t->ttf_s +
-		    (prev ? t->ttf_deadband_s : 0);
+		    (prev ? t->ttf_deadband_s : 0) && above(prev,
+		    in->level_m, in->ttf_arm_m, in->ttf_arm_m -
+		    t->level_deadband_m);
 	case ALARM_OUTFALL:
 		return in->has_outfall ? above(prev, in->outfall_m,
 		    in->outfall_warn_m, in->outfall_warn_m -
@@ -506,6 +508,7 @@ alarm_sense(struct alarm_input *in, const struct core_state *core,
 	in->has_level = core->level_m >= 0;
 	in->level_m = core->level_m;
 	in->high_alarm_m = cfg->high_alarm_m;
+	in->ttf_arm_m = cfg->duty_start_m;
 	in->has_outfall = cfg->has_outfall && o != NULL && o->outfall_ok;
 	in->outfall_m = in->has_outfall ? o->outfall_m : 0;
 	in->outfall_warn_m = cfg->outfall_warn_m;

@@ -90,6 +90,10 @@ struct alarm_input {
 	double	 level_m, high_alarm_m;
 	int	 has_ttf;		/* the level rises: ttf_s is known */
 	double	 ttf_s;
+	double	 ttf_arm_m;		/* time to flood is judged from this
+					 * level up (the duty start): below
+					 * it a well filling towards its
+					 * first start is no alarm */
 	int	 has_outfall;		/* a valid outfall level */
 	double	 outfall_m, outfall_warn_m;
 };

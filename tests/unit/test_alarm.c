@@ -233,6 +233,37 @@ test_time_to_flood(void **state)
 	assert_int_equal(state_of(&r, id), ALARM_RTN_UNACK);
 }
 
+/* Time to flood is judged from the duty start up: a well filling towards
+ * its first start (a sewage well between its cycles) raises nothing,
+ * however fast; at the duty start it does, and it returns only below the
+ * start less the level deadband. */
+static void
+test_time_to_flood_armed(void **state)
+{
+	struct rig	r;
+	int		id = ID(ALARM_TTF, 0);
+
+	(void)state;
+	rig_init(&r);
+	r.t.rule[ALARM_TTF].on_ms = r.t.rule[ALARM_TTF].off_ms = 0;
+	r.in.has_level = 1;
+	r.in.ttf_arm_m = 1.6;
+	r.in.has_ttf = 1;
+	r.in.ttf_s = 600;
+	r.in.level_m = 1.2;
+	step(&r, 0);
+	assert_int_equal(state_of(&r, id), ALARM_NORMAL);
+	r.in.level_m = 1.6;
+	step(&r, 1);
+	assert_int_equal(state_of(&r, id), ALARM_UNACK);
+	r.in.level_m = 1.6 - r.t.level_deadband_m / 2;	/* inside the band */
+	step(&r, 2);
+	assert_int_equal(state_of(&r, id), ALARM_UNACK);
+	r.in.level_m = 1.0;
+	step(&r, 3);
+	assert_int_equal(state_of(&r, id), ALARM_RTN_UNACK);
+}
+
 /* Shelved: shown SHELVED, listed only with all; a raise and a return
  * underneath make no event; at expiry the true state shows: UNACK when
  * it stands, nothing when it came and went. */
@@ -501,6 +532,7 @@ main(void)
 		cmocka_unit_test(test_return_unacked),
 		cmocka_unit_test(test_deadband),
 		cmocka_unit_test(test_time_to_flood),
+		cmocka_unit_test(test_time_to_flood_armed),
 		cmocka_unit_test(test_shelve),
 		cmocka_unit_test(test_suppression),
 		cmocka_unit_test(test_ids),
