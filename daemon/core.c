@@ -685,9 +685,11 @@ sequence(struct core_state *s, const struct cfg_station *cfg,
 	}
 	/* a pump lost to a fault still counts as wanted until replaced */
 	want = pumps_wanted(s, cfg, p, lvl, running + s->lost, navail);
+	/* and by feed-forward too, which starts nothing below the duty
+	 * start beyond what runs: a trip must not wait for the level */
+	want = feed_forward(s, cfg, p, lvl, running + s->lost, navail, want);
 	if (s->lost > 0 && want <= running)
 		s->lost = 0;
-	want = feed_forward(s, cfg, p, lvl, running, navail, want);
 	high = lvl >= cfg->high_alarm_m;
 	if (in->limit_pumps >= 0 && want > in->limit_pumps) {
 		core_alarm_set(s, out, CORE_AL_LIMIT_OVERRIDDEN, hh);

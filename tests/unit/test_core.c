@@ -467,7 +467,7 @@ test_warning_sewage_no_storm(void **state)
 	struct core_state	s;
 	struct core_out		out;
 	struct obs	sn = snap_at(1.2, 0);
-	struct core_input	w = { CORE_WARN_RED, -1 };
+	struct core_input	w = { .warning = CORE_WARN_RED, .limit_pumps = -1 };
 
 	(void)state;
 	sew.kind = CFG_SEWAGE;
@@ -1772,6 +1772,40 @@ test_ff_never_fewer(void **state)
 	assert_int_equal(__builtin_popcount(out.it.run_mask), 2);
 }
 
+/* Under feed-forward, two pumps run below the duty start (storm mode, a
+ * known 2.6 m3/s) and one trips: another takes its work after the
+ * stagger, without waiting for the level to reach the duty start, which
+ * feed-forward otherwise asks before any start beyond what runs. */
+static void
+test_ff_trip_replaced(void **state)
+{
+	struct cfg_control	p = par;
+	struct core_state	s;
+	struct core_out		out;
+	struct obs		sn = snap_at(1.1, 0x3);
+	int			t;
+
+	(void)state;
+	p.feedforward = 1;
+	fresh(&s, &sn);
+	s.lasting.storm = 1;
+	s.est.has = 1;
+	s.est.inflow_m3s = 2.6;
+	s.est.trend_m3s2 = 0;
+	s.est.conf = 1;
+	s.est.update_ms = 0;
+	core_step(&s, &cfg, &p, &sn, CORE_COMMS_OK, &in, 0, &out);
+	assert_int_equal(out.it.run_mask, 0x3);
+	for (t = 1; t <= 15; t++) {
+		sn = snap_at(1.1, out.it.run_mask & ~0x1u);
+		sn.pump[0].flags = OBS_PU_FAULT;
+		s.est.update_ms = t * 1000LL;
+		core_step(&s, &cfg, &p, &sn, CORE_COMMS_OK, &in, t * 1000LL,
+		    &out);
+	}
+	assert_int_equal(out.it.run_mask, 0x6);
+}
+
 /* A sewage station keeps its level rules, feed-forward on or not: one
  * pump at 1.8 m however much inflow is estimated. */
 static void
@@ -1973,6 +2007,7 @@ main(void)
 		cmocka_unit_test(test_override_persist),
 		cmocka_unit_test(test_ff_ramp_leads_level),
 		cmocka_unit_test(test_ff_never_fewer),
+		cmocka_unit_test(test_ff_trip_replaced),
 		cmocka_unit_test(test_ff_not_sewage),
 		cmocka_unit_test(test_drawdown_core),
 		cmocka_unit_test(test_drawdown_l1_sewage),
