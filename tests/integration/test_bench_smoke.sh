@@ -22,6 +22,9 @@ done
 grep -Eq '^scale n=33 .*polls=[1-9][0-9]* .*rss_kb=[1-9][0-9]* threads=[1-9][0-9]* alive=1' "$R" &&
     ok "scale run at 33 PLCs: polls seen, RSS and threads read, pumpd alive" ||
     fail "scale run at 33" "$(grep '^scale' "$R")"
+grep -Eq '^scale n=33 .*pss_kb=[1-9][0-9]* uss_kb=[1-9][0-9]* .*reload_ms=[0-9.]+ ' "$R" &&
+    ok "scale run at 33: PSS and private memory read, a reload timed from SIGHUP to READY=1" ||
+    fail "scale run at 33: memory and reload" "$(grep '^scale' "$R")"
 if command -v influxd >/dev/null; then
 	grep -Eq '^metrics rep=1 points=[1-9][0-9]* .*mtr_points_s=[1-9][0-9]* curl_points_s=[1-9][0-9]* ratio=[0-9.]+ .*pumps_stored_mtr=([1-9][0-9]*) pumps_stored_curl=\1$' "$R" &&
 	    ok "metrics throughput: the writer and curl stored the same points into influxd, a ratio" ||
