@@ -153,7 +153,7 @@ unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; \
 	    (cd tests/unit && ../../$$t); done
 
-integration: $(BINS) $(B)/bench $(B)/bench-bare
+integration: $(BINS) $(B)/bench $(B)/bench-bare $(B)/bench-metrics
 	@B=$(B) sh tests/integration/run.sh
 
 test: deps
@@ -179,10 +179,14 @@ $(B)/bench-bare: $(B)/tests/bench/bare.o $(B)/daemon/cfg.o $(B)/plc/codec.o \
 		$(B)/plc/map_v1.o $(B)/plc/map_l1.o $(B)/daemon/mbtcp.o \
 		$(B)/daemon/util.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/bench-metrics: $(B)/tests/bench/metrics.o $(B)/daemon/mtr.o \
+		$(B)/daemon/spool.o $(B)/daemon/lp.o $(B)/daemon/log.o \
+		$(B)/daemon/util.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 bench-micro: $(B)/bench
 	@$(B)/bench
 # the whole benchmark (scripts/bench/run.sh): BENCH_QUICK=1 for a smoke run
-bench: all $(B)/bench $(B)/bench-bare
+bench: all $(B)/bench $(B)/bench-bare $(B)/bench-metrics
 	@B=$(B) scripts/bench/run.sh
 
 # How well control keeps the simulated district dry: baseline, pumpd and

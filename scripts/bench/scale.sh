@@ -75,8 +75,12 @@ for ((k = 0; k < nsim; k++)); do
 	for i in $(seq 200); do ss -Htln "sport = :$((CTL0 + k))" | grep -q . && break; sleep 0.1; done
 done
 mkdir -p "$W/state"
+# a notify socket (notify.py) times READY=1 and, at the end, a reload
+python3 "$TOP/scripts/bench/notify.py" "$W/notify.sock" "$W/notify.log" "$W/hup" &
+PIDS="$PIDS $!"
+for i in $(seq 100); do [ -S "$W/notify.sock" ] && break; sleep 0.05; done
 T0=$(date +%s.%N)
-"$BIN/pumpd" -c "$W/all.conf" --state-dir "$W/state" --ctl-socket "$W/ctl.sock" \
+NOTIFY_SOCKET=$W/notify.sock "$BIN/pumpd" -c "$W/all.conf" --state-dir "$W/state" --ctl-socket "$W/ctl.sock" \
     --log-every 86400 >"$W/pumpd.log" 2>&1 &
 PUMPD=$!; PIDS="$PIDS $PUMPD"
 for i in $(seq 600); do [ -S "$W/ctl.sock" ] && break; sleep 0.05; done
@@ -97,8 +101,19 @@ for p in $RAMPS; do kill $p 2>/dev/null; done
 c1=$(cpu_ticks $PUMPD); s1=0; for p in $SIMS; do s1=$((s1 + $(cpu_ticks $p))); done
 t1=$(date +%s.%N)
 rss=$(awk '/VmRSS/ { print $2 }' /proc/$PUMPD/status)
+# RSS counts the shared libraries' pages (libcurl's tree: about 8 MB, shared
+# with every process that maps them); PSS shares them out; private (USS) is
+# pumpd's own: its heap, stacks and relocated data
+mem=$(awk '/^Pss:/ { p = $2 } /^Private_(Clean|Dirty):/ { u += $2 } /^Anonymous:/ { a = $2 }
+    END { printf "pss_kb=%d uss_kb=%d anon_kb=%d", p, u, a }' /proc/$PUMPD/smaps_rollup 2>/dev/null)
 thr=$(awk '/Threads/ { print $2 }' /proc/$PUMPD/status)
 alive=1; kill -0 $PUMPD 2>/dev/null || alive=0
+# reload: one set-point changed, SIGHUP to READY=1 (RELOADING=1 between)
+sed -i '0,/stop_m *= *[0-9.]*/s//&1/' "$W/all.conf"
+echo $PUMPD >"$W/hup.new"; mv "$W/hup.new" "$W/hup"
+for i in $(seq 300); do awk '/SIGHUP/ { h = 1 } h && /READY=1/ { r = 1 } END { exit !r }' "$W/notify.log" 2>/dev/null && break; sleep 0.1; done
+reload=$(awk '/SIGHUP/ { h = $1 } h && /RELOADING=1/ && !g { g = $1 } h && /READY=1/ && !r { r = $1 }
+    END { if (h && r) printf "reload_ms=%.1f reload_signal_ms=%.1f", (r - h) * 1000, (g - h) * 1000; else printf "reload_ms=nan" }' "$W/notify.log")
 for ((k = 0; k < nsim; k++)); do ctl $((CTL0 + k)) timing; done >"$W/timing"
 kill -TERM $PUMPD; wait $PUMPD 2>/dev/null
 [ -z "${NO_INFLUX:-}" ] && sleep 1.5	# the last self point
@@ -134,7 +149,7 @@ lag = [r[3] for r in rows if r[3] is not None]
 wall = $t1 - $t0; hz = 100.0
 print("n=$N poll_ms=%d secs=%.1f polls=%d on_time_pct=%.3f gap_p50_ms=%s gap_p99_ms=%s gap_max_ms=%s "
       "poll_p50_ms=%.1f poll_p99_ms=%.1f loop_lag_max_ms=%.1f react_n=%d react_p50_ms=%s react_p99_ms=%s "
-      "pumpd_cpu_pct=%.1f plcsim_cpu_pct=%.1f nsim=$nsim rss_kb=$rss threads=$thr alive=$alive startup_s=%.3f"
+      "pumpd_cpu_pct=%.1f plcsim_cpu_pct=%.1f nsim=$nsim rss_kb=$rss threads=$thr alive=$alive startup_s=%.3f $mem $reload"
       % (poll, wall, ng, 100.0 * (ng - late) / ng if ng else 0, pct(gap, .5), pct(gap, .99),
          max(gap) if gap else "nan",
          p50[len(p50) // 2] if p50 else float("nan"), max(p99) if p99 else float("nan"),

@@ -4,7 +4,8 @@
 # its key=value results: the machine, the polling cost of map v1 stations
 # against the bare libmodbus client (transactions counted on both
 # sides), a 33-PLC scale run (pumpd alive, polls seen by plcsim, RSS and
-# threads read) and the hot paths (encoder rate).  No figure is judged:
+# threads read), the metrics writer next to curl into a real influxd (both
+# stored the same points) and the hot paths (encoder rate).  No figure is judged:
 # benchmarks are not tests.  Its ports are the benchmark's (10000-19999,
 # the first free run), outside the tests' blocks.
 . "$(dirname "$0")/lib.sh"
@@ -21,6 +22,14 @@ done
 grep -Eq '^scale n=33 .*polls=[1-9][0-9]* .*rss_kb=[1-9][0-9]* threads=[1-9][0-9]* alive=1' "$R" &&
     ok "scale run at 33 PLCs: polls seen, RSS and threads read, pumpd alive" ||
     fail "scale run at 33" "$(grep '^scale' "$R")"
+grep -Eq '^scale n=33 .*pss_kb=[1-9][0-9]* uss_kb=[1-9][0-9]* .*reload_ms=[0-9.]+ ' "$R" &&
+    ok "scale run at 33: PSS and private memory read, a reload timed from SIGHUP to READY=1" ||
+    fail "scale run at 33: memory and reload" "$(grep '^scale' "$R")"
+if command -v influxd >/dev/null; then
+	grep -Eq '^metrics rep=1 points=[1-9][0-9]* .*mtr_points_s=[1-9][0-9]* curl_points_s=[1-9][0-9]* ratio=[0-9.]+ .*pumps_stored_mtr=([1-9][0-9]*) pumps_stored_curl=\1$' "$R" &&
+	    ok "metrics throughput: the writer and curl stored the same points into influxd, a ratio" ||
+	    fail "metrics throughput" "$(grep '^metrics' "$R") $(tail -3 "$WORK/out")"
+fi
 grep -Eq '^micro .*lp_mpts=[0-9.]+' "$R" && ok "hot paths measured" ||
     fail "hot paths" "$(tail -3 "$WORK/out")"
 grep -q '== 2. scale' "$WORK/out" && grep -q 'ratio min/med/max' "$WORK/out" &&
