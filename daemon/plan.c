@@ -151,6 +151,30 @@ give(const struct plan_demand *d, int i, int want, double *left, int *limit)
 	*left -= n * d[i].pump_m3s;
 }
 
+/* The allowance of reach j from the limits ordered for its stations, m3/s;
+ * -1 when none is. */
+static double
+ordered_m3s(const struct plan_demand *d, int n, int j)
+{
+	double	sum = -1;
+	int	i;
+
+	for (i = 0; i < n; i++)
+		if (d[i].outlet == j && d[i].ordered >= 0)
+			sum = (sum < 0 ? 0 : sum) + d[i].ordered *
+			    (d[i].pump_m3s > 0 ? d[i].pump_m3s : 0);
+	return sum;
+}
+
+/* Station i shares outlet j's allowance. */
+static int
+shares(const struct cfg_control *p, const struct plan_demand *d, int i,
+    int j)
+{
+	return d[i].outlet == j && (p->outlet[j].max_m3s >= 0 ||
+	    d[i].ordered >= 0);
+}
+
 /* Share outlet j's allowance among its stations, in order. */
 static void
 allocate_one(const struct cfg_control *p, const struct plan_demand *d,
@@ -159,9 +183,12 @@ allocate_one(const struct cfg_control *p, const struct plan_demand *d,
 	double	left = p->outlet[j].max_m3s;
 	int	i, k, need;
 
+	if (left < 0 && (left = ordered_m3s(d, n, j)) < 0)
+		return;		/* nothing ordered: not limited */
 	for (k = 0; k < n; k++) {
-		if (d[i = order[k].i].outlet != j)
+		if (!shares(p, d, order[k].i, j))
 			continue;
+		i = order[k].i;
 		limit[i] = 0;
 		need = d[i].known && d[i].pump_m3s > 0 ? (int)ceil(
 		    d[i].inflow_m3s / d[i].pump_m3s - 1e-9) : d[i].npumps;
@@ -169,7 +196,7 @@ allocate_one(const struct cfg_control *p, const struct plan_demand *d,
 		    limit);
 	}
 	for (k = 0; k < n; k++)
-		if (d[i = order[k].i].outlet == j)
+		if (shares(p, d, i = order[k].i, j))
 			give(d, i, d[i].npumps, &left, limit);
 }
 
