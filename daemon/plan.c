@@ -175,6 +175,32 @@ shares(const struct cfg_control *p, const struct plan_demand *d, int i,
 	    d[i].ordered >= 0);
 }
 
+/* Let a share grow past the pumps running only into what the pumps
+ * running at outlet j's stations leave of its allowance. */
+static void
+cap_growth(const struct cfg_control *p, const struct plan_demand *d,
+    const struct plan_rank *order, int n, int j, double allowance,
+    int *limit)
+{
+	double	left = allowance;
+	int	i, k, g, m;
+
+	for (i = 0; i < n; i++)
+		if (shares(p, d, i, j))
+			left -= d[i].running * d[i].pump_m3s;
+	for (k = 0; k < n; k++) {
+		if (!shares(p, d, i = order[k].i, j) ||
+		    (g = limit[i] - d[i].running) <= 0)
+			continue;
+		m = left > 0 && d[i].pump_m3s > 0 ?
+		    (int)floor(left / d[i].pump_m3s + 1e-9) : 0;
+		if (g > m)
+			g = m;
+		limit[i] = d[i].running + g;
+		left -= g * d[i].pump_m3s;
+	}
+}
+
 /* Share outlet j's allowance among its stations, in order. */
 static void
 allocate_one(const struct cfg_control *p, const struct plan_demand *d,
@@ -183,8 +209,11 @@ allocate_one(const struct cfg_control *p, const struct plan_demand *d,
 	double	left = p->outlet[j].max_m3s;
 	int	i, k, need;
 
+	double	allowance;
+
 	if (left < 0 && (left = ordered_m3s(d, n, j)) < 0)
 		return;		/* nothing ordered: not limited */
+	allowance = left;
 	for (k = 0; k < n; k++) {
 		if (!shares(p, d, order[k].i, j))
 			continue;
@@ -198,6 +227,7 @@ allocate_one(const struct cfg_control *p, const struct plan_demand *d,
 	for (k = 0; k < n; k++)
 		if (shares(p, d, i = order[k].i, j))
 			give(d, i, d[i].npumps, &left, limit);
+	cap_growth(p, d, order, n, j, allowance, limit);
 }
 
 void

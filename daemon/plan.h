@@ -87,6 +87,7 @@ struct plan_demand {
 	int	npumps;		/* that may run */
 	int	ordered;	/* the limit ordered for it, pumps; -1 none
 				 * (read for a reach of ordered limits) */
+	int	running;	/* pumps running now */
 };
 
 /*
@@ -100,6 +101,9 @@ struct plan_demand {
  * what is left goes, in the same order, up to every pump.  Stations
  * without a trusted estimate come last.  A station that gets nothing
  * waits: its core still runs every pump at high-high, with an alarm.
+ * A share grows past the pumps a station runs only by what the pumps
+ * running at all the outlet's stations leave of the allowance, in the
+ * same order: one station's pump starts only once another's stopped.
  */
 void	plan_allocate(const struct cfg_control *p, const struct plan_demand *d,
 	    int n, int *limit);

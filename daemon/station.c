@@ -299,6 +299,7 @@ demand_of(const struct pumpd *p, const struct station *s, int64_t ms,
 {
 	const struct cfg_control	*c = &p->d.control;
 	const struct estim		*e = &s->core.est;
+	int				 k;
 
 	d->outlet = s->cfg->outlet >= 0 && s->cfg->outlet < c->noutlets ?
 	    s->cfg->outlet : -1;
@@ -309,6 +310,9 @@ demand_of(const struct pumpd *p, const struct station *s, int64_t ms,
 	d->pump_m3s = estim_mean_pump_m3s(e, s->cfg);
 	d->npumps = s->cfg->npumps;
 	d->ordered = s->limit_pumps;
+	d->running = 0;
+	for (k = 0; s->has_obs && k < s->cfg->npumps && k < OBS_MAX_PUMPS; k++)
+		d->running += (s->obs.pump[k].flags & OBS_PU_RUNNING) != 0;
 }
 
 /*

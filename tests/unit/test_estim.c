@@ -294,7 +294,8 @@ test_drawdown_target(void **state)
 static struct plan_demand
 demand(int outlet, double storage_s, double inflow, double q1, int n)
 {
-	struct plan_demand	d = { outlet, 1, storage_s, inflow, q1, n, -1 };
+	struct plan_demand	d = { outlet, 1, storage_s, inflow, q1, n, -1,
+	    0 };
 
 	return d;
 }
@@ -381,6 +382,14 @@ test_allocate_ordered(void **state)
 	assert_int_equal(lim[0], 2);
 	assert_int_equal(lim[1], 1);
 	assert_int_equal(lim[2], 0);
+	/* but while the ten-minute one still runs its two, the other can
+	 * take only what those leave: one more pump, not two */
+	d[1].running = 2;
+	plan_allocate(&p, d, 4, lim);
+	assert_int_equal(lim[0], 1);
+	assert_int_equal(lim[1], 1);
+	assert_int_equal(lim[2], 0);
+	d[1].running = 0;
 	/* the order lifted: nobody limited */
 	d[0].ordered = d[1].ordered = d[2].ordered = -1;
 	plan_allocate(&p, d, 4, lim);
