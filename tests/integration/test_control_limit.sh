@@ -22,7 +22,7 @@
 #     ran more pumps than its own order while another, with storage left,
 #     ran fewer: the allowance was shared, not split evenly (with
 #     coordination off: 2 such minutes, from the PLCs' own control after
-#     a watchdog expired on a loaded machine; on: 6 to 14 in our runs);
+#     a watchdog expired on a loaded machine; on: 4 to 14 in our runs);
 #  4. no station flooded.
 . "$(dirname "$0")/lib.sh"
 
