@@ -1439,6 +1439,60 @@ link_rivers(struct loader *l, struct cfg_district *d)
 	}
 }
 
+/* The outlet of id (plant or reach) in d's control, made if missing
+ * (max_m3s, from line); -1 when there is no room left. */
+static int
+outlet_get(struct loader *l, struct cfg_district *d, const char *id,
+    int plant, double max_m3s, int line)
+{
+	struct cfg_control	*c = &d->control;
+	struct cfg_outlet	*o;
+	int			 j;
+
+	for (j = 0; j < c->noutlets; j++)
+		if (strcmp(c->outlet[j].id, id) == 0 &&
+		    c->outlet[j].plant == plant)
+			return j;
+	if (c->noutlets == CFG_MAX_OUTLETS) {
+		diag_add(l, 0, line, plant ? "plant" : "rivers", "more than %d "
+		    "reaches and plants", CFG_MAX_OUTLETS);
+		return -1;
+	}
+	o = &c->outlet[c->noutlets];
+	memset(o, 0, sizeof *o);
+	snprintf(o->id, sizeof o->id, "%s", id);
+	o->plant = plant;
+	o->max_m3s = max_m3s;
+	o->line = line;
+	o->river = !plant;
+	return c->noutlets++;
+}
+
+/*
+ * The district's own description as coordination's outlets: a station that
+ * names no reach or plant of control.reaches/plants discharges to its
+ * outfall.river (allowance: the sum of the limits ordered for the reach's
+ * stations) or, a sewage station, to the plant (inflow_limit_m3s).
+ */
+static void
+derive_outlets(struct loader *l, struct cfg_district *d)
+{
+	struct cfg_station	*st;
+	int			 i;
+
+	for (i = 0; i < d->nstations; i++) {
+		st = &d->st[i];
+		if (st->link_id[0] != '\0')
+			continue;
+		if (st->river_i >= 0)
+			st->outlet = outlet_get(l, d, d->rivers[st->river_i].id,
+			    0, -1, d->rivers[st->river_i].line);
+		else if (st->kind == CFG_SEWAGE && d->has_plant)
+			st->outlet = outlet_get(l, d, "plant", 1,
+			    d->plant.inflow_limit_m3s, st->line);
+	}
+}
+
 /* Walk the parsed tree. */
 static void
 load_tree(struct loader *l, config_t *cf, struct cfg_district *d)
@@ -1480,6 +1534,7 @@ load_tree(struct loader *l, config_t *cf, struct cfg_district *d)
 	load_rivers(l, root, d);
 	load_plant(l, root, d);
 	link_rivers(l, d);
+	derive_outlets(l, d);
 }
 
 #define CFG_FILE_MAX	(4 * 1024 * 1024)	/* a district is far smaller */

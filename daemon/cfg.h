@@ -145,8 +145,10 @@ struct cfg_station {
 struct cfg_outlet {
 	char	id[CFG_ID_MAX];
 	int	plant;		/* 0: control.reaches, 1: control.plants */
-	double	max_m3s;	/* the allowance, m3/s */
+	double	max_m3s;	/* the allowance, m3/s; -1: the sum of the
+				 * limits ordered for its stations */
 	int	line;
+	int	river;		/* derived from rivers (an outfall.river) */
 };
 
 /* Where metrics go: InfluxDB 1.x or 2.x over HTTP. */

@@ -983,6 +983,47 @@ limit_inhibits(const struct cfg_station *cfg, const struct obs *o, int limit,
 	return mask;
 }
 
+#define FF_L1_STEP_MIN_M	0.05	/* the least assist step written */
+
+/* Feed-forward at an L1 station: the PLC sequences its own pumps, so the
+ * pumps the inflow asks for (plan_ff_pumps) become a lowered assist step,
+ * in whole 5 cm, with which its sequence runs them at the level now; the
+ * start and stop levels stay (never fewer pumps than the level rules). */
+static void
+ff_assist(struct core_state *s, const struct cfg_station *cfg,
+    const struct cfg_control *p, const struct obs *o, int wet,
+    struct intent *it)
+{
+	struct plan_ff	f;
+	double		step;
+	int		k, n = cfg->npumps;
+
+	s->ff_pumps = 0;
+	if (cfg->kind != CFG_STORMWATER || n < 2 || s->level_m < 0)
+		return;
+	memset(&f, 0, sizeof f);
+	f.level_m = s->level_m;
+	f.stop_m = it->stop_m;
+	f.target_m = it->start_m;
+	for (k = 0; k < n && k < o->npumps; k++) {
+		f.running += (o->pump[k].flags & OBS_PU_RUNNING) != 0;
+		f.navail += (o->pump[k].flags & OBS_PU_AVAILABLE) != 0;
+	}
+	f.wet = wet;
+	f.now_ms = s->now_ms;
+	s->ff_pumps = plan_ff_pumps(cfg, p, &s->est, &f);
+	if (s->ff_pumps < 2 || s->level_m <= it->start_m)
+		return;
+	step = floor((s->level_m - it->start_m) / (s->ff_pumps - 1) /
+	    FF_L1_STEP_MIN_M) * FF_L1_STEP_MIN_M;
+	if (step < FF_L1_STEP_MIN_M)
+		step = FF_L1_STEP_MIN_M;
+	if (step < it->assist_step_m) {
+		it->assist_step_m = step;
+		it->all_on_m = it->start_m + step * (n - 1);
+	}
+}
+
 /* The SUPERVISORY set-points in force (storm-lowered in storm mode) and
  * the inhibits of a discharge limit, overridden at high-high. */
 static void
@@ -1003,6 +1044,7 @@ supervisory_levels(struct core_state *s, const struct cfg_station *cfg,
 	it->stop_m = lv.stop;
 	it->all_on_m = lv.all;
 	it->assist_step_m = n > 1 ? (lv.all - lv.start[0]) / (n - 1) : 0;
+	ff_assist(s, cfg, p, o, s->lasting.storm || drawdown_on(s, cfg, p), it);
 	core_alarm_set(s, out, CORE_AL_LIMIT_OVERRIDDEN, cut && hh);
 	it->inhibit_mask |= held;
 	if (in->limit_pumps >= 0 && !hh)

@@ -151,6 +151,56 @@ give(const struct plan_demand *d, int i, int want, double *left, int *limit)
 	*left -= n * d[i].pump_m3s;
 }
 
+/* The allowance of reach j from the limits ordered for its stations, m3/s;
+ * -1 when none is. */
+static double
+ordered_m3s(const struct plan_demand *d, int n, int j)
+{
+	double	sum = -1;
+	int	i;
+
+	for (i = 0; i < n; i++)
+		if (d[i].outlet == j && d[i].ordered >= 0)
+			sum = (sum < 0 ? 0 : sum) + d[i].ordered *
+			    (d[i].pump_m3s > 0 ? d[i].pump_m3s : 0);
+	return sum;
+}
+
+/* Station i shares outlet j's allowance. */
+static int
+shares(const struct cfg_control *p, const struct plan_demand *d, int i,
+    int j)
+{
+	return d[i].outlet == j && (p->outlet[j].max_m3s >= 0 ||
+	    d[i].ordered >= 0);
+}
+
+/* Let a share grow past the pumps running only into what the pumps
+ * running at outlet j's stations leave of its allowance. */
+static void
+cap_growth(const struct cfg_control *p, const struct plan_demand *d,
+    const struct plan_rank *order, int n, int j, double allowance,
+    int *limit)
+{
+	double	left = allowance;
+	int	i, k, g, m;
+
+	for (i = 0; i < n; i++)
+		if (shares(p, d, i, j))
+			left -= d[i].running * d[i].pump_m3s;
+	for (k = 0; k < n; k++) {
+		if (!shares(p, d, i = order[k].i, j) ||
+		    (g = limit[i] - d[i].running) <= 0)
+			continue;
+		m = left > 0 && d[i].pump_m3s > 0 ?
+		    (int)floor(left / d[i].pump_m3s + 1e-9) : 0;
+		if (g > m)
+			g = m;
+		limit[i] = d[i].running + g;
+		left -= g * d[i].pump_m3s;
+	}
+}
+
 /* Share outlet j's allowance among its stations, in order. */
 static void
 allocate_one(const struct cfg_control *p, const struct plan_demand *d,
@@ -159,9 +209,15 @@ allocate_one(const struct cfg_control *p, const struct plan_demand *d,
 	double	left = p->outlet[j].max_m3s;
 	int	i, k, need;
 
+	double	allowance;
+
+	if (left < 0 && (left = ordered_m3s(d, n, j)) < 0)
+		return;		/* nothing ordered: not limited */
+	allowance = left;
 	for (k = 0; k < n; k++) {
-		if (d[i = order[k].i].outlet != j)
+		if (!shares(p, d, order[k].i, j))
 			continue;
+		i = order[k].i;
 		limit[i] = 0;
 		need = d[i].known && d[i].pump_m3s > 0 ? (int)ceil(
 		    d[i].inflow_m3s / d[i].pump_m3s - 1e-9) : d[i].npumps;
@@ -169,8 +225,9 @@ allocate_one(const struct cfg_control *p, const struct plan_demand *d,
 		    limit);
 	}
 	for (k = 0; k < n; k++)
-		if (d[i = order[k].i].outlet == j)
+		if (shares(p, d, i = order[k].i, j))
 			give(d, i, d[i].npumps, &left, limit);
+	cap_growth(p, d, order, n, j, allowance, limit);
 }
 
 void

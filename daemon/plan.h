@@ -85,15 +85,25 @@ struct plan_demand {
 	double	inflow_m3s;
 	double	pump_m3s;	/* one pump's flow */
 	int	npumps;		/* that may run */
+	int	ordered;	/* the limit ordered for it, pumps; -1 none
+				 * (read for a reach of ordered limits) */
+	int	running;	/* pumps running now */
 };
 
 /*
- * Share each limited outlet's allowance (max_m3s) among its stations,
- * into limit[i] (pumps; -1 for a station of no outlet): first each
+ * Share each limited outlet's allowance among its stations, into limit[i]
+ * (pumps; -1 for a station of no outlet or not limited).  The allowance
+ * is max_m3s, or for a reach of ordered limits (max_m3s < 0: a river of
+ * the district) the sum of the limits ordered for its stations, each
+ * times its pump's flow; only the stations with an order share it, and a
+ * reach with none is not limited.  First each
  * station, least storage first, gets the pumps its inflow needs; then
  * what is left goes, in the same order, up to every pump.  Stations
  * without a trusted estimate come last.  A station that gets nothing
  * waits: its core still runs every pump at high-high, with an alarm.
+ * A share grows past the pumps a station runs only by what the pumps
+ * running at all the outlet's stations leave of the allowance, in the
+ * same order: one station's pump starts only once another's stopped.
  */
 void	plan_allocate(const struct cfg_control *p, const struct plan_demand *d,
 	    int n, int *limit);

@@ -162,6 +162,17 @@ limit_min(int a, int b)
 	return a < 0 ? b : b < 0 ? a : a < b ? a : b;
 }
 
+/* Station s's ordered limit is pooled with its reach's: its share
+ * replaces it (coordination on a reach of ordered limits). */
+static int
+shared_order(const struct pumpd *p, const struct station *s)
+{
+	const struct cfg_control	*c = &p->d.control;
+
+	return c->coordination && s->coord_limit >= 0 && s->cfg->outlet >= 0 &&
+	    s->cfg->outlet < c->noutlets && c->outlet[s->cfg->outlet].max_m3s < 0;
+}
+
 /* The most 5-minute rain at station s's upstream neighbours, mm/h. */
 static double
 upstream_rain(const struct pumpd *p, const struct station *s, int64_t ms)
@@ -185,8 +196,8 @@ control(struct pumpd *p, struct station *s, const struct obs *snap,
 {
 	struct core_input	in = p->in;
 
-	in.limit_pumps = limit_min(limit_min(in.limit_pumps, s->limit_pumps),
-	    s->coord_limit);
+	in.limit_pumps = limit_min(limit_min(in.limit_pumps,
+	    shared_order(p, s) ? -1 : s->limit_pumps), s->coord_limit);
 	in.upstream_mmh5 = upstream_rain(p, s, ms);
 	core_step(&s->core, s->cfg, &p->d.control, snap, s->comms, &in, ms,
 	    &s->out);
@@ -288,6 +299,7 @@ demand_of(const struct pumpd *p, const struct station *s, int64_t ms,
 {
 	const struct cfg_control	*c = &p->d.control;
 	const struct estim		*e = &s->core.est;
+	int				 k;
 
 	d->outlet = s->cfg->outlet >= 0 && s->cfg->outlet < c->noutlets ?
 	    s->cfg->outlet : -1;
@@ -297,6 +309,10 @@ demand_of(const struct pumpd *p, const struct station *s, int64_t ms,
 	d->storage_s = plan_storage_s(s->cfg, s->core.level_m, e->inflow_m3s);
 	d->pump_m3s = estim_mean_pump_m3s(e, s->cfg);
 	d->npumps = s->cfg->npumps;
+	d->ordered = s->limit_pumps;
+	d->running = 0;
+	for (k = 0; s->has_obs && k < s->cfg->npumps && k < OBS_MAX_PUMPS; k++)
+		d->running += (s->obs.pump[k].flags & OBS_PU_RUNNING) != 0;
 }
 
 /*
@@ -312,8 +328,11 @@ coordinate(struct pumpd *p, int64_t ms)
 	struct plan_demand	*d;
 	int			*lim, i;
 
-	if (!p->d.control.coordination || p->d.control.noutlets == 0)
+	if (!p->d.control.coordination || p->d.control.noutlets == 0) {
+		for (i = 0; i < p->n; i++)
+			p->st[i].coord_limit = -1;	/* switched off */
 		return;
+	}
 	d = calloc((size_t)p->n, sizeof *d);
 	lim = calloc((size_t)p->n, sizeof *lim);
 	if (d != NULL && lim != NULL) {

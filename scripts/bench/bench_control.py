@@ -238,10 +238,17 @@ def run_storm(args, storm, ctrl, variant_args, work, pb):
     no_influx(conf)
     sock = os.path.join(d, "ctl.sock")
     plog = open(os.path.join(d, "pumpd.log"), "w")
-    pcmd = [args.pumpd, "-c", args.pumpd_conf_for(conf, d, pb), "--sim-speed",
+    pconf = args.pumpd_conf_for(conf, d, pb)
+    kv = dict(a[len("control."):].split("=", 1) for a in variant_args
+              if a.startswith("control."))
+    if kv:
+        control_overlay(pconf, os.path.join(d, "pumpd-variant.conf"), kv)
+        pconf = os.path.join(d, "pumpd-variant.conf")
+    pcmd = [args.pumpd, "-c", pconf, "--sim-speed",
             str(speed), "--state-dir", os.path.join(d, "state"),
             "--ctl-socket", sock, "--log-every", "600", "--poll-ms",
-            str(args.pumpd_poll_ms)] + variant_args
+            str(args.pumpd_poll_ms)] + [a for a in variant_args
+                                        if not a.startswith("control.")]
     os.makedirs(os.path.join(d, "state"), exist_ok=True)
     pd = subprocess.Popen(pcmd, stdout=plog, stderr=subprocess.STDOUT)
     rlog = open(os.path.join(d, "relay.log"), "w")
@@ -285,6 +292,27 @@ def only_conf(conf, keep, pb):
     with open(conf, "w") as o:
         o.write(head + "\nstations = (\n\t" + ",\n\t".join(kept) + "\n);" +
                 tail)
+
+
+def control_overlay(src, dst, kv):
+    """src with these keys of its control group set (a variant's
+    control.KEY=VALUE options), into dst."""
+    out, inside, done = [], False, set()
+    for line in open(src):
+        if line.startswith("control = {"):
+            inside = True
+        elif inside and line.startswith("};"):
+            out += ["\t%s = %s;\n" % (k, v) for k, v in kv.items()
+                    if k not in done]
+            inside = False
+        elif inside:
+            k = line.strip().split(" ", 1)[0]
+            if k in kv and line.startswith("\t" + k + " = "):
+                line = "\t%s = %s;\n" % (k, kv[k])
+                done.add(k)
+        out.append(line)
+    with open(dst, "w") as o:
+        o.writelines(out)
 
 
 def no_influx(conf):
@@ -514,7 +542,8 @@ def main():
     ap.add_argument("--variant", action="append", default=[],
                     metavar="NAME=OPTIONS",
                     help="another pumpd row, run with these extra options; "
-                    "repeat")
+                    "control.KEY=VALUE sets a key of pumpd's control group "
+                    "(e.g. ff-off=control.feedforward=false); repeat")
     ap.add_argument("--pumpd-args", default="",
                     help="extra options for the plain pumpd row")
     ap.add_argument("--no-pumpd", action="store_true")

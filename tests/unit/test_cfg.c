@@ -825,7 +825,7 @@ test_sim_keys(void **state)
 	    "guarantee_m = 3.2; sluice_m3s = 9.0; } );\n"
 	    "plant = { name = \"津沽\"; inflow_limit_m3s = 1.5; };\n"
 	    "stations = (\n";
-	char			*t1, *t2, *t3;
+	char			*t1, *t2, *t3, *t4;
 
 	(void)state;
 	/* defaults on an old file */
@@ -857,8 +857,31 @@ test_sim_keys(void **state)
 	assert_float_equal(d.plant.inflow_limit_m3s, 1.5, 1e-12);
 	assert_float_equal(d.st[0].pipe_m3, 100, 1e-12);
 	assert_float_equal(d.st[0].y_km, -2, 1e-12);
+	/* coordination's outlet is the station's river: allowance ordered */
+	assert_int_equal(d.control.noutlets, 1);
+	assert_int_equal(d.st[0].outlet, 0);
+	assert_string_equal(d.control.outlet[0].id, "yy");
+	assert_false(d.control.outlet[0].plant);
+	assert_true(d.control.outlet[0].river);
+	assert_true(d.control.outlet[0].max_m3s < 0);
 	cfg_free(&d);
 	cfg_diag_free(&diag);
+	/* a sewage station of no river: the plant, at its inflow limit */
+	t3 = subst(t1, "kind = \"stormwater\";", "kind = \"sewage\";");
+	t4 = subst(t3, "tc_min = 15.0; };", "tc_min = 15.0; dwf_m3s = 0.1; "
+	    "};");
+	free(t3);
+	t3 = t4;
+	write_file(t3);
+	assert_int_equal(cfg_load(path, &d, &diag), 0);
+	unlink(path);
+	assert_int_equal(d.control.noutlets, 1);
+	assert_int_equal(d.st[0].outlet, 0);
+	assert_true(d.control.outlet[0].plant);
+	assert_float_equal(d.control.outlet[0].max_m3s, 1.5, 1e-12);
+	cfg_free(&d);
+	cfg_diag_free(&diag);
+	free(t3);
 	/* problems */
 	t3 = subst(t2, "river = \"yy\"", "river = \"zz\"");
 	expect_error_in(t3, "4: xz.outfall.river: \"zz\": no such river in "

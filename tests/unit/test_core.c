@@ -1070,6 +1070,50 @@ test_l1_storm_drawdown(void **state)
 	assert_float_equal(out.it.assist_step_m, 0.8, 1e-9);
 }
 
+/* Feed-forward at L1 (storm mode, 2.9 m3/s of inflow estimated for sure,
+ * pumps of 1.5 m3/s, the level at 2.0 m): the assist step is lowered so
+ * that the PLC's own sequence runs the pumps the inflow asks for at the
+ * level now, start and stop unchanged; feed-forward off, the storm's
+ * set-points alone. */
+static void
+test_l1_feedforward(void **state)
+{
+	struct cfg_station	l1;
+	struct cfg_control	p = par;
+	struct core_state	s;
+	struct core_out		out;
+	struct core_input	storm = { CORE_WARN_RED, -1, 0 };
+	struct obs		o = l1_at(2.0, 1);
+	int			ff;
+
+	(void)state;
+	fixture_station_l1(&l1);
+	for (ff = 0; ff <= 1; ff++) {
+		p.feedforward = ff;
+		core_init(&s);
+		core_step(&s, &l1, &p, &o, CORE_COMMS_OK, &storm, 0, &out);
+		s.est.has = 1;
+		s.est.inflow_m3s = 2.9;
+		s.est.trend_m3s2 = 0;
+		s.est.conf = 1;
+		s.est.update_ms = 1000;
+		core_step(&s, &l1, &p, &o, CORE_COMMS_OK, &storm, 1000, &out);
+		assert_true(out.it.write);
+		assert_float_equal(out.it.start_m, 1.3, 1e-9);
+		assert_float_equal(out.it.stop_m, 0.7, 1e-9);
+		if (!ff) {
+			assert_float_equal(out.it.assist_step_m, 0.8, 1e-9);
+			continue;
+		}
+		assert_true(s.ff_pumps >= 2);
+		assert_true(out.it.assist_step_m < 0.8 - 1e-9);
+		assert_true(out.it.start_m + out.it.assist_step_m *
+		    (s.ff_pumps - 1) <= 2.0 + 1e-9);
+		assert_float_equal(out.it.all_on_m, 1.3 +
+		    2 * out.it.assist_step_m, 1e-9);
+	}
+}
+
 /* A discharge limit at L1: inhibits beyond it, the pump that ran longest
  * first; none at high-high, with an alarm. */
 static void
@@ -1990,6 +2034,7 @@ main(void)
 		cmocka_unit_test(test_frozen_needs_evidence),
 		cmocka_unit_test(test_l1_setpoints),
 		cmocka_unit_test(test_l1_storm_drawdown),
+		cmocka_unit_test(test_l1_feedforward),
 		cmocka_unit_test(test_l1_discharge_limit),
 		cmocka_unit_test(test_l1_handback),
 		cmocka_unit_test(test_l1_handover),

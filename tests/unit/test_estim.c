@@ -294,7 +294,8 @@ test_drawdown_target(void **state)
 static struct plan_demand
 demand(int outlet, double storage_s, double inflow, double q1, int n)
 {
-	struct plan_demand	d = { outlet, 1, storage_s, inflow, q1, n };
+	struct plan_demand	d = { outlet, 1, storage_s, inflow, q1, n, -1,
+	    0 };
 
 	return d;
 }
@@ -342,6 +343,59 @@ test_allocate_reach(void **state)
 	plan_allocate(&p, d, 4, lim);
 	assert_int_equal(lim[0], -1);
 	assert_int_equal(lim[1], -1);
+}
+
+/* A reach of the district (max_m3s < 0): its allowance is the sum of the
+ * limits ordered for its stations (1 pump of 1.5 m3/s each: 4.5 m3/s),
+ * shared by time to flood: the one ten minutes from flooding runs two,
+ * more than its own order, the one with hours waits, and the reach runs
+ * no more than ordered in all.  A station with no order is not limited;
+ * a reach with no order at all is not limited. */
+static void
+test_allocate_ordered(void **state)
+{
+	struct cfg_control	p;
+	struct plan_demand	d[4];
+	int			lim[4];
+
+	(void)state;
+	cfg_control_defaults(&p);
+	p.coordination = 1;
+	p.noutlets = 1;
+	p.outlet[0].max_m3s = -1;
+	p.outlet[0].river = 1;
+	d[0] = demand(0, 4 * 3600, 1.4, 1.5, 3);	/* hours */
+	d[1] = demand(0, 600, 2.9, 1.5, 3);		/* ten minutes */
+	d[2] = demand(0, 1800, 1.4, 1.5, 3);		/* half an hour */
+	d[3] = demand(0, 300, 3.0, 1.5, 2);		/* no order */
+	d[0].ordered = d[1].ordered = d[2].ordered = 1;
+	plan_allocate(&p, d, 4, lim);
+	assert_int_equal(lim[1], 2);
+	assert_int_equal(lim[2], 1);
+	assert_int_equal(lim[0], 0);
+	assert_int_equal(lim[3], -1);
+	assert_int_equal(lim[0] + lim[1] + lim[2], 3);
+	/* the storm moves: the hours one is now minutes from flooding */
+	d[0].storage_s = 120;
+	d[0].inflow_m3s = 2.0;
+	plan_allocate(&p, d, 4, lim);
+	assert_int_equal(lim[0], 2);
+	assert_int_equal(lim[1], 1);
+	assert_int_equal(lim[2], 0);
+	/* but while the ten-minute one still runs its two, the other can
+	 * take only what those leave: one more pump, not two */
+	d[1].running = 2;
+	plan_allocate(&p, d, 4, lim);
+	assert_int_equal(lim[0], 1);
+	assert_int_equal(lim[1], 1);
+	assert_int_equal(lim[2], 0);
+	d[1].running = 0;
+	/* the order lifted: nobody limited */
+	d[0].ordered = d[1].ordered = d[2].ordered = -1;
+	plan_allocate(&p, d, 4, lim);
+	assert_int_equal(lim[0], -1);
+	assert_int_equal(lim[1], -1);
+	assert_int_equal(lim[2], -1);
 }
 
 /* The plant's inflow limit among sewage stations: the one nearest to
@@ -398,6 +452,7 @@ main(void)
 		cmocka_unit_test(test_drawdown_trigger_release),
 		cmocka_unit_test(test_drawdown_target),
 		cmocka_unit_test(test_allocate_reach),
+		cmocka_unit_test(test_allocate_ordered),
 		cmocka_unit_test(test_allocate_plant),
 		cmocka_unit_test(test_storage),
 	};
