@@ -202,8 +202,13 @@ read_csv(const char *path, struct rain *r, char **cause)
 				asprintf(cause, "%s: out of memory", path);
 				goto fail;
 			}
-			if (r->ncol < 2)
-				r->ncol = 0;	/* one series for all */
+			if (r->ncol < 2) {	/* one series for all */
+				if (r->ncol == 1)
+					free(r->col_id[0]);
+				free(r->col_id);
+				r->col_id = NULL;
+				r->ncol = 0;
+			}
 			continue;
 		}
 		if (csv_row(path, lineno, line, r, cause) == -1)
