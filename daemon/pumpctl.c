@@ -181,26 +181,6 @@ pc_recv(int fd)
 	return NULL;
 }
 
-/* A duration of s seconds in 4 columns: "NOW", "42m", "3h05", ">24h";
- * "-" when the level is not rising. */
-static void
-fmt_ttf(json_t *ttf, char *buf, size_t n)
-{
-	double	s = json_number_value(ttf);
-
-	if (!json_is_number(ttf))
-		snprintf(buf, n, "-");
-	else if (s < 60)
-		snprintf(buf, n, "NOW");
-	else if (s < 3600)
-		snprintf(buf, n, "%dm", (int)(s / 60));
-	else if (s < 86400)
-		snprintf(buf, n, "%dh%02d", (int)(s / 3600),
-		    (int)s % 3600 / 60);
-	else
-		snprintf(buf, n, ">24h");
-}
-
 /* One status line of station o with its overrides (from the array ovr),
  * in the columns of watch at 80: at most WIDTH columns, no trailing
  * blank. */
@@ -222,7 +202,7 @@ status_line(json_t *o, json_t *ovr)
 		snprintf(pct, sizeof pct, "%3.0f%%", flood > 0 ? 100 *
 		    json_number_value(lv) / flood : 0);
 	}
-	fmt_ttf(json_object_get(o, "ttf_s"), ttf, sizeof ttf);
+	watch_fmt_ttf(json_object_get(o, "ttf_s"), ttf, sizeof ttf);
 	snprintf(line, sizeof line, "%-16.16s %s %s%c %5s %5.1f %2d/%-2d %c "
 	    "%-5s %-10.10s", json_string_value(json_object_get(o, "id")),
 	    level, pct, json_is_number(lv) && json_number_value(lv) >= hi ?

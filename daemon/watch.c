@@ -436,9 +436,8 @@ frame_draw(struct watch *w)
 	return rc;
 }
 
-/* A time to flood of s seconds in at most 5 columns ("-": not rising). */
-static void
-fmt_ttf(json_t *ttf, char *buf, size_t n)
+void
+watch_fmt_ttf(json_t *ttf, char *buf, size_t n)
 {
 	double	s = json_number_value(ttf);
 
@@ -643,7 +642,7 @@ frame_station(struct watch *w, json_t *o, int wide)
 		snprintf(pct, sizeof pct, "%3.0f%%", fl > 0 ? 100 *
 		    json_number_value(lv) / fl : 0);
 	}
-	fmt_ttf(json_object_get(o, "ttf_s"), ttf, sizeof ttf);
+	watch_fmt_ttf(json_object_get(o, "ttf_s"), ttf, sizeof ttf);
 	fmt_overrides(w, str_of(o, "id"), !wide, ov, sizeof ov);
 	if (!wide) {
 		snprintf(head, sizeof head, "%-16.16s %s %s%c %5s %5.1f "

@@ -22,6 +22,10 @@ int	watch_main(const char *path, int argc, char **argv);
  * pumpd does not answer in time, 1 for an unknown station, 2 bad usage). */
 int	watch_complete(const char *path, int argc, char **argv);
 
+/* A time to flood (seconds, or not a number: not rising) in at most 5
+ * columns: "-", "NOW", "42m", "3h05", ">24h"; watch and status share it. */
+void	watch_fmt_ttf(json_t *ttf, char *buf, size_t n);
+
 /* The alarm names a, comma-separated, into buf; when longer than room
  * columns (room >= 0), the first and "+N" for the others, cut to room. */
 void	watch_fit_alarms(json_t *a, int room, char *buf, size_t n);
