@@ -77,8 +77,7 @@ log_vlog(int prio, const char *fmt, va_list ap)
 		return;	/* nowhere left to say it */
 }
 
-/* A message at prio, from arguments. */
-static void __attribute__((format(printf, 2, 3)))
+void
 log_at(int prio, const char *fmt, ...)
 {
 	va_list	ap;

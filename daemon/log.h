@@ -47,6 +47,10 @@ void	log_init(const char *name, int journal, int verbose);
 void	log_vlog(int prio, const char *fmt, va_list ap)
 	    __attribute__((format(printf, 2, 0)));
 
+/* A message at priority prio (an alarm's change at the alarm's own). */
+void	log_at(int prio, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
 /* A warning, followed by ": " and strerror(errno). */
 void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

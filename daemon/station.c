@@ -8,7 +8,6 @@
  * "[clock HH:MM:SS]", since the log's own time is the wall's.  Loop thread.
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,17 +85,6 @@ alarm_log_prio(const struct alarm_event *e)
 		return LOG_PRI_INFO;
 	return e->prio == ALARM_CRITICAL ? LOG_PRI_ERR : e->prio == ALARM_LOW ?
 	    LOG_PRI_NOTICE : LOG_PRI_WARN;
-}
-
-/* Log one line at prio through the log module. */
-static void __attribute__((format(printf, 2, 3)))
-log_at(int prio, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	log_vlog(prio, fmt, ap);
-	va_end(ap);
 }
 
 void

@@ -2,8 +2,8 @@
  * cmocka tests of the log (daemon/log.c): stderr goes to a temporary file
  * for each test, which then reads back what was written.  Shows the plain
  * and the journal line heads, the detection of the journal from
- * JOURNAL_STREAM, debug lines only when verbose, and the rate limiting of
- * repeated messages with its count.
+ * JOURNAL_STREAM, log_at's priority, debug lines only when verbose, and
+ * the rate limiting of repeated messages with its count.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -118,6 +118,22 @@ test_journal_prefixes(void **state)
 	    "<5>reload: no change\n");
 }
 
+/* log_at takes its priority as an argument (an alarm's change is logged
+ * at the alarm's own), and a debug one only when verbose. */
+static void
+test_log_at(void **state)
+{
+	char	buf[4096];
+
+	log_init("test", 1, 0);
+	log_at(LOG_PRI_ERR, "station %s: alarm %d raised", "gegu-east", 7);
+	log_at(LOG_PRI_NOTICE, "station %s: alarm %d cleared", "gegu-east", 7);
+	log_at(LOG_PRI_DEBUG, "hidden");
+	cap_read(*state, buf, sizeof buf);
+	assert_string_equal(buf, "<3>station gegu-east: alarm 7 raised\n"
+	    "<5>station gegu-east: alarm 7 cleared\n");
+}
+
 /* Debug lines only when verbose. */
 static void
 test_debug_quiet(void **state)
@@ -230,6 +246,8 @@ main(void)
 		    cap_teardown),
 		cmocka_unit_test_setup_teardown(test_journal_prefixes,
 		    cap_setup, cap_teardown),
+		cmocka_unit_test_setup_teardown(test_log_at, cap_setup,
+		    cap_teardown),
 		cmocka_unit_test_setup_teardown(test_debug_quiet, cap_setup,
 		    cap_teardown),
 		cmocka_unit_test_setup_teardown(test_journal_detect,
