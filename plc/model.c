@@ -628,13 +628,9 @@ mdl_write(struct mdl_station *st, int addr, int n, const uint16_t *v)
 #define MAX_WRITE		123	/* registers in one write */
 
 int
-mdl_check_request(const struct mdl_station *st, const uint8_t *req,
-    int len, int hl, struct mdl_req *r)
+mdl_req_head(const struct mdl_station *st, const uint8_t *req, int len,
+    int hl, struct mdl_req *r)
 {
-	int	i;
-
-	if (st->cfg->map == CFG_MAP_L1)
-		return mdl_l1_check_request(st, req, len, hl, r);
 	memset(r, 0, sizeof *r);
 	if (hl < 1 || len < hl + 1)
 		return -1;
@@ -644,6 +640,19 @@ mdl_check_request(const struct mdl_station *st, const uint8_t *req,
 	r->nb = len >= hl + 5 ? (req[hl + 3] << 8) | req[hl + 4] : -1;
 	if (r->unit != st->cfg->unit && r->unit != 0xFF)
 		return 11;	/* gateway target failed to respond */
+	return 0;
+}
+
+int
+mdl_check_request(const struct mdl_station *st, const uint8_t *req,
+    int len, int hl, struct mdl_req *r)
+{
+	int	i;
+
+	if (st->cfg->map == CFG_MAP_L1)
+		return mdl_l1_check_request(st, req, len, hl, r);
+	if ((i = mdl_req_head(st, req, len, hl, r)) != 0)
+		return i;
 	switch (r->fc) {
 	case FC_READ_HOLDING:
 	case FC_READ_INPUT:

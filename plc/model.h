@@ -167,6 +167,16 @@ struct mdl_req {
 };
 
 /*
+ * The head of a Modbus request to either map (len bytes, the PDU after a
+ * header of hl bytes whose last byte is the unit id) into r, cleared first:
+ * unit, function, and the two words behind it (address, then count or
+ * value; -1 where the request is too short for one).  0, -1 when there is
+ * no function code at all, 11 when it is for another unit (0xFF is ours).
+ */
+int	mdl_req_head(const struct mdl_station *st, const uint8_t *req,
+	    int len, int hl, struct mdl_req *r);
+
+/*
  * Check a Modbus request (len bytes, the PDU after a header of hl bytes
  * whose last byte is the unit id) against the map: 0 to answer it, the
  * exception code otherwise (1 illegal function, 2 illegal address, 3

@@ -368,15 +368,10 @@ int
 mdl_l1_check_request(const struct mdl_station *st, const uint8_t *req,
     int len, int hl, struct mdl_req *r)
 {
-	memset(r, 0, sizeof *r);
-	if (hl < 1 || len < hl + 1)
-		return -1;
-	r->unit = req[hl - 1];
-	r->fc = req[hl];
-	r->addr = len >= hl + 3 ? (req[hl + 1] << 8) | req[hl + 2] : -1;
-	r->nb = len >= hl + 5 ? (req[hl + 3] << 8) | req[hl + 4] : -1;
-	if (r->unit != st->cfg->unit && r->unit != 0xFF)
-		return 11;
+	int	ex;
+
+	if ((ex = mdl_req_head(st, req, len, hl, r)) != 0)
+		return ex;
 	switch (r->fc) {
 	case FC_READ_COILS:
 		return read_check(r->addr, r->nb, L1_COIL_COUNT, MAX_READ_BITS);

@@ -351,6 +351,38 @@ test_requests(void **state)
 	mdl_free(&st);
 }
 
+/* The head both maps share: unit, function, address and count; -1 for a
+ * word the request is too short for; 0xFF is ours too, another unit 11. */
+static void
+test_req_head(void **state)
+{
+	struct mdl_station	st;
+	struct mdl_req		r;
+	uint8_t			rd[] = { 0, 1, 0, 0, 0, 6, 1, 0x03, 0x01, 0x02,
+	    0, 9 };
+
+	(void)state;
+	mdl_init(&st, &cfg, &norain, 0);
+	assert_int_equal(mdl_req_head(&st, rd, sizeof rd, 7, &r), 0);
+	assert_int_equal(r.unit, 1);
+	assert_int_equal(r.fc, 3);
+	assert_int_equal(r.addr, 0x102);
+	assert_int_equal(r.nb, 9);
+	assert_int_equal(mdl_req_head(&st, rd, 11, 7, &r), 0);
+	assert_int_equal(r.addr, 0x102);
+	assert_int_equal(r.nb, -1);
+	assert_int_equal(mdl_req_head(&st, rd, 9, 7, &r), 0);
+	assert_int_equal(r.addr, -1);
+	assert_int_equal(mdl_req_head(&st, rd, 7, 7, &r), -1);
+	assert_int_equal(mdl_req_head(&st, rd, sizeof rd, 0, &r), -1);
+	rd[6] = 0xFF;
+	assert_int_equal(mdl_req_head(&st, rd, sizeof rd, 7, &r), 0);
+	rd[6] = 2;
+	assert_int_equal(mdl_req_head(&st, rd, sizeof rd, 7, &r), 11);
+	assert_int_equal(r.unit, 2);
+	mdl_free(&st);
+}
+
 /* feedback-delay: RUNNING shows fb_delay_s after the contactor closed; the
  * pump delivers meanwhile. */
 static void
@@ -808,6 +840,7 @@ main(void)
 		cmocka_unit_test(test_restart),
 		cmocka_unit_test(test_level_faults),
 		cmocka_unit_test(test_requests),
+		cmocka_unit_test(test_req_head),
 		cmocka_unit_test(test_feedback_delay),
 		cmocka_unit_test(test_set_level_and_plc_run),
 		cmocka_unit_test(test_l1_raw),
