@@ -498,25 +498,71 @@ alarm_target(struct pumpd *p, const char *arg, int *id, char **err)
 	return s;
 }
 
+/* What an operator does to one alarm. */
+enum ctl_alarm_op {
+	CTL_ALARM_ACK,
+	CTL_ALARM_SHELVE,
+	CTL_ALARM_UNSHELVE
+};
+
+/* shelve's options --for DURATION --reason TEXT into *until_ms (from ms)
+ * and *reason: NULL, or the error reply. */
+static char *
+shelf_options(const struct proto_req *r, int64_t ms, int64_t *until_ms,
+    const char **reason)
+{
+	char	*err;
+	long	 secs;
+
+	if (options(r, 1, &secs, reason, &err) == -1)
+		return err;
+	if (secs == 0 || *reason == NULL || **reason == '\0')
+		return reply_error("usage: shelve ID --for DURATION --reason "
+		    "TEXT (a shelf needs both)");
+	if (secs == PROTO_FOREVER || secs > ALARM_MAX_SHELVE_S)
+		return reply_error("a shelf lasts at most 24h, never forever");
+	*until_ms = ms + secs * 1000;
+	return NULL;
+}
+
+/* The operator's change op of the alarm named by r's first argument: the
+ * id checked first, then a shelf's options; reported, saved and listed. */
+static char *
+alarm_change(struct pumpd *p, const struct proto_req *r,
+    enum ctl_alarm_op op, const struct ctl_peer *peer)
+{
+	struct alarm_event	 ev;
+	struct station		*s;
+	const char		*why, *reason = NULL;
+	char			*err;
+	int64_t			 ms = station_now_ms(p), until_ms = 0;
+	int			 id, rc;
+
+	if ((s = alarm_target(p, r->argv[0], &id, &err)) == NULL)
+		return err;
+	if (op == CTL_ALARM_SHELVE &&
+	    (err = shelf_options(r, ms, &until_ms, &reason)) != NULL)
+		return err;
+	if (op == CTL_ALARM_ACK)
+		rc = alarm_ack(&s->al, &p->alarms, id, ms, &ev, &why);
+	else if (op == CTL_ALARM_SHELVE)
+		rc = alarm_shelve(&s->al, &p->alarms, id, until_ms, reason, ms,
+		    &ev, &why);
+	else
+		rc = alarm_unshelve(&s->al, &p->alarms, id, ms, &ev, &why);
+	if (rc == -1)
+		return reply_error("alarm %d: %s", id, why);
+	return alarm_changed(p, s, &ev, peer);
+}
+
 /* ack ID|all. */
 static char *
 cmd_ack(struct pumpd *p, const struct proto_req *r,
     const struct ctl_peer *peer)
 {
-	struct alarm_event	 ev;
-	struct station		*s;
-	const char		*why;
-	char			*err;
-	int			 id;
-
 	if (strcmp(r->argv[0], "all") == 0)
 		return ack_all(p, peer);
-	if ((s = alarm_target(p, r->argv[0], &id, &err)) == NULL)
-		return err;
-	if (alarm_ack(&s->al, &p->alarms, id, station_now_ms(p), &ev,
-	    &why) == -1)
-		return reply_error("alarm %d: %s", id, why);
-	return alarm_changed(p, s, &ev, peer);
+	return alarm_change(p, r, CTL_ALARM_ACK, peer);
 }
 
 /* shelve ID --for DURATION --reason TEXT: never forever, at most 24 h. */
@@ -524,27 +570,7 @@ static char *
 cmd_shelve(struct pumpd *p, const struct proto_req *r,
     const struct ctl_peer *peer)
 {
-	struct alarm_event	 ev;
-	struct station		*s;
-	const char		*why, *reason;
-	char			*err;
-	int64_t			 ms = station_now_ms(p);
-	long			 secs;
-	int			 id;
-
-	if ((s = alarm_target(p, r->argv[0], &id, &err)) == NULL)
-		return err;
-	if (options(r, 1, &secs, &reason, &err) == -1)
-		return err;
-	if (secs == 0 || reason == NULL || *reason == '\0')
-		return reply_error("usage: shelve ID --for DURATION --reason "
-		    "TEXT (a shelf needs both)");
-	if (secs == PROTO_FOREVER || secs > ALARM_MAX_SHELVE_S)
-		return reply_error("a shelf lasts at most 24h, never forever");
-	if (alarm_shelve(&s->al, &p->alarms, id, ms + secs * 1000, reason, ms,
-	    &ev, &why) == -1)
-		return reply_error("alarm %d: %s", id, why);
-	return alarm_changed(p, s, &ev, peer);
+	return alarm_change(p, r, CTL_ALARM_SHELVE, peer);
 }
 
 /* unshelve ID. */
@@ -552,18 +578,7 @@ static char *
 cmd_unshelve(struct pumpd *p, const struct proto_req *r,
     const struct ctl_peer *peer)
 {
-	struct alarm_event	 ev;
-	struct station		*s;
-	const char		*why;
-	char			*err;
-	int			 id;
-
-	if ((s = alarm_target(p, r->argv[0], &id, &err)) == NULL)
-		return err;
-	if (alarm_unshelve(&s->al, &p->alarms, id, station_now_ms(p), &ev,
-	    &why) == -1)
-		return reply_error("alarm %d: %s", id, why);
-	return alarm_changed(p, s, &ev, peer);
+	return alarm_change(p, r, CTL_ALARM_UNSHELVE, peer);
 }
 
 /* A kept event with its station, for merging the rings. */

@@ -535,6 +535,10 @@ test_handle_alarms(void **state)
 	    "[\"1090\"]}", &op), "error: alarm 1090: it is acknowledged "
 	    "already");
 	assert_string_equal(error_of(p, "{\"v\":1,\"cmd\":\"shelve\","
+	    "\"args\":[\"2090\",\"--for\",\"forever\",\"--reason\",\"x\"]}",
+	    &op), "error: bad alarm id \"2090\": expected an id from pumpctl "
+	    "alarms");
+	assert_string_equal(error_of(p, "{\"v\":1,\"cmd\":\"shelve\","
 	    "\"args\":[\"1090\",\"--for\",\"forever\",\"--reason\",\"x\"]}",
 	    &op), "error: a shelf lasts at most 24h, never forever");
 	assert_string_equal(error_of(p, "{\"v\":1,\"cmd\":\"shelve\","
