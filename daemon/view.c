@@ -62,11 +62,16 @@ view_ttf_s(double level_m, double flood_m, double slope_m_s)
 double
 view_risk(const struct station_view *v)
 {
-	if (!v->has_level || v->cfg->flood_m <= 0)
+	const struct cfg_station	*c = v->cfg;
+	double				 r;
+
+	if (!v->has_level || c->flood_m <= 0)
 		return 0;
-	if (v->has_ttf)
-		return 1e9 / (1 + v->ttf_s);
-	return v->level_m / v->cfg->flood_m;
+	r = v->has_ttf ? 1e9 / (1 + v->ttf_s) : v->level_m / c->flood_m;
+	if (v->level_m >= c->flood_m || (c->high_alarm_m > 0 &&
+	    v->level_m >= c->high_alarm_m))
+		r += VIEW_RISK_HIGH;
+	return r;
 }
 
 void

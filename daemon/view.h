@@ -120,8 +120,14 @@ void	view_trend_add(struct view_trend *t, double level_m, int64_t ms);
  */
 double	view_ttf_s(double level_m, double flood_m, double slope_m_s);
 
+/* What view_risk adds for a level at or above the high alarm (or the
+ * flood level): such a station comes before any below it, however fast
+ * that one rises (one whose pumps are lost may not rise at all). */
+#define VIEW_RISK_HIGH	1e12
+
 /* The risk of a view: 1e9/(1 + time to flood) when it rises, else the
- * level as a fraction of the flood level (below 1); no level: 0. */
+ * level as a fraction of the flood level (below 1), plus VIEW_RISK_HIGH
+ * at or above the high alarm; no level: 0. */
 double	view_risk(const struct station_view *v);
 
 /* Keep the events of one core cycle out at ms in r, but its alarm on

@@ -195,8 +195,10 @@ test_ttf_falling(void **state)
 	assert_true(t.slope_m_s == slope);
 }
 
-/* A station that rises is at more risk than one higher but falling; among
- * the falling, the higher fraction of the flood level comes first. */
+/* A station at or above its high alarm comes first, even flat (its pumps
+ * lost, no inflow) against one rising hours from flooding; below it, one
+ * that rises is at more risk than one higher but falling; among the
+ * falling, the higher fraction of the flood level comes first. */
 static void
 test_ttf_risk(void **state)
 {
@@ -204,7 +206,7 @@ test_ttf_risk(void **state)
 	struct cfg_station	c;
 	struct station		s;
 	struct station_view	v;
-	double			r_rise, r_high, r_low;
+	double			r_rise, r_slow, r_above, r_high, r_low;
 	int			i;
 
 	(void)state;
@@ -219,19 +221,39 @@ test_ttf_risk(void **state)
 	assert_true(v.inflow_m3s > 0);
 	r_rise = v.risk;
 	memset(&s.trend, 0, sizeof s.trend);
-	for (i = 0; i <= 120; i++)
-		view_trend_add(&s.trend, 4.0 - 0.01 * i / 60.0,
+	for (i = 0; i <= 120; i++)		/* 1 cm in 10 min */
+		view_trend_add(&s.trend, 1.998 + 0.002 * i / 120.0,
 		    T0 + i * 1000LL);
-	s.core.level_m = 4.0;
+	view_fill(&v, &s, &p, T0 + 120000);
+	assert_true(v.has_ttf && v.ttf_s > 3 * 3600);
+	r_slow = v.risk;
+	memset(&s.trend, 0, sizeof s.trend);
+	for (i = 0; i <= 120; i++)		/* flat above the high alarm */
+		view_trend_add(&s.trend, 3.9, T0 + i * 1000LL);
+	s.core.level_m = 3.9;
+	view_fill(&v, &s, &p, T0 + 120000);
+	assert_false(v.has_ttf);
+	r_above = v.risk;
+	memset(&s.trend, 0, sizeof s.trend);
+	for (i = 0; i <= 120; i++)
+		view_trend_add(&s.trend, 3.6 - 0.01 * i / 60.0,
+		    T0 + i * 1000LL);
+	s.core.level_m = 3.6;
 	view_fill(&v, &s, &p, T0 + 120000);
 	assert_false(v.has_ttf);
 	r_high = v.risk;
 	s.core.level_m = 1.0;
 	view_fill(&v, &s, &p, T0 + 120000);
 	r_low = v.risk;
-	assert_true(r_rise > r_high);
+	assert_true(r_above > r_rise);
+	assert_true(r_above > r_slow);
+	assert_true(r_rise > r_slow);
+	assert_true(r_slow > r_high);
 	assert_true(r_high > r_low);
-	assert_true(fabs(r_high - 4.0 / c.flood_m) < 1e-9);
+	assert_true(fabs(r_high - 3.6 / c.flood_m) < 1e-9);
+	s.core.level_m = c.flood_m;		/* flooding: the top too */
+	view_fill(&v, &s, &p, T0 + 120000);
+	assert_true(v.risk >= r_above);
 }
 
 int
