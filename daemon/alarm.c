@@ -244,8 +244,10 @@ delays(struct alarm_inst *i, const struct alarm_rule *r, int cond,
 	}
 	if (!i->active && i->cond && now_ms - i->cond_ms >= r->on_ms) {
 		i->active = 1;
-		if (i->state == ALARM_NORMAL || i->state == ALARM_RTN_UNACK)
+		if (i->state == ALARM_NORMAL || i->state == ALARM_RTN_UNACK) {
 			i->state = ALARM_UNACK;
+			i->raised_ms = now_ms;
+		}
 	} else if (i->active && !i->cond && now_ms - i->cond_ms >= r->off_ms) {
 		i->active = 0;
 		if (i->state == ALARM_UNACK && !hidden)
@@ -390,7 +392,9 @@ alarm_list(const struct alarm_station *a, const struct alarm_table *t,
 		rows[n].pump = slot_pump(s);
 		rows[n].state = st;
 		rows[n].prio = t->rule[rows[n].kind].prio;
-		rows[n].since_ms = i->since_ms;
+		rows[n].since_ms = i->raised_ms != 0 ? i->raised_ms :
+		    i->since_ms;	/* shelved before it was ever raised */
+		rows[n].state_ms = i->since_ms;
 		rows[n].shelf_ms = i->shelf_ms;
 		rows[n].shelf_why = i->shelf_why;
 		n++;
@@ -438,7 +442,7 @@ alarm_import(struct alarm_station *a, const struct alarm_saved *in, int n,
 		if (in[j].acked) {
 			i->state = ALARM_ACKED;
 			i->active = i->cond = 1;
-			i->cond_ms = i->since_ms = now_ms;
+			i->cond_ms = i->since_ms = i->raised_ms = now_ms;
 		}
 		if (in[j].shelf_ms > now_ms) {
 			i->since_ms = now_ms;

@@ -71,6 +71,8 @@ struct alarm_inst {
 	uint8_t	 suppressed;
 	int64_t	 cond_ms;	/* when cond last changed */
 	int64_t	 since_ms;	/* when the shown state began */
+	int64_t	 raised_ms;	/* when it was last raised (to UNACK);
+				 * 0 never */
 	int64_t	 shelf_ms;	/* shelved until (wall clock); 0 not */
 	char	 shelf_why[ALARM_REASON_MAX];
 };
@@ -116,7 +118,8 @@ struct alarm_row {
 	int		 pump;
 	enum alarm_state state;		/* shown */
 	enum alarm_prio	 prio;
-	int64_t		 since_ms;
+	int64_t		 since_ms;	/* raised: an ack or a shelf keeps it */
+	int64_t		 state_ms;	/* when the shown state began */
 	int64_t		 shelf_ms;	/* SHELVED: until */
 	const char	*shelf_why;
 };
@@ -184,8 +187,9 @@ int	alarm_export(const struct alarm_station *a, struct alarm_saved *out,
 	    int max);
 
 /* Take saved instances back into a fresh station at now_ms: an
- * acknowledged one stands ACKED until its condition is judged gone; a
- * shelf that has expired is dropped. */
+ * acknowledged one stands ACKED until its condition is judged gone (raised
+ * at now_ms: the state file keeps no raise time); a shelf that has expired
+ * is dropped. */
 void	alarm_import(struct alarm_station *a, const struct alarm_saved *in,
 	    int n, int64_t now_ms);
 

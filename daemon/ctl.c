@@ -380,11 +380,12 @@ alarm_json(const struct ctl_alarm *a)
 	char			 text[80];
 
 	view_alarm_text(r->kind, r->pump, text, sizeof text);
-	return json_pack("{s:i,s:s,s:s,s:s,s:i,s:s,s:s,s:I,s:o,s:o}", "id",
-	    r->id, "priority", alarm_prio_name(r->prio), "state",
+	return json_pack("{s:i,s:s,s:s,s:s,s:i,s:s,s:s,s:I,s:I,s:o,s:o}",
+	    "id", r->id, "priority", alarm_prio_name(r->prio), "state",
 	    alarm_state_name(r->state), "station", a->st->cfg->id, "pump",
 	    r->pump, "alarm", alarm_kind_key(r->kind), "text", text,
-	    "since_ms", (json_int_t)r->since_ms, "shelved_until_ms",
+	    "since_ms", (json_int_t)r->since_ms, "state_since_ms",
+	    (json_int_t)r->state_ms, "shelved_until_ms",
 	    r->shelf_ms ? json_integer(r->shelf_ms) : json_null(), "reason",
 	    r->shelf_ms ? json_string(r->shelf_why) : json_null());
 }

@@ -3,8 +3,9 @@
 # and the district's other 31 stations unanswered:
 #  A. an emergency stop in plcsim raises a critical alarm, UNACK, with the
 #     id (station index + 1) * 1000 + kind * 10 + pump; status marks it.
-#  B. ack ID acknowledges it (ACKED), audited and in the journal; bad ids,
-#     a second ack and a shelf without a reason get exact messages.
+#  B. ack ID acknowledges it (ACKED), audited and in the journal, its SINCE
+#     still the raise time; bad ids, a second ack and a shelf without a
+#     reason get exact messages.
 #  C. shelve hides a "comms lost" alarm from alarms, not from alarms --all.
 #  D. the "event" measurement (here the metrics spool: InfluxDB is away)
 #     carries the changes with priority, state, station and operator.
@@ -58,9 +59,16 @@ pc status | grep -q "^$STA .*estop\*" && ok "A: status marks it unacknowledged (
     fail "A: status" "$(pc status | grep "^$STA")"
 
 # B. ack
+since0=$(pc alarms --json | jq -r ".data.alarms[] | select(.id == $ESTOP_ID) | .since_ms")
+sleep 0.5	# ten seconds of pumpd's clock at x20
 out=$(pc ack $ESTOP_ID); rc=$?
 [ $rc = 0 ] && echo "$out" | grep -q "alarm $ESTOP_ID at $STA: ACKED (was UNACK)" && is $STA estop ACKED &&
     ok "B: ack $ESTOP_ID: $out" || fail "B: ack" "rc $rc: $out"
+since=$(pc alarms --json | jq -r ".data.alarms[] | select(.id == $ESTOP_ID) | \"\(.since_ms) \(.state_since_ms)\"")
+line1=$(pc alarms | awk -v id=$ESTOP_ID '$1 == id')
+[ "${since% *}" = "$since0" ] && [ "${since#* }" -gt "$since0" ] && [ "$(echo "$line1" | awk '{ print $5 }')" = "$(echo "$line" | awk '{ print $5 }')" ] &&
+    ok "B: SINCE stays the raise time after the ack; the ack's time apart (state_since_ms)" ||
+    fail "B: SINCE after ack" "raised $since0, now $since; before: $line; after: $line1"
 grep -q "station $STA: alarm $ESTOP_ID emergency stop: ACKED (critical; was UNACK) by" "$WORK/pumpd1.log" &&
     ok "B: the journal has the acknowledgement and who made it" || fail "B: journal" "$(grep "alarm $ESTOP_ID" "$WORK/pumpd1.log")"
 pc log | grep -q " ack \[\"$ESTOP_ID\"\]: ok" && ok "B: the audit trail has the ack" || fail "B: audit" "$(pc log | tail -2)"

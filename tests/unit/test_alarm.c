@@ -97,13 +97,15 @@ test_on_delay(void **state)
 	assert_int_equal(step(&r, 12), 0);	/* no repeat */
 }
 
-/* UNACK -> ACKED by an operator; ACKED -> NORMAL once the condition has
- * been gone for the off-delay, not before. */
+/* UNACK -> ACKED by an operator, listed since its raise with the ack's
+ * time apart; ACKED -> NORMAL once the condition has been gone for the
+ * off-delay, not before. */
 static void
 test_ack_then_return(void **state)
 {
 	struct rig		r;
 	struct alarm_event	e;
+	struct alarm_row	row;
 	const char		*why;
 
 	(void)state;
@@ -112,6 +114,9 @@ test_ack_then_return(void **state)
 	assert_int_equal(step(&r, 0), 1);
 	assert_int_equal(alarm_ack(&r.a, &r.t, ESTOP, T0 + 1000, &e, &why),
 	    0);
+	assert_int_equal(alarm_list(&r.a, &r.t, 0, &row, 1), 1);
+	assert_true(row.since_ms == T0);	/* raised: the ack keeps it */
+	assert_true(row.state_ms == T0 + 1000);
 	assert_int_equal(e.state, ALARM_ACKED);
 	assert_int_equal(e.was, ALARM_UNACK);
 	assert_true(e.by_operator);
@@ -300,6 +305,9 @@ test_shelve(void **state)
 	assert_int_equal(step(&r, 100), 1);	/* expiry: the true state */
 	assert_int_equal(r.ev[0].was, ALARM_SHELVED);
 	assert_int_equal(r.ev[0].state, ALARM_UNACK);
+	assert_int_equal(alarm_list(&r.a, &r.t, 0, rows, 8), 1);
+	assert_true(rows[0].since_ms == T0 + S(3));	/* its raise */
+	assert_true(rows[0].state_ms == T0 + S(100));
 
 	/* came and went under the shelf: NORMAL at expiry */
 	alarm_shelve(&r.a, &r.t, ESTOP, T0 + S(200), "again", T0 + S(101),
