@@ -711,20 +711,6 @@ cmd_limit(struct pumpd *p, const struct proto_req *r,
 	return proto_reply("ok", NULL, district_json(p));
 }
 
-/* A TIME for --since: an ISO-8601 UTC prefix, "2026-11-29T08:00". */
-static int
-since_ok(const char *s)
-{
-	size_t	i;
-
-	if (strlen(s) < 4)
-		return 0;
-	for (i = 0; s[i] != '\0'; i++)
-		if (strchr("0123456789-T:Z", s[i]) == NULL)
-			return 0;
-	return 1;
-}
-
 /* The audit entries in buf at or after since (NULL: all). */
 static json_t *
 log_entries(char *buf, const char *since)
@@ -759,9 +745,9 @@ cmd_log(struct pumpd *p, const struct proto_req *r,
 	(void)peer;
 	if (r->argc == 1 || (r->argc == 2 && strcmp(r->argv[0], "--since")))
 		return reply_error("usage: log [--since TIME]");
-	if (r->argc == 2 && !since_ok(since = r->argv[1]))
-		return reply_error("bad time \"%.40s\": expected UTC as "
-		    "2026-11-29T08:00:00Z or a prefix of it", since);
+	if (r->argc == 2 && !proto_since_ok(since = r->argv[1]))
+		return reply_error("bad time \"%.40s\": %s", since,
+		    PROTO_SINCE_HELP);
 	if (p->ctl == NULL || p->ctl->audit_fd == -1)
 		return reply_error("no audit trail");
 	if ((buf = calloc(1, CTL_LOG_TAIL + 1)) == NULL)

@@ -229,6 +229,19 @@ proto_pump_parse(const char *s, int *pump)
 }
 
 int
+proto_since_ok(const char *s)
+{
+	size_t	i;
+
+	if (strlen(s) < 4)
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if (strchr("0123456789-T:Z", s[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+int
 proto_alarm_id_parse(const char *s, int *id)
 {
 	size_t	i, n = strlen(s);

@@ -91,6 +91,14 @@ int	proto_events_opts(int argc, const char *const argv[],
 	    const char **station, int *alarms_only, int *limit,
 	    const char **cause);
 
+/* What log --since takes, for the messages about it. */
+#define PROTO_SINCE_HELP	"expected UTC as 2026-11-29T08:00:00Z or a " \
+				"prefix of it"
+
+/* Whether s may be the TIME of log --since: a prefix of an ISO-8601 UTC
+ * time, "2026-11-29T08:00", at least the year. */
+int	proto_since_ok(const char *s);
+
 /* Whether s may be an operator's reason: no control characters. */
 int	proto_reason_ok(const char *s);
 

@@ -607,6 +607,20 @@ pc_check_alarm(const struct pc_cmd *c, int argc, char **argv)
 		pc_bad(c, "a shelf lasts at most 24h, never forever", NULL);
 }
 
+/* log [--since TIME]: the option and its time. */
+static void
+pc_check_log(const struct pc_cmd *c, int argc, char **argv)
+{
+	if (argc == 0)
+		return;
+	if (strcmp(argv[0], "--since") != 0)
+		pc_bad(c, "unknown option", argv[0]);
+	if (argc == 1)
+		pc_bad(c, "--since without its TIME", NULL);
+	if (!proto_since_ok(argv[1]))
+		pc_bad(c, "bad time (" PROTO_SINCE_HELP ")", argv[1]);
+}
+
 /* Check the arguments pumpctl can judge alone; exits 2 with why. */
 static void
 pc_check(const struct pc_cmd *c, int argc, char **argv)
@@ -632,6 +646,8 @@ pc_check(const struct pc_cmd *c, int argc, char **argv)
 	}
 	if (c->print == print_overrides)
 		pc_check_override(c, argc, argv);
+	if (c->print == print_log)
+		pc_check_log(c, argc, argv);
 	pc_check_alarm(c, argc, argv);
 }
 

@@ -9,7 +9,8 @@
 #  3. limit STATION 1 caps a dry station set to 3.5 m (3 pumps wanted) at
 #     one pump in its PLC's pump_cmd; no other station gets a limit.
 #  4. nobody (setpriv) reads the status but is refused warning, exit 3; the
-#     refusal and the accepted changes are in the audit trail (pumpctl log).
+#     refusal and the accepted changes are in the audit trail (pumpctl log;
+#     log --since garbage is a usage error, exit 2).
 #  4b. overrides: a forced run (--for 60s at x30) shows in a dry v1
 #     station's pump_cmd and leaves it on time; a run is refused, exit 3 with
 #     the core's reason, for a pump plcsim tripped and at an L1 station; a
@@ -155,6 +156,9 @@ pc log >"$WORK/log.txt"
 grep -q "root(0) warning \[\"red\"\]: ok" "$WORK/log.txt" && grep -q "nobody(65534) warning \[\"none\"\]: refused" "$WORK/log.txt" &&
     ok "pumpctl log: $(wc -l <"$WORK/log.txt") entries, the change and the refusal" || fail "pumpctl log" "$(cat "$WORK/log.txt")"
 pc log --since 2999 | grep -q . && fail "log --since" "entries from the future" || ok "log --since filters"
+out=$(pc log --since garbage 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q 'bad time .*"garbage"' && ok "log --since garbage: exit 2, names the value" ||
+    fail "log --since garbage" "rc $rc: $out"
 
 # 4b. overrides
 out=$(pc pump $RUNST 5 run 2>&1); rc=$?

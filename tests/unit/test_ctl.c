@@ -301,8 +301,9 @@ test_pump_number(void **state)
 		assert_int_equal(proto_pump_parse(bad[i], &n), -1);
 }
 
-/* Reasons: any text, UTF-8 too, but no control characters; the options
- * --for and --reason each once, with a value. */
+/* Reasons: any text, UTF-8 too, but no control characters; log's --since
+ * time a prefix of ISO-8601 UTC; the options --for and --reason each
+ * once, with a value. */
 static void
 test_reason_opts(void **state)
 {
@@ -320,6 +321,11 @@ test_reason_opts(void **state)
 	assert_false(proto_reason_ok("a\tb"));
 	assert_false(proto_reason_ok("a\x1b[2Jb"));
 	assert_false(proto_reason_ok("a\x7f"));
+	assert_true(proto_since_ok("2026-11-29T08:00:00Z"));
+	assert_true(proto_since_ok("2026"));
+	assert_false(proto_since_ok("garbage"));
+	assert_false(proto_since_ok("202"));
+	assert_false(proto_since_ok("2026-11-29 08:00"));
 	assert_int_equal(proto_opts(0, ok, &secs, &reason, &cause), 0);
 	assert_int_equal(secs, 0);
 	assert_null(reason);
