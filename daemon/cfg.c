@@ -118,6 +118,38 @@ line_of(const config_setting_t *s)
 	return 0;
 }
 
+/*
+ * The line of the setting at path below g ("down_s", "well.flood_m",
+ * "setpoints.assist_start_m[2]", 1-based), its own; where it is not
+ * there, that of its nearest parent that is (a default: the group).
+ */
+static int
+key_line(const config_setting_t *g, const char *path)
+{
+	config_setting_t	*m;
+	char			 name[64];
+	size_t			 n;
+
+	while (g != NULL && *path != '\0') {
+		n = strcspn(path, ".[");
+		snprintf(name, sizeof name, "%.*s", (int)n, path);
+		if (!config_setting_is_group(g) ||
+		    (m = config_setting_get_member(g, name)) == NULL)
+			break;
+		g = m;
+		path += n;
+		if (*path == '[') {
+			if ((m = config_setting_get_elem(g,
+			    (unsigned)atoi(path + 1) - 1)) != NULL)
+				g = m;
+			path += strcspn(path, "]");
+			path += *path != '\0';
+		}
+		path += *path == '.';
+	}
+	return line_of(g);
+}
+
 /* Report every member of grp whose name is not in allowed. */
 static void
 check_keys(struct loader *l, const config_setting_t *grp,
@@ -405,12 +437,14 @@ load_control_plan(struct loader *l, config_setting_t *g,
 	get_num(l, g, "dd_release_mm_h", p, 0, &c->dd_release_mm_h, 0, 500);
 	get_int(l, g, "dd_hold_min", p, 0, &c->dd_hold_min, 0, 1440);
 	if (c->dd_release_mm_h >= c->dd_rain_mm_h)
-		diag_add(l, 0, line_of(g), "control.dd_release_mm_h", "%g mm/h "
-		    "must be below dd_rain_mm_h (%g mm/h): no hysteresis",
+		diag_add(l, 0, key_line(g, "dd_release_mm_h"),
+		    "control.dd_release_mm_h", "%g mm/h must be below "
+		    "dd_rain_mm_h (%g mm/h): no hysteresis",
 		    c->dd_release_mm_h, c->dd_rain_mm_h);
 	if (c->estim_settle_s >= c->estim_window_s)
-		diag_add(l, 0, line_of(g), "control.estim_settle_s", "%d s "
-		    "must be below estim_window_s (%d s)", c->estim_settle_s,
+		diag_add(l, 0, key_line(g, "estim_settle_s"),
+		    "control.estim_settle_s", "%d s must be below "
+		    "estim_window_s (%d s)", c->estim_settle_s,
 		    c->estim_window_s);
 	load_outlets(l, g, "reaches", 0, c);
 	load_outlets(l, g, "plants", 1, c);
@@ -461,14 +495,17 @@ load_control(struct loader *l, config_setting_t *root, struct cfg_district *d)
 	    86400);
 	load_control_plan(l, g, c);
 	if (c->down_s <= c->stale_s)
-		diag_add(l, 0, line_of(g), "control.down_s", "%d s must be "
-		    "above stale_s (%d s)", c->down_s, c->stale_s);
+		diag_add(l, 0, key_line(g, "down_s"), "control.down_s",
+		    "%d s must be above stale_s (%d s)", c->down_s,
+		    c->stale_s);
 	if (c->watchdog_s * 1000 < 3 * c->poll_ms)
-		diag_add(l, 0, line_of(g), "control.watchdog_s", "%d s is "
-		    "shorter than three polls (%d ms): the PLC would fall back "
-		    "between them", c->watchdog_s, 3 * c->poll_ms);
+		diag_add(l, 0, key_line(g, "watchdog_s"),
+		    "control.watchdog_s", "%d s is shorter than three polls "
+		    "(%d ms): the PLC would fall back between them",
+		    c->watchdog_s, 3 * c->poll_ms);
 	if (c->response_timeout_ms >= c->stale_s * 1000)
-		diag_add(l, 1, line_of(g), "control.response_timeout_ms",
+		diag_add(l, 1, key_line(g, "response_timeout_ms"),
+		    "control.response_timeout_ms",
 		    "%d ms reaches stale_s: one slow answer makes a station "
 		    "STALE", c->response_timeout_ms);
 }
@@ -505,7 +542,7 @@ load_ctl(struct loader *l, config_setting_t *root, struct cfg_district *d)
 	get_opt_str(l, g, "operator_group", "control_socket",
 	    c->operator_group, sizeof c->operator_group);
 	if (c->path[0] != '/')
-		diag_add(l, 0, line_of(g), "control_socket.path",
+		diag_add(l, 0, key_line(g, "path"), "control_socket.path",
 		    "\"%s\": expected an absolute path", c->path);
 	check_group(l, g, "control_socket.group", c->group);
 	check_group(l, g, "control_socket.operator_group",
@@ -1007,20 +1044,20 @@ load_transducers(struct loader *l, config_setting_t *s,
 	snprintf(k, sizeof k, "%s.level", p);
 	if (load_tx(l, t, "level", p, &st->level_tx) == 0) {
 		if (tx_low_m(&st->level_tx) > st->lowlow_m)
-			diag_add(l, 0, line_of(t), k, "reads from %.2f m: it "
-			    "must see the low-low float level (%g m)",
+			diag_add(l, 0, key_line(t, "level"), k, "reads from "
+			    "%.2f m: it must see the low-low float level (%g m)",
 			    tx_low_m(&st->level_tx), st->lowlow_m);
 		if (tx_high_m(&st->level_tx) < st->flood_m)
-			diag_add(l, 0, line_of(t), k, "reads up to %.2f m: it "
-			    "must see the flood level (%g m)",
+			diag_add(l, 0, key_line(t, "level"), k, "reads up to "
+			    "%.2f m: it must see the flood level (%g m)",
 			    tx_high_m(&st->level_tx), st->flood_m);
 	}
 	snprintf(k, sizeof k, "%s.outfall", p);
 	if (st->has_outfall)
 		load_tx(l, t, "outfall", p, &st->outfall_tx);
 	else if (config_setting_get_member(t, "outfall") != NULL)
-		diag_add(l, 0, line_of(t), k, "the station has no outfall "
-		    "group");
+		diag_add(l, 0, key_line(t, "outfall"), k, "the station has no "
+		    "outfall group");
 }
 
 /* Load panel { start_m, stop_m, assist_step_m, all_on_m } of an L1
@@ -1045,18 +1082,18 @@ load_panel(struct loader *l, config_setting_t *s, struct cfg_station *st,
 		return;
 	snprintf(k, sizeof k, "%s.stop_m", p);
 	if (c->stop_m >= c->start_m)
-		diag_add(l, 0, line_of(g), k, "%g m must be below start_m "
-		    "(%g m)", c->stop_m, c->start_m);
+		diag_add(l, 0, key_line(g, "stop_m"), k, "%g m must be below "
+		    "start_m (%g m)", c->stop_m, c->start_m);
 	else if (c->stop_m <= st->lowlow_m)
-		diag_add(l, 0, line_of(g), k, "%g m must be above "
+		diag_add(l, 0, key_line(g, "stop_m"), k, "%g m must be above "
 		    "well.lowlow_m (%g m)", c->stop_m, st->lowlow_m);
 	snprintf(k, sizeof k, "%s.all_on_m", p);
 	if (c->start_m > c->all_on_m)
-		diag_add(l, 0, line_of(g), k, "%g m must not be below start_m "
-		    "(%g m)", c->all_on_m, c->start_m);
+		diag_add(l, 0, key_line(g, "all_on_m"), k, "%g m must not be "
+		    "below start_m (%g m)", c->all_on_m, c->start_m);
 	else if (c->all_on_m >= st->flood_m)
-		diag_add(l, 0, line_of(g), k, "%g m must be below "
-		    "well.flood_m (%g m)", c->all_on_m, st->flood_m);
+		diag_add(l, 0, key_line(g, "all_on_m"), k, "%g m must be "
+		    "below well.flood_m (%g m)", c->all_on_m, st->flood_m);
 }
 
 /* The L1 keys: required at an L1 station, refused at a v1 station. */
@@ -1089,17 +1126,18 @@ load_l1(struct loader *l, config_setting_t *s, struct cfg_station *st,
 	}
 }
 
-/* Check that a < b, reporting under key at line. */
+/* Check that a < b, reporting under key ka of station s at its line. */
 static void
-check_order(struct loader *l, int line, const char *pfx, const char *ka,
-    double a, const char *kb, double b)
+check_order(struct loader *l, const config_setting_t *s, const char *pfx,
+    const char *ka, double a, const char *kb, double b)
 {
 	char	key[160];
 
 	if (a < b)
 		return;
 	snprintf(key, sizeof key, "%s.%s", pfx, ka);
-	diag_add(l, 0, line, key, "%g m must be below %s (%g m)", a, kb, b);
+	diag_add(l, 0, key_line(s, ka), key, "%g m must be below %s (%g m)",
+	    a, kb, b);
 }
 
 /* Cross-checks between the levels of one station. */
@@ -1107,43 +1145,40 @@ static void
 check_levels(struct loader *l, config_setting_t *s,
     const struct cfg_station *st, const char *pfx)
 {
-	config_setting_t	*g = config_setting_get_member(s, "setpoints");
-	config_setting_t	*w = config_setting_get_member(s, "well");
-	int			 sl = g ? line_of(g) : line_of(s);
-	int			 wl = w ? line_of(w) : line_of(s);
 	double			 last;
 	char			 k[128], kb[64];
 	int			 i;
 
-	check_order(l, wl, pfx, "well.lowlow_m", st->lowlow_m,
+	check_order(l, s, pfx, "well.lowlow_m", st->lowlow_m,
 	    "setpoints.stop_m", st->stop_m);
-	check_order(l, sl, pfx, "setpoints.stop_m", st->stop_m,
+	check_order(l, s, pfx, "setpoints.stop_m", st->stop_m,
 	    "setpoints.duty_start_m", st->duty_start_m);
 	last = st->duty_start_m;
 	snprintf(kb, sizeof kb, "setpoints.duty_start_m");
 	for (i = 0; i < st->npumps - 1; i++) {
 		snprintf(k, sizeof k, "setpoints.assist_start_m[%d]", i + 1);
-		check_order(l, sl, pfx, kb, last, k, st->assist_start_m[i]);
+		check_order(l, s, pfx, kb, last, k, st->assist_start_m[i]);
 		last = st->assist_start_m[i];
 		strcpy(kb, k);
 	}
-	check_order(l, sl, pfx, kb, last, "setpoints.high_alarm_m",
+	check_order(l, s, pfx, kb, last, "setpoints.high_alarm_m",
 	    st->high_alarm_m);
-	check_order(l, sl, pfx, "setpoints.high_alarm_m", st->high_alarm_m,
+	check_order(l, s, pfx, "setpoints.high_alarm_m", st->high_alarm_m,
 	    "well.flood_m", st->flood_m);
 	if (st->highhigh_m < st->high_alarm_m)
-		check_order(l, wl, pfx, "setpoints.high_alarm_m",
+		check_order(l, s, pfx, "setpoints.high_alarm_m",
 		    st->high_alarm_m, "well.highhigh_m", st->highhigh_m);
-	check_order(l, wl, pfx, "well.highhigh_m", st->highhigh_m,
+	check_order(l, s, pfx, "well.highhigh_m", st->highhigh_m,
 	    "well.flood_m", st->flood_m);
 	if (st->flood_m > st->depth_m) {
 		snprintf(k, sizeof k, "%s.well.flood_m", pfx);
-		diag_add(l, 0, wl, k, "%g m is above the well's depth (%g m)",
-		    st->flood_m, st->depth_m);
+		diag_add(l, 0, key_line(s, "well.flood_m"), k, "%g m is above "
+		    "the well's depth (%g m)", st->flood_m, st->depth_m);
 	}
 	if (st->has_outfall && st->outfall_warn_m <= st->outfall_base_m) {
 		snprintf(k, sizeof k, "%s.outfall.warn_m", pfx);
-		diag_add(l, 1, line_of(s), k, "at or below base_m: always alarmed");
+		diag_add(l, 1, key_line(s, "outfall.warn_m"), k, "at or below "
+		    "base_m: always alarmed");
 	}
 }
 

@@ -499,6 +499,37 @@ test_small_well_warns(void **state)
 }
 
 /* The control group: defaults, values, and its own cross-checks. */
+/* A check inside a group spread over lines names the setting's own line,
+ * not the group's first; a key left to its default, the group's. */
+static void
+test_setting_line(void **state)
+{
+	const char	*sp = "  setpoints = {\n    stop_m = 1.0;\n"
+			    "    duty_start_m = 1.6;\n    assist_start_m = "
+			    "[ 2.4 ];\n    high_alarm_m = 3.8;\n  };\n";
+	char		*multi, *text, *ctl;
+
+	(void)state;
+	multi = subst(base, "  setpoints = { stop_m = 1.0; duty_start_m = "
+	    "1.6; assist_start_m = [ 2.4 ]; high_alarm_m = 3.8; };\n", sp);
+	text = subst(multi, "high_alarm_m = 3.8", "high_alarm_m = 4.9");
+	expect_error_in(text, "13: xz.setpoints.high_alarm_m: 4.9 m must be "
+	    "below well.flood_m (4.8 m)");
+	free(text);
+	text = subst(multi, "[ 2.4 ]", "[ 4.0 ]");
+	expect_error_in(text, "12: xz.setpoints.assist_start_m[1]: 4 m must "
+	    "be below setpoints.high_alarm_m (3.8 m)");
+	free(text);
+	ctl = subst(base, "stations = (\n", "control = {\n  poll_ms = 5000;"
+	    "\n  stale_s = 5;\n  down_s = 4;\n};\nstations = (\n");
+	expect_error_in(ctl, "4: control.down_s: 4 s must be above stale_s "
+	    "(5 s)");
+	expect_error_in(ctl, "1: control.watchdog_s: 10 s is shorter than "
+	    "three polls (15000 ms): the PLC would fall back between them");
+	free(ctl);
+	free(multi);
+}
+
 static void
 test_control_group(void **state)
 {
@@ -921,6 +952,7 @@ main(void)
 		cmocka_unit_test(test_range),
 		cmocka_unit_test(test_pump_count),
 		cmocka_unit_test(test_setpoint_order),
+		cmocka_unit_test(test_setting_line),
 		cmocka_unit_test(test_duplicates),
 		cmocka_unit_test(test_bad_id_and_name),
 		cmocka_unit_test(test_all_errors_at_once),
