@@ -16,7 +16,9 @@
  * height (extra alarms and stations counted on a last line).  SIGINT,
  * SIGTERM, SIGHUP and `q` clear the alternate screen (tmux may otherwise
  * bring its lines back after a resize) and restore the primary one, the
- * cursor and the terminal modes, exit 0.  With TERM=dumb or when stdout is not a terminal, plain
+ * cursor and the terminal modes, exit 0.  Ctrl-Z (SIGTSTP) does the same
+ * before it stops watch; SIGCONT takes the screen and the modes again and
+ * redraws at once.  With TERM=dumb or when stdout is not a terminal, plain
  * frames of 80 columns are printed, each followed by a blank line.
  * Signals arrive through a signalfd, so there are no globals.  Text from
  * pumpd is shown with its control characters replaced.  One thread.
@@ -68,7 +70,9 @@ struct watch {
 	int		 sigfd;
 	sigset_t	 oldmask;
 	struct termios	 oldtio;
-	int		 tio_set;
+	int		 tio_saved;	/* oldtio holds the modes found */
+	int		 tio_set;	/* watch's modes are in force */
+	int		 entered;	/* in the alternate screen */
 	json_t		*status;	/* the last replies' data, or NULL */
 	json_t		*alarms;
 	json_t		*ovr;		/* the overrides' reply, NULL unknown */
@@ -99,9 +103,28 @@ mono_ms(void)
 }
 
 static void	watch_size(struct watch *);
+static int	watch_tty_enter(struct watch *);
+static void	watch_tty_leave(struct watch *);
 
-/* Take one signal from w's signalfd: a resize is followed, anything else
- * sets w->stop. */
+/* Ctrl-Z: give the terminal back, stop until continued, take it again. */
+static void
+watch_suspend(struct watch *w)
+{
+	sigset_t	set;
+
+	watch_tty_leave(w);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTSTP);
+	raise(SIGTSTP);		/* pending while blocked: stops at unblock */
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	(void)watch_tty_enter(w);
+	watch_size(w);
+}
+
+/* Take one signal from w's signalfd: a resize is followed, Ctrl-Z
+ * suspends, a continue takes the terminal again (its modes may have been
+ * changed meanwhile); anything else sets w->stop.  The caller redraws. */
 static void
 watch_signal(struct watch *w)
 {
@@ -111,7 +134,12 @@ watch_signal(struct watch *w)
 		return;
 	if (si.ssi_signo == SIGWINCH)
 		watch_size(w);
-	else
+	else if (si.ssi_signo == SIGTSTP)
+		watch_suspend(w);
+	else if (si.ssi_signo == SIGCONT) {
+		(void)watch_tty_enter(w);
+		watch_size(w);
+	} else
 		w->stop = 1;
 }
 
@@ -1022,45 +1050,70 @@ watch_opts(struct watch *w, int argc, char **argv)
 	return 0;
 }
 
-/* Take the signals into a signalfd, and the terminal: alternate screen,
- * no cursor, no echo.  0, or -1 with a message printed. */
+/* Take the terminal on a tty: no echo, no line editing (again when set
+ * already), the alternate screen and no cursor (once).  0, or -1. */
 static int
-watch_begin(struct watch *w)
+watch_tty_enter(struct watch *w)
 {
 	struct termios	tio;
-	sigset_t	set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGWINCH);
-	if (sigprocmask(SIG_BLOCK, &set, &w->oldmask) == -1 ||
-	    (w->sigfd = signalfd(-1, &set, SFD_CLOEXEC)) == -1) {
-		fprintf(stderr, "pumpctl watch: signals: %s\n",
-		    strerror(errno));
-		return -1;
-	}
 	if (!w->tty)
 		return 0;
-	if (tcgetattr(STDIN_FILENO, &w->oldtio) == 0) {
+	if (w->tio_saved) {
 		tio = w->oldtio;
 		tio.c_lflag &= ~(tcflag_t)(ECHO | ICANON);
 		tio.c_cc[VMIN] = 1;
 		tio.c_cc[VTIME] = 0;
 		w->tio_set = tcsetattr(STDIN_FILENO, TCSANOW, &tio) == 0;
 	}
+	if (w->entered)
+		return 0;
+	w->entered = 1;
 	return write_all(ESC_ENTER, strlen(ESC_ENTER));
+}
+
+/* Give the terminal back: the primary screen cleared of frames, the
+ * cursor, the modes found. */
+static void
+watch_tty_leave(struct watch *w)
+{
+	if (w->entered)
+		(void)write_all(ESC_LEAVE, strlen(ESC_LEAVE));
+	w->entered = 0;
+	if (w->tio_set)
+		tcsetattr(STDIN_FILENO, TCSANOW, &w->oldtio);
+	w->tio_set = 0;
+}
+
+/* Take the signals into a signalfd, and the terminal: alternate screen,
+ * no cursor, no echo.  0, or -1 with a message printed. */
+static int
+watch_begin(struct watch *w)
+{
+	static const int	sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH,
+				    SIGTSTP, SIGCONT };
+	sigset_t		set;
+	size_t			i;
+
+	sigemptyset(&set);
+	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		sigaddset(&set, sigs[i]);
+	if (sigprocmask(SIG_BLOCK, &set, &w->oldmask) == -1 ||
+	    (w->sigfd = signalfd(-1, &set, SFD_CLOEXEC)) == -1) {
+		fprintf(stderr, "pumpctl watch: signals: %s\n",
+		    strerror(errno));
+		return -1;
+	}
+	if (w->tty)
+		w->tio_saved = tcgetattr(STDIN_FILENO, &w->oldtio) == 0;
+	return watch_tty_enter(w);
 }
 
 /* Give the terminal and the signals back as they were. */
 static void
 watch_end(struct watch *w)
 {
-	if (w->tty)
-		(void)write_all(ESC_LEAVE, strlen(ESC_LEAVE));
-	if (w->tio_set)
-		tcsetattr(STDIN_FILENO, TCSANOW, &w->oldtio);
+	watch_tty_leave(w);
 	if (w->sigfd != -1)
 		close(w->sigfd);
 	sigprocmask(SIG_SETMASK, &w->oldmask, NULL);

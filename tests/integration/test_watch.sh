@@ -19,7 +19,9 @@
 #     again.
 #  4. C-c: pumpctl exits 0 and the pane shows the shell again (the primary
 #     screen restored, no frame left on it, the cursor shown); the same
-#     for SIGTERM.
+#     for SIGTERM.  C-z gives the primary screen and the cursor back
+#     before watch stops; fg takes the alternate screen again and redraws
+#     at once.
 #  5. Not a terminal: plain frames separated by a blank line (--count 2),
 #     every alarm listed in that order (two priorities, one at two
 #     stations, the riskier first); a
@@ -201,6 +203,27 @@ $T capture-pane -p -J -t w >"$WORK/p4.txt"
 grep -q "^watch-exit=0" "$WORK/p4.txt" && ! grep -q "^ALARMS\|^STATION" "$WORK/p4.txt" &&
     [ "$($T display-message -p -t w '#{alternate_on} #{cursor_flag}')" = "0 1" ] &&
     ok "SIGTERM: exit 0, the primary screen and the cursor back" || fail "SIGTERM" "pid '$wpid': $(cat "$WORK/p4.txt")"
+
+# 4b. C-z: the terminal given back before watch stops; fg takes it again
+# and redraws at once (the interval is a minute: no frame is due)
+$T send-keys -t w "clear; $BIN/pumpctl -S $SOCK watch --interval 60 2>>$WORK/watch.err" Enter
+wait_pane "^ALARMS: " 100
+$T send-keys -t w C-z
+wait_pane "Stopped" 50
+$T capture-pane -p -J -t w >"$WORK/p5.txt"
+modes=$($T display-message -p -t w '#{alternate_on} #{cursor_flag}')
+[ "$modes" = "0 1" ] && grep -q "Stopped" "$WORK/p5.txt" && ! grep -q "^ALARMS\|^STATION" "$WORK/p5.txt" &&
+    ok "C-z: the primary screen and the cursor back before watch stops" || fail "C-z" "modes $modes: $(cat "$WORK/p5.txt")"
+$T send-keys -t w "fg" Enter
+wait_pane "^ALARMS: " 100 && [ "$($T display-message -p -t w '#{alternate_on} #{cursor_flag}')" = "1 0" ] &&
+    ! pane | grep -q "Stopped\|^shell\\$" &&
+    ok "fg: the alternate screen again, redrawn at once" || fail "fg" "$($T display-message -p -t w '#{alternate_on} #{cursor_flag}'): $(pane)"
+$T send-keys -t w C-c
+wait_pane "^shell\$ $" 50
+$T send-keys -t w "echo fg-exit=\$?" Enter
+wait_pane "^fg-exit=" 50
+pane | grep -q "^fg-exit=0" && [ "$($T display-message -p -t w '#{alternate_on} #{cursor_flag}')" = "0 1" ] &&
+    ok "C-c after fg: exit 0, the primary screen back" || fail "exit after fg" "$(pane)"
 
 # 5. plain frames
 TERM=dumb "$BIN/pumpctl" -S "$SOCK" watch --interval 0.2 --count 2 >"$WORK/plain.txt"; rc=$?
