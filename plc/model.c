@@ -644,6 +644,24 @@ mdl_req_head(const struct mdl_station *st, const uint8_t *req, int len,
 }
 
 int
+mdl_req_regs(const uint8_t *req, int len, int hl, int size,
+    struct mdl_req *r)
+{
+	int	i;
+
+	if (r->nb < 1 || r->nb > MAX_WRITE || len < hl + 6 + 2 * r->nb ||
+	    req[hl + 5] != 2 * r->nb)
+		return 3;
+	if (r->addr < 0 || r->addr + r->nb > size)
+		return 2;
+	for (i = 0; i < r->nb; i++)
+		r->v[i] = (uint16_t)((req[hl + 6 + 2 * i] << 8) |
+		    req[hl + 7 + 2 * i]);
+	r->nwrite = r->nb;
+	return 0;
+}
+
+int
 mdl_check_request(const struct mdl_station *st, const uint8_t *req,
     int len, int hl, struct mdl_req *r)
 {
@@ -666,15 +684,8 @@ mdl_check_request(const struct mdl_station *st, const uint8_t *req,
 		r->nwrite = 1;
 		return mdl_write_check(st, r->addr, 1, r->v);
 	case FC_WRITE_MULTIPLE:
-		if (r->nb < 1 || r->nb > MAX_WRITE || len < hl + 6 +
-		    2 * r->nb || req[hl + 5] != 2 * r->nb)
-			return 3;
-		if (mdl_read_check(0, r->addr, r->nb) != 0)
-			return 2;
-		for (i = 0; i < r->nb; i++)
-			r->v[i] = (uint16_t)((req[hl + 6 + 2 * i] << 8) |
-			    req[hl + 7 + 2 * i]);
-		r->nwrite = r->nb;
+		if ((i = mdl_req_regs(req, len, hl, PLC_HR_COUNT, r)) != 0)
+			return i;
 		return mdl_write_check(st, r->addr, r->nb, r->v);
 	default:
 		return 1;

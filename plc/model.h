@@ -177,6 +177,15 @@ int	mdl_req_head(const struct mdl_station *st, const uint8_t *req,
 	    int len, int hl, struct mdl_req *r);
 
 /*
+ * Function 16 of a request whose head r holds: its registers into r->v
+ * (r->nwrite of them).  0; 3 when the count (1..123) or the byte count is
+ * off or the request too short for them; 2 when they run past a table of
+ * size registers.
+ */
+int	mdl_req_regs(const uint8_t *req, int len, int hl, int size,
+	    struct mdl_req *r);
+
+/*
  * Check a Modbus request (len bytes, the PDU after a header of hl bytes
  * whose last byte is the unit id) against the map: 0 to answer it, the
  * exception code otherwise (1 illegal function, 2 illegal address, 3

@@ -25,7 +25,6 @@
 #define MAX_READ_BITS		2000
 #define MAX_READ_REGS		125
 #define MAX_WRITE_BITS		1968
-#define MAX_WRITE_REGS		123
 #define FIRMWARE		" 2.07"	/* follows L1_IDENT */
 
 /* The set-points in force: the holding registers' with REMOTE_SETPOINTS,
@@ -314,24 +313,6 @@ unpack_coils(const uint8_t *req, int len, int hl, struct mdl_req *r)
 	return 0;
 }
 
-/* Function 16: unpack the registers of the request into r->v. */
-static int
-unpack_regs(const uint8_t *req, int len, int hl, struct mdl_req *r)
-{
-	int	i;
-
-	if (r->nb < 1 || r->nb > MAX_WRITE_REGS || len < hl + 6 + 2 * r->nb ||
-	    req[hl + 5] != 2 * r->nb)
-		return 3;
-	if (r->addr + r->nb > L1_HR_COUNT)
-		return 2;
-	for (i = 0; i < r->nb; i++)
-		r->v[i] = (uint16_t)((req[hl + 6 + 2 * i] << 8) |
-		    req[hl + 7 + 2 * i]);
-	r->nwrite = r->nb;
-	return 0;
-}
-
 /* Check a write request (05, 15, 16): address first, then REMOTE, then the
  * values. */
 static int
@@ -354,7 +335,7 @@ write_check(const struct mdl_station *st, const uint8_t *req, int len,
 			return ex;
 		break;
 	default:
-		if ((ex = unpack_regs(req, len, hl, r)) != 0)
+		if ((ex = mdl_req_regs(req, len, hl, L1_HR_COUNT, r)) != 0)
 			return ex;
 	}
 	if (!st->remote)

@@ -352,7 +352,8 @@ test_requests(void **state)
 }
 
 /* The head both maps share: unit, function, address and count; -1 for a
- * word the request is too short for; 0xFF is ours too, another unit 11. */
+ * word the request is too short for; 0xFF is ours too, another unit 11.
+ * Function 16's registers, also shared: past the table 2, short 3. */
 static void
 test_req_head(void **state)
 {
@@ -360,6 +361,8 @@ test_req_head(void **state)
 	struct mdl_req		r;
 	uint8_t			rd[] = { 0, 1, 0, 0, 0, 6, 1, 0x03, 0x01, 0x02,
 	    0, 9 };
+	uint8_t			wr[] = { 0, 2, 0, 0, 0, 11, 1, 0x10, 0, 4, 0, 2,
+	    4, 0, 30, 0x4E, 0x21 };
 
 	(void)state;
 	mdl_init(&st, &cfg, &norain, 0);
@@ -380,6 +383,16 @@ test_req_head(void **state)
 	rd[6] = 2;
 	assert_int_equal(mdl_req_head(&st, rd, sizeof rd, 7, &r), 11);
 	assert_int_equal(r.unit, 2);
+	/* function 16's registers, against a table of either size */
+	assert_int_equal(mdl_req_head(&st, wr, sizeof wr, 7, &r), 0);
+	assert_int_equal(mdl_req_regs(wr, sizeof wr, 7, 6, &r), 0);
+	assert_int_equal(r.nwrite, 2);
+	assert_int_equal(r.v[0], 30);
+	assert_int_equal(r.v[1], 0x4E21);
+	assert_int_equal(mdl_req_regs(wr, sizeof wr, 7, 5, &r), 2);
+	assert_int_equal(mdl_req_regs(wr, sizeof wr - 1, 7, 6, &r), 3);
+	wr[12] = 3;				/* byte count off */
+	assert_int_equal(mdl_req_regs(wr, sizeof wr, 7, 6, &r), 3);
 	mdl_free(&st);
 }
 
