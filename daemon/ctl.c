@@ -783,14 +783,22 @@ overrides_add(json_t *a, const struct station *s, int64_t now_ms)
 		    "reason", o[i].reason));
 }
 
-/* The reply to a change at station s: ok with its overrides now, or
- * refused with the core's reason; the change goes to the state file. */
-static char *
-override_reply(struct pumpd *p, const struct station *s, int rc,
-    const char *why)
+/* The reply to peer's change at station s, logged as "ctl: USER: WHAT:
+ * done" or with the core's reason (WHAT from fmt): ok with its overrides
+ * now, or refused with that reason; the change goes to the state file. */
+static char * __attribute__((format(printf, 6, 7)))
+override_reply(struct pumpd *p, const struct station *s,
+    const struct ctl_peer *peer, int rc, const char *why, const char *fmt,
+    ...)
 {
 	json_t	*a;
+	char	 what[128];
+	va_list	 ap;
 
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	log_info("ctl: %s: %s: %s", peer->user, what, rc == 0 ? "done" : why);
 	if (rc == -1)
 		return proto_reply("refused", why ? why : "refused", NULL);
 	station_save_all(p);
@@ -874,9 +882,8 @@ cmd_pump(struct pumpd *p, const struct proto_req *r,
 		return reply_error("pump ... auto takes no --for or --reason");
 	rc = core_override_pump(&s->core, s->cfg, &p->d.control, pump,
 	    (enum core_manual)w, until_of(secs, ms), reason, ms, &why);
-	log_info("ctl: %s: pump %s %d %s: %s", peer->user, s->cfg->id, pump,
-	    what[w], rc == 0 ? "done" : why);
-	return override_reply(p, s, rc, why);
+	return override_reply(p, s, peer, rc, why, "pump %s %d %s", s->cfg->id,
+	    pump, what[w]);
 }
 
 /* station STATION auto|local [--for DURATION]. */
@@ -904,9 +911,8 @@ cmd_station(struct pumpd *p, const struct proto_req *r,
 		    "[--for DURATION] (--for with local only)");
 	rc = core_override_station(&s->core, &p->d.control, local,
 	    until_of(secs, ms), ms, &why);
-	log_info("ctl: %s: station %s %s: %s", peer->user, s->cfg->id,
-	    r->argv[1], rc == 0 ? "done" : why);
-	return override_reply(p, s, rc, why);
+	return override_reply(p, s, peer, rc, why, "station %s %s", s->cfg->id,
+	    r->argv[1]);
 }
 
 /* lockout STATION PUMP --reason TEXT. */
@@ -929,9 +935,8 @@ cmd_lockout(struct pumpd *p, const struct proto_req *r,
 		    "(a lock-out needs a reason and has no expiry)");
 	rc = core_lockout(&s->core, s->cfg, pump, reason, station_now_ms(p),
 	    &why);
-	log_info("ctl: %s: lockout %s %d: %s", peer->user, s->cfg->id, pump,
-	    rc == 0 ? "done" : why);
-	return override_reply(p, s, rc, why);
+	return override_reply(p, s, peer, rc, why, "lockout %s %d",
+	    s->cfg->id, pump);
 }
 
 /* unlock STATION PUMP. */
@@ -947,9 +952,8 @@ cmd_unlock(struct pumpd *p, const struct proto_req *r,
 	if ((s = target(p, r, 1, &pump, &err)) == NULL)
 		return err;
 	rc = core_unlock(&s->core, s->cfg, pump, &why);
-	log_info("ctl: %s: unlock %s %d: %s", peer->user, s->cfg->id, pump,
-	    rc == 0 ? "done" : why);
-	return override_reply(p, s, rc, why);
+	return override_reply(p, s, peer, rc, why, "unlock %s %d", s->cfg->id,
+	    pump);
 }
 
 /* overrides [STATION]: every override in force, with its expiry. */
