@@ -997,6 +997,40 @@ audit_emit(struct pumpd *p, json_t *e)
 	free(args);
 }
 
+/* The audit trail's time of now into t: UTC, "2026-11-29T08:00:00Z". */
+static void
+audit_time(char *t, size_t n)
+{
+	struct tm	tm;
+	time_t		now = time(NULL);
+
+	gmtime_r(&now, &tm);
+	strftime(t, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Append audit entry e (NULL: none) to the trail as one line in one
+ * write, and to the log when log_it; e is released. */
+static void
+audit_append(struct pumpd *p, json_t *e, int log_it)
+{
+	char	*line = e != NULL ? json_dumps(e, JSON_COMPACT) : NULL;
+	size_t	 n;
+
+	json_decref(e);
+	if (line == NULL)
+		return;
+	if (log_it)
+		log_info("ctl: audit: %s", line);
+	n = strlen(line);
+	line[n] = '\n';	/* over the NUL: written with its length */
+	if (p->ctl == NULL || p->ctl->audit_fd == -1 ||
+	    write(p->ctl->audit_fd, line, n + 1) != (ssize_t)n + 1)
+		log_warnx("ctl: cannot append to the audit trail: %s",
+		    p->ctl == NULL || p->ctl->audit_fd == -1 ? "not open" :
+		    strerror(errno));
+	free(line);
+}
+
 /* One audit line for a changing command: appended in one write and
  * logged, its entry also an "event" point. */
 static void
@@ -1005,13 +1039,10 @@ audit(struct pumpd *p, const struct proto_req *r,
 {
 	json_t		*rep = json_loads(reply, 0, NULL), *args = json_array();
 	json_t		*e;
-	char		 t[32], *line;
-	struct tm	 tm;
-	time_t		 now = time(NULL);
+	char		 t[32];
 	int		 i;
 
-	gmtime_r(&now, &tm);
-	strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	audit_time(t, sizeof t);
 	for (i = 0; i < r->argc; i++)
 		json_array_append_new(args, json_string(r->argv[i]));
 	e = json_pack("{s:s,s:I,s:s,s:s,s:o,s:O*,s:O*}", "time", t, "uid",
@@ -1020,19 +1051,7 @@ audit(struct pumpd *p, const struct proto_req *r,
 	    json_object_get(rep, "error"));
 	audit_emit(p, e);
 	json_decref(rep);
-	line = e != NULL ? json_dumps(e, JSON_COMPACT) : NULL;
-	json_decref(e);
-	if (line == NULL)
-		return;
-	log_info("ctl: audit: %s", line);
-	i = (int)strlen(line);
-	line[i] = '\n';	/* over the NUL: written with its length */
-	if (p->ctl == NULL || p->ctl->audit_fd == -1 ||
-	    write(p->ctl->audit_fd, line, (size_t)i + 1) != i + 1)
-		log_warnx("ctl: cannot append to the audit trail: %s",
-		    p->ctl == NULL || p->ctl->audit_fd == -1 ? "not open" :
-		    strerror(errno));
-	free(line);
+	audit_append(p, e, 1);
 }
 
 char *
@@ -1403,27 +1422,11 @@ void
 ctl_audit_event(struct pumpd *p, const char *cmd, const char *detail,
     const char *error)
 {
-	json_t		*e;
-	char		 t[32], *line;
-	struct tm	 tm;
-	time_t		 now = time(NULL);
-	size_t		 n;
+	char	t[32];
 
-	gmtime_r(&now, &tm);
-	strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	e = json_pack("{s:s,s:I,s:s,s:s,s:[s],s:s,s:s*}", "time", t, "uid",
-	    (json_int_t)getuid(), "user", "pumpd", "cmd", cmd, "args", detail,
-	    "result", error != NULL ? "error" : "ok", "error", error);
-	line = e != NULL ? json_dumps(e, JSON_COMPACT) : NULL;
-	json_decref(e);
-	if (line == NULL)
-		return;
-	n = strlen(line);
-	line[n] = '\n';	/* over the NUL: written with its length */
-	if (p->ctl == NULL || p->ctl->audit_fd == -1 ||
-	    write(p->ctl->audit_fd, line, n + 1) != (ssize_t)n + 1)
-		log_warnx("ctl: cannot append to the audit trail: %s",
-		    p->ctl == NULL || p->ctl->audit_fd == -1 ? "not open" :
-		    strerror(errno));
-	free(line);
+	audit_time(t, sizeof t);
+	audit_append(p, json_pack("{s:s,s:I,s:s,s:s,s:[s],s:s,s:s*}", "time",
+	    t, "uid", (json_int_t)getuid(), "user", "pumpd", "cmd", cmd, "args",
+	    detail, "result", error != NULL ? "error" : "ok", "error", error),
+	    0);
 }
