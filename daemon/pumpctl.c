@@ -181,6 +181,29 @@ pc_recv(int fd)
 	return NULL;
 }
 
+/* The string member k of o, "" when absent or not a string. */
+static const char *
+pc_str(json_t *o, const char *k)
+{
+	json_t	*v = json_object_get(o, k);
+
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+/* The whole-number member k of o, 0 when absent. */
+static long long
+pc_int(json_t *o, const char *k)
+{
+	return (long long)json_integer_value(json_object_get(o, k));
+}
+
+/* The number member k of o, 0 when absent. */
+static double
+pc_num(json_t *o, const char *k)
+{
+	return json_number_value(json_object_get(o, k));
+}
+
 /* One status line of station o with its overrides (from the array ovr),
  * in the columns of watch at 80: at most WIDTH columns, no trailing
  * blank. */
@@ -188,11 +211,9 @@ static void
 status_line(json_t *o, json_t *ovr)
 {
 	json_t		*lv = json_object_get(o, "level_m");
-	double		 flood = json_number_value(json_object_get(o,
-			    "flood_m"));
-	double		 hi = json_number_value(json_object_get(o,
-			    "high_alarm_m"));
-	const char	*mode = json_string_value(json_object_get(o, "mode"));
+	double		 flood = pc_num(o, "flood_m");
+	double		 hi = pc_num(o, "high_alarm_m");
+	const char	*mode = pc_str(o, "mode");
 	char		 level[8] = "  -- ", pct[8] = "  --", ttf[16], al[512];
 	char		 ov[256], line[1024];
 	size_t		 len;
@@ -204,16 +225,13 @@ status_line(json_t *o, json_t *ovr)
 	}
 	watch_fmt_ttf(json_object_get(o, "ttf_s"), ttf, sizeof ttf);
 	snprintf(line, sizeof line, "%-16.16s %s %s%c %5s %5.1f %2d/%-2d %c "
-	    "%-5s %-10.10s", json_string_value(json_object_get(o, "id")),
-	    level, pct, json_is_number(lv) && json_number_value(lv) >= hi ?
-	    '!' : ' ', ttf, json_number_value(json_object_get(o, "rain_mmh")),
-	    (int)json_integer_value(json_object_get(o, "running")),
-	    (int)json_integer_value(json_object_get(o, "available")),
-	    json_is_true(json_object_get(o, "storm")) ? 'S' : '-',
-	    json_string_value(json_object_get(o, "comms")), mode != NULL &&
-	    strcmp(mode, "PLC-FALLBACK") == 0 ? "FALLBACK" : mode);
-	watch_fmt_overrides(ovr, json_string_value(json_object_get(o, "id")),
-	    1, ov, sizeof ov);
+	    "%-5s %-10.10s", pc_str(o, "id"), level, pct, json_is_number(lv) &&
+	    json_number_value(lv) >= hi ? '!' : ' ', ttf, pc_num(o,
+	    "rain_mmh"), (int)pc_int(o, "running"), (int)pc_int(o,
+	    "available"), json_is_true(json_object_get(o, "storm")) ? 'S' :
+	    '-', pc_str(o, "comms"), strcmp(mode, "PLC-FALLBACK") == 0 ?
+	    "FALLBACK" : mode);
+	watch_fmt_overrides(ovr, pc_str(o, "id"), 1, ov, sizeof ov);
 	len = strlen(line);
 	if (*ov != '\0' && len + 1 < WIDTH)
 		len += (size_t)snprintf(line + len, sizeof line - len, " %.*s",
@@ -238,8 +256,7 @@ print_status(json_t *d)
 	size_t	 i;
 
 	printf("warning %s, limits at %zu; %zu stations, nearest to flooding "
-	    "first\n", json_string_value(
-	    json_object_get(d, "warning")), json_object_size(
+	    "first\n", pc_str(d, "warning"), json_object_size(
 	    json_object_get(d, "limits")), json_array_size(st));
 	printf("%-16s %5s %5s %5s %5s %5s %c %-5s %-10s %s\n", "STATION",
 	    "LEVEL", "FLOOD", "TTF", "RAIN", "PUMPS", 'S', "COMMS", "MODE",
@@ -257,14 +274,12 @@ print_control(json_t *c)
 	if (!json_is_object(c))
 		return;
 	printf("estimate confidence %.2f, inflow trend %+.4f m3/s per s; "
-	    "drawdown %s; feed-forward %lld pumps",
-	    json_number_value(json_object_get(c, "inflow_conf")),
-	    json_number_value(json_object_get(c, "inflow_trend_m3s2")),
-	    json_is_true(json_object_get(c, "drawdown")) ? "on" : "off",
-	    json_integer_value(json_object_get(c, "ff_pumps")));
-	if (json_integer_value(json_object_get(c, "coord_limit")) >= 0)
+	    "drawdown %s; feed-forward %lld pumps", pc_num(c, "inflow_conf"),
+	    pc_num(c, "inflow_trend_m3s2"), json_is_true(json_object_get(c,
+	    "drawdown")) ? "on" : "off", pc_int(c, "ff_pumps"));
+	if (pc_int(c, "coord_limit") >= 0)
 		printf("; share of its reach or plant %lld pumps",
-		    json_integer_value(json_object_get(c, "coord_limit")));
+		    pc_int(c, "coord_limit"));
 	printf("\n");
 }
 
@@ -277,30 +292,23 @@ print_show(json_t *d)
 	size_t	 i;
 
 	printf("%s (%s), %s, map %s: high alarm %.2f m, high-high %.2f m, "
-	    "flood %.2f m\n", json_string_value(json_object_get(d, "id")),
-	    json_string_value(json_object_get(d, "name")),
-	    json_string_value(json_object_get(d, "kind")),
-	    json_string_value(json_object_get(d, "map")),
-	    json_number_value(json_object_get(d, "high_alarm_m")),
-	    json_number_value(json_object_get(d, "highhigh_m")),
-	    json_number_value(json_object_get(d, "flood_m")));
+	    "flood %.2f m\n", pc_str(d, "id"), pc_str(d, "name"), pc_str(d,
+	    "kind"), pc_str(d, "map"), pc_num(d, "high_alarm_m"), pc_num(d,
+	    "highhigh_m"), pc_num(d, "flood_m"));
 	status_line(d, json_object_get(d, "overrides"));
-	if (json_integer_value(json_object_get(d, "limit_pumps")) >= 0)
+	if (pc_int(d, "limit_pumps") >= 0)
 		printf("discharge limit: %lld pumps at most\n",
-		    json_integer_value(json_object_get(d, "limit_pumps")));
+		    pc_int(d, "limit_pumps"));
 	if (json_is_number(json_object_get(d, "inflow_m3s")))
-		printf("inflow %.2f m3/s\n", json_number_value(
-		    json_object_get(d, "inflow_m3s")));
+		printf("inflow %.2f m3/s\n", pc_num(d, "inflow_m3s"));
 	print_control(json_object_get(d, "control"));
 	for (i = 0; i < json_array_size(a); i++) {
 		e = json_array_get(a, i);
-		printf("pump %lld: %-8s %.2f m3/s", json_integer_value(
-		    json_object_get(e, "pump")), json_string_value(
-		    json_object_get(e, "state")), json_number_value(
-		    json_object_get(e, "capacity_m3s")));
+		printf("pump %lld: %-8s %.2f m3/s", pc_int(e, "pump"),
+		    pc_str(e, "state"), pc_num(e, "capacity_m3s"));
 		if (json_is_number(json_object_get(e, "flow_est_m3s")))
-			printf(" (estimated %.2f m3/s)", json_number_value(
-			    json_object_get(e, "flow_est_m3s")));
+			printf(" (estimated %.2f m3/s)", pc_num(e,
+			    "flow_est_m3s"));
 		printf("\n");
 	}
 	if (json_array_size(json_object_get(d, "overrides")) > 0) {
@@ -312,13 +320,10 @@ print_show(json_t *d)
 	for (i = 0; i < json_array_size(a); i++) {
 		e = json_array_get(a, i);
 		printf("  %s %-5s %s", fmt_clock(json_object_get(e, "ms"), t,
-		    sizeof t), json_string_value(json_object_get(e, "kind")),
-		    json_string_value(json_object_get(e, "text")));
+		    sizeof t), pc_str(e, "kind"), pc_str(e, "text"));
 		if (json_is_integer(json_object_get(e, "id")))
-			printf(": alarm %lld %s (%s)", json_integer_value(
-			    json_object_get(e, "id")), json_string_value(
-			    json_object_get(e, "state")), json_string_value(
-			    json_object_get(e, "priority")));
+			printf(": alarm %lld %s (%s)", pc_int(e, "id"),
+			    pc_str(e, "state"), pc_str(e, "priority"));
 		printf("\n");
 	}
 }
@@ -366,17 +371,14 @@ print_alarms(json_t *d)
 	    "STATION", "SINCE", "ALARM");
 	for (i = 0; i < json_array_size(a); i++) {
 		e = json_array_get(a, i);
-		printf("%-6lld %-8s %-10s %-16.16s %-9s %s",
-		    json_integer_value(json_object_get(e, "id")),
-		    json_string_value(json_object_get(e, "priority")),
-		    json_string_value(json_object_get(e, "state")),
-		    json_string_value(json_object_get(e, "station")),
-		    fmt_clock(json_object_get(e, "since_ms"), t, sizeof t),
-		    json_string_value(json_object_get(e, "text")));
+		printf("%-6lld %-8s %-10s %-16.16s %-9s %s", pc_int(e, "id"),
+		    pc_str(e, "priority"), pc_str(e, "state"), pc_str(e,
+		    "station"), fmt_clock(json_object_get(e, "since_ms"), t,
+		    sizeof t), pc_str(e, "text"));
 		if (json_is_integer(json_object_get(e, "shelved_until_ms")))
 			printf(" until %s: %s", fmt_clock(json_object_get(e,
-			    "shelved_until_ms"), u, sizeof u),
-			    json_string_value(json_object_get(e, "reason")));
+			    "shelved_until_ms"), u, sizeof u), pc_str(e,
+			    "reason"));
 		printf("\n");
 	}
 }
@@ -392,11 +394,8 @@ print_changed(json_t *d)
 		printf("nothing to acknowledge\n");
 	for (i = 0; i < json_array_size(a); i++) {
 		e = json_array_get(a, i);
-		printf("alarm %lld at %s: %s (was %s)\n", json_integer_value(
-		    json_object_get(e, "id")), json_string_value(
-		    json_object_get(e, "station")), json_string_value(
-		    json_object_get(e, "state")), json_string_value(
-		    json_object_get(e, "was")));
+		printf("alarm %lld at %s: %s (was %s)\n", pc_int(e, "id"),
+		    pc_str(e, "station"), pc_str(e, "state"), pc_str(e, "was"));
 	}
 }
 
@@ -413,17 +412,13 @@ print_events(json_t *d)
 	for (i = 0; i < json_array_size(a); i++) {
 		e = json_array_get(a, i);
 		printf("%s %-16.16s ", fmt_clock(json_object_get(e, "ms"), t,
-		    sizeof t), json_string_value(json_object_get(e,
-		    "station")));
+		    sizeof t), pc_str(e, "station"));
 		if (json_is_integer(json_object_get(e, "id")))
-			printf("alarm %lld %s: %s (%s)\n", json_integer_value(
-			    json_object_get(e, "id")), json_string_value(
-			    json_object_get(e, "text")), json_string_value(
-			    json_object_get(e, "state")), json_string_value(
-			    json_object_get(e, "priority")));
+			printf("alarm %lld %s: %s (%s)\n", pc_int(e, "id"),
+			    pc_str(e, "text"), pc_str(e, "state"), pc_str(e,
+			    "priority"));
 		else
-			printf("%s\n", json_string_value(json_object_get(e,
-			    "text")));
+			printf("%s\n", pc_str(e, "text"));
 	}
 }
 
@@ -434,8 +429,7 @@ print_district(json_t *d)
 	const char	*id;
 	json_t		*v, *lim = json_object_get(d, "limits");
 
-	printf("warning %s, ", json_string_value(json_object_get(d,
-	    "warning")));
+	printf("warning %s, ", pc_str(d, "warning"));
 	if (json_object_size(lim) == 0)
 		printf("no discharge limit\n");
 	else {
@@ -457,15 +451,11 @@ print_log(json_t *d)
 	for (i = 0; i < json_array_size(a); i++) {
 		e = json_array_get(a, i);
 		args = json_dumps(json_object_get(e, "args"), JSON_COMPACT);
-		printf("%s %s(%lld) %s %s: %s%s%s\n", json_string_value(
-		    json_object_get(e, "time")), json_string_value(
-		    json_object_get(e, "user")), json_integer_value(
-		    json_object_get(e, "uid")), json_string_value(
-		    json_object_get(e, "cmd")), args ? args : "[]",
-		    json_string_value(json_object_get(e, "result")),
+		printf("%s %s(%lld) %s %s: %s%s%s\n", pc_str(e, "time"),
+		    pc_str(e, "user"), pc_int(e, "uid"), pc_str(e, "cmd"),
+		    args ? args : "[]", pc_str(e, "result"),
 		    json_is_string(json_object_get(e, "error")) ? ": " : "",
-		    json_is_string(json_object_get(e, "error")) ?
-		    json_string_value(json_object_get(e, "error")) : "");
+		    pc_str(e, "error"));
 		free(args);
 	}
 }
@@ -482,23 +472,19 @@ print_overrides(json_t *d)
 		printf("no overrides in force\n");
 	for (i = 0; i < json_array_size(a); i++) {
 		e = json_array_get(a, i);
-		printf("%-16s ", json_string_value(json_object_get(e,
-		    "station")));
-		if (json_integer_value(json_object_get(e, "pump")) > 0)
-			printf("pump %-2lld ", json_integer_value(
-			    json_object_get(e, "pump")));
+		printf("%-16s ", pc_str(e, "station"));
+		if (pc_int(e, "pump") > 0)
+			printf("pump %-2lld ", pc_int(e, "pump"));
 		else
 			printf("station ");
-		printf("%-8s ", json_string_value(json_object_get(e, "kind")));
+		printf("%-8s ", pc_str(e, "kind"));
 		if (json_is_integer(json_object_get(e, "until_ms")))
 			printf("until %s (%llds left)", fmt_ms(json_object_get(
-			    e, "until_ms"), t, sizeof t), json_integer_value(
-			    json_object_get(e, "left_s")));
+			    e, "until_ms"), t, sizeof t), pc_int(e, "left_s"));
 		else
 			printf("no expiry");
-		printf("%s%s\n", *json_string_value(json_object_get(e,
-		    "reason")) ? ": " : "", json_string_value(
-		    json_object_get(e, "reason")));
+		printf("%s%s\n", *pc_str(e, "reason") ? ": " : "", pc_str(e,
+		    "reason"));
 	}
 }
 
@@ -677,14 +663,12 @@ pc_run(const char *path, const struct pc_cmd *c, int argc, char **argv,
 		json_decref(rep);
 		return PROTO_EXIT_ERROR;
 	}
-	rc = proto_exit_code(json_string_value(json_object_get(rep,
-	    "status")));
+	rc = proto_exit_code(pc_str(rep, "status"));
 	if (json)
 		json_dumpf(rep, stdout, JSON_INDENT(2)), putchar('\n');
 	else if (rc != PROTO_EXIT_OK)
 		fprintf(stderr, "pumpctl %s: %s: %s\n", c->name,
-		    json_string_value(json_object_get(rep, "status")),
-		    json_string_value(json_object_get(rep, "error")));
+		    pc_str(rep, "status"), pc_str(rep, "error"));
 	else
 		c->print(json_object_get(rep, "data"));
 	json_decref(rep);
