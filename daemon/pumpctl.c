@@ -210,27 +210,10 @@ pc_num(json_t *o, const char *k)
 static void
 status_line(json_t *o, json_t *ovr)
 {
-	json_t		*lv = json_object_get(o, "level_m");
-	double		 flood = pc_num(o, "flood_m");
-	double		 hi = pc_num(o, "high_alarm_m");
-	const char	*mode = pc_str(o, "mode");
-	char		 level[8] = "  -- ", pct[8] = "  --", ttf[16], al[512];
-	char		 ov[256], line[1024];
-	size_t		 len;
+	char	al[512], ov[256], line[1024];
+	size_t	len;
 
-	if (json_is_number(lv)) {
-		snprintf(level, sizeof level, "%5.2f", json_number_value(lv));
-		snprintf(pct, sizeof pct, "%3.0f%%", flood > 0 ? 100 *
-		    json_number_value(lv) / flood : 0);
-	}
-	watch_fmt_ttf(json_object_get(o, "ttf_s"), ttf, sizeof ttf);
-	snprintf(line, sizeof line, "%-16.16s %s %s%c %5s %5.1f %2d/%-2d %c "
-	    "%-5s %-10.10s", pc_str(o, "id"), level, pct, json_is_number(lv) &&
-	    json_number_value(lv) >= hi ? '!' : ' ', ttf, pc_num(o,
-	    "rain_mmh"), (int)pc_int(o, "running"), (int)pc_int(o,
-	    "available"), json_is_true(json_object_get(o, "storm")) ? 'S' :
-	    '-', pc_str(o, "comms"), strcmp(mode, "PLC-FALLBACK") == 0 ?
-	    "FALLBACK" : mode);
+	watch_fmt_station(o, line, sizeof line);
 	watch_fmt_overrides(ovr, pc_str(o, "id"), 1, ov, sizeof ov);
 	len = strlen(line);
 	if (*ov != '\0' && len + 1 < WIDTH)

@@ -653,38 +653,63 @@ frame_alarm_cell(struct watch *w, const char *head, json_t *a, int sep)
 	frame_add(w, "%s%s%s", head, sep && *al ? " " : "", al);
 }
 
+/* The level of station o, its share of the flood level and its time to
+ * flood, as the columns show them. */
+static void
+fmt_level(json_t *o, char level[16], char pct[16], char ttf[16])
+{
+	json_t	*lv = json_object_get(o, "level_m");
+	double	 fl = num_of(o, "flood_m");
+
+	snprintf(level, 16, "   --");
+	snprintf(pct, 16, "  --");
+	if (json_is_number(lv)) {
+		snprintf(level, 16, "%5.2f", json_number_value(lv));
+		snprintf(pct, 16, "%3.0f%%", fl > 0 ? 100 *
+		    json_number_value(lv) / fl : 0);
+	}
+	watch_fmt_ttf(json_object_get(o, "ttf_s"), ttf, 16);
+}
+
+/* The 80-column station columns of o into buf (watch.h). */
+void
+watch_fmt_station(json_t *o, char *buf, size_t n)
+{
+	json_t	*lv = json_object_get(o, "level_m");
+	char	 level[16], pct[16], ttf[16];
+
+	fmt_level(o, level, pct, ttf);
+	snprintf(buf, n, "%-16.16s %s %s%c %5s %5.1f %2d/%-2d %c %-5s "
+	    "%-10.10s", str_of(o, "id"), level, pct, json_is_number(lv) &&
+	    json_number_value(lv) >= num_of(o, "high_alarm_m") ? '!' : ' ',
+	    ttf, num_of(o, "rain_mmh"), (int)json_integer_value(
+	    json_object_get(o, "running")), (int)json_integer_value(
+	    json_object_get(o, "available")), json_is_true(json_object_get(o,
+	    "storm")) ? 'S' : '-', str_of(o, "comms"), fmt_mode(str_of(o,
+	    "mode"), 0));
+}
+
 /* One station line of o. */
 static void
 frame_station(struct watch *w, json_t *o, int wide)
 {
 	json_t	*lv = json_object_get(o, "level_m");
-	double	 hi = num_of(o, "high_alarm_m"), fl = num_of(o, "flood_m");
-	char	 level[16] = "   --", pct[16] = "  --", ttf[16], bar[16];
+	double	 hi = num_of(o, "high_alarm_m");
+	char	 level[16], pct[16], ttf[16], bar[16];
 	char	 in[16] = "    --", lims[16] = "-", ov[256];
 	char	 cell[128], head[LINE_BYTES];
 	int	 lim = (int)json_integer_value(json_object_get(o,
 		    "limit_pumps"));
 
-	if (json_is_number(lv)) {
-		snprintf(level, sizeof level, "%5.2f", json_number_value(lv));
-		snprintf(pct, sizeof pct, "%3.0f%%", fl > 0 ? 100 *
-		    json_number_value(lv) / fl : 0);
-	}
-	watch_fmt_ttf(json_object_get(o, "ttf_s"), ttf, sizeof ttf);
 	fmt_overrides(w, str_of(o, "id"), !wide, ov, sizeof ov);
 	if (!wide) {
-		snprintf(head, sizeof head, "%-16.16s %s %s%c %5s %5.1f "
-		    "%2d/%-2d %c %-5s %-10.10s %s", str_of(o, "id"), level,
-		    pct, json_is_number(lv) && json_number_value(lv) >= hi ?
-		    '!' : ' ', ttf, num_of(o, "rain_mmh"),
-		    (int)json_integer_value(json_object_get(o, "running")),
-		    (int)json_integer_value(json_object_get(o, "available")),
-		    json_is_true(json_object_get(o, "storm")) ? 'S' : '-',
-		    str_of(o, "comms"), fmt_mode(str_of(o, "mode"), 0), ov);
+		watch_fmt_station(o, cell, sizeof cell);
+		snprintf(head, sizeof head, "%s %s", cell, ov);
 		frame_alarm_cell(w, head, json_object_get(o, "alarms"),
 		    *ov != '\0');
 		return;
 	}
+	fmt_level(o, level, pct, ttf);
 	fmt_bar(o, bar, sizeof bar);
 	fmt_station_cell(o, wide, cell, sizeof cell);
 	if (lim >= 0)

@@ -26,6 +26,12 @@ int	watch_complete(const char *path, int argc, char **argv);
  * columns: "-", "NOW", "42m", "3h05", ">24h"; watch and status share it. */
 void	watch_fmt_ttf(json_t *ttf, char *buf, size_t n);
 
+/* The columns of station o (one of pumpd's status "stations") at 80
+ * columns, before its overrides and alarms: STATION LEVEL FLOOD (with "!"
+ * at or above the high alarm) TTF RAIN PUMPS S COMMS MODE; watch and
+ * status share it. */
+void	watch_fmt_station(json_t *o, char *buf, size_t n);
+
 /* The alarm names a, comma-separated, into buf; when longer than room
  * columns (room >= 0), the first and "+N" for the others, cut to room. */
 void	watch_fit_alarms(json_t *a, int room, char *buf, size_t n);
