@@ -699,7 +699,7 @@ check_done(struct mtr *m)
 {
 	CURLMsg		*msg;
 	struct req	*r;
-	int		 left;
+	int		 left, replayed = 0;
 
 	while ((msg = curl_multi_info_read(m->multi, &left)) != NULL) {
 		if (msg->msg != CURLMSG_DONE)
@@ -708,8 +708,10 @@ check_done(struct mtr *m)
 		curl_multi_remove_handle(m->multi, msg->easy_handle);
 		if (r == m->live)
 			m->live = NULL;
-		if (r == m->replay)
+		if (r == m->replay) {
 			m->replay = NULL;
+			replayed = 1;
+		}
 		finish(m, r, msg->data.result);
 		req_free(r);
 		update_hold(m);
@@ -718,7 +720,7 @@ check_done(struct mtr *m)
 	if (m->live == NULL && m->batch.npoints > 0 && (m->stopping == 1 ||
 	    m->batch.npoints >= (uint32_t)m->c.batch_points))
 		flush(m);
-	if (m->replay == NULL)	/* the next at once, when replay_per_s lets */
+	if (replayed)	/* the next at once, when replay_per_s lets */
 		send_next_spooled(m, 0);
 }
 

@@ -857,8 +857,8 @@ spool_span_at(struct spool *s, uint32_t max_points, struct spool_span *sp)
 {
 	uint64_t	seq = s->rseq, off = s->roff + s->peek_len, size;
 
-	if (seq == 0 || s->orphan)
-		return 1;
+	if (seq == 0 || s->orphan || !before_hold(s, seq, off))
+		return 1;	/* the live path's (no stat) */
 	seg_path(s, seq, sp->path, sizeof sp->path);
 	size = file_size(sp->path);
 	if (off + REC_HDR > size) {	/* that segment is read */
