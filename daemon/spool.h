@@ -25,7 +25,8 @@
  * fast, trying again at most once a second.  A torn or corrupt record is
  * skipped and counted, never fatal.
  *
- * Loop thread only, but for one helper thread that does the fdatasync of
+ * Loop thread only, but for spool_span_read (any thread: it touches no
+ * spool state) and one helper thread that does the fdatasync of
  * the segment being written, so the loop never waits for the disk to flush:
  * a record is in the kernel (safe from a killed pumpd) when spool_append
  * returns, and on disk within a second.
