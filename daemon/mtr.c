@@ -8,8 +8,13 @@
  *   probe, so that recovery is seen even with an empty or unusable spool);
  *   on success its records are marked delivered in the spool; else they
  *   stay there for the replay;
- *   spool --(replay timer, replay_per_s)--> replay request of up to
- *   batch_points points, acknowledged in the spool on success.
+ *   spool --(replay timer, or the answer to the replay before, at most
+ *   replay_per_s a second)--> replay request of up to batch_points points,
+ *   acknowledged in the spool on success.  Its body (the span read in one
+ *   pread, each record's CRC checked, gzipped) is made by the prep thread
+ *   while the request before it is out, and used only if that span is
+ *   still first in line when it is acknowledged (spool_span_take); else,
+ *   and for a torn or corrupt record, the loop reads it with spool_peek.
  *
  * A full spool may drop the segment of the replay request in flight: the
  * request is not cancelled, for InfluxDB may have stored it already (its
@@ -32,6 +37,7 @@
  * in struct req until the request completes (libcurl does not copy it).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +98,24 @@ struct req {
 	struct timespec		 t0;
 };
 
+/* The replay's next body, read from the spool and gzipped by the prep
+ * thread while a request is out.  state and stop are guarded by mu; the
+ * thread owns sp, gz and gz_len while state is PREP_QUEUED, the loop
+ * otherwise. */
+enum { PREP_IDLE, PREP_QUEUED, PREP_READY };
+
+struct prep {
+	pthread_t		 th;
+	int			 running;
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	int			 state;
+	int			 stop;
+	struct spool_span	 sp;
+	unsigned char		*gz;
+	size_t			 gz_len;
+};
+
 struct mtr {
 	struct event_base	*base;
 	struct log_limit	 refused;	/* 400s: one line per episode */
@@ -111,6 +135,9 @@ struct mtr {
 						   delivered after all */
 	struct req		*live;
 	struct req		*replay;
+	struct prep		 prep;
+	int64_t			 replay_us;	/* monotonic: the last replay's start */
+	struct timeval		 replay_tv;	/* the replay timer's period */
 	double			 backoff_ms;
 	int64_t			 retry_at_ms;	/* monotonic: no replay before */
 	unsigned		 seed;
@@ -257,31 +284,36 @@ header_cb(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
-/* gzip text into r->gz. */
+/* gzip len bytes of text into *gz (malloc'd), *gz_len bytes: 0 or -1.
+ * Any thread. */
 static int
-compress_body(struct req *r)
+gzip_text(const char *text, size_t len, unsigned char **gz,
+    size_t *gz_len)
 {
 	z_stream	z;
 	uLong		bound;
 
 	memset(&z, 0, sizeof z);
+	*gz = NULL;
 	if (deflateInit2(&z, MTR_GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8,
 	    Z_DEFAULT_STRATEGY) != Z_OK)
 		return -1;
-	bound = deflateBound(&z, (uLong)r->text_len) + 32;
-	if ((r->gz = malloc(bound)) == NULL) {
+	bound = deflateBound(&z, (uLong)len) + 32;
+	if ((*gz = malloc(bound)) == NULL) {
 		deflateEnd(&z);
 		return -1;
 	}
-	z.next_in = (Bytef *)r->text;
-	z.avail_in = (uInt)r->text_len;
-	z.next_out = r->gz;
+	z.next_in = (Bytef *)text;
+	z.avail_in = (uInt)len;
+	z.next_out = *gz;
 	z.avail_out = (uInt)bound;
 	if (deflate(&z, Z_FINISH) != Z_STREAM_END) {
 		deflateEnd(&z);
+		free(*gz);
+		*gz = NULL;
 		return -1;
 	}
-	r->gz_len = z.total_out;
+	*gz_len = z.total_out;
 	deflateEnd(&z);
 	return 0;
 }
@@ -459,20 +491,27 @@ unit_done(struct mtr *m, struct unit *u)
 	unit_free(u);
 }
 
-/* Start a request for text (taken over); NULL when curl cannot. */
+/* Start a request for text (taken over but when it fails) and its gzip
+ * body gz (taken over; NULL: gzip it now); NULL when curl cannot. */
 static struct req *
-start(struct mtr *m, char *text, size_t len, uint32_t npoints, int spooled)
+start(struct mtr *m, char *text, size_t len, uint32_t npoints, int spooled,
+    unsigned char *gz, size_t gz_len)
 {
 	struct req	*r;
 
-	if ((r = calloc(1, sizeof *r)) == NULL)
+	if ((r = calloc(1, sizeof *r)) == NULL) {
+		free(gz);
 		return NULL;
+	}
 	r->m = m;
 	r->text = text;
 	r->text_len = len;
 	r->npoints = npoints;
 	r->from_spool = spooled;
-	if (compress_body(r) == -1 || (r->easy = curl_easy_init()) == NULL) {
+	r->gz = gz;
+	r->gz_len = gz_len;
+	if ((gz == NULL && gzip_text(text, len, &r->gz, &r->gz_len) == -1) ||
+	    (r->easy = curl_easy_init()) == NULL) {
 		r->text = NULL;
 		req_free(r);
 		return NULL;
@@ -651,6 +690,7 @@ finish(struct mtr *m, struct req *r, CURLcode cc)
 }
 
 static void	flush(struct mtr *);
+static void	send_next_spooled(struct mtr *, int);
 
 /* Collect finished transfers; a batch that waited for the live slot goes
  * next. */
@@ -659,7 +699,7 @@ check_done(struct mtr *m)
 {
 	CURLMsg		*msg;
 	struct req	*r;
-	int		 left;
+	int		 left, replayed = 0;
 
 	while ((msg = curl_multi_info_read(m->multi, &left)) != NULL) {
 		if (msg->msg != CURLMSG_DONE)
@@ -668,8 +708,10 @@ check_done(struct mtr *m)
 		curl_multi_remove_handle(m->multi, msg->easy_handle);
 		if (r == m->live)
 			m->live = NULL;
-		if (r == m->replay)
+		if (r == m->replay) {
 			m->replay = NULL;
+			replayed = 1;
+		}
 		finish(m, r, msg->data.result);
 		req_free(r);
 		update_hold(m);
@@ -678,6 +720,8 @@ check_done(struct mtr *m)
 	if (m->live == NULL && m->batch.npoints > 0 && (m->stopping == 1 ||
 	    m->batch.npoints >= (uint32_t)m->c.batch_points))
 		flush(m);
+	if (replayed)	/* the next at once, when replay_per_s lets */
+		send_next_spooled(m, 0);
 }
 
 /* Whether the backoff after a failure has passed. */
@@ -705,7 +749,8 @@ flush(struct mtr *m)
 		memset(&m->batch, 0, sizeof m->batch);
 		text = u.text;
 		u.text = NULL;
-		if ((m->live = start(m, text, u.len, u.npoints, 0)) != NULL) {
+		if ((m->live = start(m, text, u.len, u.npoints, 0, NULL, 0)) !=
+		    NULL) {
 			m->live->u = u;
 			update_hold(m);
 			return;
@@ -739,24 +784,171 @@ on_flush_timer(evutil_socket_t fd, short what, void *arg)
 	flush(arg);
 }
 
-/* Replay spooled records if InfluxDB may take them. */
-static void
-send_next_spooled(struct mtr *m)
+/* The prep thread: read the span it is given and gzip it, one at a time. */
+static void *
+prep_main(void *arg)
 {
-	char		*text;
-	size_t		 len;
-	uint32_t	 n;
+	struct prep	*p = arg;
 
-	if (m->replay != NULL || m->stopping || !retry_due(m))
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (p->state != PREP_QUEUED && !p->stop)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->stop)
+			break;
+		pthread_mutex_unlock(&p->mu);
+		if (spool_span_read(&p->sp) == 0 && p->sp.npoints > 0 &&
+		    gzip_text(p->sp.data, p->sp.len, &p->gz, &p->gz_len) == -1)
+			p->sp.npoints = 0;	/* the loop reads it again */
+		pthread_mutex_lock(&p->mu);
+		p->state = PREP_READY;
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+/* The prep thread's state (PREP_READY: the loop owns the result). */
+static int
+prep_state(struct prep *p)
+{
+	int	st;
+
+	pthread_mutex_lock(&p->mu);
+	st = p->state;
+	pthread_mutex_unlock(&p->mu);
+	return st;
+}
+
+/* Forget a result the loop owns. */
+static void
+prep_discard(struct prep *p)
+{
+	spool_span_free(&p->sp);
+	free(p->gz);
+	p->gz = NULL;
+	pthread_mutex_lock(&p->mu);
+	p->state = PREP_IDLE;
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Have the prep thread read and gzip the span after the one out (or the
+ * head), started on first use.  0 when queued; else spool_span_at's 1
+ * (nothing to read ahead) or 2 (for spool_peek), or -1 (no thread). */
+static int
+prep_queue(struct mtr *m)
+{
+	struct prep	*p = &m->prep;
+	int		 rc;
+
+	if (prep_state(p) != PREP_IDLE)
+		return 1;
+	if ((rc = spool_span_at(&m->spool, (uint32_t)m->c.batch_points,
+	    &p->sp)) != 0)
+		return rc;
+	if (!p->running) {
+		if (pthread_create(&p->th, NULL, prep_main, p) != 0)
+			return -1;
+		p->running = 1;
+	}
+	pthread_mutex_lock(&p->mu);
+	p->state = PREP_QUEUED;
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	return 0;
+}
+
+/* Stop the prep thread, forgetting what it made. */
+static void
+prep_stop(struct prep *p)
+{
+	if (p->running) {
+		pthread_mutex_lock(&p->mu);
+		p->stop = 1;
+		pthread_cond_signal(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		pthread_join(p->th, NULL);
+		p->running = 0;
+		p->stop = 0;
+	}
+	prep_discard(p);
+}
+
+/* Monotonic microseconds. */
+static int64_t
+mono_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Whether replay_per_s allows another replay request now, between two
+ * ticks of the replay timer. */
+static int
+replay_due(struct mtr *m)
+{
+	return m->replay_us == 0 || mono_us() - m->replay_us >=
+	    (int64_t)m->replay_tv.tv_sec * 1000000 + m->replay_tv.tv_usec;
+}
+
+/* The body the prep thread made, if it is still first in line: 0 with
+ * *text, *gz set; else 1 (discarded). */
+static int
+prep_take(struct mtr *m, char **text, size_t *len, uint32_t *n,
+    unsigned char **gz, size_t *gz_len)
+{
+	struct prep	*p = &m->prep;
+
+	if (p->gz == NULL || spool_span_take(&m->spool, &p->sp, text, len,
+	    n) != 0) {
+		prep_discard(p);
+		return 1;
+	}
+	*gz = p->gz;
+	*gz_len = p->gz_len;
+	p->gz = NULL;
+	prep_discard(p);
+	return 0;
+}
+
+/* Replay spooled records if InfluxDB may take them: the body the prep
+ * thread made while the request before was out; or, when there is none,
+ * have it made (the replay timer looks again); or read it here when only
+ * spool_peek can (a torn or corrupt record to skip, no thread). */
+static void
+send_next_spooled(struct mtr *m, int tick)
+{
+	unsigned char	*gz = NULL;
+	size_t		 len, gz_len = 0;
+	char		*text;
+	uint32_t	 n;
+	int		 st;
+
+	if (m->replay != NULL || m->stopping || !retry_due(m) ||
+	    (!tick && !replay_due(m)) || (st = prep_state(&m->prep)) ==
+	    PREP_QUEUED)
 		return;
+	if (st == PREP_READY) {
+		if (prep_take(m, &text, &len, &n, &gz, &gz_len) == 0)
+			goto send;
+	} else if ((st = prep_queue(m)) == 0 || st == 1)
+		return;		/* queued, or nothing waits */
+	/* stale, torn or no thread: read it here */
 	if (spool_peek(&m->spool, (uint32_t)m->c.batch_points, &text, &len,
 	    &n) != 0)
 		return;
+send:
 	/* after a failure this doubles as the probe of InfluxDB */
-	if ((m->replay = start(m, text, len, n, 1)) == NULL) {
+	if ((m->replay = start(m, text, len, n, 1, gz, gz_len)) == NULL) {
 		free(text);
 		spool_release(&m->spool);
+		return;
 	}
+	m->replay_us = mono_us();
+	if (!tick)	/* a whole period to the next tick */
+		event_add(m->replay_timer, &m->replay_tv);
+	prep_queue(m);		/* the next body while this one is out */
 }
 
 /* The replay timer. */
@@ -765,7 +957,7 @@ on_replay_timer(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	send_next_spooled(arg);
+	send_next_spooled(arg, 1);
 }
 
 /* Read a secret from a file, without its final newline. */
@@ -855,6 +1047,8 @@ mtr_new(struct event_base *base, const struct cfg_influx *c,
 	m->seed = (unsigned)time(NULL);
 	m->backoff_ms = BACKOFF_MIN_MS;
 	m->st.healthy = 1;
+	pthread_mutex_init(&m->prep.mu, NULL);
+	pthread_cond_init(&m->prep.cv, NULL);
 	lp_init(&m->buf);
 	if (url_override != NULL)
 		snprintf(m->c.url, sizeof m->c.url, "%s", url_override);
@@ -895,15 +1089,17 @@ mtr_new(struct event_base *base, const struct cfg_influx *c,
 	tv.tv_sec = m->c.batch_ms / 1000;
 	tv.tv_usec = (m->c.batch_ms % 1000) * 1000;
 	event_add(m->flush_timer, &tv);
-	tv.tv_sec = 0;
-	tv.tv_usec = 1000000 / m->c.replay_per_s;
+	m->replay_tv.tv_sec = 0;
+	m->replay_tv.tv_usec = 1000000 / m->c.replay_per_s;
 	if (m->c.replay_per_s == 1)
-		tv = (struct timeval){ 1, 0 };
-	event_add(m->replay_timer, &tv);
+		m->replay_tv = (struct timeval){ 1, 0 };
+	event_add(m->replay_timer, &m->replay_tv);
 	return m;
 fail:
 	spool_close(&m->spool);
 	lp_free(&m->buf);
+	pthread_mutex_destroy(&m->prep.mu);
+	pthread_cond_destroy(&m->prep.cv);
 	free(m);
 	return NULL;
 }
@@ -951,6 +1147,9 @@ mtr_free(struct mtr *m)
 	if (m == NULL)
 		return;
 	mtr_stop(m);
+	prep_stop(&m->prep);
+	pthread_mutex_destroy(&m->prep.mu);
+	pthread_cond_destroy(&m->prep.cv);
 	log_limit_end(&m->refused, LOG_PRI_INFO);	/* the count, if any */
 	event_free(m->curl_timer);
 	event_free(m->flush_timer);

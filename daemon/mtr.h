@@ -1,13 +1,15 @@
 /*
  * The metrics writer: points go out to InfluxDB over HTTP through libcurl's
- * multi-socket interface, driven by pumpd's libevent loop (no thread, no
- * blocking call), as curl's hiperfifo.c does.  Batches by size and by time,
- * gzip bodies, HTTP keep-alive.  Every committed cycle's points are first
+ * multi-socket interface, driven by pumpd's libevent loop (no blocking
+ * call), as curl's hiperfifo.c does.  Batches by size and by time, gzip
+ * bodies, HTTP keep-alive.  Every committed cycle's points are first
  * appended to the disk spool (spool.c), a write-ahead log, so that a killed
  * pumpd loses at most the cycle in progress.  Two requests at most at a
  * time: one for live data, one replaying the spool at a bounded rate, so
- * live data keeps flowing while a backlog drains.  When the spool cannot be
- * written, live data still goes to InfluxDB.  Loop thread only.
+ * live data keeps flowing while a backlog drains; while a replay request is
+ * out, one helper thread reads the next span of the spool and gzips it, so
+ * that the loop waits on neither.  When the spool cannot be written, live
+ * data still goes to InfluxDB.  Loop thread only.
  */
 #ifndef MTR_H
 #define MTR_H

@@ -421,6 +421,7 @@ drop_segment(struct spool *s, uint64_t seq)
 		roll(s);
 	remove_segment(s, seq);
 	s->dropped_points += lost;
+	s->gen++;		/* a span read ahead may be void */
 	if (seq > s->gone_seq)
 		s->gone_seq = seq;
 	if (s->hold.seq == seq)	/* until the live path says better */
@@ -671,6 +672,74 @@ spool_trim(struct spool *s)
 	s->ack_dirty = 0;
 }
 
+/* Read the records of fd from off up to end (at most SPAN_MAX bytes, but
+ * a first record larger than that whole) in one pread, and pack the
+ * payloads of those to send to the front of the buffer, up to max_points
+ * points (at least one record), checking each CRC; stop before a torn or
+ * corrupt record.  Fills sp's data, len, npoints, bytes (read from off)
+ * and lead (delivered records before the first to send).  -1 when the
+ * read fails. */
+static int
+read_span(int fd, uint64_t off, uint64_t end, uint32_t max_points,
+    struct spool_span *sp)
+{
+	unsigned char	*h;
+	char		*buf, *p;
+	size_t		 want, got, at = 0, out = 0;
+	ssize_t		 r;
+	uint32_t	 n, pts;
+
+	sp->data = NULL;
+	sp->len = sp->bytes = sp->lead = 0;
+	sp->npoints = 0;
+	want = end - off > SPAN_MAX ? SPAN_MAX : (size_t)(end - off);
+	if ((buf = malloc(want + 1)) == NULL ||
+	    (r = pread(fd, buf, want, (off_t)off)) < 0) {
+		free(buf);
+		return -1;
+	}
+	got = (size_t)r;
+	h = (unsigned char *)buf;
+	if (got >= REC_HDR && hdr_ok(h) && REC_HDR + (n = le32(h + 4)) >
+	    got && off + REC_HDR + n <= end) {	/* one large record */
+		want = REC_HDR + n;
+		if ((p = realloc(buf, want + 1)) == NULL ||
+		    (r = pread(fd, p, want, (off_t)off)) < 0) {
+			free(p != NULL ? p : buf);
+			return -1;
+		}
+		buf = p;
+		got = (size_t)r;
+	}
+	while (at + REC_HDR <= got) {
+		h = (unsigned char *)buf + at;
+		if (!hdr_ok(h) || at + REC_HDR + (n = le32(h + 4)) > got)
+			break;
+		pts = le32(h + 8);
+		if (le32(h) == REC_DONE) {
+			if (sp->npoints == 0)
+				sp->lead += REC_HDR + n;
+			at += REC_HDR + n;
+			continue;
+		}
+		if ((sp->npoints > 0 && sp->npoints + pts > max_points) ||
+		    (uint32_t)crc32(0, (Bytef *)h + REC_HDR, n) !=
+		    le32(h + 12))
+			break;	/* at least one record, then up to max */
+		memmove(buf + out, h + REC_HDR, n);	/* header read */
+		out += n;
+		sp->npoints += pts;
+		at += REC_HDR + n;
+	}
+	buf[out] = '\0';
+	if (out + 1 < got / 2 && (p = realloc(buf, out + 1)) != NULL)
+		buf = p;	/* the window was read, the span is kept */
+	sp->data = buf;
+	sp->len = out;
+	sp->bytes = at;
+	return 0;
+}
+
 /* Gather records of segment rseq from roff into a buffer: up to max_points
  * points and to the hold.  0 with the span set; 1 when the record at roff
  * is bad (the caller skips it); 2 when only delivered records were there
@@ -679,53 +748,26 @@ static int
 gather(struct spool *s, int fd, uint64_t size, uint32_t max_points,
     char **data, size_t *len, uint32_t *npoints)
 {
-	unsigned char	 hdr[REC_HDR];
-	char		*buf = NULL, *p;
-	uint64_t	 off = s->roff;
-	size_t		 blen = 0, cap = 0;
-	uint32_t	 n, pts = 0;
+	struct spool_span	sp;
+	uint64_t		end = size;
 
-	while (off + REC_HDR <= size && before_hold(s, s->rseq, off) &&
-	    blen < SPAN_MAX) {
-		if (pread(fd, hdr, REC_HDR, (off_t)off) != REC_HDR ||
-		    !hdr_ok(hdr) || off + REC_HDR + (n = le32(hdr + 4)) > size)
-			break;
-		if (pts > 0 && le32(hdr) == REC_MAGIC &&
-		    pts + le32(hdr + 8) > max_points)
-			break;	/* at least one record, then up to max */
-		if (le32(hdr) == REC_DONE) {
-			off += REC_HDR + n;
-			continue;
-		}
-		if (blen + n + 1 > cap) {	/* doubling: linear copying */
-			cap = cap * 2 > blen + n + 1 ? cap * 2 : blen + n + 1;
-			if ((p = realloc(buf, cap)) == NULL)
-				break;
-			buf = p;
-		}
-		if (pread(fd, buf + blen, n, (off_t)(off + REC_HDR)) !=
-		    (ssize_t)n || (uint32_t)crc32(0, (Bytef *)buf + blen, n) !=
-		    le32(hdr + 12))
-			break;
-		blen += n;
-		pts += le32(hdr + 8);
-		off += REC_HDR + n;
-	}
-	if (off == s->roff) {
-		free(buf);
+	if (s->hold.seq == s->rseq && s->hold.off < end)
+		end = s->hold.off;
+	if (read_span(fd, s->roff, end, max_points, &sp) == -1 ||
+	    sp.bytes == 0) {
+		free(sp.data);
 		return 1;
 	}
-	if (pts == 0) {		/* delivered ones only */
-		free(buf);
-		s->roff = off;
+	if (sp.npoints == 0) {		/* delivered ones only */
+		free(sp.data);
+		s->roff += sp.bytes;
 		return 2;
 	}
-	buf[blen] = '\0';
-	*data = buf;
-	*len = blen;
-	*npoints = pts;
-	s->peek_len = off - s->roff;
-	s->peek_points = pts;
+	*data = sp.data;
+	*len = sp.len;
+	*npoints = sp.npoints;
+	s->peek_len = sp.bytes;
+	s->peek_points = sp.npoints;
 	return 0;
 }
 
@@ -808,6 +850,74 @@ spool_release(struct spool *s)
 {
 	s->peek_len = 0;
 	s->orphan = 0;
+}
+
+int
+spool_span_at(struct spool *s, uint32_t max_points, struct spool_span *sp)
+{
+	uint64_t	seq = s->rseq, off = s->roff + s->peek_len, size;
+
+	if (seq == 0 || s->orphan || !before_hold(s, seq, off))
+		return 1;	/* the live path's (no stat) */
+	seg_path(s, seq, sp->path, sizeof sp->path);
+	size = file_size(sp->path);
+	if (off + REC_HDR > size) {	/* that segment is read */
+		if (off < size)
+			return 2;	/* a torn tail */
+		if (seq == s->wseq || (seq = next_segment(s, seq)) == 0)
+			return 1;
+		off = 0;
+		seg_path(s, seq, sp->path, sizeof sp->path);
+		size = file_size(sp->path);
+	}
+	if (off + REC_HDR > size || !before_hold(s, seq, off))
+		return 1;
+	sp->seq = seq;
+	sp->off = off;
+	sp->end = s->hold.seq == seq ? s->hold.off : size;
+	sp->gen = s->gen;
+	sp->max_points = max_points;
+	sp->data = NULL;
+	sp->npoints = 0;
+	return 0;
+}
+
+int
+spool_span_read(struct spool_span *sp)
+{
+	int	fd, rc;
+
+	sp->data = NULL;
+	sp->npoints = 0;
+	if ((fd = open(sp->path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	rc = read_span(fd, sp->off, sp->end, sp->max_points, sp);
+	close(fd);
+	return rc;
+}
+
+int
+spool_span_take(struct spool *s, struct spool_span *sp, char **data,
+    size_t *len, uint32_t *npoints)
+{
+	if (sp->data == NULL || sp->npoints == 0 || sp->gen != s->gen ||
+	    s->peek_len != 0 || s->orphan || s->rseq != sp->seq ||
+	    (s->roff != sp->off && s->roff != sp->off + sp->lead))
+		return 1;
+	s->peek_len = sp->off + sp->bytes - s->roff;
+	s->peek_points = sp->npoints;
+	*data = sp->data;
+	*len = sp->len;
+	*npoints = sp->npoints;
+	sp->data = NULL;
+	return 0;
+}
+
+void
+spool_span_free(struct spool_span *sp)
+{
+	free(sp->data);
+	sp->data = NULL;
 }
 
 int

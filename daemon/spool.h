@@ -25,7 +25,8 @@
  * fast, trying again at most once a second.  A torn or corrupt record is
  * skipped and counted, never fatal.
  *
- * Loop thread only, but for one helper thread that does the fdatasync of
+ * Loop thread only, but for spool_span_read (any thread: it touches no
+ * spool state) and one helper thread that does the fdatasync of
  * the segment being written, so the loop never waits for the disk to flush:
  * a record is in the kernel (safe from a killed pumpd) when spool_append
  * returns, and on disk within a second.
@@ -56,6 +57,7 @@ struct spool {
 	uint64_t	 peek_len;	/* bytes of what spool_peek returned */
 	uint64_t	 peek_points;
 	int		 orphan;	/* that span's segment was dropped */
+	uint64_t	 gen;		/* counts segments dropped */
 	int		 ack_dirty;	/* the head moved, ack not saved */
 	struct spool_pos hold;		/* the live path owns from here on */
 	uint64_t	 gone_seq;	/* segments up to this one were dropped */
@@ -132,6 +134,50 @@ void	spool_ack(struct spool *s);
 
 /* What spool_peek returned was not delivered: it stays first in line. */
 void	spool_release(struct spool *s);
+
+/*
+ * A span read ahead, off the loop: spool_span_at (loop) says where the
+ * span after the one out (or the head, when none is out) starts and where
+ * it must end; spool_span_read (any thread: it touches no spool) reads it
+ * in one pread and checks each record's CRC; spool_span_take (loop), once
+ * the span before it was acknowledged, makes it what spool_peek returned,
+ * if it is still first in line.  Records before the hold and the file's
+ * size when spool_span_at looked are never written again, so a span read
+ * then is still what spool_peek would read, unless a segment was dropped.
+ */
+struct spool_span {
+	char		 path[4096];	/* its segment */
+	uint64_t	 seq;
+	uint64_t	 off;		/* where it starts */
+	uint64_t	 end;		/* read no further: the hold or the size */
+	uint64_t	 gen;		/* spool's gen then */
+	uint32_t	 max_points;
+	/* what spool_span_read found */
+	char		*data;		/* the payloads, NUL after them */
+	size_t		 len;
+	uint32_t	 npoints;	/* 0: none, or only delivered records */
+	uint64_t	 bytes;		/* of the segment read, from off */
+	uint64_t	 lead;		/* delivered records before the first */
+};
+
+/* Where the next span starts (sp set): 0; 1 when nothing waits for the
+ * replay there; 2 when the loop must read it with spool_peek (a torn
+ * tail to count and skip). */
+int	spool_span_at(struct spool *s, uint32_t max_points,
+	    struct spool_span *sp);
+
+/* Read the span sp describes (any thread).  0, or -1 when its segment
+ * cannot be read (sp->npoints 0). */
+int	spool_span_read(struct spool_span *sp);
+
+/* Make the span read ahead what spool_peek returned: 0 with *data (taken
+ * over from sp), *len and *npoints set; 1 when it is stale or held no
+ * record to send (the caller frees it and reads with spool_peek). */
+int	spool_span_take(struct spool *s, struct spool_span *sp, char **data,
+	    size_t *len, uint32_t *npoints);
+
+/* Free what a span holds. */
+void	spool_span_free(struct spool_span *sp);
 
 /* Whether nothing waits for the replay. */
 int	spool_empty(struct spool *s);

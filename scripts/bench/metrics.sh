@@ -21,10 +21,11 @@ trap '[ -n "$PID" ] && kill $PID 2>/dev/null; wait 2>/dev/null; rm -rf "$W"' EXI
 : >"$OUT"
 command -v influxd >/dev/null || { echo "metrics: no influxd" >&2; exit 0; }
 
-# free_run COUNT: the first port of COUNT free ports in 10000-19999
+# free_run COUNT: the first port of COUNT free ports in
+# $BENCH_PORT_MIN (default 10000) to 19999
 free_run() {
-	ss -Htan | awk -v n="$1" '{ k = split($4, a, ":"); u[a[k] + 0] = 1 }
-	    END { for (b = 10000; b + n <= 19990; b += 100) { ok = 1
+	ss -Htan | awk -v n="$1" -v lo="${BENCH_PORT_MIN:-10000}" '{ k = split($4, a, ":"); u[a[k] + 0] = 1 }
+	    END { for (b = lo; b + n <= 19990; b += 100) { ok = 1
 		for (p = b; p < b + n; p++) if (p in u) { ok = 0; break }
 		if (ok) { print b; exit } } exit 1 }'
 }

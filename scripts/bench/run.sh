@@ -27,7 +27,7 @@ if [ -n "${BENCH_QUICK:-}" ]; then
 else
 	REPS=${REPS:-3}; COST_S=20; SCALE=${SCALE:-"33 300 1000 3000"}; SCALE_S=${SCALE_S:-45}
 	L1N=30; V1N=30
-	MTR_N=${MTR_N:-100000}; MTR_REPS=${MTR_REPS:-7}; LEAK_S=${LEAK_S:-120}
+	MTR_N=${MTR_N:-500000}; MTR_REPS=${MTR_REPS:-7}; LEAK_S=${LEAK_S:-120}
 fi
 cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
 echo "machine cores=$(nproc) cpu=\"$cpu\" load_at_start=\"$(cut -d' ' -f1-3 /proc/loadavg)\" date=$(date -u +%Y-%m-%dT%H:%MZ) commit=$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null)" | tee -a "$OUT"

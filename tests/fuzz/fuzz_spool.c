@@ -1,7 +1,9 @@
 /* Fuzz the spool reader: any bytes as a segment left on disk must be
  * replayed in spans of records or skipped and counted, never a crash,
  * whatever the span's bound in points (from the first byte) and with
- * delivered ("PSPD") records among the others. */
+ * delivered ("PSPD") records among the others; by spool_peek alone, or
+ * (the second byte odd) with each next span read ahead while one is out,
+ * as the metrics writer's helper thread does. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +23,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t		 len;
 	uint32_t	 n;
 	FILE		*f;
-	int		 guard = 0;
+	struct spool_span sp;
+	int		 guard = 0, ahead = size > 1 && (data[1] & 1);
 	uint32_t	 max = size > 0 ? 1u + data[0] : 1;
 
 	if (dir[0] == '\0') {
@@ -44,7 +47,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	spool_trim(&s);
 	while (spool_peek(&s, max, &rec, &len, &n) == 0 && guard++ < 10000) {
 		free(rec);
-		if (guard % 2)
+		if (ahead) {	/* read ahead, take when still first */
+			while (spool_span_at(&s, max, &sp) == 0 &&
+			    guard++ < 10000) {
+				spool_span_read(&sp);
+				spool_ack(&s);
+				if (spool_span_take(&s, &sp, &rec, &len,
+				    &n) != 0) {
+					spool_span_free(&sp);
+					break;
+				}
+				if (rec[len] != '\0' || n == 0)
+					abort();	/* a span, ended */
+				free(rec);
+			}
+		}
+		if (guard % 2 || ahead)
 			spool_ack(&s);
 		else
 			spool_release(&s);

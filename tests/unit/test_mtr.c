@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <event2/buffer.h>
@@ -26,6 +27,7 @@
 #include <zlib.h>
 
 #include "mtr.h"
+#include "spool.h"
 
 #define MAXPTS		100000
 
@@ -294,11 +296,125 @@ test_replay_segment_dropped_in_flight(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Monotonic seconds. */
+static double
+now_s(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A spool in dir from an earlier run: 30 records of 5 points (values 0 to
+ * 149), over several segments; records 10..13 delivered live behind the
+ * backlog (marked).  The points still to send. */
+static int
+backlog(const char *dir)
+{
+	struct spool		s;
+	struct spool_pos	at[30];
+	char			buf[4096], *cause = NULL;
+	size_t			len;
+	int			i, k, left = 0;
+
+	assert_int_equal(spool_open(&s, dir, 1 << 20, &cause), 0);
+	s.seg_max = 4096;	/* five records a segment */
+	for (i = 0; i < 30; i++) {
+		for (k = 0, len = 0; k < 5; k++)
+			len += (size_t)snprintf(buf + len, sizeof buf - len,
+			    "m,pad=%0120d v=%di %lld\n", 0, i * 5 + k,
+			    1700000000000LL + i * 5 + k);
+		assert_int_equal(spool_append(&s, buf, len, 5, &at[i],
+		    &cause), 0);
+	}
+	spool_hold(&s, &at[10]);
+	for (i = 10; i < 14; i++)
+		spool_done(&s, &at[i], 0, 5);
+	spool_hold(&s, NULL);
+	for (i = 0; i < 30; i++)
+		left += i < 10 || i >= 14 ? 5 : 0;
+	spool_close(&s);
+	return left;
+}
+
+/*
+ * A backlog drains with the next body read and gzipped while a request is
+ * out, and the next request sent when the answer comes: every point once,
+ * in requests of up to batch_points, and never more than replay_per_s
+ * requests a second (sending on the answer must not pass the bound).
+ */
+static void
+test_replay_backlog(void **state)
+{
+	struct event_base	*base;
+	struct evconnlistener	*l;
+	struct sockaddr_in	 sin;
+	socklen_t		 slen;
+	struct cfg_influx	 c;
+	struct mtr_stats	 st;
+	char			 dir[64], cmd[96], *cause = NULL;
+	double			 t0, t;
+	int			 i, left;
+
+	(void)state;
+	strcpy(dir, "/tmp/test_mtr.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(cmd, sizeof cmd, "%s/spool", dir);
+	left = backlog(cmd);
+	memset(&srv, 0, sizeof srv);
+	srv.up = 1;
+	srv.delay_ms = 30;
+	assert_non_null(base = event_base_new());
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_non_null(l = evconnlistener_new_bind(base, on_accept, base,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, -1,
+	    (struct sockaddr *)&sin, sizeof sin));
+	slen = sizeof sin;
+	assert_int_equal(getsockname(evconnlistener_get_fd(l),
+	    (struct sockaddr *)&sin, &slen), 0);
+	memset(&c, 0, sizeof c);
+	snprintf(c.url, sizeof c.url, "http://127.0.0.1:%d", ntohs(sin.sin_port));
+	c.version = 1;
+	strcpy(c.database, "pumpd");
+	c.batch_points = 10;
+	c.batch_ms = 1000;
+	c.timeout_ms = 5000;
+	c.spool_max_kb = 1024;
+	c.replay_per_s = 10;
+	t0 = now_s();
+	assert_non_null(run.m = mtr_new(base, &c, NULL, cmd, &cause));
+	for (i = 0; i < 200; i++) {	/* up to 20 s on a loaded machine */
+		mtr_stats(run.m, &st);
+		if (st.spool_points == 0 && !mtr_busy(run.m))
+			break;
+		run_for(base, 100);
+	}
+	t = now_s() - t0;
+	mtr_stats(run.m, &st);
+	print_message("sent %llu of %d in %d requests over %.2f s\n",
+	    (unsigned long long)st.sent, left, srv.requests, t);
+	assert_int_equal(st.sent, (uint64_t)left);
+	assert_int_equal(srv.stored, left);	/* each once */
+	assert_int_equal(st.failures, 0);
+	assert_true(srv.requests >= left / 10);
+	assert_true(srv.requests <= (int)(t * c.replay_per_s) + 1);
+	mtr_free(run.m);
+	run_for(base, 100);
+	evconnlistener_free(l);
+	event_base_free(base);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest	tests[] = {
 		cmocka_unit_test(test_replay_segment_dropped_in_flight),
+		cmocka_unit_test(test_replay_backlog),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

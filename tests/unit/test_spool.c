@@ -282,6 +282,105 @@ test_hold_and_done(void **state)
 	assert_int_equal(nsegs(), 0);	/* all delivered: nothing left */
 }
 
+/* Add the values of the lines of text ("m v=<i>i <i>") to v[*nv]. */
+static void
+values(const char *text, int *v, int *nv)
+{
+	const char	*p;
+
+	for (p = text; (p = strstr(p, "v=")) != NULL; p += 2)
+		v[(*nv)++] = atoi(p + 2);
+}
+
+/* Read ahead the span after the one out, as the writer's prep thread
+ * does; 0 with the span read, else spool_span_at's answer. */
+static int
+read_ahead(struct spool *s, uint32_t max, struct spool_span *sp)
+{
+	int	rc;
+
+	if ((rc = spool_span_at(s, max, sp)) == 0)
+		assert_int_equal(spool_span_read(sp), 0);
+	return rc;
+}
+
+/* Spans read ahead while the one before is out (spool_span_at, _read,
+ * _take), across segments, past records delivered out of order and up to
+ * the hold, come out as spool_peek's would: every record to send once, in
+ * order.  A span read ahead in a segment that a full spool drops is
+ * refused: every point is then delivered once or counted as dropped. */
+static void
+test_read_ahead(void **state)
+{
+	struct spool		 s;
+	struct spool_span	 sp;
+	struct spool_pos	 at[60];
+	char			*cause = NULL, *data, buf[64];
+	size_t			 len;
+	uint32_t		 n;
+	uint64_t		 sent = 0, made = 0;
+	int			 v[400], nv = 0, i, takes = 0;
+
+	(void)state;
+	assert_int_equal(spool_open(&s, dir, 1 << 20, &cause), 0);
+	s.seg_max = 256;		/* about ten records a segment */
+	for (i = 0; i < 60; i++)
+		append_at(&s, i, &at[i]);
+	spool_hold(&s, &at[19]);	/* live delivers 19..24 behind */
+	for (i = 19; i < 25; i++) {	/* a backlog: marked on disk; 19
+					 * begins the third segment */
+		snprintf(buf, sizeof buf, "m v=%di %d\n", i, i);
+		spool_done(&s, &at[i], strlen(buf), (uint32_t)(i % 7 + 1));
+	}
+	spool_hold(&s, &at[50]);	/* and holds 50..59 */
+	assert_int_equal(spool_peek(&s, 10, &data, &len, &n), 0);
+	values(data, v, &nv);
+	free(data);
+	while (read_ahead(&s, 10, &sp) == 0) {
+		spool_ack(&s);
+		assert_int_equal(spool_span_take(&s, &sp, &data, &len, &n), 0);
+		values(data, v, &nv);
+		free(data);
+		takes++;
+	}
+	spool_ack(&s);
+	assert_true(takes >= 5);
+	assert_int_equal(nv, 44);
+	for (i = 0; i < nv; i++)
+		assert_int_equal(v[i], i < 19 ? i : i + 6);
+	assert_int_equal(spool_peek(&s, 10, &data, &len, &n), 1);
+	/* the live path gives 50..59 back; a span is out and the next read
+	 * ahead when a full spool drops both their segments */
+	spool_hold(&s, NULL);
+	nv = 0;
+	assert_int_equal(spool_peek(&s, 10, &data, &len, &n), 0);
+	values(data, v, &nv);
+	sent += n;
+	free(data);
+	assert_int_equal(read_ahead(&s, 10, &sp), 0);
+	s.max_bytes = 2048;
+	for (i = 60; i < 260; i++)
+		append(&s, i);
+	assert_true(s.orphan);
+	spool_ack(&s);			/* delivered after all */
+	assert_int_equal(spool_span_take(&s, &sp, &data, &len, &n), 1);
+	spool_span_free(&sp);
+	while (spool_peek(&s, 10, &data, &len, &n) == 0) {
+		values(data, v, &nv);
+		sent += n;
+		free(data);
+		spool_ack(&s);
+	}
+	for (i = 1; i < nv; i++)
+		assert_true(v[i] > v[i - 1]);	/* nothing twice */
+	for (i = 50, made = 200; i < 60; i++)	/* 50..59 and 60..259 */
+		made += (uint64_t)(i % 7 + 1);
+	assert_true(s.dropped_points > 0);
+	assert_int_equal(s.points, 0);
+	assert_int_equal(sent + s.dropped_points, made);
+	spool_close(&s);
+}
+
 /* Mount a tmpfs of kb KiB on path; 0, or -1 (and a skip) when the test
  * may not mount. */
 static int
@@ -538,6 +637,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_torn_and_corrupt, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_hold_and_done, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_read_ahead, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_disk_full, setup,
 		    teardown),
