@@ -182,7 +182,8 @@ disconnect(struct plc_dev *d)
 }
 
 /* Let d go: off the poller's lists, then ended for plc_stop/plc_reap,
- * after which the poller never touches it. */
+ * after which the poller never touches it (ended is set under the
+ * poller's mu too, so that kick never queues a worker that ended). */
 static void
 end_dev(struct plc_poller *pl, struct plc_dev *d)
 {
@@ -193,20 +194,20 @@ end_dev(struct plc_poller *pl, struct plc_dev *d)
 	pl->due[d->pidx] = pl->due[last];
 	pl->dev[d->pidx]->pidx = d->pidx;
 	pl->ndev = last;
+	pthread_mutex_lock(&pl->ready->pmu);
+	pl->load--;
+	pthread_mutex_unlock(&pl->ready->pmu);
 	pthread_mutex_lock(&pl->mu);
 	for (k = 0; d->kicked && k < pl->nkick; k++)
 		if (pl->kick[k] == d) {
 			pl->kick[k] = pl->kick[--pl->nkick];
 			d->kicked = 0;
 		}
-	pthread_mutex_unlock(&pl->mu);
-	pthread_mutex_lock(&pl->ready->pmu);
-	pl->load--;
-	pthread_mutex_unlock(&pl->ready->pmu);
 	pthread_mutex_lock(&d->mu);
 	d->ended = 1;
 	pthread_cond_broadcast(&d->cv);
 	pthread_mutex_unlock(&d->mu);
+	pthread_mutex_unlock(&pl->mu);
 }
 
 /* Back off after a failure, with jitter (or end, when halting). */
@@ -813,8 +814,9 @@ poller_pick(struct plc_ready *r)
 	return pl;
 }
 
-/* Put d on its poller's kick list (then l is 1) or list of workers to
- * adopt (l 0), and wake the poller if it was not woken already. */
+/* Put d on its poller's kick list (then l is 1; not once it ended) or
+ * list of workers to adopt (l 0), and wake the poller if it was not woken
+ * already. */
 static void
 kick(struct plc_dev *d, int l)
 {
@@ -825,7 +827,10 @@ kick(struct plc_dev *d, int l)
 	pthread_mutex_lock(&pl->mu);
 	if (l == 0)
 		pl->in[pl->nin++] = d;
-	else if (!d->kicked) {
+	else if (d->ended) {
+		pthread_mutex_unlock(&pl->mu);
+		return;		/* the poller let it go */
+	} else if (!d->kicked) {
 		d->kicked = 1;
 		pl->kick[pl->nkick++] = d;
 	}

@@ -88,7 +88,8 @@ struct plc_dev {
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 cv;
 	int		 stop;		/* guarded by mu */
-	int		 ended;		/* the poller let it go; guarded by mu */
+	int		 ended;		/* the poller let it go; guarded by mu
+					 * and by the poller's mu */
 	int		 have_cmd;	/* guarded by mu */
 	struct intent	 cmd;		/* guarded by mu */
 	int		 have_res;	/* guarded by mu */
