@@ -842,6 +842,12 @@ kick(struct plc_dev *d, int l)
 }
 
 int
+plc_fds(int n)
+{
+	return n + 2 * ((n + PLC_PER_POLLER - 1) / PLC_PER_POLLER);
+}
+
+int
 plc_ready_init(struct plc_ready *r, int fd, int cap)
 {
 	memset(r, 0, sizeof *r);

@@ -129,6 +129,10 @@ struct plc_dev {
 	struct codec_reply rep[CODEC_MAX_REQS];
 };
 
+/* The descriptors n PLC workers take: a socket each, and each of their
+ * pollers' epoll set and eventfd. */
+int	plc_fds(int n);
+
 /* Set up a ready list with room for cap workers (it grows) waking eventfd
  * fd; 0 or -1. */
 int	plc_ready_init(struct plc_ready *r, int fd, int cap);
