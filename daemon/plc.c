@@ -335,12 +335,17 @@ send_req(struct plc_dev *d)
 		fail_job(d, MBTCP_E_IO, "request cannot be encoded");
 		return;
 	}
-	if (check_quiet(d, "arrived after the last reply") == -1)
+	/* bytes that came while idle; within a job, the check after the
+	 * last reply has just been made */
+	if (d->ireq == 0 && check_quiet(d, "arrived after the last reply") == -1)
 		return;
 	d->dl = util_mono_s() + d->timeout_s;
 	set_due(d, d->dl);
 	d->off = d->got = 0;
-	d->need = MBTCP_HDR;
+	d->need = mbtcp_reply_len(&d->q);	/* a good reply's, at most */
+	if (d->need < MBTCP_HDR)
+		d->need = MBTCP_HDR;
+	d->head = 0;
 	try_send(d);
 }
 
@@ -363,17 +368,40 @@ req_done(struct plc_dev *d, const struct mbtcp_reply *r)
 		job_done(d);
 }
 
-/* Read what the reply has for us: the header, then exactly the length it
- * gives (never past it, so that trailing bytes stay to be seen), check
- * the frame and that nothing follows it. */
+/* The header came: check it, and how much more to read.  0, or -1 with
+ * the job failed. */
+static int
+take_head(struct plc_dev *d)
+{
+	struct mbtcp_reply	r;
+	size_t			rest;
+
+	d->head = 1;
+	if (mbtcp_check_head(&d->q, d->buf, &rest, &r) == -1) {
+		fail_job(d, r.cause, r.why);
+		return -1;
+	}
+	d->total = MBTCP_HDR + rest;
+	if (d->total > d->need)
+		d->need = d->total;	/* longer than a good reply: read it
+					 * all, for mbtcp_check to judge */
+	return 0;
+}
+
+/*
+ * Read what the reply has for us: up to a good reply's length (so one
+ * read takes a whole good reply), the header checked as soon as it is in,
+ * then exactly the length it gives.  The frame is checked on the length
+ * the header gives; bytes read past it, or waiting after it, are trailing.
+ */
 static void
 try_recv(struct plc_dev *d)
 {
 	struct mbtcp_reply	r;
-	size_t			rest;
+	char			why[64];
 	ssize_t			k;
 
-	while (d->got < d->need) {
+	while (!d->head || d->got < d->total) {
 		k = recv(d->fd, d->buf + d->got, d->need - d->got,
 		    MSG_DONTWAIT);
 		if (k == -1 && (errno == EAGAIN || errno == EINTR)) {
@@ -386,16 +414,17 @@ try_recv(struct plc_dev *d)
 			return;
 		}
 		d->got += (size_t)k;
-		if (d->got == MBTCP_HDR && d->need == MBTCP_HDR) {
-			if (mbtcp_check_head(&d->q, d->buf, &rest, &r) == -1) {
-				fail_job(d, r.cause, r.why);
-				return;
-			}
-			d->need = MBTCP_HDR + rest;
-		}
+		if (!d->head && d->got >= MBTCP_HDR && take_head(d) == -1)
+			return;
 	}
-	if (mbtcp_check(&d->q, d->buf, d->got, &r) == -1) {
+	if (mbtcp_check(&d->q, d->buf, d->total, &r) == -1) {
 		fail_job(d, r.cause, r.why);
+		return;
+	}
+	if (d->got > d->total) {
+		snprintf(why, sizeof why, "%zu bytes after the reply",
+		    d->got - d->total);
+		fail_job(d, MBTCP_E_TRAILING, why);
 		return;
 	}
 	if (check_quiet(d, "after the reply") == 0)

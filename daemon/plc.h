@@ -115,7 +115,9 @@ struct plc_dev {
 	struct intent	 wit;		/* the intent being written */
 	struct mbtcp_req q;		/* the request in hand */
 	size_t		 len, off;	/* its bytes, and how many are sent */
-	size_t		 got, need;	/* reply bytes read, and expected */
+	size_t		 got, need;	/* reply bytes read, and to read */
+	size_t		 total;		/* the reply's, once its header came */
+	int		 head;		/* its header came and was checked */
 	uint8_t		 buf[MBTCP_MAX_ADU];
 	double		 backoff_s;
 	unsigned	 seed;
