@@ -20,6 +20,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,7 @@
 #define BACKOFF_MIN_S	0.5
 #define BACKOFF_MAX_S	30.0
 #define POLLER_STACK	(256 * 1024)	/* a poller needs a few KiB */
-#define POLLER_EVENTS	64
+#define POLLER_EVENTS	PLC_PER_POLLER	/* all its sockets in one wait */
 
 enum phase { PH_DOWN, PH_CONNECTING, PH_READY, PH_SEND, PH_RECV };
 enum job { JOB_IDENT, JOB_POLL, JOB_WRITE };
@@ -345,7 +346,7 @@ send_req(struct plc_dev *d)
 	d->need = mbtcp_reply_len(&d->q);	/* a good reply's, at most */
 	if (d->need < MBTCP_HDR)
 		d->need = MBTCP_HDR;
-	d->head = 0;
+	d->head = d->late = 0;
 	try_send(d);
 }
 
@@ -366,6 +367,17 @@ req_done(struct plc_dev *d, const struct mbtcp_reply *r)
 		send_req(d);
 	else
 		job_done(d);
+}
+
+/* Give the request in hand up at its deadline. */
+static void
+fail_timeout(struct plc_dev *d)
+{
+	char	why[96];
+
+	snprintf(why, sizeof why, "no whole reply within %.0f ms (%zu bytes "
+	    "came)", d->timeout_s * 1000, d->got);
+	fail_job(d, MBTCP_E_TIMEOUT, why);
 }
 
 /* The header came: check it, and how much more to read.  0, or -1 with
@@ -405,7 +417,9 @@ try_recv(struct plc_dev *d)
 		k = recv(d->fd, d->buf + d->got, d->need - d->got,
 		    MSG_DONTWAIT);
 		if (k == -1 && (errno == EAGAIN || errno == EINTR)) {
-			if (arm(d, EPOLLIN) == -1)
+			if (d->late)
+				fail_timeout(d);
+			else if (arm(d, EPOLLIN) == -1)
 				fail_errno(d, errno);
 			return;
 		}
@@ -634,27 +648,39 @@ on_io(struct plc_dev *d)
 	}
 }
 
-/* d's timer is due: connect, poll, or give up what is in hand. */
+/* Whether d's socket is ready for ev now (a deadline passed while the
+ * poller was not running: what came meanwhile still counts). */
+static int
+ready_now(struct plc_dev *d, short ev)
+{
+	struct pollfd	pfd = { d->fd, ev, 0 };
+
+	return poll(&pfd, 1, 0) == 1;
+}
+
+/* d's timer is due: connect, poll, or give up what is in hand, unless
+ * what it waits for is there (then it is taken, as a thread woken late
+ * from its wait would). */
 static void
 on_time(struct plc_dev *d)
 {
-	char	why[96];
-
 	switch (d->phase) {
 	case PH_DOWN:
 		begin_connect(d);
 		break;
 	case PH_CONNECTING:
-		fail_connect(d, "timed out");
+		if (ready_now(d, POLLOUT))
+			end_connect(d);
+		else
+			fail_connect(d, "timed out");
 		break;
 	case PH_SEND:
 		fail_job(d, MBTCP_E_TIMEOUT, "request not sent within the "
 		    "response timeout");
 		break;
 	case PH_RECV:
-		snprintf(why, sizeof why, "no whole reply within %.0f ms "
-		    "(%zu bytes came)", d->timeout_s * 1000, d->got);
-		fail_job(d, MBTCP_E_TIMEOUT, why);
+		d->late = 1;	/* what is there, then no more waiting */
+		try_recv(d);
 		break;
 	default:
 		go_ready(d);

@@ -118,6 +118,7 @@ struct plc_dev {
 	size_t		 got, need;	/* reply bytes read, and to read */
 	size_t		 total;		/* the reply's, once its header came */
 	int		 head;		/* its header came and was checked */
+	int		 late;		/* its deadline passed: no more waits */
 	uint8_t		 buf[MBTCP_MAX_ADU];
 	double		 backoff_s;
 	unsigned	 seed;
