@@ -5,13 +5,19 @@
 # the numbers, and so does start-up (exit 78, before any PLC is
 # contacted); 900 stations (972 descriptors) pass.  With a soft limit of
 # 256 under a hard 4096, pumpd raises its soft limit to the hard one and
-# serves 900 stations (their PLCs absent: refused connections).
+# serves 900 stations (their PLCs absent: refused connections, all to
+# this test's own block).
 . "$(dirname "$0")/lib.sh"
 
 PB=$(port_base)
 GEN=$TOP/scripts/bench/gen-conf.py
 python3 "$GEN" --base 10000 "$TOP/config/jinnan.conf" 3000 >"$WORK/big.conf"
-python3 "$GEN" --base $((PB + 50)) "$TOP/config/jinnan.conf" 900 >"$WORK/mid.conf"
+# 900 PLCs that nobody serves, all on this test's port PB + 1, each at its
+# own loopback address (127.0.K.J), so that no connection reaches a port
+# outside this test's block
+python3 "$GEN" --base 10000 "$TOP/config/jinnan.conf" 900 |
+    awk -v p=$((PB + 1)) '/plc = \{ host = "127.0.0.1"; port = [0-9]+;/ {
+	k++; sub(/"127.0.0.1"; port = [0-9]+;/, sprintf("\"127.0.%d.%d\"; port = %d;", int(k / 200), k % 200 + 2, p)) } { print }' >"$WORK/mid.conf"
 mkdir -p "$WORK/s1" "$WORK/s2"
 
 out=$( (ulimit -n 1000; "$BIN/pumpd" --check-config "$WORK/big.conf") 2>&1); rc=$?
