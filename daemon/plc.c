@@ -1,16 +1,22 @@
 /*
- * PLC workers.  The worker thread owns its PLC's socket: it connects
- * without blocking and waits with poll(), never select() (libmodbus's
- * connect used select(), which aborts the whole daemon once a descriptor
- * reaches FD_SETSIZE, at about 1,008 PLCs), so any descriptor number is
- * fine.  Requests and replies go over the socket here, framed and checked
- * by mbtcp.c, each under one absolute deadline, so that a PLC dripping a
- * reply a byte at a time is given up at the response timeout.  On any
- * error the worker closes the connection and reconnects after a backoff,
- * 0.5 s doubling to 30 s with +-25 % jitter.  Transaction ids are the
- * worker's own, one per request.  The requests and their meaning are the
- * station codec's; the worker decodes on its own thread and posts an
- * observation, never registers.
+ * PLC workers in poller threads.  A poller owns an epoll set and drives up
+ * to PLC_PER_POLLER worker contexts as state machines: down (backing off),
+ * connecting, ready (connected, waiting for the next poll or a command)
+ * and a request in hand.  Nothing a poller does waits: sockets are
+ * non-blocking, connected without select() (libmodbus's connect used
+ * select(), which aborts the whole daemon once a descriptor reaches
+ * FD_SETSIZE), and each request has one absolute deadline, the response
+ * timeout, for its whole reply, so that a PLC dripping a reply a byte at a
+ * time is given up at its deadline while its neighbours are served between
+ * its bytes.  Requests and replies are framed and checked by mbtcp.c.  On
+ * any error the worker closes the connection and reconnects after a
+ * backoff, 0.5 s doubling to 30 s with +-25 % jitter.  Transaction ids are
+ * the worker's own, one per request.  The requests and their meaning are
+ * the station codec's; the worker decodes on the poller and posts an
+ * observation, never registers.  The loop talks to a worker through its
+ * mailbox (d->mu) and wakes its poller through the poller's kick list and
+ * eventfd; a poller's timers are one array of due times, scanned after
+ * each wake-up.
  */
 #include <errno.h>
 #include <math.h>
@@ -21,6 +27,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,20 +38,34 @@
 
 #define BACKOFF_MIN_S	0.5
 #define BACKOFF_MAX_S	30.0
-#define WORKER_STACK	(128 * 1024)	/* the worker needs a few KiB */
+#define POLLER_STACK	(256 * 1024)	/* a poller needs a few KiB */
+#define POLLER_EVENTS	PLC_PER_POLLER	/* all its sockets in one wait */
 
-enum work { WORK_STOP, WORK_WRITE, WORK_POLL };
+enum phase { PH_DOWN, PH_CONNECTING, PH_READY, PH_SEND, PH_RECV };
+enum job { JOB_IDENT, JOB_POLL, JOB_WRITE };
 
-/* The CLOCK_MONOTONIC timespec of monotonic seconds t. */
-static struct timespec
-at(double t)
-{
-	struct timespec	ts;
+struct plc_poller {
+	pthread_t	 thr;
+	int		 ep;		/* the epoll set */
+	int		 efd;		/* its wake-up */
+	struct plc_ready *ready;
+	int		 load;		/* workers given it, not ended; guarded
+					 * by ready->pmu */
 
-	ts.tv_sec = (time_t)t;
-	ts.tv_nsec = (long)((t - floor(t)) * 1e9);
-	return ts;
-}
+	pthread_mutex_t	 mu;
+	int		 stop;		/* guarded by mu */
+	int		 woken;		/* efd written, not read; guarded by mu */
+	int		 nin;		/* guarded by mu */
+	struct plc_dev	*in[PLC_PER_POLLER];	/* to adopt; guarded by mu */
+	int		 nkick;		/* guarded by mu */
+	struct plc_dev	*kick[PLC_PER_POLLER];	/* the loop's news for them;
+					 * guarded by mu */
+
+	/* the poller thread only */
+	int		 ndev;
+	struct plc_dev	*dev[PLC_PER_POLLER];
+	double		 due[PLC_PER_POLLER];	/* dev[k]'s next timer */
+};
 
 /* Double r's queue (under its mu): 0, or -1 out of memory. */
 static int
@@ -128,6 +150,23 @@ post_reject(struct plc_dev *d, char *why)
 	notify(d);
 }
 
+/* Set d's next timer to monotonic time t. */
+static void
+set_due(struct plc_dev *d, double t)
+{
+	d->poller->due[d->pidx] = t;
+}
+
+/* Wait for ev on d's socket (one shot): 0, or -1 with errno. */
+static int
+arm(struct plc_dev *d, uint32_t ev)
+{
+	struct epoll_event	e = { .events = ev | EPOLLONESHOT,
+				      .data.ptr = d };
+
+	return epoll_ctl(d->poller->ep, EPOLL_CTL_MOD, d->fd, &e);
+}
+
 /* Drop the connection after an error, and a command not yet written: it
  * was decided on data from before the error. */
 static void
@@ -138,270 +177,52 @@ disconnect(struct plc_dev *d)
 	d->have_cmd = 0;
 	pthread_mutex_unlock(&d->mu);
 	if (d->fd != -1) {
-		close(d->fd);
+		close(d->fd);	/* which takes it out of the epoll set */
 		d->fd = -1;
 	}
 }
 
-/* Wait until monotonic time t, or until stopped; returns stop. */
-static int
-nap_until(struct plc_dev *d, double t)
+/* Let d go: off the poller's lists, then ended for plc_stop/plc_reap,
+ * after which the poller never touches it (ended is set under the
+ * poller's mu too, so that kick never queues a worker that ended). */
+static void
+end_dev(struct plc_poller *pl, struct plc_dev *d)
 {
-	struct timespec	ts = at(t);
-	int		stop;
+	int	k, last = pl->ndev - 1;
 
-	pthread_mutex_lock(&d->mu);
-	while (!d->stop &&
-	    pthread_cond_timedwait(&d->cv, &d->mu, &ts) != ETIMEDOUT)
-		;
-	stop = d->stop;
-	pthread_mutex_unlock(&d->mu);
-	return stop;
-}
-
-/* Wait for the next thing to do: stop, a command to write (first), or the
- * next poll. */
-static enum work
-next_work(struct plc_dev *d)
-{
-	struct timespec	ts = at(d->next_poll);
-	enum work	w = WORK_POLL;
-
-	pthread_mutex_lock(&d->mu);
-	for (;;) {
-		if (d->stop) {
-			w = WORK_STOP;
-			break;
+	disconnect(d);
+	pl->dev[d->pidx] = pl->dev[last];
+	pl->due[d->pidx] = pl->due[last];
+	pl->dev[d->pidx]->pidx = d->pidx;
+	pl->ndev = last;
+	pthread_mutex_lock(&pl->ready->pmu);
+	pl->load--;
+	pthread_mutex_unlock(&pl->ready->pmu);
+	pthread_mutex_lock(&pl->mu);
+	for (k = 0; d->kicked && k < pl->nkick; k++)
+		if (pl->kick[k] == d) {
+			pl->kick[k] = pl->kick[--pl->nkick];
+			d->kicked = 0;
 		}
-		if (d->have_cmd) {
-			w = WORK_WRITE;
-			break;
-		}
-		if (pthread_cond_timedwait(&d->cv, &d->mu, &ts) == ETIMEDOUT)
-			break;
-	}
-	pthread_mutex_unlock(&d->mu);
-	return w;
-}
-
-/* Whether plc_stop was called. */
-static int
-stopping(struct plc_dev *d)
-{
-	int	stop;
-
 	pthread_mutex_lock(&d->mu);
-	stop = d->stop;
+	d->ended = 1;
+	pthread_cond_broadcast(&d->cv);
 	pthread_mutex_unlock(&d->mu);
-	return stop;
+	pthread_mutex_unlock(&pl->mu);
 }
 
-static int	identify(struct plc_dev *);
-static int	wait_fd(int, short, double);
-
-/* Connect to the PLC before dl: a non-blocking socket and poll(), so that
- * no descriptor number is too high for it; 0, or -1 with *why. */
-static int
-open_socket(struct plc_dev *d, double dl, const char **why)
+/* Back off after a failure, with jitter (or end, when halting). */
+static void
+go_down(struct plc_dev *d)
 {
-	struct sockaddr_in	sa;
-	socklen_t		len = sizeof(int);
-	int			fd, rc, err = 0;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)d->cfg->port);
-	if (inet_pton(AF_INET, d->cfg->host, &sa.sin_addr) != 1) {
-		*why = "not an IPv4 address";
-		return -1;
+	disconnect(d);
+	if (d->halting) {
+		end_dev(d->poller, d);
+		return;
 	}
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) == -1) {
-		*why = strerror(errno);
-		return -1;
-	}
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == -1 &&
-	    errno != EINPROGRESS) {
-		*why = strerror(errno);
-		close(fd);
-		return -1;
-	}
-	if ((rc = wait_fd(fd, POLLOUT, dl)) != 1 ||
-	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1 || err != 0) {
-		*why = rc == 0 ? "timed out" : rc == 1 && err != 0 ?
-		    strerror(err) : strerror(errno);
-		close(fd);
-		return -1;
-	}
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
-	d->fd = fd;
-	return 0;
-}
-
-/* Connect, within the response timeout; 0 on success. */
-static int
-connect_plc(struct plc_dev *d)
-{
-	char		 err[96];
-	const char	*why = NULL;
-
-	if (open_socket(d, util_mono_s() + d->timeout_s, &why) == -1) {
-		snprintf(err, sizeof err, "%s:%d: %s", d->cfg->host,
-		    d->cfg->port, why);
-		disconnect(d);
-		post_err(d, MBTCP_E_IO, "connect", err);
-		return -1;
-	}
-	if (identify(d) == -1) {
-		disconnect(d);
-		return -1;
-	}
-	d->backoff_s = BACKOFF_MIN_S;
-	d->next_poll = util_mono_s();
-	return 0;
-}
-
-/* Back off after a failure, with jitter; returns stop. */
-static int
-backoff(struct plc_dev *d)
-{
-	return nap_until(d, util_mono_s() + util_backoff(&d->backoff_s,
-	    BACKOFF_MAX_S, &d->seed));
-}
-
-/* Fail r with a transport cause. */
-static int
-fail_io(struct mbtcp_reply *r, enum mbtcp_cause c, const char *why)
-{
-	r->cause = c;
-	snprintf(r->why, sizeof r->why, "%s", why);
-	return -1;
-}
-
-/* Milliseconds left until monotonic time dl, rounded up; <= 0 when past. */
-static int
-ms_left(double dl)
-{
-	return (int)ceil((dl - util_mono_s()) * 1000);
-}
-
-/* Wait until fd is ready for ev before dl: 1 ready, 0 timed out, -1. */
-static int
-wait_fd(int fd, short ev, double dl)
-{
-	struct pollfd	pfd = { fd, ev, 0 };
-	int		ms, rc;
-
-	while ((ms = ms_left(dl)) > 0) {
-		if ((rc = poll(&pfd, 1, ms)) == 1)
-			return 1;
-		if (rc == -1 && errno != EINTR)
-			return -1;
-	}
-	return 0;
-}
-
-/* Send len bytes before dl; 0, or -1 with r's cause. */
-static int
-send_all(int fd, const uint8_t *buf, size_t len, double dl,
-    struct mbtcp_reply *r)
-{
-	size_t	off = 0;
-	ssize_t	k;
-	int	rc;
-
-	while (off < len) {
-		if ((rc = wait_fd(fd, POLLOUT, dl)) != 1)
-			return fail_io(r, rc == 0 ? MBTCP_E_TIMEOUT :
-			    MBTCP_E_IO, rc == 0 ? "request not sent within "
-			    "the response timeout" : strerror(errno));
-		k = send(fd, buf + off, len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (k == -1 && errno != EAGAIN && errno != EINTR)
-			return fail_io(r, MBTCP_E_IO, strerror(errno));
-		if (k > 0)
-			off += (size_t)k;
-	}
-	return 0;
-}
-
-/* Receive exactly len bytes into buf before dl, counting them in *got;
- * 0, or -1 with r's cause. */
-static int
-recv_all(int fd, uint8_t *buf, size_t len, double dl, size_t *got,
-    struct mbtcp_reply *r)
-{
-	ssize_t	k;
-	int	rc;
-
-	while (*got < len) {
-		if ((rc = wait_fd(fd, POLLIN, dl)) != 1)
-			return fail_io(r, rc == 0 ? MBTCP_E_TIMEOUT :
-			    MBTCP_E_IO, rc == 0 ? "" : strerror(errno));
-		k = recv(fd, buf + *got, len - *got, MSG_DONTWAIT);
-		if (k == 0)
-			return fail_io(r, MBTCP_E_IO, "connection closed by "
-			    "the PLC");
-		if (k == -1 && errno != EAGAIN && errno != EINTR)
-			return fail_io(r, MBTCP_E_IO, strerror(errno));
-		if (k > 0)
-			*got += (size_t)k;
-	}
-	return 0;
-}
-
-/* Fail r when bytes wait on fd that no request asked for (where says
- * when they came). */
-static int
-check_quiet(int fd, const char *where, struct mbtcp_reply *r)
-{
-	uint8_t	junk[64];
-	ssize_t	k = recv(fd, junk, sizeof junk, MSG_PEEK | MSG_DONTWAIT);
-
-	if (k > 0) {
-		r->cause = MBTCP_E_TRAILING;
-		snprintf(r->why, sizeof r->why, "%s%zd bytes %s",
-		    k == (ssize_t)sizeof junk ? "at least " : "", k, where);
-		return -1;
-	}
-	if (k == 0)
-		return fail_io(r, MBTCP_E_IO, "connection closed by the PLC");
-	return 0;
-}
-
-/*
- * One request and its reply, under one deadline of the response timeout
- * for all of it: send q (a write of regs, or a read), read the MBAP header,
- * then exactly the length it gives, check the frame and that nothing
- * follows it.  0 with r->regs, or -1 with r's cause and reason.
- */
-static int
-transact(struct plc_dev *d, struct mbtcp_req *q, const uint16_t *regs,
-    struct mbtcp_reply *r)
-{
-	uint8_t	buf[MBTCP_MAX_ADU];
-	double	dl = util_mono_s() + d->timeout_s;
-	size_t	len, rest, got = 0;
-	int	fd = d->fd;
-
-	q->tid = ++d->tid;
-	q->unit = (uint8_t)d->cfg->unit;
-	if ((len = mbtcp_request(q, regs, buf)) == 0)
-		return fail_io(r, MBTCP_E_IO, "request cannot be encoded");
-	if (check_quiet(fd, "arrived after the last reply", r) == -1 ||
-	    send_all(fd, buf, len, dl, r) == -1)
-		return -1;
-	if (recv_all(fd, buf, MBTCP_HDR, dl, &got, r) == -1 ||
-	    mbtcp_check_head(q, buf, &rest, r) == -1 ||
-	    recv_all(fd, buf, MBTCP_HDR + rest, dl, &got, r) == -1) {
-		if (r->cause == MBTCP_E_TIMEOUT)
-			snprintf(r->why, sizeof r->why, "no whole reply "
-			    "within %.0f ms (%zu bytes came)",
-			    d->timeout_s * 1000, got);
-		return -1;
-	}
-	if (mbtcp_check(q, buf, got, r) == -1)
-		return -1;
-	return check_quiet(fd, "after the reply", r);
+	d->phase = PH_DOWN;
+	set_due(d, util_mono_s() + util_backoff(&d->backoff_s, BACKOFF_MAX_S,
+	    &d->seed));
 }
 
 /* What a request of function fc does, for a log line. */
@@ -424,151 +245,661 @@ fc_name(uint8_t fc)
 	}
 }
 
-/*
- * One codec request and its reply; 0, or -1 with r's cause.  The reply's
- * values and their count are the reply's own (a read's registers or bits,
- * function 17's bytes; none for a write).  A reply with more values than a
- * codec_reply holds keeps its count, so that the codec refuses it.
- */
-static int
-exchange(struct plc_dev *d, const struct codec_req *q, struct codec_reply *rep,
-    struct mbtcp_reply *r)
+/* The codec request in hand. */
+static const struct codec_req *
+req_of(struct plc_dev *d)
 {
-	struct mbtcp_req	mq = { 0, 0, q->fc, q->addr, q->n, q->v[0] };
-	int			i;
+	return d->job == JOB_WRITE ? &d->work_ack.req[d->ireq] :
+	    &d->req[d->ireq];
+}
 
-	if (transact(d, &mq, q->v, r) == -1)
+/* Fail the job in hand with cause c and reason why: post it, drop the
+ * connection, back off. */
+static void
+fail_job(struct plc_dev *d, enum mbtcp_cause c, const char *why)
+{
+	const char	*what = d->job == JOB_IDENT ? "identify" :
+			    d->job == JOB_WRITE ? "write" :
+			    fc_name(req_of(d)->fc);
+
+	post_err(d, c, what, why);
+	go_down(d);
+}
+
+/* Fail with what recv or send left in errno (0: the peer closed). */
+static void
+fail_errno(struct plc_dev *d, int err)
+{
+	fail_job(d, MBTCP_E_IO, err == 0 ? "connection closed by the PLC" :
+	    strerror(err));
+}
+
+/* Whether bytes wait on d's socket that no request asked for (where says
+ * when they came): 0 quiet, else -1 with the job failed. */
+static int
+check_quiet(struct plc_dev *d, const char *where)
+{
+	uint8_t	junk[64];
+	char	why[96];
+	ssize_t	k = recv(d->fd, junk, sizeof junk, MSG_PEEK | MSG_DONTWAIT);
+
+	if (k > 0) {
+		snprintf(why, sizeof why, "%s%zd bytes %s",
+		    k == (ssize_t)sizeof junk ? "at least " : "", k, where);
+		fail_job(d, MBTCP_E_TRAILING, why);
 		return -1;
+	}
+	if (k == 0) {
+		fail_errno(d, 0);
+		return -1;
+	}
+	return 0;
+}
+
+static void	job_done(struct plc_dev *);
+
+/* Send what is left of the request; then wait for its reply. */
+static void
+try_send(struct plc_dev *d)
+{
+	ssize_t	k;
+
+	while (d->off < d->len) {
+		k = send(d->fd, d->buf + d->off, d->len - d->off,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (k == -1 && (errno == EAGAIN || errno == EINTR)) {
+			d->phase = PH_SEND;
+			if (arm(d, EPOLLOUT) == -1)
+				fail_errno(d, errno);
+			return;
+		}
+		if (k == -1) {
+			fail_errno(d, errno);
+			return;
+		}
+		d->off += (size_t)k;
+	}
+	d->phase = PH_RECV;
+	if (arm(d, EPOLLIN) == -1)
+		fail_errno(d, errno);
+}
+
+/* Send the job's request ireq, under a new deadline. */
+static void
+send_req(struct plc_dev *d)
+{
+	const struct codec_req	*q = req_of(d);
+
+	d->q = (struct mbtcp_req){ ++d->tid, (uint8_t)d->cfg->unit, q->fc,
+	    q->addr, q->n, q->v[0] };
+	if ((d->len = mbtcp_request(&d->q, q->v, d->buf)) == 0) {
+		fail_job(d, MBTCP_E_IO, "request cannot be encoded");
+		return;
+	}
+	/* bytes that came while idle; within a job, the check after the
+	 * last reply has just been made */
+	if (d->ireq == 0 && check_quiet(d, "arrived after the last reply") == -1)
+		return;
+	d->dl = util_mono_s() + d->timeout_s;
+	set_due(d, d->dl);
+	d->off = d->got = 0;
+	d->need = mbtcp_reply_len(&d->q);	/* a good reply's, at most */
+	if (d->need < MBTCP_HDR)
+		d->need = MBTCP_HDR;
+	d->head = d->late = 0;
+	try_send(d);
+}
+
+/* A whole, checked reply r to request ireq: keep its values, then the
+ * next request or the job's end. */
+static void
+req_done(struct plc_dev *d, const struct mbtcp_reply *r)
+{
+	struct codec_reply	*rep = &d->rep[d->job == JOB_POLL ? d->ireq : 0];
+	int			 i;
+
 	memset(rep, 0, sizeof *rep);
 	rep->ok = 1;
 	rep->n = r->n;
 	for (i = 0; i < rep->n && i < CODEC_MAX_VALUES; i++)
 		rep->v[i] = r->regs[i];
-	return 0;
+	if (++d->ireq < d->nreq)
+		send_req(d);
+	else
+		job_done(d);
 }
 
-/* Ask the PLC who it is, where the map says how; 0 when it is the map's
- * PLC (or the map cannot tell), else -1 with a result posted. */
+/* Give the request in hand up at its deadline. */
+static void
+fail_timeout(struct plc_dev *d)
+{
+	char	why[96];
+
+	snprintf(why, sizeof why, "no whole reply within %.0f ms (%zu bytes "
+	    "came)", d->timeout_s * 1000, d->got);
+	fail_job(d, MBTCP_E_TIMEOUT, why);
+}
+
+/* The header came: check it, and how much more to read.  0, or -1 with
+ * the job failed. */
 static int
-identify(struct plc_dev *d)
+take_head(struct plc_dev *d)
 {
 	struct mbtcp_reply	r;
-	char			*why = NULL;
+	size_t			rest;
 
-	if (d->codec->ident_request == NULL)
-		return 0;
-	d->codec->ident_request(&d->req[0]);
-	if (exchange(d, &d->req[0], &d->rep[0], &r) == -1) {
-		post_err(d, r.cause, "identify", r.why);
+	d->head = 1;
+	if (mbtcp_check_head(&d->q, d->buf, &rest, &r) == -1) {
+		fail_job(d, r.cause, r.why);
 		return -1;
 	}
-	if (d->codec->ident_check(&d->rep[0], &why) == -1) {
-		post_reject(d, why);
-		return -1;
-	}
+	d->total = MBTCP_HDR + rest;
+	if (d->total > d->need)
+		d->need = d->total;	/* longer than a good reply: read it
+					 * all, for mbtcp_check to judge */
 	return 0;
 }
 
-/* Encode and write the pending intent, if any; -1 on error. */
-static int
-write_pending(struct plc_dev *d)
+/*
+ * Read what the reply has for us: up to a good reply's length (so one
+ * read takes a whole good reply), the header checked as soon as it is in,
+ * then exactly the length it gives.  The frame is checked on the length
+ * the header gives; bytes read past it, or waiting after it, are trailing.
+ */
+static void
+try_recv(struct plc_dev *d)
 {
-	struct mbtcp_reply	 r;
+	struct mbtcp_reply	r;
+	char			why[64];
+	ssize_t			k;
+
+	while (!d->head || d->got < d->total) {
+		k = recv(d->fd, d->buf + d->got, d->need - d->got,
+		    MSG_DONTWAIT);
+		if (k == -1 && (errno == EAGAIN || errno == EINTR)) {
+			if (d->late)
+				fail_timeout(d);
+			else if (arm(d, EPOLLIN) == -1)
+				fail_errno(d, errno);
+			return;
+		}
+		if (k <= 0) {
+			fail_errno(d, k == 0 ? 0 : errno);
+			return;
+		}
+		d->got += (size_t)k;
+		if (!d->head && d->got >= MBTCP_HDR && take_head(d) == -1)
+			return;
+	}
+	if (mbtcp_check(&d->q, d->buf, d->total, &r) == -1) {
+		fail_job(d, r.cause, r.why);
+		return;
+	}
+	if (d->got > d->total) {
+		snprintf(why, sizeof why, "%zu bytes after the reply",
+		    d->got - d->total);
+		fail_job(d, MBTCP_E_TRAILING, why);
+		return;
+	}
+	if (check_quiet(d, "after the reply") == 0)
+		req_done(d, &r);
+}
+
+/* Start the job's first request (or end a job of none). */
+static void
+job_start(struct plc_dev *d, enum job j, int n)
+{
+	d->job = j;
+	d->nreq = n;
+	d->ireq = 0;
+	if (n > 0)
+		send_req(d);
+	else
+		job_done(d);
+}
+
+/* Take the pending command and write it: 1 when there was one. */
+static int
+start_write(struct plc_dev *d)
+{
 	struct codec_ack	*a = &d->work_ack;
-	struct intent		 it;
 	char			*why = NULL;
-	double			 t, age_ms;
-	int			 have, i;
+	int			 have, n;
 
 	pthread_mutex_lock(&d->mu);
 	if ((have = d->have_cmd) != 0)
-		it = d->cmd;
-	t = d->cmd_t;
+		d->wit = d->cmd;
+	d->cmd_t = d->cmd_at;
 	d->have_cmd = 0;
 	pthread_mutex_unlock(&d->mu);
 	if (!have)
 		return 0;
 	memset(a, 0, sizeof *a);
-	if ((a->nreq = d->codec->encode(d->cfg, &it, a->req, &why)) == -1) {
+	if ((n = d->codec->encode(d->cfg, &d->wit, a->req, &why)) == -1) {
 		post_reject(d, why);
 		return 0;	/* ours, not the PLC's: keep the connection */
 	}
-	for (i = 0; i < a->nreq; i++)
-		if (exchange(d, &a->req[i], &d->rep[0], &r) == -1) {
-			post_err(d, r.cause, "write", r.why);
-			return -1;
-		}
+	a->nreq = n;
+	job_start(d, JOB_WRITE, n);
+	return 1;
+}
+
+/* Begin a poll: the codec's reads, under the ack from before it. */
+static void
+start_poll(struct plc_dev *d, double now)
+{
+	d->t0 = now;
+	d->next_poll = now + d->poll_s;
+	pthread_mutex_lock(&d->mu);
+	d->work_ack = d->ack;
+	pthread_mutex_unlock(&d->mu);
+	job_start(d, JOB_POLL, d->codec->poll(d->cfg, d->req));
+}
+
+/* Connected and idle: a pending command first, then the poll when due. */
+static void
+go_ready(struct plc_dev *d)
+{
+	double	now;
+
+	d->phase = PH_READY;
+	if (start_write(d))
+		return;
+	if ((now = util_mono_s()) >= d->next_poll)
+		start_poll(d, now);
+	else
+		set_due(d, d->next_poll);
+}
+
+/* The write's requests were all answered: it is acknowledged. */
+static void
+write_done(struct plc_dev *d)
+{
+	struct codec_ack	*a = &d->work_ack;
+	double			 age_ms = (util_mono_s() - d->cmd_t) * 1000;
+
 	a->valid = 1;
-	a->seq = it.seq;
-	a->remote = it.remote;
-	age_ms = (util_mono_s() - t) * 1000;
+	a->seq = d->wit.seq;
+	a->remote = d->wit.remote;
 	pthread_mutex_lock(&d->mu);
 	d->ack = *a;
 	d->ages_ms[d->nages++ % PLC_AGES] = age_ms;
 	d->age_max_ms = fmax(d->age_max_ms, age_ms);
 	pthread_mutex_unlock(&d->mu);
-	return 0;
 }
 
-/* One poll: the codec's reads, then its decode; a result either way.  -1
- * on a transport error. */
-static int
-poll_plc(struct plc_dev *d)
+/* The job's last reply came: judge the identity, decode the poll, or
+ * acknowledge the write; then idle (or end, when halting). */
+static void
+job_done(struct plc_dev *d)
 {
-	struct mbtcp_reply	 r;
-	struct plc_result	*w = &d->work;
-	char			*why = NULL;
-	double			 t0 = util_mono_s();
-	int			 n, i;
+	char	*why = NULL;
 
-	d->next_poll = t0 + d->poll_s;
-	pthread_mutex_lock(&d->mu);
-	d->work_ack = d->ack;
-	pthread_mutex_unlock(&d->mu);
-	n = d->codec->poll(d->cfg, d->req);
-	for (i = 0; i < n; i++) {
-		if (i > 0 && stopping(d))
-			return 0;
-		if (exchange(d, &d->req[i], &d->rep[i], &r) == -1) {
-			post_err(d, r.cause, fc_name(d->req[i].fc), r.why);
-			return -1;
+	switch (d->job) {
+	case JOB_IDENT:
+		if (d->codec->ident_check(&d->rep[0], &why) == -1) {
+			post_reject(d, why);
+			go_down(d);
+			return;
 		}
+		d->backoff_s = BACKOFF_MIN_S;
+		d->next_poll = util_mono_s();
+		break;
+	case JOB_POLL:
+		if (d->codec->decode(d->cfg, &d->mem, d->req, d->rep, d->nreq,
+		    &d->work_ack, &d->work.obs, &why) == -1)
+			post_reject(d, why);
+		else {
+			d->work.rtt_ms = (util_mono_s() - d->t0) * 1000;
+			post_ok(d);
+		}
+		break;
+	case JOB_WRITE:
+		write_done(d);
+		break;
 	}
-	if (d->codec->decode(d->cfg, &d->mem, d->req, d->rep, n,
-	    &d->work_ack, &w->obs, &why) == -1) {
-		post_reject(d, why);
-		return 0;
-	}
-	w->rtt_ms = (util_mono_s() - t0) * 1000;
-	post_ok(d);
-	return 0;
+	if (d->halting)
+		end_dev(d->poller, d);
+	else
+		go_ready(d);
 }
 
-/* The worker thread. */
-static void *
-worker(void *arg)
+/* Fail a connect attempt with why. */
+static void
+fail_connect(struct plc_dev *d, const char *why)
 {
-	struct plc_dev	*d = arg;
-	enum work	 w;
-	int		 rc;
+	char	err[96];
+
+	snprintf(err, sizeof err, "%s:%d: %s", d->cfg->host, d->cfg->port, why);
+	disconnect(d);
+	post_err(d, MBTCP_E_IO, "connect", err);
+	go_down(d);
+}
+
+/* Open a non-blocking socket to the PLC and start connecting, within the
+ * response timeout. */
+static void
+begin_connect(struct plc_dev *d)
+{
+	struct sockaddr_in	sa;
+	struct epoll_event	e = { .events = EPOLLOUT | EPOLLONESHOT,
+				      .data.ptr = d };
+
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)d->cfg->port);
+	if (inet_pton(AF_INET, d->cfg->host, &sa.sin_addr) != 1) {
+		fail_connect(d, "not an IPv4 address");
+		return;
+	}
+	if ((d->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1 ||
+	    (connect(d->fd, (struct sockaddr *)&sa, sizeof sa) == -1 &&
+	    errno != EINPROGRESS) ||
+	    epoll_ctl(d->poller->ep, EPOLL_CTL_ADD, d->fd, &e) == -1) {
+		fail_connect(d, strerror(errno));
+		return;
+	}
+	d->phase = PH_CONNECTING;
+	d->dl = util_mono_s() + d->timeout_s;
+	set_due(d, d->dl);
+}
+
+/* The socket became writable while connecting: connected, or why not. */
+static void
+end_connect(struct plc_dev *d)
+{
+	socklen_t	len = sizeof(int);
+	int		err = 0;
+
+	if (getsockopt(d->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+		err = errno;
+	if (err != 0) {
+		fail_connect(d, strerror(err));
+		return;
+	}
+	setsockopt(d->fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
+	if (d->codec->ident_request != NULL) {
+		d->codec->ident_request(&d->req[0]);
+		job_start(d, JOB_IDENT, 1);
+		return;
+	}
+	d->backoff_s = BACKOFF_MIN_S;
+	d->next_poll = util_mono_s();
+	go_ready(d);
+}
+
+/* The socket has news (one shot): carry on with what d waits for. */
+static void
+on_io(struct plc_dev *d)
+{
+	switch (d->phase) {
+	case PH_CONNECTING:
+		end_connect(d);
+		break;
+	case PH_SEND:
+		try_send(d);
+		break;
+	case PH_RECV:
+		try_recv(d);
+		break;
+	default:
+		break;	/* idle: bytes nobody asked for wait for the check */
+	}
+}
+
+/* Whether d's socket is ready for ev now (a deadline passed while the
+ * poller was not running: what came meanwhile still counts). */
+static int
+ready_now(struct plc_dev *d, short ev)
+{
+	struct pollfd	pfd = { d->fd, ev, 0 };
+
+	return poll(&pfd, 1, 0) == 1;
+}
+
+/* d's timer is due: connect, poll, or give up what is in hand, unless
+ * what it waits for is there (then it is taken, as a thread woken late
+ * from its wait would). */
+static void
+on_time(struct plc_dev *d)
+{
+	switch (d->phase) {
+	case PH_DOWN:
+		begin_connect(d);
+		break;
+	case PH_CONNECTING:
+		if (ready_now(d, POLLOUT))
+			end_connect(d);
+		else
+			fail_connect(d, "timed out");
+		break;
+	case PH_SEND:
+		fail_job(d, MBTCP_E_TIMEOUT, "request not sent within the "
+		    "response timeout");
+		break;
+	case PH_RECV:
+		d->late = 1;	/* what is there, then no more waiting */
+		try_recv(d);
+		break;
+	default:
+		go_ready(d);
+		break;
+	}
+}
+
+/* The loop told d something: stop (at once, or after the write in hand),
+ * or a command to write when idle. */
+static void
+on_kick(struct plc_poller *pl, struct plc_dev *d)
+{
+	int	stop;
+
+	pthread_mutex_lock(&d->mu);
+	stop = d->stop;
+	pthread_mutex_unlock(&d->mu);
+	if (stop && d->job == JOB_WRITE &&
+	    (d->phase == PH_SEND || d->phase == PH_RECV))
+		d->halting = 1;
+	else if (stop)
+		end_dev(pl, d);
+	else if (d->phase == PH_READY)
+		go_ready(d);
+}
+
+/* Take the workers given to pl and the loop's news; 1 when pl stops. */
+static int
+take_news(struct plc_poller *pl)
+{
+	struct plc_dev	*in[PLC_PER_POLLER], *kick[PLC_PER_POLLER];
+	uint64_t	 v;
+	int		 nin, nkick, k, stop;
+
+	if (read(pl->efd, &v, sizeof v) == -1 && errno != EAGAIN)
+		return 0;
+	pthread_mutex_lock(&pl->mu);
+	nin = pl->nin;
+	nkick = pl->nkick;
+	memcpy(in, pl->in, (size_t)nin * sizeof *in);
+	memcpy(kick, pl->kick, (size_t)nkick * sizeof *kick);
+	for (k = 0; k < nkick; k++)
+		kick[k]->kicked = 0;
+	pl->nin = pl->nkick = 0;
+	pl->woken = 0;
+	stop = pl->stop;
+	pthread_mutex_unlock(&pl->mu);
+	for (k = 0; k < nin; k++) {
+		in[k]->pidx = pl->ndev;
+		pl->dev[pl->ndev] = in[k];
+		pl->due[pl->ndev++] = 0;	/* connect at once */
+	}
+	for (k = 0; k < nkick; k++)
+		on_kick(pl, kick[k]);
+	return stop;
+}
+
+/* Run the timers that are due; returns ms to the next one (at most 1 s). */
+static int
+run_timers(struct plc_poller *pl)
+{
+	double		 now = util_mono_s(), next = now + 1;
+	int		 k;
+
+	struct plc_dev	*d;
+
+	for (k = 0; k < pl->ndev; k++)
+		if (pl->due[k] <= now) {
+			d = pl->dev[k];
+			pl->due[k] = INFINITY;	/* until the handler sets it */
+			on_time(d);
+			if (k < pl->ndev && pl->dev[k] != d)
+				k--;	/* it ended: the last took its place */
+		}
+	for (k = 0; k < pl->ndev; k++)
+		next = fmin(next, pl->due[k]);
+	return (int)ceil((next - now) * 1000);
+}
+
+/* The poller thread: wait for sockets, news and timers, and serve them. */
+static void *
+poller(void *arg)
+{
+	struct plc_poller	*pl = arg;
+	struct epoll_event	 ev[POLLER_EVENTS];
+	int			 n, k, ms = 0, news;
 
 	for (;;) {
-		if (d->fd == -1 && connect_plc(d) == -1) {
-			if (backoff(d))
-				break;
-			continue;
-		}
-		if ((w = next_work(d)) == WORK_STOP)
+		n = epoll_wait(pl->ep, ev, POLLER_EVENTS, ms > 0 ? ms : 0);
+		news = 0;
+		for (k = 0; k < n; k++)
+			if (ev[k].data.ptr == NULL)
+				news = 1;
+			else
+				on_io(ev[k].data.ptr);
+		if (news && take_news(pl))	/* after the events: a worker
+						 * ended there had none left */
 			break;
-		rc = w == WORK_WRITE ? write_pending(d) : poll_plc(d);
-		if (rc == -1) {
-			disconnect(d);	/* never take a late reply */
-			if (backoff(d))
-				break;
-		}
+		ms = run_timers(pl);
 	}
-	disconnect(d);
 	return NULL;
+}
+
+/* Stop pl's thread and free it. */
+static void
+poller_free(struct plc_poller *pl)
+{
+	uint64_t	one = 1;
+
+	pthread_mutex_lock(&pl->mu);
+	pl->stop = 1;
+	pthread_mutex_unlock(&pl->mu);
+	if (write(pl->efd, &one, sizeof one) == -1) {
+		/* the counter is already non-zero: it wakes anyway */
+	}
+	pthread_join(pl->thr, NULL);
+	pthread_mutex_destroy(&pl->mu);
+	close(pl->ep);
+	close(pl->efd);
+	free(pl);
+}
+
+/* A new poller for r, its thread running on a small stack; NULL when
+ * there are no resources for one. */
+static struct plc_poller *
+poller_new(struct plc_ready *r)
+{
+	struct plc_poller	*pl;
+	struct epoll_event	 e = { .events = EPOLLIN, .data.ptr = NULL };
+	pthread_attr_t		 ta;
+	int			 rc;
+
+	if ((pl = calloc(1, sizeof *pl)) == NULL)
+		return NULL;
+	pl->ready = r;
+	pl->ep = epoll_create1(EPOLL_CLOEXEC);
+	pl->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (pl->ep == -1 || pl->efd == -1 ||
+	    epoll_ctl(pl->ep, EPOLL_CTL_ADD, pl->efd, &e) == -1) {
+		if (pl->ep != -1)
+			close(pl->ep);
+		if (pl->efd != -1)
+			close(pl->efd);
+		free(pl);
+		return NULL;
+	}
+	pthread_mutex_init(&pl->mu, NULL);
+	pthread_attr_init(&ta);
+	pthread_attr_setstacksize(&ta, POLLER_STACK);
+	rc = pthread_create(&pl->thr, &ta, poller, pl);
+	pthread_attr_destroy(&ta);
+	if (rc != 0) {
+		pthread_mutex_destroy(&pl->mu);
+		close(pl->ep);
+		close(pl->efd);
+		free(pl);
+		return NULL;
+	}
+	return pl;
+}
+
+/* A poller of r with room for one more worker, counted in its load (a
+ * new one when all are full); NULL when none can be had. */
+static struct plc_poller *
+poller_pick(struct plc_ready *r)
+{
+	struct plc_poller	**v, *pl = NULL;
+	int			  k;
+
+	pthread_mutex_lock(&r->pmu);
+	for (k = 0; k < r->npollers && pl == NULL; k++)
+		if (r->pollers[k]->load < PLC_PER_POLLER)
+			pl = r->pollers[k];
+	if (pl == NULL && r->npollers == r->cappollers &&
+	    (v = reallocarray(r->pollers, (size_t)r->cappollers * 2 + 4,
+	    sizeof *v)) != NULL) {
+		r->pollers = v;
+		r->cappollers = r->cappollers * 2 + 4;
+	}
+	if (pl == NULL && r->npollers < r->cappollers &&
+	    (pl = poller_new(r)) != NULL)
+		r->pollers[r->npollers++] = pl;
+	if (pl != NULL)
+		pl->load++;
+	pthread_mutex_unlock(&r->pmu);
+	return pl;
+}
+
+/* Put d on its poller's kick list (then l is 1; not once it ended) or
+ * list of workers to adopt (l 0), and wake the poller if it was not woken
+ * already. */
+static void
+kick(struct plc_dev *d, int l)
+{
+	struct plc_poller	*pl = d->poller;
+	uint64_t		 one = 1;
+	int			 wake;
+
+	pthread_mutex_lock(&pl->mu);
+	if (l == 0)
+		pl->in[pl->nin++] = d;
+	else if (d->ended) {
+		pthread_mutex_unlock(&pl->mu);
+		return;		/* the poller let it go */
+	} else if (!d->kicked) {
+		d->kicked = 1;
+		pl->kick[pl->nkick++] = d;
+	}
+	wake = !pl->woken;
+	pl->woken = 1;
+	pthread_mutex_unlock(&pl->mu);
+	if (wake && write(pl->efd, &one, sizeof one) == -1)
+		return;	/* the counter is already non-zero */
+}
+
+int
+plc_fds(int n)
+{
+	return n + 2 * ((n + PLC_PER_POLLER - 1) / PLC_PER_POLLER);
 }
 
 int
@@ -580,14 +911,22 @@ plc_ready_init(struct plc_ready *r, int fd, int cap)
 	if ((r->q = calloc((size_t)r->cap, sizeof *r->q)) == NULL)
 		return -1;
 	pthread_mutex_init(&r->mu, NULL);
+	pthread_mutex_init(&r->pmu, NULL);
 	return 0;
 }
 
 void
 plc_ready_free(struct plc_ready *r)
 {
-	if (r->q != NULL)
+	int	k;
+
+	for (k = 0; k < r->npollers; k++)
+		poller_free(r->pollers[k]);
+	if (r->q != NULL) {
 		pthread_mutex_destroy(&r->mu);
+		pthread_mutex_destroy(&r->pmu);
+	}
+	free(r->pollers);
 	free(r->q);
 	free(r->out);
 	memset(r, 0, sizeof *r);
@@ -643,10 +982,6 @@ plc_start(struct plc_dev *d, const struct cfg_station *cfg,
     const struct codec *c, struct plc_ready *ready, double poll_s,
     double timeout_s)
 {
-	pthread_condattr_t	ca;
-	pthread_attr_t		ta;
-	int			rc;
-
 	memset(d, 0, sizeof *d);
 	d->cfg = cfg;
 	d->codec = c;
@@ -655,19 +990,16 @@ plc_start(struct plc_dev *d, const struct cfg_station *cfg,
 	d->poll_s = poll_s;
 	d->timeout_s = timeout_s;
 	d->fd = -1;
+	d->phase = PH_DOWN;
 	d->backoff_s = BACKOFF_MIN_S;
 	d->seed = (unsigned)cfg->port * 2654435761u;
 	d->tid = (uint16_t)rand_r(&d->seed);
+	if ((d->poller = poller_pick(ready)) == NULL)
+		return -1;
 	pthread_mutex_init(&d->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&d->cv, &ca);
-	pthread_condattr_destroy(&ca);
-	pthread_attr_init(&ta);
-	pthread_attr_setstacksize(&ta, WORKER_STACK);
-	rc = pthread_create(&d->thr, &ta, worker, d);
-	pthread_attr_destroy(&ta);
-	return rc == 0 ? 0 : -1;
+	pthread_cond_init(&d->cv, NULL);
+	kick(d, 0);
+	return 0;
 }
 
 void
@@ -675,15 +1007,18 @@ plc_halt(struct plc_dev *d)
 {
 	pthread_mutex_lock(&d->mu);
 	d->stop = 1;
-	pthread_cond_signal(&d->cv);
 	pthread_mutex_unlock(&d->mu);
+	kick(d, 1);
 }
 
 void
 plc_stop(struct plc_dev *d)
 {
 	plc_halt(d);
-	pthread_join(d->thr, NULL);
+	pthread_mutex_lock(&d->mu);
+	while (!d->ended)
+		pthread_cond_wait(&d->cv, &d->mu);
+	pthread_mutex_unlock(&d->mu);
 	pthread_mutex_destroy(&d->mu);
 	pthread_cond_destroy(&d->cv);
 }
@@ -694,10 +1029,10 @@ plc_command(struct plc_dev *d, const struct intent *it)
 	pthread_mutex_lock(&d->mu);
 	d->cmd = *it;
 	if (!d->have_cmd)	/* a replaced command keeps its age */
-		d->cmd_t = util_mono_s();
+		d->cmd_at = util_mono_s();
 	d->have_cmd = 1;
-	pthread_cond_signal(&d->cv);
 	pthread_mutex_unlock(&d->mu);
+	kick(d, 1);
 }
 
 int
@@ -744,7 +1079,12 @@ plc_take_ages(struct plc_dev *d, double *ages, double *max_ms)
 int
 plc_reap(struct plc_dev *d)
 {
-	if (pthread_tryjoin_np(d->thr, NULL) != 0)
+	int	ended;
+
+	pthread_mutex_lock(&d->mu);
+	ended = d->ended;
+	pthread_mutex_unlock(&d->mu);
+	if (!ended)
 		return 0;
 	pthread_mutex_destroy(&d->mu);
 	pthread_cond_destroy(&d->cv);

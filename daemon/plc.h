@@ -1,20 +1,26 @@
 /*
- * PLC workers: one thread per station PLC owns its socket and nothing
- * else.  It connects (with capped exponential backoff and jitter),
- * checks the PLC's identity where its map has one, makes the codec's reads
- * every poll period, writes an intent as soon as the loop hands it one (never
- * more than one request outstanding), and posts each poll's result into a
- * one-slot mailbox, waking the event loop through a shared eventfd.
+ * PLC workers: each station PLC has a worker context that owns its socket
+ * and nothing else, driven by a poller thread that multiplexes up to
+ * PLC_PER_POLLER of them with non-blocking sockets and epoll (3000 PLCs
+ * take 12 threads, not 3000).  A worker connects (with capped exponential
+ * backoff and jitter), checks the PLC's identity where its map has one,
+ * makes the codec's reads every poll period, writes an intent as soon as
+ * the loop hands it one (never more than one request outstanding), and
+ * posts each poll's result into a one-slot mailbox, waking the event loop
+ * through a shared eventfd.
  *
  * What a poll reads and what an intent writes is the station's codec's
  * (plc/codec.h): the worker sends the codec's requests, hands it the
  * replies to decode and posts the observation; nothing here knows a
  * register.  The worker connects and sends its own requests on the socket
- * (no select(): any descriptor number will do), and takes a reply only when mbtcp_check finds it whole and right, read
- * under one deadline for the whole reply (the response timeout).  Any error
- * closes the connection so that a late reply is never taken for the current
- * request; a request never takes longer than the response timeout, so
- * plc_stop returns within about one response timeout.
+ * (no select(): any descriptor number will do), and takes a reply only
+ * when mbtcp_check finds it whole and right, read under one absolute
+ * deadline for the whole reply (the response timeout): nothing in a poller
+ * ever blocks, so a PLC that is slow, silent or drips its reply a byte at
+ * a time costs its neighbours in the same poller nothing but the bytes.
+ * Any error closes the connection so that a late reply is never taken for
+ * the current request; a request never takes longer than the response
+ * timeout, so plc_stop returns within about one response timeout.
  */
 #ifndef PLC_H
 #define PLC_H
@@ -28,6 +34,9 @@
 #include "obs.h"
 
 #define PLC_AGES	64	/* command ages kept between two takes */
+#define PLC_PER_POLLER	256	/* PLCs one poller thread multiplexes */
+
+struct plc_poller;
 
 struct plc_result {
 	int		 ok;		/* obs holds a fresh, checked poll */
@@ -56,6 +65,11 @@ struct plc_ready {
 	struct plc_dev	**q;		/* the queue; guarded by mu */
 	int		  outcap;	/* room in out */
 	struct plc_dev	**out;		/* the last list taken, the loop's */
+
+	pthread_mutex_t	  pmu;		/* guards the pollers and their load */
+	int		  npollers;
+	int		  cappollers;
+	struct plc_poller **pollers;	/* started as PLCs come */
 };
 
 struct plc_dev {
@@ -68,23 +82,44 @@ struct plc_dev {
 	double		 poll_s;	/* real seconds between reads */
 	double		 timeout_s;	/* response timeout, real seconds */
 
-	pthread_t	 thr;
+	struct plc_poller *poller;	/* the thread that drives it */
+	int		 kicked;	/* on the poller's kick list; guarded
+					 * by the poller's mu */
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 cv;
 	int		 stop;		/* guarded by mu */
+	int		 ended;		/* the poller let it go; guarded by mu
+					 * and by the poller's mu */
 	int		 have_cmd;	/* guarded by mu */
 	struct intent	 cmd;		/* guarded by mu */
 	int		 have_res;	/* guarded by mu */
 	struct codec_ack ack;		/* guarded by mu: the last intent the
 					 * PLC acknowledged, this connection */
-	double		 cmd_t;		/* when cmd came; guarded by mu */
+	double		 cmd_at;	/* when cmd came; guarded by mu */
 	double		 ages_ms[PLC_AGES];	/* guarded by mu */
 	int		 nages;		/* acknowledged since the last take */
 	double		 age_max_ms;	/* guarded by mu */
 	struct plc_result res;
 
-	/* worker thread only */
+	/* the poller thread only */
+	int		 pidx;		/* index in the poller's lists */
+	int		 phase;		/* down, connecting, ready, a request */
+	int		 job;		/* identify, poll, write */
+	int		 halting;	/* end when the write in hand is done */
+	int		 nreq;		/* requests in the job */
+	int		 ireq;		/* the one in hand */
 	int		 fd;		/* the PLC's socket, or -1 */
+	double		 dl;		/* the request's or connect's deadline */
+	double		 t0;		/* when the poll began */
+	double		 cmd_t;		/* when the command being written came */
+	struct intent	 wit;		/* the intent being written */
+	struct mbtcp_req q;		/* the request in hand */
+	size_t		 len, off;	/* its bytes, and how many are sent */
+	size_t		 got, need;	/* reply bytes read, and to read */
+	size_t		 total;		/* the reply's, once its header came */
+	int		 head;		/* its header came and was checked */
+	int		 late;		/* its deadline passed: no more waits */
+	uint8_t		 buf[MBTCP_MAX_ADU];
 	double		 backoff_s;
 	unsigned	 seed;
 	uint16_t	 tid;		/* the last transaction id used */
@@ -96,6 +131,10 @@ struct plc_dev {
 	struct codec_req req[CODEC_MAX_REQS];
 	struct codec_reply rep[CODEC_MAX_REQS];
 };
+
+/* The descriptors n PLC workers take: a socket each, and each of their
+ * pollers' epoll set and eventfd. */
+int	plc_fds(int n);
 
 /* Set up a ready list with room for cap workers (it grows) waking eventfd
  * fd; 0 or -1. */
@@ -112,7 +151,8 @@ int	plc_ready_take(struct plc_ready *r, struct plc_dev *const **dev);
 void	plc_ready_forget(struct plc_ready *r, struct plc_dev *d);
 
 /* Start the worker for station cfg speaking codec c, on ready (which its
- * results wake), on a small stack, with slot -1 (the caller sets it).  A
+ * results wake), in a poller with room (a new one when all are full),
+ * with slot -1 (the caller sets it).  A
  * request gets timeout_s for its whole reply.  0 or -1. */
 int	plc_start(struct plc_dev *d, const struct cfg_station *cfg,
 	    const struct codec *c, struct plc_ready *ready, double poll_s,

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -58,6 +59,11 @@
 #ifndef PUMPD_VERSION
 #define PUMPD_VERSION	"unknown"	/* the Makefile passes it */
 #endif
+
+/* Descriptors kept for all but the PLCs: the standard three, the loop's,
+ * the control socket and its 16 clients, InfluxDB's connections, the spool
+ * and state files, the journal and notify sockets, a reload's reads. */
+#define FD_RESERVE	64
 
 #define SELF_EVERY_MS	10000	/* self-monitoring point, clock ms */
 #define STOP_WAIT_S	3.0	/* for the last metrics at shutdown */
@@ -542,6 +548,39 @@ num_arg(const char *opt, const char *arg, double lo, double hi)
 	return util_num_arg("pumpd", opt, arg, lo, hi);
 }
 
+/*
+ * Whether the descriptor limit holds n PLCs: their sockets and pollers
+ * (plc_fds), and FD_RESERVE for the rest.  The soft limit is raised to the
+ * hard one first when raise is set (start-up); --check-config judges by
+ * the hard limit, which start-up would reach.  0, or -1 with why.
+ */
+static int
+fd_check(int n, int raise, char *why, size_t len)
+{
+	struct rlimit	rl;
+	rlim_t		lim;
+	int		need = plc_fds(n) + FD_RESERVE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return 0;	/* no limit to judge by */
+	if (raise && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+		    getrlimit(RLIMIT_NOFILE, &rl) == -1)
+			return 0;
+	}
+	lim = raise ? rl.rlim_cur : rl.rlim_max;
+	if (lim == RLIM_INFINITY || lim >= (rlim_t)need)
+		return 0;
+	snprintf(why, len, "stations: %d PLCs need %d file descriptors (a "
+	    "socket each, %d for their %d poller threads, %d for the rest), "
+	    "but the limit (RLIMIT_NOFILE, %s) is %llu: raise it (LimitNOFILE= "
+	    "in the unit, ulimit -n) or split the district", n, need,
+	    plc_fds(n) - n, (plc_fds(n) - n) / 2, FD_RESERVE,
+	    raise ? "raised to the hard limit" : "hard", (unsigned long long)lim);
+	return -1;
+}
+
 /* Load and report on a configuration file; the exit status for -n. */
 static int
 check_config(const char *path)
@@ -551,9 +590,16 @@ check_config(const char *path)
 	double			cap = 0;
 	int			i, rc, nsew = 0, npumps = 0, nl1 = 0;
 
+	char			why[320];
+
 	rc = cfg_load(path, &d, &diag);
 	for (i = 0; i < diag.nmsg; i++)
 		fprintf(stderr, "%s\n", diag.msg[i]);
+	if (rc == 0 && fd_check(d.nstations, 0, why, sizeof why) == -1) {
+		fprintf(stderr, "%s: %s\n", path, why);
+		rc = -1;
+		diag.nerrors++;
+	}
 	if (rc == 0) {
 		for (i = 0; i < d.nstations; i++) {
 			nsew += d.st[i].kind == CFG_SEWAGE;
@@ -636,6 +682,7 @@ main(int argc, char **argv)
 	const char	*path = "/etc/pumpd/jinnan.conf";
 	struct pumpd	 p;
 	struct cfg_diag	 diag = { 0 };
+	char		 why[320];
 	int		 ch, check = 0, i, poll_ms = 0, hooks = 0;
 
 	memset(&p, 0, sizeof p);
@@ -714,6 +761,11 @@ main(int argc, char **argv)
 	for (i = 0; i < diag.nmsg; i++)
 		log_warnx("%s", diag.msg[i]);
 	cfg_diag_free(&diag);
+	if (fd_check(p.d.nstations, 1, why, sizeof why) == -1) {
+		log_errx("%s: %s; refusing to start", path, why);
+		cfg_free(&p.d);
+		return PUMPD_EXIT_CONFIG;
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (p.d.has_influx)	/* OpenSSL's set-up: 2 MB touched */
 		curl_global_init(CURL_GLOBAL_DEFAULT);
