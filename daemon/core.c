@@ -661,6 +661,32 @@ feed_forward(struct core_state *s, const struct cfg_station *cfg,
 	return s->ff_pumps > want ? s->ff_pumps : want;
 }
 
+/*
+ * A discharge limit on *want: cut to the limit, except where flood risk
+ * overrides it (with the alarm): from high-high until the level is back
+ * below the high alarm, so that a station at high-high does not start
+ * and stop its pumps on a centimetre.  Returns 1 when it cut.
+ */
+static int
+limit_cut(struct core_state *s, const struct cfg_station *cfg,
+    const struct core_input *in, double lvl, int hh, int *want,
+    struct core_out *out)
+{
+	if (hh)
+		s->limit_over = 1;
+	else if (lvl < cfg->high_alarm_m)
+		s->limit_over = 0;
+	if (in->limit_pumps < 0 || *want <= in->limit_pumps) {
+		core_alarm_set(s, out, CORE_AL_LIMIT_OVERRIDDEN, 0);
+		return 0;
+	}
+	core_alarm_set(s, out, CORE_AL_LIMIT_OVERRIDDEN, s->limit_over);
+	if (s->limit_over)
+		return 0;
+	*want = in->limit_pumps;
+	return 1;
+}
+
 /* Decide pump commands for level lvl. */
 static void
 sequence(struct core_state *s, const struct cfg_station *cfg,
@@ -669,6 +695,7 @@ sequence(struct core_state *s, const struct cfg_station *cfg,
 {
 	struct core_levels lv;
 	int		k, best, running = 0, navail = 0, want, hh, high, at_stop;
+	int		cut;
 	unsigned	held, manual;
 
 	hh = high_high(cfg, o, lvl);
@@ -691,12 +718,7 @@ sequence(struct core_state *s, const struct cfg_station *cfg,
 	if (s->lost > 0 && want <= running)
 		s->lost = 0;
 	high = lvl >= cfg->high_alarm_m;
-	if (in->limit_pumps >= 0 && want > in->limit_pumps) {
-		core_alarm_set(s, out, CORE_AL_LIMIT_OVERRIDDEN, hh);
-		if (!hh)
-			want = in->limit_pumps;
-	} else
-		core_alarm_set(s, out, CORE_AL_LIMIT_OVERRIDDEN, 0);
+	cut = limit_cut(s, cfg, in, lvl, hh, &want, out);
 	for (k = 0; k < cfg->npumps; k++)	/* adoption ends with a stop */
 		s->pump[k].adopted &= s->pump[k].cmd;
 	core_levels(s, cfg, p, &lv);
@@ -704,12 +726,13 @@ sequence(struct core_state *s, const struct cfg_station *cfg,
 	/* too many: stop the one that ran longest, after its minimum run;
 	 * at the stop level at once, pumps adopted at start-up too (the
 	 * minimum run is against short cycles of ours, and must never pump a
-	 * well below its stop level) */
+	 * well below its stop level); a discharge limit stops them after
+	 * their minimum run too */
 	while (running > want) {
 		best = -1;
 		for (k = 0; k < cfg->npumps; k++)
 			if (s->pump[k].cmd && !(manual & (1u << k)) &&
-			    (want == 0 || at_stop ?
+			    ((want == 0 && !cut) || at_stop ?
 			    !adopt_held(s, cfg, p, k, lvl) : s->now_ms -
 			    s->pump[k].cmd_ms >= (int64_t)p->min_run_s * 1000) &&
 			    (best < 0 || o->pump[k].run_s >
