@@ -664,17 +664,22 @@ feed_forward(struct core_state *s, const struct cfg_station *cfg,
 /*
  * A discharge limit on *want: cut to the limit, except where flood risk
  * overrides it (with the alarm): from high-high until the level is back
- * below the high alarm, so that a station at high-high does not start
- * and stop its pumps on a centimetre.  Returns 1 when it cut.
+ * below the last assist start in force, so that a station at high-high
+ * does not start and stop its pumps on a centimetre (a sewage station
+ * under the plant's share would fill to high-high, pump 20 m3 and stop,
+ * again and again).  Returns 1 when it cut.
  */
 static int
 limit_cut(struct core_state *s, const struct cfg_station *cfg,
-    const struct core_input *in, double lvl, int hh, int *want,
+    const struct cfg_control *p, const struct core_input *in, double lvl, int hh, int *want,
     struct core_out *out)
 {
+	struct core_levels	lv;
+
+	core_levels(s, cfg, p, &lv);
 	if (hh)
 		s->limit_over = 1;
-	else if (lvl < cfg->high_alarm_m)
+	else if (lvl < lv.start[cfg->npumps - 1])
 		s->limit_over = 0;
 	if (in->limit_pumps < 0 || *want <= in->limit_pumps) {
 		core_alarm_set(s, out, CORE_AL_LIMIT_OVERRIDDEN, 0);
@@ -718,7 +723,7 @@ sequence(struct core_state *s, const struct cfg_station *cfg,
 	if (s->lost > 0 && want <= running)
 		s->lost = 0;
 	high = lvl >= cfg->high_alarm_m;
-	cut = limit_cut(s, cfg, in, lvl, hh, &want, out);
+	cut = limit_cut(s, cfg, p, in, lvl, hh, &want, out);
 	for (k = 0; k < cfg->npumps; k++)	/* adoption ends with a stop */
 		s->pump[k].adopted &= s->pump[k].cmd;
 	core_levels(s, cfg, p, &lv);

@@ -499,9 +499,9 @@ test_discharge_limit(void **state)
 	assert_true(s.lasting.alarms & CORE_AL_LIMIT_OVERRIDDEN);
 }
 
-/* Flood risk overrides a limit of 0 from high-high down to the high alarm
- * (not a centimetre below high-high: the pumps would start and stop on
- * it); below, the limit stops them, but only after their minimum run. */
+/* Flood risk overrides a limit of 0 from high-high down to the last assist
+ * start (not a centimetre below high-high: the pumps would start and stop
+ * on it); below, the limit stops them, but only after their minimum run. */
 static void
 test_limit_override_held(void **state)
 {
@@ -521,8 +521,12 @@ test_limit_override_held(void **state)
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &lim, 30000, &out);
 	assert_true(out.it.run_mask != 0);
 	assert_true(s.lasting.alarms & CORE_AL_LIMIT_OVERRIDDEN);
-	sn = snap_at(3.7, out.it.run_mask);	/* below the high alarm */
+	sn = snap_at(3.5, out.it.run_mask);	/* below the high alarm */
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &lim, 60000, &out);
+	assert_true(out.it.run_mask != 0);
+	assert_true(s.lasting.alarms & CORE_AL_LIMIT_OVERRIDDEN);
+	sn = snap_at(3.1, out.it.run_mask);	/* below the last assist */
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &lim, 90000, &out);
 	assert_true(out.it.run_mask != 0);	/* the minimum run */
 	assert_false(s.lasting.alarms & CORE_AL_LIMIT_OVERRIDDEN);
 	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &lim,
