@@ -409,6 +409,37 @@ test_allocate_hold_time(void **state)
 	assert_int_equal(lim[0], 0);	/* now it moves */
 }
 
+/* A station whose estimate went untrusted a moment ago (its pump started)
+ * keeps its place in the order: it was trusted within min_run_s +
+ * min_off_s. */
+static void
+test_allocate_known_kept(void **state)
+{
+	struct cfg_control	p;
+	struct plan_demand	d[2];
+	struct plan_hold	hold[2];
+	int			lim[2];
+
+	(void)state;
+	memset(hold, 0, sizeof hold);
+	cfg_control_defaults(&p);
+	p.coordination = 1;
+	p.noutlets = 1;
+	p.outlet[0].plant = 1;
+	p.outlet[0].max_m3s = 0.35;
+	d[0] = demand(0, 1000, 0.25, 0.3, 2);
+	d[1] = demand(0, 3000, 0.25, 0.3, 2);
+	d[0].running = 1;
+	plan_allocate(&p, d, 2, hold, 0, lim);
+	assert_int_equal(lim[0], 1);
+	plan_allocate(&p, d, 2, hold, 1000000, lim);	/* long after */
+	assert_int_equal(lim[0], 1);
+	d[0].known = 0;		/* uncertain since a change at 1 000 s */
+	plan_allocate(&p, d, 2, hold, 1010000, lim);
+	assert_int_equal(lim[0], 1);
+	assert_int_equal(lim[1], 0);
+}
+
 /* A reach of 4 m3/s among three stations of 1.5 m3/s pumps, each with
  * 1.4 m3/s of inflow: the one minutes from flooding gets what it needs
  * first, then the next; the one with hours of storage waits.  A station
@@ -565,6 +596,7 @@ main(void)
 		cmocka_unit_test(test_allocate_plant),
 		cmocka_unit_test(test_allocate_no_cycling),
 		cmocka_unit_test(test_allocate_hold_time),
+		cmocka_unit_test(test_allocate_known_kept),
 		cmocka_unit_test(test_storage),
 	};
 
