@@ -1053,7 +1053,8 @@ ff_assist(struct core_state *s, const struct cfg_station *cfg,
 }
 
 /* The SUPERVISORY set-points in force (storm-lowered in storm mode) and
- * the inhibits of a discharge limit, overridden at high-high. */
+ * the inhibits of a discharge limit, overridden from high-high down to
+ * the last assist start. */
 static void
 supervisory_levels(struct core_state *s, const struct cfg_station *cfg,
     const struct cfg_control *p, const struct obs *o,
@@ -1073,9 +1074,15 @@ supervisory_levels(struct core_state *s, const struct cfg_station *cfg,
 	it->all_on_m = lv.all;
 	it->assist_step_m = n > 1 ? (lv.all - lv.start[0]) / (n - 1) : 0;
 	ff_assist(s, cfg, p, o, s->lasting.storm || drawdown_on(s, cfg, p), it);
-	core_alarm_set(s, out, CORE_AL_LIMIT_OVERRIDDEN, cut && hh);
+	/* flood risk overrides from high-high down to the last assist start
+	 * in force, as at v1 (no inhibit toggled on a centimetre) */
+	if (hh)
+		s->limit_over = 1;
+	else if (s->level_m < lv.start[n - 1])
+		s->limit_over = 0;
+	core_alarm_set(s, out, CORE_AL_LIMIT_OVERRIDDEN, cut && s->limit_over);
 	it->inhibit_mask |= held;
-	if (in->limit_pumps >= 0 && !hh)
+	if (in->limit_pumps >= 0 && !s->limit_over)
 		it->inhibit_mask |= limit_inhibits(cfg, o, in->limit_pumps,
 		    held);
 }

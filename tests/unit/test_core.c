@@ -1194,6 +1194,15 @@ test_l1_discharge_limit(void **state)
 	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &lim, 401000, &out);
 	assert_int_equal(out.it.inhibit_mask, 0x5);
 	assert_false(s.lasting.alarms & CORE_AL_LIMIT_OVERRIDDEN);
+	/* a centimetre below high-high the override holds (no inhibit
+	 * toggled on it), down to the last assist start */
+	o.level_m[0] = 4.3;
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &lim, 600000, &out);
+	assert_int_equal(out.it.inhibit_mask, 0);
+	o.level_m[0] = 4.0;	/* below high-high 4.2, above 3.2 */
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &lim, 610000, &out);
+	assert_int_equal(out.it.inhibit_mask, 0);
+	assert_true(s.lasting.alarms & CORE_AL_LIMIT_OVERRIDDEN);
 }
 
 /* No valid level at L1: the panel set-points, inhibits cleared; comms
