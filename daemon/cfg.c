@@ -44,6 +44,7 @@ static const char *control_keys[] = { "poll_ms", "response_timeout_ms",
     "level_disagree_m", "assist_hysteresis_m", "storm_mm_h",
     "storm_hold_min", "storm_drawdown_m", "handover_ms",
     "override_default_s", "feedforward", "drawdown", "coordination",
+    "coord_margin",
     "estim_window_s", "estim_settle_s", "estim_tau_s", "ff_lead_s",
     "ff_recover_s", "ff_min_fraction", "ff_hysteresis", "ff_min_conf",
     "dd_margin_m", "dd_band_m", "dd_rain_mm_h", "dd_release_mm_h",
@@ -353,6 +354,7 @@ cfg_control_defaults(struct cfg_control *c)
 	c->feedforward = 0;
 	c->drawdown = 0;
 	c->coordination = 0;
+	c->coord_margin = 0.25;
 	c->estim_window_s = 120;
 	c->estim_settle_s = 20;
 	c->estim_tau_s = 60;
@@ -423,6 +425,7 @@ load_control_plan(struct loader *l, config_setting_t *g,
 	get_bool(l, g, "feedforward", p, &c->feedforward);
 	get_bool(l, g, "drawdown", p, &c->drawdown);
 	get_bool(l, g, "coordination", p, &c->coordination);
+	get_num(l, g, "coord_margin", p, 0, &c->coord_margin, 0, 10);
 	get_int(l, g, "estim_window_s", p, 0, &c->estim_window_s, 20, 1800);
 	get_int(l, g, "estim_settle_s", p, 0, &c->estim_settle_s, 0, 600);
 	get_num(l, g, "estim_tau_s", p, 0, &c->estim_tau_s, 1, 3600);

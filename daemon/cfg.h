@@ -204,6 +204,9 @@ struct cfg_control {
 	int	feedforward;		/* pumps follow the estimated inflow */
 	int	drawdown;		/* rain draws the wells down */
 	int	coordination;		/* reaches and plants shared by risk */
+	double	coord_margin;		/* a share moves to another station
+					 * only when its storage time is
+					 * shorter by this fraction */
 	int	estim_window_s;		/* the level's slope fitted over this */
 	int	estim_settle_s;		/* levels ignored after a pump change */
 	double	estim_tau_s;		/* inflow smoothing */

@@ -661,6 +661,37 @@ feed_forward(struct core_state *s, const struct cfg_station *cfg,
 	return s->ff_pumps > want ? s->ff_pumps : want;
 }
 
+/*
+ * A discharge limit on *want: cut to the limit, except where flood risk
+ * overrides it (with the alarm): from high-high until the level is back
+ * below the last assist start in force, so that a station at high-high
+ * does not start and stop its pumps on a centimetre (a sewage station
+ * under the plant's share would fill to high-high, pump 20 m3 and stop,
+ * again and again).  Returns 1 when it cut.
+ */
+static int
+limit_cut(struct core_state *s, const struct cfg_station *cfg,
+    const struct cfg_control *p, const struct core_input *in, double lvl, int hh, int *want,
+    struct core_out *out)
+{
+	struct core_levels	lv;
+
+	core_levels(s, cfg, p, &lv);
+	if (hh)
+		s->limit_over = 1;
+	else if (lvl < lv.start[cfg->npumps - 1])
+		s->limit_over = 0;
+	if (in->limit_pumps < 0 || *want <= in->limit_pumps) {
+		core_alarm_set(s, out, CORE_AL_LIMIT_OVERRIDDEN, 0);
+		return 0;
+	}
+	core_alarm_set(s, out, CORE_AL_LIMIT_OVERRIDDEN, s->limit_over);
+	if (s->limit_over)
+		return 0;
+	*want = in->limit_pumps;
+	return 1;
+}
+
 /* Decide pump commands for level lvl. */
 static void
 sequence(struct core_state *s, const struct cfg_station *cfg,
@@ -669,6 +700,7 @@ sequence(struct core_state *s, const struct cfg_station *cfg,
 {
 	struct core_levels lv;
 	int		k, best, running = 0, navail = 0, want, hh, high, at_stop;
+	int		cut;
 	unsigned	held, manual;
 
 	hh = high_high(cfg, o, lvl);
@@ -691,12 +723,7 @@ sequence(struct core_state *s, const struct cfg_station *cfg,
 	if (s->lost > 0 && want <= running)
 		s->lost = 0;
 	high = lvl >= cfg->high_alarm_m;
-	if (in->limit_pumps >= 0 && want > in->limit_pumps) {
-		core_alarm_set(s, out, CORE_AL_LIMIT_OVERRIDDEN, hh);
-		if (!hh)
-			want = in->limit_pumps;
-	} else
-		core_alarm_set(s, out, CORE_AL_LIMIT_OVERRIDDEN, 0);
+	cut = limit_cut(s, cfg, p, in, lvl, hh, &want, out);
 	for (k = 0; k < cfg->npumps; k++)	/* adoption ends with a stop */
 		s->pump[k].adopted &= s->pump[k].cmd;
 	core_levels(s, cfg, p, &lv);
@@ -704,12 +731,13 @@ sequence(struct core_state *s, const struct cfg_station *cfg,
 	/* too many: stop the one that ran longest, after its minimum run;
 	 * at the stop level at once, pumps adopted at start-up too (the
 	 * minimum run is against short cycles of ours, and must never pump a
-	 * well below its stop level) */
+	 * well below its stop level); a discharge limit stops them after
+	 * their minimum run too */
 	while (running > want) {
 		best = -1;
 		for (k = 0; k < cfg->npumps; k++)
 			if (s->pump[k].cmd && !(manual & (1u << k)) &&
-			    (want == 0 || at_stop ?
+			    ((want == 0 && !cut) || at_stop ?
 			    !adopt_held(s, cfg, p, k, lvl) : s->now_ms -
 			    s->pump[k].cmd_ms >= (int64_t)p->min_run_s * 1000) &&
 			    (best < 0 || o->pump[k].run_s >
@@ -1025,7 +1053,8 @@ ff_assist(struct core_state *s, const struct cfg_station *cfg,
 }
 
 /* The SUPERVISORY set-points in force (storm-lowered in storm mode) and
- * the inhibits of a discharge limit, overridden at high-high. */
+ * the inhibits of a discharge limit, overridden from high-high down to
+ * the last assist start. */
 static void
 supervisory_levels(struct core_state *s, const struct cfg_station *cfg,
     const struct cfg_control *p, const struct obs *o,
@@ -1045,9 +1074,15 @@ supervisory_levels(struct core_state *s, const struct cfg_station *cfg,
 	it->all_on_m = lv.all;
 	it->assist_step_m = n > 1 ? (lv.all - lv.start[0]) / (n - 1) : 0;
 	ff_assist(s, cfg, p, o, s->lasting.storm || drawdown_on(s, cfg, p), it);
-	core_alarm_set(s, out, CORE_AL_LIMIT_OVERRIDDEN, cut && hh);
+	/* flood risk overrides from high-high down to the last assist start
+	 * in force, as at v1 (no inhibit toggled on a centimetre) */
+	if (hh)
+		s->limit_over = 1;
+	else if (s->level_m < lv.start[n - 1])
+		s->limit_over = 0;
+	core_alarm_set(s, out, CORE_AL_LIMIT_OVERRIDDEN, cut && s->limit_over);
 	it->inhibit_mask |= held;
-	if (in->limit_pumps >= 0 && !hh)
+	if (in->limit_pumps >= 0 && !s->limit_over)
 		it->inhibit_mask |= limit_inhibits(cfg, o, in->limit_pumps,
 		    held);
 }

@@ -230,25 +230,81 @@ allocate_one(const struct cfg_control *p, const struct plan_demand *d,
 	cap_growth(p, d, order, n, j, allowance, limit);
 }
 
+/* The trusted flag and rank of each station, with hold's memory. */
+static void
+rank_all(const struct cfg_control *p, struct plan_demand *d, int n,
+    const struct plan_hold *hold, int64_t now_ms, struct plan_rank *order)
+{
+	int64_t	keep_ms = ((int64_t)p->min_run_s + p->min_off_s) * 1000;
+	int	i;
+
+	for (i = 0; i < n; i++) {
+		if (hold != NULL && !d[i].known && hold[i].was_known &&
+		    now_ms - hold[i].known_ms <= keep_ms)
+			d[i].known = 1;	/* uncertain only since a change */
+		order[i].known = d[i].known;
+		order[i].storage_s = d[i].storage_s;
+		if (hold != NULL && hold[i].given && hold[i].limit > 0)
+			order[i].storage_s /= 1 + p->coord_margin;
+		order[i].i = i;
+	}
+	qsort(order, (size_t)n, sizeof *order, by_storage);
+}
+
+/* Keep each share at least at the pumps its station runs until
+ * min_run_s + min_off_s after it last changed; note the changes. */
+static void
+hold_shares(const struct cfg_control *p, const struct plan_demand *d,
+    int n, struct plan_hold *hold,
+    int64_t now_ms, int *limit)
+{
+	int64_t	keep_ms = ((int64_t)p->min_run_s + p->min_off_s) * 1000;
+	int	i, floor_n;
+
+	for (i = 0; i < n; i++) {
+		if (d[i].known) {
+			hold[i].was_known = 1;
+			hold[i].known_ms = now_ms;
+		}
+		if (hold[i].given && limit[i] >= 0 && hold[i].limit >= 0 &&
+		    limit[i] < hold[i].limit &&
+		    now_ms - hold[i].changed_ms < keep_ms) {
+			floor_n = d[i].running < hold[i].limit ?
+			    d[i].running : hold[i].limit;
+			if (limit[i] < floor_n)
+				limit[i] = floor_n;
+		}
+		if (!hold[i].given || limit[i] != hold[i].limit) {
+			hold[i].changed_ms = now_ms;
+			hold[i].limit = limit[i];
+			hold[i].given = 1;
+		}
+	}
+}
+
 void
-plan_allocate(const struct cfg_control *p, const struct plan_demand *d,
-    int n, int *limit)
+plan_allocate(const struct cfg_control *p, const struct plan_demand *d0,
+    int n, struct plan_hold *hold, int64_t now_ms, int *limit)
 {
 	struct plan_rank	*order;
+	struct plan_demand	*d;
 	int			 i, j;
 
 	for (i = 0; i < n; i++)
 		limit[i] = -1;
-	if (!p->coordination || n == 0 ||
-	    (order = malloc((size_t)n * sizeof *order)) == NULL)
-		return;
-	for (i = 0; i < n; i++) {
-		order[i].known = d[i].known;
-		order[i].storage_s = d[i].storage_s;
-		order[i].i = i;
+	if (!p->coordination || n == 0)
+		goto held;
+	order = malloc((size_t)n * sizeof *order);
+	d = malloc((size_t)n * sizeof *d);
+	if (order != NULL && d != NULL) {
+		memcpy(d, d0, (size_t)n * sizeof *d);
+		rank_all(p, d, n, hold, now_ms, order);
+		for (j = 0; j < p->noutlets; j++)
+			allocate_one(p, d, order, n, j, limit);
 	}
-	qsort(order, (size_t)n, sizeof *order, by_storage);
-	for (j = 0; j < p->noutlets; j++)
-		allocate_one(p, d, order, n, j, limit);
 	free(order);
+	free(d);
+held:
+	if (hold != NULL)
+		hold_shares(p, d0, n, hold, now_ms, limit);
 }

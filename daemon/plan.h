@@ -90,6 +90,16 @@ struct plan_demand {
 	int	running;	/* pumps running now */
 };
 
+/* What the allocation keeps of a station from one cycle to the next (zeroed
+ * at start: no share held). */
+struct plan_hold {
+	int	limit;		/* the share given last; -1 none */
+	int	given;		/* limit was set once */
+	int64_t	changed_ms;	/* when it last changed */
+	int	was_known;	/* its estimate was trusted once... */
+	int64_t	known_ms;	/* ...last at this time */
+};
+
 /*
  * Share each limited outlet's allowance among its stations, into limit[i]
  * (pumps; -1 for a station of no outlet or not limited).  The allowance
@@ -104,9 +114,20 @@ struct plan_demand {
  * A share grows past the pumps a station runs only by what the pumps
  * running at all the outlet's stations leave of the allowance, in the
  * same order: one station's pump starts only once another's stopped.
+ *
+ * With hold (one per station, kept by the caller across cycles; NULL:
+ * every cycle afresh), no cycling between stations whose storage times
+ * cross back and forth: a station holding a share ranks as if its storage
+ * time were coord_margin shorter (another takes its place only when
+ * shorter by that margin); an estimate trusted within the last min_run_s
+ * + min_off_s still counts as trusted (a pump start makes it uncertain
+ * for a while: the station would drop to the end of the order); and a
+ * share falls below the pumps the station runs only min_run_s +
+ * min_off_s after it last changed (it may grow at any time, into what
+ * the others' running pumps leave).
  */
 void	plan_allocate(const struct cfg_control *p, const struct plan_demand *d,
-	    int n, int *limit);
+	    int n, struct plan_hold *hold, int64_t now_ms, int *limit);
 
 /* A station's storage time: from level_m to its flood level at inflow_m3s
  * with no pump running, s (1e9 when the inflow is nil). */

@@ -94,6 +94,7 @@ struct station {
 	const struct alarm_table *alt;		/* the district's table */
 	int			 coord_limit;	/* its share of its reach or
 						 * plant (coordination); -1 */
+	struct plan_hold	 coord_hold;	/* the share held (no cycling) */
 };
 
 struct pumpd {

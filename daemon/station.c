@@ -305,7 +305,8 @@ demand_of(const struct pumpd *p, const struct station *s, int64_t ms,
 
 /*
  * District coordination, once a cycle: share each reach's and plant's
- * allowance among its stations by their time to flood (plan_allocate),
+ * allowance among its stations by their time to flood (plan_allocate,
+ * with each station's share held from cycle to cycle: no cycling),
  * each station's share going to its core as a discharge limit (with the
  * operators' own, the lower wins).  Nothing when it is switched off or no
  * reach or plant is configured.
@@ -314,23 +315,32 @@ static void
 coordinate(struct pumpd *p, int64_t ms)
 {
 	struct plan_demand	*d;
+	struct plan_hold	*h;
 	int			*lim, i;
 
 	if (!p->d.control.coordination || p->d.control.noutlets == 0) {
-		for (i = 0; i < p->n; i++)
+		for (i = 0; i < p->n; i++) {
 			p->st[i].coord_limit = -1;	/* switched off */
+			p->st[i].coord_hold.given = 0;
+		}
 		return;
 	}
 	d = calloc((size_t)p->n, sizeof *d);
+	h = calloc((size_t)p->n, sizeof *h);
 	lim = calloc((size_t)p->n, sizeof *lim);
-	if (d != NULL && lim != NULL) {
-		for (i = 0; i < p->n; i++)
+	if (d != NULL && h != NULL && lim != NULL) {
+		for (i = 0; i < p->n; i++) {
 			demand_of(p, &p->st[i], ms, &d[i]);
-		plan_allocate(&p->d.control, d, p->n, lim);
-		for (i = 0; i < p->n; i++)
+			h[i] = p->st[i].coord_hold;
+		}
+		plan_allocate(&p->d.control, d, p->n, h, ms, lim);
+		for (i = 0; i < p->n; i++) {
 			p->st[i].coord_limit = lim[i];
+			p->st[i].coord_hold = h[i];
+		}
 	}
 	free(d);
+	free(h);
 	free(lim);
 }
 
@@ -668,6 +678,7 @@ station_init(struct pumpd *p, struct station *s, int index,
 	s->last_ok_ms = INT64_MIN / 2;
 	s->limit_pumps = -1;
 	s->coord_limit = -1;
+	s->coord_hold.given = 0;
 	core_init(&s->core);
 	alarm_init(&s->al, index, cfg->npumps);
 	s->alt = &p->alarms;

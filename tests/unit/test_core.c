@@ -499,6 +499,41 @@ test_discharge_limit(void **state)
 	assert_true(s.lasting.alarms & CORE_AL_LIMIT_OVERRIDDEN);
 }
 
+/* Flood risk overrides a limit of 0 from high-high down to the last assist
+ * start (not a centimetre below high-high: the pumps would start and stop
+ * on it); below, the limit stops them, but only after their minimum run. */
+static void
+test_limit_override_held(void **state)
+{
+	struct core_state	s;
+	struct core_out		out;
+	struct obs	sn = snap_at(4.3, 0);
+	struct core_input	lim = { CORE_WARN_NONE, 0, 0 };
+	int64_t			t;
+
+	(void)state;
+	fresh(&s, &sn);
+	for (t = 0; t <= 20000; t += 1000)
+		core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &lim, t, &out);
+	assert_true(out.it.run_mask != 0);
+	assert_true(s.lasting.alarms & CORE_AL_LIMIT_OVERRIDDEN);
+	sn = snap_at(4.1, out.it.run_mask);	/* below high-high */
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &lim, 30000, &out);
+	assert_true(out.it.run_mask != 0);
+	assert_true(s.lasting.alarms & CORE_AL_LIMIT_OVERRIDDEN);
+	sn = snap_at(3.5, out.it.run_mask);	/* below the high alarm */
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &lim, 60000, &out);
+	assert_true(out.it.run_mask != 0);
+	assert_true(s.lasting.alarms & CORE_AL_LIMIT_OVERRIDDEN);
+	sn = snap_at(3.1, out.it.run_mask);	/* below the last assist */
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &lim, 90000, &out);
+	assert_true(out.it.run_mask != 0);	/* the minimum run */
+	assert_false(s.lasting.alarms & CORE_AL_LIMIT_OVERRIDDEN);
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &lim,
+	    (int64_t)par.min_run_s * 1000 + 61000, &out);
+	assert_int_equal(out.it.run_mask, 0);
+}
+
 /* Sewage: at most 6 starts an hour per pump. */
 static void
 test_sewage_starts_per_hour(void **state)
@@ -1159,6 +1194,15 @@ test_l1_discharge_limit(void **state)
 	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &lim, 401000, &out);
 	assert_int_equal(out.it.inhibit_mask, 0x5);
 	assert_false(s.lasting.alarms & CORE_AL_LIMIT_OVERRIDDEN);
+	/* a centimetre below high-high the override holds (no inhibit
+	 * toggled on it), down to the last assist start */
+	o.level_m[0] = 4.3;
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &lim, 600000, &out);
+	assert_int_equal(out.it.inhibit_mask, 0);
+	o.level_m[0] = 4.0;	/* below high-high 4.2, above 3.2 */
+	core_step(&s, &l1, &par, &o, CORE_COMMS_OK, &lim, 610000, &out);
+	assert_int_equal(out.it.inhibit_mask, 0);
+	assert_true(s.lasting.alarms & CORE_AL_LIMIT_OVERRIDDEN);
 }
 
 /* No valid level at L1: the panel set-points, inhibits cleared; comms
@@ -2021,6 +2065,7 @@ main(void)
 		cmocka_unit_test(test_warning_storm_mode),
 		cmocka_unit_test(test_warning_sewage_no_storm),
 		cmocka_unit_test(test_discharge_limit),
+		cmocka_unit_test(test_limit_override_held),
 		cmocka_unit_test(test_sewage_starts_per_hour),
 		cmocka_unit_test(test_remote_off_and_comms),
 		cmocka_unit_test(test_outfall_alarm),

@@ -300,6 +300,146 @@ demand(int outlet, double storage_s, double inflow, double q1, int n)
 	return d;
 }
 
+/* Two sewage stations on a plant that takes one pump (0.35 m3/s, pumps of
+ * 0.3): the station holding the share runs its pump; its storage time and
+ * the other's cross back and forth every cycle for ten minutes, and the
+ * station's estimate goes untrusted for 20 s after its pump starts; each
+ * allocation is played on the pumps it leaves running (one cycle later).
+ * Returns how often the share moved. */
+struct cross {
+	struct plan_hold hold[2];
+	int		run[2];
+	int64_t		start_ms[2];
+	int		holder;		/* the station holding the share */
+};
+
+static int
+cross_run(struct cross *c, int64_t t0_ms, int secs, double a_s,
+    double b_s, double swing_s)
+{
+	struct cfg_control	p;
+	struct plan_demand	d[2];
+	int			lim[2], t, flips = 0, i;
+	int			*run = c->run;
+	int64_t			*start_ms = c->start_ms;
+
+	cfg_control_defaults(&p);
+	p.coordination = 1;
+	p.noutlets = 1;
+	p.outlet[0].plant = 1;
+	p.outlet[0].max_m3s = 0.35;
+	for (t = 0; t < secs; t++) {
+		int64_t	now = t0_ms + (int64_t)t * 1000;
+
+		d[0] = demand(0, a_s + (t % 2 ? swing_s : -swing_s), 0.25, 0.3, 2);
+		d[1] = demand(0, b_s + (t % 2 ? -swing_s : swing_s), 0.25, 0.3, 2);
+		for (i = 0; i < 2; i++) {
+			d[i].running = run[i];
+			d[i].known = now - start_ms[i] >= 20000;
+		}
+		plan_allocate(&p, d, 2, c->hold, now, lim);
+		for (i = 0; i < 2; i++) {
+			if (lim[i] > 0 && run[i] == 0)
+				start_ms[i] = now;
+			run[i] = lim[i] > 0 ? 1 : 0;
+		}
+		i = lim[0] > 0 ? 0 : lim[1] > 0 ? 1 : -1;
+		if (i >= 0 && c->holder >= 0 && i != c->holder)
+			flips++;
+		if (i >= 0)
+			c->holder = i;
+	}
+	return flips;
+}
+
+/* Hysteresis in the ranking: the share stays with the station that holds
+ * it while the storage times cross within coord_margin (ten minutes,
+ * 600 crossings, no move, even while the holder's estimate is untrusted
+ * after its start); a station whose storage time becomes shorter by more
+ * than the margin takes it, once, after the holder's minimum run plus
+ * minimum off. */
+static void
+test_allocate_no_cycling(void **state)
+{
+	struct cross	c;
+
+	(void)state;
+	memset(&c, 0, sizeof c);
+	c.start_ms[0] = c.start_ms[1] = INT64_MIN / 2;
+	c.holder = -1;
+	assert_int_equal(cross_run(&c, 1000000, 600, 1000, 1000, 50), 0);
+	assert_int_equal(c.holder, 0);
+	/* the other now has half the storage time: it takes the share */
+	assert_int_equal(cross_run(&c, 1600000, 60, 1000, 500, 20), 1);
+	assert_int_equal(c.holder, 1);
+	/* and keeps it when they cross again within the margin */
+	assert_int_equal(cross_run(&c, 1660000, 600, 520, 500, 40), 0);
+	assert_int_equal(c.holder, 1);
+}
+
+/* The share held falls below the pumps a station runs only min_run_s +
+ * min_off_s after it last changed, however short the other's storage. */
+static void
+test_allocate_hold_time(void **state)
+{
+	struct cfg_control	p;
+	struct plan_demand	d[2];
+	struct plan_hold	hold[2];
+	int			lim[2];
+
+	(void)state;
+	memset(hold, 0, sizeof hold);
+	cfg_control_defaults(&p);
+	p.coordination = 1;
+	p.noutlets = 1;
+	p.outlet[0].plant = 1;
+	p.outlet[0].max_m3s = 0.35;
+	d[0] = demand(0, 1000, 0.25, 0.3, 2);
+	d[1] = demand(0, 3000, 0.25, 0.3, 2);
+	plan_allocate(&p, d, 2, hold, 0, lim);
+	assert_int_equal(lim[0], 1);
+	assert_int_equal(lim[1], 0);
+	d[0].running = 1;
+	d[1].storage_s = 60;	/* minutes from flooding now */
+	plan_allocate(&p, d, 2, hold, 60000, lim);
+	assert_int_equal(lim[0], 1);	/* held: its pump runs on */
+	assert_int_equal(lim[1], 0);	/* nothing left to it yet */
+	plan_allocate(&p, d, 2, hold,
+	    ((int64_t)p.min_run_s + p.min_off_s) * 1000, lim);
+	assert_int_equal(lim[0], 0);	/* now it moves */
+}
+
+/* A station whose estimate went untrusted a moment ago (its pump started)
+ * keeps its place in the order: it was trusted within min_run_s +
+ * min_off_s. */
+static void
+test_allocate_known_kept(void **state)
+{
+	struct cfg_control	p;
+	struct plan_demand	d[2];
+	struct plan_hold	hold[2];
+	int			lim[2];
+
+	(void)state;
+	memset(hold, 0, sizeof hold);
+	cfg_control_defaults(&p);
+	p.coordination = 1;
+	p.noutlets = 1;
+	p.outlet[0].plant = 1;
+	p.outlet[0].max_m3s = 0.35;
+	d[0] = demand(0, 1000, 0.25, 0.3, 2);
+	d[1] = demand(0, 3000, 0.25, 0.3, 2);
+	d[0].running = 1;
+	plan_allocate(&p, d, 2, hold, 0, lim);
+	assert_int_equal(lim[0], 1);
+	plan_allocate(&p, d, 2, hold, 1000000, lim);	/* long after */
+	assert_int_equal(lim[0], 1);
+	d[0].known = 0;		/* uncertain since a change at 1 000 s */
+	plan_allocate(&p, d, 2, hold, 1010000, lim);
+	assert_int_equal(lim[0], 1);
+	assert_int_equal(lim[1], 0);
+}
+
 /* A reach of 4 m3/s among three stations of 1.5 m3/s pumps, each with
  * 1.4 m3/s of inflow: the one minutes from flooding gets what it needs
  * first, then the next; the one with hours of storage waits.  A station
@@ -320,7 +460,7 @@ test_allocate_reach(void **state)
 	d[1] = demand(0, 600, 1.4, 1.5, 3);		/* ten minutes */
 	d[2] = demand(0, 1800, 1.4, 1.5, 3);		/* half an hour */
 	d[3] = demand(-1, 300, 3.0, 1.5, 2);
-	plan_allocate(&p, d, 4, lim);
+	plan_allocate(&p, d, 4, NULL, 0, lim);
 	assert_int_equal(lim[1], 1);
 	assert_int_equal(lim[2], 1);
 	assert_int_equal(lim[0], 0);
@@ -328,19 +468,19 @@ test_allocate_reach(void **state)
 	/* more inflow at the ten-minute one: it takes two, the hours one
 	 * still waits */
 	d[1].inflow_m3s = 2.9;
-	plan_allocate(&p, d, 4, lim);
+	plan_allocate(&p, d, 4, NULL, 0, lim);
 	assert_int_equal(lim[1], 2);
 	assert_int_equal(lim[2], 0);
 	assert_int_equal(lim[0], 0);
 	/* a station whose inflow is not known comes after the known ones */
 	d[0].known = 0;
 	d[0].storage_s = 1;
-	plan_allocate(&p, d, 4, lim);
+	plan_allocate(&p, d, 4, NULL, 0, lim);
 	assert_int_equal(lim[1], 2);
 	assert_int_equal(lim[0], 0);
 	/* coordination off: nobody limited */
 	p.coordination = 0;
-	plan_allocate(&p, d, 4, lim);
+	plan_allocate(&p, d, 4, NULL, 0, lim);
 	assert_int_equal(lim[0], -1);
 	assert_int_equal(lim[1], -1);
 }
@@ -369,7 +509,7 @@ test_allocate_ordered(void **state)
 	d[2] = demand(0, 1800, 1.4, 1.5, 3);		/* half an hour */
 	d[3] = demand(0, 300, 3.0, 1.5, 2);		/* no order */
 	d[0].ordered = d[1].ordered = d[2].ordered = 1;
-	plan_allocate(&p, d, 4, lim);
+	plan_allocate(&p, d, 4, NULL, 0, lim);
 	assert_int_equal(lim[1], 2);
 	assert_int_equal(lim[2], 1);
 	assert_int_equal(lim[0], 0);
@@ -378,21 +518,21 @@ test_allocate_ordered(void **state)
 	/* the storm moves: the hours one is now minutes from flooding */
 	d[0].storage_s = 120;
 	d[0].inflow_m3s = 2.0;
-	plan_allocate(&p, d, 4, lim);
+	plan_allocate(&p, d, 4, NULL, 0, lim);
 	assert_int_equal(lim[0], 2);
 	assert_int_equal(lim[1], 1);
 	assert_int_equal(lim[2], 0);
 	/* but while the ten-minute one still runs its two, the other can
 	 * take only what those leave: one more pump, not two */
 	d[1].running = 2;
-	plan_allocate(&p, d, 4, lim);
+	plan_allocate(&p, d, 4, NULL, 0, lim);
 	assert_int_equal(lim[0], 1);
 	assert_int_equal(lim[1], 1);
 	assert_int_equal(lim[2], 0);
 	d[1].running = 0;
 	/* the order lifted: nobody limited */
 	d[0].ordered = d[1].ordered = d[2].ordered = -1;
-	plan_allocate(&p, d, 4, lim);
+	plan_allocate(&p, d, 4, NULL, 0, lim);
 	assert_int_equal(lim[0], -1);
 	assert_int_equal(lim[1], -1);
 	assert_int_equal(lim[2], -1);
@@ -418,12 +558,12 @@ test_allocate_plant(void **state)
 	d[0] = demand(1, 7200, 0.2, 0.3, 2);	/* a sewage station */
 	d[1] = demand(1, 900, 0.5, 0.3, 2);	/* another, filling */
 	d[2] = demand(0, 600, 3.0, 1.5, 3);	/* stormwater on the reach */
-	plan_allocate(&p, d, 3, lim);
+	plan_allocate(&p, d, 3, NULL, 0, lim);
 	assert_int_equal(lim[1], 2);	/* 0.6 of 0.9 */
 	assert_int_equal(lim[0], 1);	/* the last 0.3 */
 	assert_int_equal(lim[2], 3);	/* the reach has room for all */
 	p.outlet[1].max_m3s = 0.5;
-	plan_allocate(&p, d, 3, lim);
+	plan_allocate(&p, d, 3, NULL, 0, lim);
 	assert_int_equal(lim[1], 1);
 	assert_int_equal(lim[0], 0);
 }
@@ -454,6 +594,9 @@ main(void)
 		cmocka_unit_test(test_allocate_reach),
 		cmocka_unit_test(test_allocate_ordered),
 		cmocka_unit_test(test_allocate_plant),
+		cmocka_unit_test(test_allocate_no_cycling),
+		cmocka_unit_test(test_allocate_hold_time),
+		cmocka_unit_test(test_allocate_known_kept),
 		cmocka_unit_test(test_storage),
 	};
 
