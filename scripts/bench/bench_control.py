@@ -422,6 +422,11 @@ def scores(summ):
                       if k.endswith("_starts")),
         "worst_starts_per_h": sph,
         "energy_kwh": sum(float(d["energy_kwh"]) for d in st),
+        # the energy goal is per volume pumped: drawing a well down pumps
+        # water the baseline leaves in it, against a higher lift
+        "pumped_m3": sum(float(d["pumped_m3"]) for d in st),
+        "kwh_per_1000m3": 1000 * sum(float(d["energy_kwh"]) for d in st) /
+        max(1.0, sum(float(d["pumped_m3"]) for d in st)),
         "over_limit_min": sum(float(d["over_limit_s"]) for d in st) / 60,
         "balance_m3": float(dist[0]["balance_m3"]) if dist else 0.0,
         # under the PLCs' own control, and watchdog expiries: a pumpd that
@@ -523,19 +528,21 @@ def markdown(res, storms, ctrls):
     """The table as Markdown, for the README."""
     out = ["| storm | controller | flood m3 | flooded | plant overflow m3 | "
            "max level / flood level | starts | worst starts/h | kWh | "
+           "kWh per 1000 m3 | "
            "river over its allowance, min (of which flood risk) | "
            "gap closure |",
-           "|" + "---|" * 11]
+           "|" + "---|" * 12]
     for s in storms:
         for c in ctrls:
             r = res[s][c]
             g = r.get("gap")
             out.append("| %s | %s | %.0f | %d | %.0f | %.2f (%s) | %d | %d | "
-                       "%.0f | %d (%d) | %s |" % (
+                       "%.0f | %.1f | %d (%d) | %s |" % (
                            s, c, r["flood_m3"], r["flooded"],
                            r["overflow_m3"], r["max_level_frac"],
                            r["max_level_station"], r["starts"],
                            r["worst_starts_per_h"], r["energy_kwh"],
+                           r.get("kwh_per_1000m3", 0),
                            r.get("reach_over_min", 0),
                            r.get("reach_over_risk_min", 0),
                            "" if not c.startswith("pumpd") else
@@ -557,7 +564,8 @@ def write_outputs(args, res, names, ctrls, storms, t0):
         w = csv.writer(f)
         keys = ["flood_m3", "flooded", "overflow_m3", "max_level_frac",
                 "max_level_station", "starts", "worst_starts_per_h",
-                "energy_kwh", "over_limit_min", "reach_over_min",
+                "energy_kwh", "pumped_m3", "kwh_per_1000m3",
+                "over_limit_min", "reach_over_min",
                 "reach_over_risk_min", "gap", "local_min",
                 "wd_trips", "wall_s"]
         w.writerow(["storm", "controller"] + keys)
@@ -570,18 +578,20 @@ def write_outputs(args, res, names, ctrls, storms, t0):
 
 # ---------------------------------------------------------------- main
 def table(res, storms, ctrls):
-    hdr = ("%-14s %-16s %9s %4s %9s %7s %6s %5s %8s %8s" %
+    hdr = ("%-14s %-16s %9s %4s %9s %7s %6s %5s %8s %7s %8s" %
            ("storm", "controller", "flood m3", "st.", "overfl m3", "max/fl",
-            "starts", "w/h", "kWh", "reach min"))
+            "starts", "w/h", "kWh", "kWh/km3", "reach min"))
     lines = [hdr, "-" * len(hdr)]
     for s in storms:
         for c in ctrls:
             r = res[s][c]
-            lines.append("%-14s %-16s %9.0f %4d %9.0f %7.2f %6d %5d %8.0f %8.0f"
+            lines.append("%-14s %-16s %9.0f %4d %9.0f %7.2f %6d %5d %8.0f "
+                         "%7.1f %8.0f"
                          % (s, c, r["flood_m3"], r["flooded"],
                             r["overflow_m3"], r["max_level_frac"],
                             r["starts"], r["worst_starts_per_h"],
-                            r["energy_kwh"], r.get("reach_over_min", 0)))
+                            r["energy_kwh"], r.get("kwh_per_1000m3", 0),
+                            r.get("reach_over_min", 0)))
         for c in ctrls:
             if c.startswith("pumpd"):
                 g = res[s][c].get("gap")

@@ -2,7 +2,8 @@
 """A hostile station PLC for the tests: a Modbus TCP server (map version 1)
 whose every reply says the wet well stands at 3.3 m with every pump
 available, so that a daemon that obeys it starts pumps, and whose replies
-carry one defect, chosen by the first word of the mode file at each request:
+carry one defect, chosen by the first word of the mode file at each request
+(a poll's read-back of the holding registers keeps its input read's mode):
 
   valid      correct replies (the control: the daemon should write)
   unit       unit id one more than asked
@@ -143,7 +144,10 @@ class Handler(socketserver.BaseRequestHandler):
                                                          self.recv_n(7))
                 body = self.recv_n(length - 1)
                 fc, data = body[0], body[1:]
-                m = mode()
+                # a poll's read-back (function 3) keeps the mode of its
+                # input read: a mode changed between the two would give
+                # the poll two defects, or none
+                m = read_mode if fc == 3 and read_mode != "none" else mode()
                 log("req %s fc=%d tid=%d" % (m, fc, tid))
                 if fc == 4:
                     read_mode = m

@@ -23,6 +23,7 @@ assert sorted(r) == ["baseline", "bound", "pumpd"], sorted(r)
 for c, s in r.items():
     assert abs(s["balance_m3"]) < 0.01, (c, s["balance_m3"])
     assert s["energy_kwh"] > 0 and s["starts"] > 0, c
+    assert s["pumped_m3"] > 0 and s["kwh_per_1000m3"] > 0, c
     assert sorted(s["stations"]) == ["gegu-sewage", "xiaozhan-east"], c
 print(", ".join("%s %.0f kWh" % (c, r[c]["energy_kwh"]) for c in sorted(r)))
 PY
