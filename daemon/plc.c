@@ -109,6 +109,7 @@ post_ok(struct plc_dev *d)
 {
 	pthread_mutex_lock(&d->mu);
 	d->res = d->work;
+	d->res_epoch = d->epoch;
 	d->res.ok = 1;
 	d->res.rejected = 0;
 	d->res.cause = MBTCP_OK;
@@ -167,6 +168,16 @@ arm(struct plc_dev *d, uint32_t ev)
 	return epoll_ctl(d->poller->ep, EPOLL_CTL_MOD, d->fd, &e);
 }
 
+/* A poll failed or the connection dropped (under d->mu): drop a command
+ * not yet written, and one the loop posts later on a result taken before
+ * now: either was decided on data from before the error. */
+static void
+new_epoch(struct plc_dev *d)
+{
+	d->epoch++;
+	d->have_cmd = 0;
+}
+
 /* Drop the connection after an error, and a command not yet written: it
  * was decided on data from before the error. */
 static void
@@ -174,7 +185,7 @@ disconnect(struct plc_dev *d)
 {
 	pthread_mutex_lock(&d->mu);
 	d->ack.valid = 0;
-	d->have_cmd = 0;
+	new_epoch(d);
 	pthread_mutex_unlock(&d->mu);
 	if (d->fd != -1) {
 		close(d->fd);	/* which takes it out of the epoll set */
@@ -547,9 +558,12 @@ job_done(struct plc_dev *d)
 		break;
 	case JOB_POLL:
 		if (d->codec->decode(d->cfg, &d->mem, d->req, d->rep, d->nreq,
-		    &d->work_ack, &d->work.obs, &why) == -1)
+		    &d->work_ack, &d->work.obs, &why) == -1) {
+			pthread_mutex_lock(&d->mu);
+			new_epoch(d);
+			pthread_mutex_unlock(&d->mu);
 			post_reject(d, why);
-		else {
+		} else {
 			d->work.rtt_ms = (util_mono_s() - d->t0) * 1000;
 			post_ok(d);
 		}
@@ -1026,13 +1040,19 @@ plc_stop(struct plc_dev *d)
 void
 plc_command(struct plc_dev *d, const struct intent *it)
 {
+	int	fresh;
+
 	pthread_mutex_lock(&d->mu);
-	d->cmd = *it;
-	if (!d->have_cmd)	/* a replaced command keeps its age */
-		d->cmd_at = util_mono_s();
-	d->have_cmd = 1;
+	/* decided on the last good result taken: none failed since */
+	if ((fresh = d->has_basis && d->basis == d->epoch) != 0) {
+		d->cmd = *it;
+		if (!d->have_cmd)	/* a replaced command keeps its age */
+			d->cmd_at = util_mono_s();
+		d->have_cmd = 1;
+	}
 	pthread_mutex_unlock(&d->mu);
-	kick(d, 1);
+	if (fresh)
+		kick(d, 1);
 }
 
 int
@@ -1055,6 +1075,10 @@ plc_take(struct plc_dev *d, struct plc_result *r)
 	pthread_mutex_lock(&d->mu);
 	if ((have = d->have_res) != 0)
 		*r = d->res;
+	if (have && d->res.ok) {
+		d->has_basis = 1;
+		d->basis = d->res_epoch;
+	}
 	d->have_res = 0;
 	pthread_mutex_unlock(&d->mu);
 	return have;
