@@ -910,6 +910,19 @@ kick(struct plc_dev *d, int l)
 		return;	/* the counter is already non-zero */
 }
 
+/* The jitter's seed for station cfg: its PLC's address and port, so that
+ * PLCs on one port (Modbus's 502) back off apart, not in step. */
+static unsigned
+seed_of(const struct cfg_station *cfg)
+{
+	const unsigned char	*c;
+	unsigned		 h = 2166136261u;	/* FNV-1a */
+
+	for (c = (const unsigned char *)cfg->host; *c != '\0'; c++)
+		h = (h ^ *c) * 16777619u;
+	return (h ^ (unsigned)cfg->port) * 16777619u;
+}
+
 int
 plc_fds(int n)
 {
@@ -1006,7 +1019,7 @@ plc_start(struct plc_dev *d, const struct cfg_station *cfg,
 	d->fd = -1;
 	d->phase = PH_DOWN;
 	d->backoff_s = BACKOFF_MIN_S;
-	d->seed = (unsigned)cfg->port * 2654435761u;
+	d->seed = seed_of(cfg);
 	d->tid = (uint16_t)rand_r(&d->seed);
 	if ((d->poller = poller_pick(ready)) == NULL)
 		return -1;

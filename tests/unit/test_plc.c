@@ -514,6 +514,46 @@ test_no_command_on_data_before_a_failure(void **state)
 	close(efd);
 }
 
+/* Two PLCs on one port (Modbus's 502) at two addresses draw their backoff
+ * jitter and first transaction ids from different seeds: a network outage
+ * does not have every station reconnect in step. */
+static void
+test_jitter_apart_on_one_port(void **state)
+{
+	struct sockaddr_in	sin;
+	socklen_t		sl = sizeof sin;
+	struct cfg_station	c1, c2;
+	struct plc_dev		d1, d2;
+	int			efd = eventfd(0, EFD_NONBLOCK), fd;
+	struct plc_ready	rl;
+
+	(void)state;
+	/* a port nobody listens on: each worker only backs off */
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	getsockname(fd, (struct sockaddr *)&sin, &sl);
+	close(fd);
+	fixture_station(&c1, 1);
+	fixture_station(&c2, 1);
+	strcpy(c1.host, "127.0.0.1");
+	strcpy(c2.host, "127.0.0.2");
+	c1.port = c2.port = ntohs(sin.sin_port);
+	assert_int_equal(plc_ready_init(&rl, efd, 2), 0);
+	assert_int_equal(plc_start(&d1, &c1, codec_find("v1"), &rl, 0.2, 0.4),
+	    0);
+	assert_int_equal(plc_start(&d2, &c2, codec_find("v1"), &rl, 0.2, 0.4),
+	    0);
+	assert_int_not_equal(d1.tid, d2.tid);	/* no request is ever sent */
+	plc_stop(&d1);
+	plc_stop(&d2);
+	assert_int_not_equal(d1.seed, d2.seed);
+	plc_ready_free(&rl);
+	close(efd);
+}
+
 static void
 test_drip_timeout_and_bounded_stop(void **state)
 {
@@ -604,6 +644,7 @@ main(void)
 		cmocka_unit_test(test_no_command_on_data_before_a_failure),
 		cmocka_unit_test(test_drip_timeout_and_bounded_stop),
 		cmocka_unit_test(test_stop_while_connecting),
+		cmocka_unit_test(test_jitter_apart_on_one_port),
 		cmocka_unit_test(test_ready_list_only_results),
 	};
 
