@@ -206,9 +206,6 @@ end_dev(struct plc_poller *pl, struct plc_dev *d)
 	pl->due[d->pidx] = pl->due[last];
 	pl->dev[d->pidx]->pidx = d->pidx;
 	pl->ndev = last;
-	pthread_mutex_lock(&pl->ready->pmu);
-	pl->load--;
-	pthread_mutex_unlock(&pl->ready->pmu);
 	pthread_mutex_lock(&pl->mu);
 	for (k = 0; d->kicked && k < pl->nkick; k++)
 		if (pl->kick[k] == d) {
@@ -220,6 +217,11 @@ end_dev(struct plc_poller *pl, struct plc_dev *d)
 	pthread_cond_broadcast(&d->cv);
 	pthread_mutex_unlock(&d->mu);
 	pthread_mutex_unlock(&pl->mu);
+	/* room for another only once d is off the kick list: else a worker
+	 * given its room and kicked at once could make 257 there */
+	pthread_mutex_lock(&pl->ready->pmu);
+	pl->load--;
+	pthread_mutex_unlock(&pl->ready->pmu);
 }
 
 /* Back off after a failure, with jitter (or end, when halting). */
