@@ -1377,6 +1377,9 @@ core_import(struct core_state *s, const struct core_persist *in,
 	}
 	s->lasting = in->lasting;
 	s->lasting.alarms &= ~(CORE_AL_SECOND_MASTER | CORE_AL_PUMPS_SHORT);
+	/* flood risk overriding a limit goes on until the level is below
+	 * the last assist start, restart or not */
+	s->limit_over = (s->lasting.alarms & CORE_AL_LIMIT_OVERRIDDEN) != 0;
 	s->lasting.local = s->lasting.local != 0;
 	for (k = 0; k < OBS_MAX_PUMPS; k++) {
 		if (s->lasting.pump[k].nstarts < 0)

@@ -148,7 +148,8 @@ struct core_state {
 	int	 local_seen;	/* polls in a row LOCAL_CONTROL under REMOTE */
 	int	 short_plc;	/* handed over: pumps short at high level */
 	int	 limit_over;	/* flood risk overrode the discharge limit
-				 * at high-high: until below the high alarm */
+				 * at high-high: until below the last assist
+				 * start (restored from its alarm) */
 	int64_t	 short_ms;	/* since when short; INT64_MIN when not */
 	struct intent last_it;	/* SUPERVISORY: the last intent written */
 	int	 written;	/* last_it holds one */

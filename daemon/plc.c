@@ -109,6 +109,7 @@ post_ok(struct plc_dev *d)
 {
 	pthread_mutex_lock(&d->mu);
 	d->res = d->work;
+	d->res_epoch = d->epoch;
 	d->res.ok = 1;
 	d->res.rejected = 0;
 	d->res.cause = MBTCP_OK;
@@ -167,6 +168,16 @@ arm(struct plc_dev *d, uint32_t ev)
 	return epoll_ctl(d->poller->ep, EPOLL_CTL_MOD, d->fd, &e);
 }
 
+/* A poll failed or the connection dropped (under d->mu): drop a command
+ * not yet written, and one the loop posts later on a result taken before
+ * now: either was decided on data from before the error. */
+static void
+new_epoch(struct plc_dev *d)
+{
+	d->epoch++;
+	d->have_cmd = 0;
+}
+
 /* Drop the connection after an error, and a command not yet written: it
  * was decided on data from before the error. */
 static void
@@ -174,7 +185,7 @@ disconnect(struct plc_dev *d)
 {
 	pthread_mutex_lock(&d->mu);
 	d->ack.valid = 0;
-	d->have_cmd = 0;
+	new_epoch(d);
 	pthread_mutex_unlock(&d->mu);
 	if (d->fd != -1) {
 		close(d->fd);	/* which takes it out of the epoll set */
@@ -195,9 +206,6 @@ end_dev(struct plc_poller *pl, struct plc_dev *d)
 	pl->due[d->pidx] = pl->due[last];
 	pl->dev[d->pidx]->pidx = d->pidx;
 	pl->ndev = last;
-	pthread_mutex_lock(&pl->ready->pmu);
-	pl->load--;
-	pthread_mutex_unlock(&pl->ready->pmu);
 	pthread_mutex_lock(&pl->mu);
 	for (k = 0; d->kicked && k < pl->nkick; k++)
 		if (pl->kick[k] == d) {
@@ -209,6 +217,11 @@ end_dev(struct plc_poller *pl, struct plc_dev *d)
 	pthread_cond_broadcast(&d->cv);
 	pthread_mutex_unlock(&d->mu);
 	pthread_mutex_unlock(&pl->mu);
+	/* room for another only once d is off the kick list: else a worker
+	 * given its room and kicked at once could make 257 there */
+	pthread_mutex_lock(&pl->ready->pmu);
+	pl->load--;
+	pthread_mutex_unlock(&pl->ready->pmu);
 }
 
 /* Back off after a failure, with jitter (or end, when halting). */
@@ -547,9 +560,12 @@ job_done(struct plc_dev *d)
 		break;
 	case JOB_POLL:
 		if (d->codec->decode(d->cfg, &d->mem, d->req, d->rep, d->nreq,
-		    &d->work_ack, &d->work.obs, &why) == -1)
+		    &d->work_ack, &d->work.obs, &why) == -1) {
+			pthread_mutex_lock(&d->mu);
+			new_epoch(d);
+			pthread_mutex_unlock(&d->mu);
 			post_reject(d, why);
-		else {
+		} else {
 			d->work.rtt_ms = (util_mono_s() - d->t0) * 1000;
 			post_ok(d);
 		}
@@ -896,6 +912,19 @@ kick(struct plc_dev *d, int l)
 		return;	/* the counter is already non-zero */
 }
 
+/* The jitter's seed for station cfg: its PLC's address and port, so that
+ * PLCs on one port (Modbus's 502) back off apart, not in step. */
+static unsigned
+seed_of(const struct cfg_station *cfg)
+{
+	const unsigned char	*c;
+	unsigned		 h = 2166136261u;	/* FNV-1a */
+
+	for (c = (const unsigned char *)cfg->host; *c != '\0'; c++)
+		h = (h ^ *c) * 16777619u;
+	return (h ^ (unsigned)cfg->port) * 16777619u;
+}
+
 int
 plc_fds(int n)
 {
@@ -992,7 +1021,7 @@ plc_start(struct plc_dev *d, const struct cfg_station *cfg,
 	d->fd = -1;
 	d->phase = PH_DOWN;
 	d->backoff_s = BACKOFF_MIN_S;
-	d->seed = (unsigned)cfg->port * 2654435761u;
+	d->seed = seed_of(cfg);
 	d->tid = (uint16_t)rand_r(&d->seed);
 	if ((d->poller = poller_pick(ready)) == NULL)
 		return -1;
@@ -1026,13 +1055,19 @@ plc_stop(struct plc_dev *d)
 void
 plc_command(struct plc_dev *d, const struct intent *it)
 {
+	int	fresh;
+
 	pthread_mutex_lock(&d->mu);
-	d->cmd = *it;
-	if (!d->have_cmd)	/* a replaced command keeps its age */
-		d->cmd_at = util_mono_s();
-	d->have_cmd = 1;
+	/* decided on the last good result taken: none failed since */
+	if ((fresh = d->has_basis && d->basis == d->epoch) != 0) {
+		d->cmd = *it;
+		if (!d->have_cmd)	/* a replaced command keeps its age */
+			d->cmd_at = util_mono_s();
+		d->have_cmd = 1;
+	}
 	pthread_mutex_unlock(&d->mu);
-	kick(d, 1);
+	if (fresh)
+		kick(d, 1);
 }
 
 int
@@ -1055,6 +1090,10 @@ plc_take(struct plc_dev *d, struct plc_result *r)
 	pthread_mutex_lock(&d->mu);
 	if ((have = d->have_res) != 0)
 		*r = d->res;
+	if (have && d->res.ok) {
+		d->has_basis = 1;
+		d->basis = d->res_epoch;
+	}
 	d->have_res = 0;
 	pthread_mutex_unlock(&d->mu);
 	return have;

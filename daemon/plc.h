@@ -96,6 +96,13 @@ struct plc_dev {
 	struct codec_ack ack;		/* guarded by mu: the last intent the
 					 * PLC acknowledged, this connection */
 	double		 cmd_at;	/* when cmd came; guarded by mu */
+	unsigned	 epoch;		/* failed polls and dropped connections
+					 * so far; guarded by mu */
+	unsigned	 res_epoch;	/* epoch res was read in; guarded by mu */
+	int		 has_basis;	/* the loop took a good result; mu */
+	unsigned	 basis;		/* the epoch of the last good result
+					 * the loop took: a command is decided
+					 * on it; guarded by mu */
 	double		 ages_ms[PLC_AGES];	/* guarded by mu */
 	int		 nages;		/* acknowledged since the last take */
 	double		 age_max_ms;	/* guarded by mu */
@@ -170,7 +177,9 @@ void	plc_stop(struct plc_dev *d);
 int	plc_reap(struct plc_dev *d);
 
 /* Hand the worker an intent to encode and write at once (replaces an
- * unwritten one). */
+ * unwritten one).  It is dropped, as one not yet written when a poll
+ * fails, when a poll failed or the connection dropped since the last
+ * good result plc_take gave: it was decided on data from before that. */
 void	plc_command(struct plc_dev *d, const struct intent *it);
 
 /* The seq of the last intent the PLC acknowledged; 0 when none was

@@ -2022,6 +2022,39 @@ test_drawdown_restart(void **state)
 	assert_int_equal(out.it.run_mask, 1);
 }
 
+/* A pumpd restarted while flood risk overrides a limit (below high-high,
+ * above the last assist start) keeps overriding it: the restart stops no
+ * pump the pumpd before it kept running. */
+static void
+test_limit_override_kept_at_restart(void **state)
+{
+	struct core_state	s, b;
+	struct core_out		out;
+	struct core_persist	saved;
+	struct obs		sn = snap_at(4.3, 0);
+	struct core_input	lim = { CORE_WARN_NONE, 0, 0 };
+	unsigned		mask;
+	int64_t			t;
+
+	(void)state;
+	fresh(&s, &sn);
+	for (t = 0; t <= 20000; t += 1000)
+		core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &lim, t, &out);
+	mask = out.it.run_mask;
+	assert_true(mask != 0);
+	sn = snap_at(3.5, mask);	/* below the high alarm */
+	core_step(&s, &cfg, &par, &sn, CORE_COMMS_OK, &lim, 30000, &out);
+	assert_true(s.lasting.alarms & CORE_AL_LIMIT_OVERRIDDEN);
+	core_export(&s, "test", 30000, &saved);
+	core_init(&b);
+	assert_int_equal(core_import(&b, &saved, 31000, 3600000), 0);
+	core_step(&b, &cfg, &par, &sn, CORE_COMMS_OK, &lim, 31000, &out);
+	t = 31000 + (int64_t)par.min_run_s * 1000 + 61000;
+	core_step(&b, &cfg, &par, &sn, CORE_COMMS_OK, &lim, t, &out);
+	assert_int_equal(out.it.run_mask & mask, mask);	/* none stopped */
+	assert_true(b.lasting.alarms & CORE_AL_LIMIT_OVERRIDDEN);
+}
+
 /* A share of a reach given as the core's discharge limit: one pump of
  * the three the level asks, none overridden below high-high. */
 static void
@@ -2103,6 +2136,7 @@ main(void)
 		cmocka_unit_test(test_drawdown_l1_sewage),
 		cmocka_unit_test(test_drawdown_restart),
 		cmocka_unit_test(test_share_as_limit),
+		cmocka_unit_test(test_limit_override_kept_at_restart),
 	};
 
 	return cmocka_run_group_tests_name("core", tests, setup, NULL);

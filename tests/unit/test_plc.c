@@ -35,6 +35,8 @@ struct srv {
 	int		lfd;
 	int		port;
 	int		drip_ms;	/* > 0: one byte of a reply this often */
+	int		hangup;		/* > 0: close on this many requests,
+					 * unanswered; guarded by mu */
 	uint16_t	version;	/* map version it reports (0: 1) */
 	pthread_t	thr;
 	pthread_mutex_t	mu;
@@ -94,7 +96,11 @@ answer(struct srv *s, const uint8_t *q, uint8_t *a)
 {
 	unsigned	n = (unsigned)(q[10] << 8 | q[11]), i;
 	size_t		len;
+	uint16_t	version;
 
+	pthread_mutex_lock(&s->mu);
+	version = s->version;
+	pthread_mutex_unlock(&s->mu);
 	memcpy(a, q, 8);
 	if (q[7] == MBTCP_FC_WRITE_MULTIPLE) {
 		pthread_mutex_lock(&s->mu);
@@ -109,8 +115,8 @@ answer(struct srv *s, const uint8_t *q, uint8_t *a)
 		for (i = 0; i < n; i++)
 			put16(a + 9 + 2 * i, q[7] == MBTCP_FC_READ_HOLDING ?
 			    (i < PLC_HR_COUNT ? s->hr[i] : 0) :
-			    i == PLC_IR_MAP_VERSION ? (s->version ?
-			    s->version : PLC_MAP_VERSION) :
+			    i == PLC_IR_MAP_VERSION ? (version ?
+			    version : PLC_MAP_VERSION) :
 			    i == PLC_IR_PUMP_COUNT ? 1 : 0);
 		len = 9 + 2 * n;
 	}
@@ -151,6 +157,11 @@ serve(struct srv *s, int fd)
 			s->t[s->n] = now_s();
 		}
 		s->n++;
+		if (s->hangup > 0) {
+			s->hangup--;
+			pthread_mutex_unlock(&s->mu);
+			break;
+		}
 		pthread_mutex_unlock(&s->mu);
 		if (send_reply(s, fd, a, answer(s, q, a)) == -1)
 			break;
@@ -412,6 +423,137 @@ test_command_written_at_once(void **state)
 	close(efd);
 }
 
+/* Whether the PLC s saw a write among its requests from the from'th. */
+static int
+saw_write(struct srv *s, int from)
+{
+	int	i, w = 0;
+
+	pthread_mutex_lock(&s->mu);
+	for (i = from; i < s->n && i < MAX_LOG; i++)
+		w |= s->fc[i] == MBTCP_FC_WRITE_MULTIPLE;
+	pthread_mutex_unlock(&s->mu);
+	return w;
+}
+
+/* The requests s has seen. */
+static int
+seen(struct srv *s)
+{
+	int	n;
+
+	pthread_mutex_lock(&s->mu);
+	n = s->n;
+	pthread_mutex_unlock(&s->mu);
+	return n;
+}
+
+/* A command the loop posts after a poll failed, on the good result it
+ * took before the failure, is dropped like one pending at the failure:
+ * not written after the reconnect, nor after a poll the codec refused;
+ * one posted on a good result taken after them is written. */
+static void
+test_no_command_on_data_before_a_failure(void **state)
+{
+	struct srv		s;
+	struct cfg_station	c;
+	struct plc_dev		d;
+	struct plc_result	r;
+	struct intent		it = { .write = 1, .seq = 5, .remote = 1,
+	    .control = OBS_DIRECT, .run_mask = 1, .watchdog_s = 10 };
+	int			efd = eventfd(0, EFD_NONBLOCK), n;
+	struct plc_ready	rl;
+
+	(void)state;
+	srv_start(&s, 0);
+	station(&c, &s);
+	assert_int_equal(plc_ready_init(&rl, efd, 1), 0);
+	assert_int_equal(plc_start(&d, &c, codec_find("v1"), &rl, 0.2, 0.5),
+	    0);
+	assert_true(wait_result(&d, &r, 2000));
+	assert_int_equal(r.ok, 1);
+	/* the PLC drops the connection at the next poll */
+	pthread_mutex_lock(&s.mu);
+	s.hangup = 1;
+	pthread_mutex_unlock(&s.mu);
+	do
+		assert_true(wait_result(&d, &r, 2000));
+	while (r.ok);
+	n = seen(&s);
+	plc_command(&d, &it);	/* decided on the poll before the drop */
+	do
+		assert_true(wait_result(&d, &r, 3000));	/* reconnected */
+	while (!r.ok);
+	sleep_ms(100);
+	assert_false(saw_write(&s, n));
+	/* a poll the codec refuses (another map version) */
+	pthread_mutex_lock(&s.mu);
+	s.version = 2;
+	pthread_mutex_unlock(&s.mu);
+	do
+		assert_true(wait_result(&d, &r, 2000));
+	while (!r.rejected);
+	n = seen(&s);
+	plc_command(&d, &it);
+	sleep_ms(300);
+	assert_false(saw_write(&s, n));
+	/* good again: a command on the new result is written */
+	pthread_mutex_lock(&s.mu);
+	s.version = 0;
+	pthread_mutex_unlock(&s.mu);
+	do
+		assert_true(wait_result(&d, &r, 2000));
+	while (!r.ok);
+	n = seen(&s);
+	plc_command(&d, &it);
+	sleep_ms(300);
+	assert_true(saw_write(&s, n));
+	plc_stop(&d);
+	srv_stop(&s);
+	plc_ready_free(&rl);
+	close(efd);
+}
+
+/* Two PLCs on one port (Modbus's 502) at two addresses draw their backoff
+ * jitter and first transaction ids from different seeds: a network outage
+ * does not have every station reconnect in step. */
+static void
+test_jitter_apart_on_one_port(void **state)
+{
+	struct sockaddr_in	sin;
+	socklen_t		sl = sizeof sin;
+	struct cfg_station	c1, c2;
+	struct plc_dev		d1, d2;
+	int			efd = eventfd(0, EFD_NONBLOCK), fd;
+	struct plc_ready	rl;
+
+	(void)state;
+	/* a port nobody listens on: each worker only backs off */
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	getsockname(fd, (struct sockaddr *)&sin, &sl);
+	close(fd);
+	fixture_station(&c1, 1);
+	fixture_station(&c2, 1);
+	strcpy(c1.host, "127.0.0.1");
+	strcpy(c2.host, "127.0.0.2");
+	c1.port = c2.port = ntohs(sin.sin_port);
+	assert_int_equal(plc_ready_init(&rl, efd, 2), 0);
+	assert_int_equal(plc_start(&d1, &c1, codec_find("v1"), &rl, 0.2, 0.4),
+	    0);
+	assert_int_equal(plc_start(&d2, &c2, codec_find("v1"), &rl, 0.2, 0.4),
+	    0);
+	assert_int_not_equal(d1.tid, d2.tid);	/* no request is ever sent */
+	plc_stop(&d1);
+	plc_stop(&d2);
+	assert_int_not_equal(d1.seed, d2.seed);
+	plc_ready_free(&rl);
+	close(efd);
+}
+
 static void
 test_drip_timeout_and_bounded_stop(void **state)
 {
@@ -499,8 +641,10 @@ main(void)
 		cmocka_unit_test(test_poll_reads_back_and_acks),
 		cmocka_unit_test(test_rejected_on_the_worker),
 		cmocka_unit_test(test_command_written_at_once),
+		cmocka_unit_test(test_no_command_on_data_before_a_failure),
 		cmocka_unit_test(test_drip_timeout_and_bounded_stop),
 		cmocka_unit_test(test_stop_while_connecting),
+		cmocka_unit_test(test_jitter_apart_on_one_port),
 		cmocka_unit_test(test_ready_list_only_results),
 	};
 
