@@ -2,12 +2,13 @@
  * pumpd: the control-centre daemon.  This file keeps main (the options,
  * --check-config), the loop and the life cycle; the stations' work is
  * station.c's, the context is pumpd.h's.  One libevent loop owns
- * everything but the PLC workers (plc.c, one thread per station): it takes
- * each result as it arrives (station_result runs the core and hands the
- * intent back to the worker); a periodic tick ages the data, logs the
- * district, writes the self-monitoring point and saves the state.  Nothing
- * on the loop waits on the network or the disk.  With --sim-speed the
- * clock runs that many times faster, as plcsim's does.
+ * everything but the PLC workers (plc.c: poller threads of up to 256
+ * PLCs each): it takes each result as it arrives (station_result runs
+ * the core and hands the intent back to the worker); a periodic tick
+ * ages the data, logs the district, writes the self-monitoring point and
+ * saves the state.  Nothing on the loop waits on the network or the
+ * disk.  With --sim-speed the clock runs that many times faster, as
+ * plcsim's does.
  *
  * Life cycle: the state directory is locked (and so proven writable) before
  * anything starts; then the loop, the stations, the state writer, the
