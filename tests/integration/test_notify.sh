@@ -81,7 +81,10 @@ if wait_for 15 has "test hook: the loop is blocked"; then
 	wait_for 10 grep -q "test hook: the loop runs again" "$WORK/pumpd.log"
 	sleep 1.5
 	tb=$(msgs "test hook: the loop is blocked" | head -1 | cut -f1)
-	gap=$(awk -F'\t' -v tb="$tb" '$2 ~ /WATCHDOG=1/ { if ($1 < tb) last = $1; else if (!next_) next_ = $1 }
+	# by the order the messages came in, not their time stamps: a
+	# WATCHDOG=1 sent just before the block can carry the same stamp
+	gap=$(awk -F'\t' '!seen && $2 ~ /test hook: the loop is blocked/ { seen = 1; next }
+	    $2 ~ /WATCHDOG=1/ { if (!seen) last = $1; else if (!next_) next_ = $1 }
 	    END { printf "%d %d", (next_ - last) * 1000, (next_ > 0) }' "$WORK/notify")
 	set -- $gap
 	[ "$2" = 1 ] && [ "$1" -gt 2000 ] &&
